@@ -1,0 +1,59 @@
+"""The one Settings object: every setting Deskbot reads, from the environment or a .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
+
+
+class Settings(BaseSettings):
+    """Deskbot settings; `.env.example` lists exactly these keys."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    # Storage
+    database_url: str = "sqlite:///deskbot.db"
+    support_config: Path = SAMPLE_DIR / "support.yaml"
+
+    # Knowledge base
+    kb_sources: Path = SAMPLE_DIR / "kb"
+    chroma_path: Path = Path(".deskbot/chroma")
+    chroma_url: str | None = None
+    llm_model: str | None = None
+
+    # Runtime
+    http_port: int = Field(default=3000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    run_scheduler: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError(
+                "DATABASE_URL must start with sqlite:// or postgresql:// "
+                "(e.g. sqlite:///deskbot.db or postgresql://user@host/db)"
+            )
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings once (environment, then .env, then explicit overrides)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,37 @@
+"""Alembic environment: Deskbot's metadata; tables owned by other libraries are never touched."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+FOREIGN_TABLE_PREFIXES = ("slack_", "apscheduler_")
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    """Skip tables that slack_sdk's stores and APScheduler create, so autogenerate never drops them."""
+    return not (type_ == "table" and name and name.startswith(FOREIGN_TABLE_PREFIXES))
+
+
+def run_migrations() -> None:
+    engine = context.config.attributes.get("engine")
+    if engine is None:
+        from sqlalchemy import create_engine
+
+        engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=SQLModel.metadata,
+            include_object=include_object,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run_migrations()

@@ -1,0 +1,160 @@
+"""SQLModel tables: tickets, their audit trail and notes, and what later features store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import JSON, Column, Field, SQLModel
+
+from bot.support.models import Level, Priority
+from bot.timeutil import as_utc
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored with its zone where the database can, and always returned aware in UTC."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware UTC datetime")
+        return as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+def ts(*, nullable: bool = True, index: bool = False) -> Any:
+    """A UTC timestamp column."""
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    WAITING = "waiting_on_customer"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING, Status.REOPENED)
+
+
+class TicketBase(SQLModel):
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=40000)
+    requester: str = Field(max_length=64, index=True)
+    channel: str | None = Field(default=None, max_length=64)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    priority: Priority = Field(default=Priority.NORMAL, sa_type=sa.String(16))
+    category: str | None = Field(default=None, max_length=64)
+
+
+class Ticket(TicketBase, table=True):
+    number: int | None = Field(default=None, primary_key=True)
+    status: Status = Field(default=Status.NEW, sa_type=sa.String(24), index=True)
+    team: str = Field(max_length=64, index=True)
+    level: Level = Field(default=Level.L1, sa_type=sa.String(4))
+    assignee: str | None = Field(default=None, max_length=64, index=True)
+    sla_policy: str = Field(default="standard", max_length=64)
+    priority_reason: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    first_response_at: datetime | None = ts()
+    resolved_at: datetime | None = ts()
+    closed_at: datetime | None = ts()
+    first_response_due: datetime | None = ts(index=True)
+    resolution_due: datetime | None = ts(index=True)
+    csat: int | None = Field(default=None, ge=1, le=5)
+    triage_channel: str | None = Field(default=None, max_length=64)
+    triage_ts: str | None = Field(default=None, max_length=32)
+    version: int = Field(default=1)
+
+
+class TicketCreate(TicketBase):
+    """What a surface gives to open a ticket."""
+
+    team: str | None = None
+    level: Level | None = None
+    priority_reason: str | None = None
+
+
+class TicketEvent(SQLModel, table=True):
+    """One audited change: who did what to which fields, with the values before and after."""
+
+    __tablename__ = "ticket_event"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_number: int = Field(foreign_key="ticket.number", index=True)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=32)
+    before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    after: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reason: str | None = Field(default=None, max_length=500)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class Note(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_number: int = Field(foreign_key="ticket.number", index=True)
+    author: str = Field(max_length=64)
+    body: str = Field(max_length=40000)
+    internal: bool = True
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Feedback(SQLModel, table=True):
+    """A requester's Helpful / Not helpful on a bot answer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    query_id: int | None = Field(default=None, foreign_key="kb_query.id", index=True)
+    user: str = Field(max_length=64)
+    helpful: bool
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class KbQuery(SQLModel, table=True):
+    """Every question asked of the knowledge base and what was decided (deflection, unanswered)."""
+
+    __tablename__ = "kb_query"
+    id: int | None = Field(default=None, primary_key=True)
+    question: str = Field(max_length=4000)
+    user: str | None = Field(default=None, max_length=64)
+    channel: str | None = Field(default=None, max_length=64)
+    audience: str = Field(default="customer", max_length=16)
+    grounded: bool = Field(index=True)
+    confidence: float = 0.0
+    sources: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    ticket_number: int | None = Field(default=None, foreign_key="ticket.number")
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: written with a unique dedupe key before delivery, so each is sent exactly once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=200, sa_column_kwargs={"unique": True})
+    channel: str = Field(max_length=64)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    next_attempt_at: datetime | None = ts(index=True)
+    sent_at: datetime | None = ts()
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Slack event ids already handled (retries and duplicate deliveries are dropped)."""
+
+    __tablename__ = "processed_event"
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
