@@ -31,6 +31,23 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else as_utc(value)
 
 
+class EnumText(TypeDecorator):
+    """A StrEnum stored as plain text (portable, no native enum type) and read back as the enum."""
+
+    impl = sa.String(24)
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Any:
+        return None if value is None else self.enum(value)
+
+
 def ts(*, nullable: bool = True, index: bool = False) -> Any:
     """A UTC timestamp column."""
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
@@ -54,15 +71,15 @@ class TicketBase(SQLModel):
     requester: str = Field(max_length=64, index=True)
     channel: str | None = Field(default=None, max_length=64)
     thread_ts: str | None = Field(default=None, max_length=32)
-    priority: Priority = Field(default=Priority.NORMAL, sa_type=sa.String(16))
+    priority: Priority = Field(default=Priority.NORMAL, sa_type=EnumText(Priority))
     category: str | None = Field(default=None, max_length=64)
 
 
 class Ticket(TicketBase, table=True):
     number: int | None = Field(default=None, primary_key=True)
-    status: Status = Field(default=Status.NEW, sa_type=sa.String(24), index=True)
+    status: Status = Field(default=Status.NEW, sa_type=EnumText(Status), index=True)
     team: str = Field(max_length=64, index=True)
-    level: Level = Field(default=Level.L1, sa_type=sa.String(4))
+    level: Level = Field(default=Level.L1, sa_type=EnumText(Level))
     assignee: str | None = Field(default=None, max_length=64, index=True)
     sla_policy: str = Field(default="standard", max_length=64)
     priority_reason: str | None = Field(default=None, max_length=300)

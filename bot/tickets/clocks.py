@@ -1,0 +1,79 @@
+"""Tie the pure SLA engine to stored tickets: timeline from the audit trail, calendar from the team."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from bot.calendar import BusinessCalendar
+from bot.models import Ticket, TicketEvent
+from bot.sla import SlaReport, Timeline, evaluate
+from bot.support.models import Priority, SupportConfig
+from bot.timeutil import parse_iso
+
+
+def calendar_for(config: SupportConfig, team: str) -> BusinessCalendar:
+    """The business calendar of `team` (the general team's when the team is no longer configured)."""
+    spec = config.teams.get(team) or config.teams[config.general_team]
+    return BusinessCalendar.from_week(spec.timezone, spec.working_hours.days, spec.holidays)
+
+
+def timeline_from(ticket: Ticket, events: Iterable[TicketEvent]) -> Timeline:
+    """The SLA timeline of a ticket, read from its audit events."""
+    statuses: list[tuple[datetime, str]] = []
+    priorities: list[tuple[datetime, Priority]] = []
+    initial = ticket.priority
+    for event in events:
+        if event.action == "create":
+            initial = Priority(event.after.get("priority", ticket.priority))
+            continue
+        if "status" in event.after:
+            statuses.append((event.at, event.after["status"]))
+        if "priority" in event.after:
+            priorities.append((event.at, Priority(event.after["priority"])))
+    return Timeline(
+        created_at=ticket.created_at,
+        priority=initial,
+        status_changes=statuses,
+        priority_changes=priorities,
+        first_response_at=ticket.first_response_at,
+    )
+
+
+def events_of(session: Session, number: int) -> list[TicketEvent]:
+    """The audit trail of a ticket, oldest first."""
+    return list(
+        session.exec(select(TicketEvent).where(TicketEvent.ticket_number == number).order_by(TicketEvent.id))
+    )
+
+
+def report_for(
+    config: SupportConfig, ticket: Ticket, events: Iterable[TicketEvent], now: datetime
+) -> SlaReport | None:
+    """The SLA report of a ticket at `now` (None when its policy is no longer configured)."""
+    policy = config.sla.policies.get(ticket.sla_policy)
+    if policy is None:
+        return None
+    return evaluate(timeline_from(ticket, events), policy, calendar_for(config, ticket.team), now)
+
+
+def due_times(report: SlaReport | None) -> dict[str, datetime | None]:
+    """The due times stored on the ticket for the indexed "near or past SLA" query.
+
+    A clock's due time is kept only while it runs (or once it has breached and still runs):
+    paused and stopped clocks have nothing coming due.
+    """
+    if report is None:
+        return {"first_response_due": None, "resolution_due": None}
+    fr, res = report.first_response, report.resolution
+    return {
+        "first_response_due": fr.due_at if fr.state == "running" else None,
+        "resolution_due": res.due_at if res.state == "running" else None,
+    }
+
+
+def as_datetime(value: object) -> datetime | None:
+    """A stored JSON timestamp back as an aware datetime."""
+    return parse_iso(value) if isinstance(value, str) else None

@@ -1,0 +1,19 @@
+"""Rebuild a ticket's state from its audit trail (the trail is complete when this equals the row)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from bot.models import TicketEvent
+
+
+def replay(events: Iterable[TicketEvent]) -> dict[str, Any]:
+    """Apply each event's `after` values in order, starting from the creation snapshot."""
+    state: dict[str, Any] = {}
+    for event in events:
+        if event.action == "create":
+            state = dict(event.after)
+        else:
+            state.update(event.after)
+    return state

@@ -1,0 +1,422 @@
+"""The ticket service: the one path every surface (Slack, CLI, jobs) uses to change a ticket.
+
+Each function runs inside the caller's write transaction (`Database.transaction()`), locks the
+ticket row, checks the state machine, applies the change, recomputes the SLA due times and writes
+exactly one audit event holding the before and after values of every changed field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot.errors import AlreadyClaimed, InvalidInput, NotFound, PermissionDenied
+from bot.models import Note, Status, Ticket, TicketCreate, TicketEvent
+from bot.support.models import Level, Priority, SupportConfig
+from bot.tickets import states
+from bot.tickets.clocks import due_times, events_of, report_for
+
+MAX_TITLE = 200
+
+
+def get(session: Session, *, number: int, lock: bool = False) -> Ticket:
+    """Fetch a ticket by number or raise NotFound."""
+    if not isinstance(number, int) or number < 1:
+        raise InvalidInput(f"'{number}' is not a ticket number; use a number like 42.")
+    statement = select(Ticket).where(Ticket.number == number)
+    if lock:
+        statement = statement.with_for_update()
+    ticket = session.exec(statement).first()
+    if ticket is None:
+        raise NotFound(f"Ticket #{number} does not exist. `/ticket list` shows your tickets.")
+    return ticket
+
+
+def create(
+    session: Session, *, data: TicketCreate, actor: str, config: SupportConfig, now: datetime
+) -> Ticket:
+    """Open a ticket: route it to a team and level, pick its SLA policy, start its clocks."""
+    title = " ".join(data.title.split())
+    if not title:
+        raise InvalidInput("A ticket needs a title: say in a few words what is wrong.")
+    if len(title) > MAX_TITLE:
+        title = title[: MAX_TITLE - 1] + "…"
+    if data.category is not None and data.category not in config.categories:
+        raise InvalidInput(f"Unknown category '{data.category}'. Known: {', '.join(config.categories)}.")
+    if data.team is not None and data.team not in config.teams:
+        raise InvalidInput(f"Unknown team '{data.team}'. Known: {', '.join(config.teams)}.")
+    category = config.categories.get(data.category or "")
+    tier = config.channels[data.channel].tier if data.channel in config.channels else None
+    policy_name, _ = config.policy_for(tier)
+    ticket = Ticket(
+        **data.model_dump(exclude={"team", "level", "title"}),
+        title=title,
+        team=data.team or config.team_for_category(data.category),
+        level=data.level or (category.level if category else Level.L1),
+        sla_policy=policy_name,
+        status=Status.NEW,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    session.flush()
+    assert ticket.number is not None
+    for key, value in due_times(report_for(config, ticket, [], now)).items():
+        setattr(ticket, key, value)
+    session.add(
+        TicketEvent(
+            ticket_number=ticket.number,
+            actor=actor,
+            action="create",
+            before={},
+            after=snapshot(ticket),
+            reason=data.priority_reason,
+            at=now,
+        )
+    )
+    session.flush()
+    return ticket
+
+
+def claim(session: Session, *, number: int, agent: str, config: SupportConfig, now: datetime) -> Ticket:
+    """Take an unowned ticket; of concurrent claims exactly one wins, the others learn the owner."""
+
+    def change(ticket: Ticket) -> dict[str, Any]:
+        if ticket.assignee == agent:
+            return {}
+        if ticket.assignee is not None:
+            raise AlreadyClaimed(number, ticket.assignee)
+        return {"assignee": agent, **_opened(ticket)}
+
+    return _mutate(session, number=number, actor=agent, action="claim", config=config, now=now, change=change)
+
+
+def assign(
+    session: Session,
+    *,
+    number: int,
+    assignee: str,
+    actor: str,
+    config: SupportConfig,
+    now: datetime,
+    reason: str | None = None,
+) -> Ticket:
+    """Give a ticket to `assignee` (replacing any current owner)."""
+    return _mutate(
+        session,
+        number=number,
+        actor=actor,
+        action="assign",
+        config=config,
+        now=now,
+        reason=reason,
+        change=lambda t: {"assignee": assignee, **_opened(t)},
+    )
+
+
+def unassign(session: Session, *, number: int, actor: str, config: SupportConfig, now: datetime) -> Ticket:
+    """Put a ticket back in its team's queue."""
+
+    def change(ticket: Ticket) -> dict[str, Any]:
+        back = {"status": Status.NEW} if ticket.status == Status.OPEN else {}
+        return {"assignee": None, **back}
+
+    return _mutate(
+        session, number=number, actor=actor, action="unassign", config=config, now=now, change=change
+    )
+
+
+def set_priority(
+    session: Session,
+    *,
+    number: int,
+    priority: Priority,
+    actor: str,
+    config: SupportConfig,
+    now: datetime,
+    reason: str | None = None,
+) -> Ticket:
+    """Change the priority; the SLA targets are re-applied from creation."""
+    return _mutate(
+        session,
+        number=number,
+        actor=actor,
+        action="set_priority",
+        config=config,
+        now=now,
+        reason=reason,
+        change=lambda t: {"priority": Priority(priority), "priority_reason": reason},
+    )
+
+
+def set_category(
+    session: Session,
+    *,
+    number: int,
+    category: str,
+    actor: str,
+    config: SupportConfig,
+    now: datetime,
+    reroute: bool = True,
+) -> Ticket:
+    """Change the category and (by default) hand the ticket to the category's team."""
+    if category not in config.categories:
+        raise InvalidInput(f"Unknown category '{category}'. Known: {', '.join(config.categories)}.")
+
+    def change(ticket: Ticket) -> dict[str, Any]:
+        routed = _route(ticket, config.categories[category].team) if reroute else {}
+        return {"category": category, **routed}
+
+    return _mutate(
+        session, number=number, actor=actor, action="set_category", config=config, now=now, change=change
+    )
+
+
+def set_team(
+    session: Session, *, number: int, team: str, actor: str, config: SupportConfig, now: datetime
+) -> Ticket:
+    """Hand the ticket to another team's queue."""
+    if team not in config.teams:
+        raise InvalidInput(f"Unknown team '{team}'. Known: {', '.join(config.teams)}.")
+    return _mutate(
+        session,
+        number=number,
+        actor=actor,
+        action="set_team",
+        config=config,
+        now=now,
+        change=lambda t: _route(t, team),
+    )
+
+
+def escalate(
+    session: Session,
+    *,
+    number: int,
+    actor: str,
+    config: SupportConfig,
+    now: datetime,
+    reason: str | None = None,
+) -> Ticket:
+    """Raise the level (L1→L4) and route to the team that handles that level."""
+
+    def change(ticket: Ticket) -> dict[str, Any]:
+        nxt = Level(ticket.level).next()
+        if nxt is None:
+            raise InvalidInput(f"Ticket #{number} is already at L4, the highest level.")
+        return {"level": nxt, **_route(ticket, config.escalation.get(nxt, ticket.team))}
+
+    return _mutate(
+        session,
+        number=number,
+        actor=actor,
+        action="escalate",
+        config=config,
+        now=now,
+        reason=reason,
+        change=change,
+    )
+
+
+def wait_on_customer(
+    session: Session, *, number: int, actor: str, config: SupportConfig, now: datetime
+) -> Ticket:
+    """Pause the SLA clocks until the customer answers."""
+    return _mutate(
+        session,
+        number=number,
+        actor=actor,
+        action="wait_on_customer",
+        config=config,
+        now=now,
+        change=lambda t: {"status": Status.WAITING},
+    )
+
+
+def resume(session: Session, *, number: int, actor: str, config: SupportConfig, now: datetime) -> Ticket:
+    """The customer answered: the clocks run again."""
+    return _mutate(
+        session,
+        number=number,
+        actor=actor,
+        action="resume",
+        config=config,
+        now=now,
+        change=lambda t: {"status": Status.OPEN if t.assignee else Status.NEW},
+    )
+
+
+def resolve(
+    session: Session,
+    *,
+    number: int,
+    actor: str,
+    config: SupportConfig,
+    now: datetime,
+    reason: str | None = None,
+) -> Ticket:
+    """Mark the ticket resolved (the resolution clock stops)."""
+    return _mutate(
+        session,
+        number=number,
+        actor=actor,
+        action="resolve",
+        config=config,
+        now=now,
+        reason=reason,
+        change=lambda t: {"status": Status.RESOLVED, "resolved_at": now},
+    )
+
+
+def close(session: Session, *, number: int, actor: str, config: SupportConfig, now: datetime) -> Ticket:
+    """Close a resolved ticket for good."""
+    return _mutate(
+        session,
+        number=number,
+        actor=actor,
+        action="close",
+        config=config,
+        now=now,
+        change=lambda t: {"status": Status.CLOSED, "closed_at": now},
+    )
+
+
+def reopen(
+    session: Session,
+    *,
+    number: int,
+    actor: str,
+    config: SupportConfig,
+    now: datetime,
+    reason: str | None = None,
+) -> Ticket:
+    """Reopen a resolved ticket (its resolution clock runs again)."""
+    return _mutate(
+        session,
+        number=number,
+        actor=actor,
+        action="reopen",
+        config=config,
+        now=now,
+        reason=reason,
+        change=lambda t: {"status": Status.REOPENED, "resolved_at": None},
+    )
+
+
+def add_note(
+    session: Session,
+    *,
+    number: int,
+    author: str,
+    body: str,
+    internal: bool,
+    config: SupportConfig,
+    now: datetime,
+) -> Note:
+    """Add an internal note or a public reply; the first public reply by anyone but the requester
+    stamps the first response."""
+    body = body.strip()
+    if not body:
+        raise InvalidInput("The note is empty: write something to add.")
+    note_box: list[Note] = []
+
+    def change(ticket: Ticket) -> dict[str, Any]:
+        assert ticket.number is not None
+        note = Note(ticket_number=ticket.number, author=author, body=body, internal=internal, created_at=now)
+        session.add(note)
+        note_box.append(note)
+        stamp = not internal and ticket.first_response_at is None and author != ticket.requester
+        return {"first_response_at": now} if stamp else {"notes": "+1"}
+
+    _mutate(
+        session,
+        number=number,
+        actor=author,
+        action="note" if internal else "reply",
+        config=config,
+        now=now,
+        reason="internal note" if internal else "public reply",
+        change=change,
+    )
+    session.flush()
+    return note_box[0]
+
+
+def rate(
+    session: Session, *, number: int, score: int, actor: str, config: SupportConfig, now: datetime
+) -> Ticket:
+    """Record the requester's satisfaction (1–5) with a resolved ticket."""
+    if not 1 <= int(score) <= 5:
+        raise InvalidInput("Ratings go from 1 (poor) to 5 (excellent).")
+
+    def change(ticket: Ticket) -> dict[str, Any]:
+        if actor != ticket.requester:
+            raise PermissionDenied(f"Only the requester of ticket #{number} can rate it.")
+        return {"csat": int(score)}
+
+    return _mutate(session, number=number, actor=actor, action="rate", config=config, now=now, change=change)
+
+
+# ---- internals ---------------------------------------------------------------------------------------
+
+
+def _opened(ticket: Ticket) -> dict[str, Any]:
+    return {"status": Status.OPEN} if ticket.status in (Status.NEW, Status.REOPENED) else {}
+
+
+def _route(ticket: Ticket, team: str) -> dict[str, Any]:
+    """Move to `team`; a ticket that changes team leaves its owner and goes back to the queue."""
+    if team == ticket.team:
+        return {}
+    back = {"status": Status.NEW} if ticket.status == Status.OPEN else {}
+    return {"team": team, "assignee": None, **back}
+
+
+def _mutate(
+    session: Session,
+    *,
+    number: int,
+    actor: str,
+    action: str,
+    config: SupportConfig,
+    now: datetime,
+    change: Callable[[Ticket], dict[str, Any]],
+    reason: str | None = None,
+) -> Ticket:
+    ticket = get(session, number=number, lock=True)
+    assert ticket.number is not None
+    states.check(action, Status(ticket.status), ticket.number)
+    values = change(ticket)
+    marker = values.pop("notes", None)
+    changed = {k: v for k, v in values.items() if getattr(ticket, k) != v}
+    if not changed and marker is None:
+        return ticket  # nothing changes, so nothing to audit (e.g. claiming your own ticket)
+    before = snapshot(ticket)
+    for key, value in changed.items():
+        setattr(ticket, key, value)
+    ticket.updated_at = now
+    ticket.version += 1
+    pending = TicketEvent(
+        ticket_number=ticket.number, actor=actor, action=action, before={}, after={}, at=now
+    )
+    pending.after = {k: v for k, v in snapshot(ticket).items() if k in changed}
+    history = [*events_of(session, ticket.number), pending]
+    for key, value in due_times(report_for(config, ticket, history, now)).items():
+        setattr(ticket, key, value)
+    after = snapshot(ticket)
+    diff = [k for k in after if after[k] != before[k]]
+    pending.before = {k: before[k] for k in diff}
+    pending.after = {k: after[k] for k in diff}
+    pending.reason = reason
+    session.add(ticket)
+    session.add(pending)
+    session.flush()
+    return ticket
+
+
+def snapshot(ticket: Ticket) -> dict[str, Any]:
+    """Every stored field of a ticket as JSON values (what audit events record)."""
+    return ticket.model_dump(mode="json")
