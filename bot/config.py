@@ -14,7 +14,9 @@ SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
 class Settings(BaseSettings):
     """Deskbot settings; `.env.example` lists exactly these keys."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     # Slack
     slack_bot_token: SecretStr | None = None

@@ -79,7 +79,15 @@ def pg_database_url() -> Iterator[str]:
 def _truncate(db: Database) -> None:
     with db.engine.begin() as conn:
         if db.is_sqlite:
-            for table in ("feedback", "kb_query", "note", "ticket_event", "notification", "processed_event", "ticket"):
+            for table in (
+                "feedback",
+                "kb_query",
+                "note",
+                "ticket_event",
+                "notification",
+                "processed_event",
+                "ticket",
+            ):
                 conn.execute(text(f"DELETE FROM {table}"))
         else:
             conn.execute(

@@ -28,7 +28,9 @@ def status_at(timeline: Timeline, minute: datetime) -> str:
     return status
 
 
-def reference(timeline: Timeline, policy: SlaPolicy, calendar: BusinessCalendar, now: datetime, horizon_days: int = 40):
+def reference(
+    timeline: Timeline, policy: SlaPolicy, calendar: BusinessCalendar, now: datetime, horizon_days: int = 40
+):
     """Return {metric: (used_minutes, paused_minutes, breached_at, due_at, state)} stepping minute by minute."""
     if not policy.business_hours:
         calendar = BusinessCalendar.always()
@@ -48,9 +50,8 @@ def reference(timeline: Timeline, policy: SlaPolicy, calendar: BusinessCalendar,
         breached_at = None
         m = timeline.created_at
         while m < now:
-            if stop is None or m < stop:
-                if status_at(timeline, m) in PAUSED:
-                    paused += 1
+            if (stop is None or m < stop) and status_at(timeline, m) in PAUSED:
+                paused += 1
             if running(m) and is_business_minute(calendar, m):
                 used += 1
                 if used == target and breached_at is None:

@@ -17,16 +17,33 @@ REQUESTER = "U0CUSTOMER"
 
 COMMANDS = {
     "claim": lambda s, n, c, now, who: tickets.claim(s, number=n, agent=who, config=c, now=now),
-    "assign": lambda s, n, c, now, who: tickets.assign(s, number=n, assignee=who, actor="U0MANAGER1", config=c, now=now),
+    "assign": lambda s, n, c, now, who: tickets.assign(
+        s, number=n, assignee=who, actor="U0MANAGER1", config=c, now=now
+    ),
     "unassign": lambda s, n, c, now, who: tickets.unassign(s, number=n, actor=who, config=c, now=now),
-    "priority": lambda s, n, c, now, who: tickets.set_priority(s, number=n, priority=Priority.URGENT if who[-1] == "1" else Priority.LOW, actor=who, config=c, now=now),
-    "category": lambda s, n, c, now, who: tickets.set_category(s, number=n, category="billing" if who[-1] == "1" else "bug", actor=who, config=c, now=now),
-    "team": lambda s, n, c, now, who: tickets.set_team(s, number=n, team="technical", actor=who, config=c, now=now),
+    "priority": lambda s, n, c, now, who: tickets.set_priority(
+        s,
+        number=n,
+        priority=Priority.URGENT if who[-1] == "1" else Priority.LOW,
+        actor=who,
+        config=c,
+        now=now,
+    ),
+    "category": lambda s, n, c, now, who: tickets.set_category(
+        s, number=n, category="billing" if who[-1] == "1" else "bug", actor=who, config=c, now=now
+    ),
+    "team": lambda s, n, c, now, who: tickets.set_team(
+        s, number=n, team="technical", actor=who, config=c, now=now
+    ),
     "escalate": lambda s, n, c, now, who: tickets.escalate(s, number=n, actor=who, config=c, now=now),
     "wait": lambda s, n, c, now, who: tickets.wait_on_customer(s, number=n, actor=who, config=c, now=now),
     "resume": lambda s, n, c, now, who: tickets.resume(s, number=n, actor=REQUESTER, config=c, now=now),
-    "note": lambda s, n, c, now, who: tickets.add_note(s, number=n, author=who, body="note", internal=True, config=c, now=now),
-    "reply": lambda s, n, c, now, who: tickets.add_note(s, number=n, author=who, body="hi", internal=False, config=c, now=now),
+    "note": lambda s, n, c, now, who: tickets.add_note(
+        s, number=n, author=who, body="note", internal=True, config=c, now=now
+    ),
+    "reply": lambda s, n, c, now, who: tickets.add_note(
+        s, number=n, author=who, body="hi", internal=False, config=c, now=now
+    ),
     "resolve": lambda s, n, c, now, who: tickets.resolve(s, number=n, actor=who, config=c, now=now),
     "reopen": lambda s, n, c, now, who: tickets.reopen(s, number=n, actor=REQUESTER, config=c, now=now),
     "close": lambda s, n, c, now, who: tickets.close(s, number=n, actor=who, config=c, now=now),
@@ -38,12 +55,18 @@ commands = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(sequence=commands)
 def test_replay_of_events_equals_stored_ticket(db, config, clock, sequence) -> None:
     now = clock()
     with db.transaction() as s:
-        number = tickets.create(s, data=TicketCreate(title="t", requester=REQUESTER), actor=REQUESTER, config=config, now=now).number
+        number = tickets.create(
+            s, data=TicketCreate(title="t", requester=REQUESTER), actor=REQUESTER, config=config, now=now
+        ).number
     for name, who, minutes in sequence:
         now = now + timedelta(minutes=minutes)
         try:
@@ -59,4 +82,7 @@ def test_replay_of_events_equals_stored_ticket(db, config, clock, sequence) -> N
         fresh = tickets.report_for(config, ticket, events, now)
         from bot.tickets.clocks import due_times
 
-        assert due_times(fresh) == {"first_response_due": ticket.first_response_due, "resolution_due": ticket.resolution_due}
+        assert due_times(fresh) == {
+            "first_response_due": ticket.first_response_due,
+            "resolution_due": ticket.resolution_due,
+        }

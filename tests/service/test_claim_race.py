@@ -18,15 +18,29 @@ ROUNDS, PROCESSES, THREADS = 200, 2, 25
 def test_exactly_one_winner_and_every_loser_told_who(db, config, clock) -> None:
     with db.transaction() as s:
         numbers = [
-            tickets.create(s, data=TicketCreate(title=f"race {i}", requester="U0REQ"), actor="U0REQ", config=config,
-                           now=clock()).number
+            tickets.create(
+                s,
+                data=TicketCreate(title=f"race {i}", requester="U0REQ"),
+                actor="U0REQ",
+                config=config,
+                now=clock(),
+            ).number
             for i in range(ROUNDS)
         ]
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
     procs = [
-        ctx.Process(target=race_worker.run, args=(str(db.engine.url.render_as_string(hide_password=False)), numbers, p,
-                                                   THREADS, barrier, results))
+        ctx.Process(
+            target=race_worker.run,
+            args=(
+                str(db.engine.url.render_as_string(hide_password=False)),
+                numbers,
+                p,
+                THREADS,
+                barrier,
+                results,
+            ),
+        )
         for p in range(PROCESSES)
     ]
     for p in procs:

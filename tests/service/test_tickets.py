@@ -34,11 +34,17 @@ def test_full_lifecycle_and_audit_trail(db: Database, config: SupportConfig, clo
     number = open_ticket(db, config, clock)
     steps = [
         lambda s: tickets.claim(s, number=number, agent=AGENT, config=config, now=clock()),
-        lambda s: tickets.add_note(s, number=number, author=AGENT, body="Looking", internal=True, config=config, now=clock()),
-        lambda s: tickets.add_note(s, number=number, author=AGENT, body="Try again?", internal=False, config=config, now=clock()),
+        lambda s: tickets.add_note(
+            s, number=number, author=AGENT, body="Looking", internal=True, config=config, now=clock()
+        ),
+        lambda s: tickets.add_note(
+            s, number=number, author=AGENT, body="Try again?", internal=False, config=config, now=clock()
+        ),
         lambda s: tickets.wait_on_customer(s, number=number, actor=AGENT, config=config, now=clock()),
         lambda s: tickets.resume(s, number=number, actor=REQUESTER, config=config, now=clock()),
-        lambda s: tickets.escalate(s, number=number, actor=AGENT, config=config, now=clock(), reason="needs L2"),
+        lambda s: tickets.escalate(
+            s, number=number, actor=AGENT, config=config, now=clock(), reason="needs L2"
+        ),
         lambda s: tickets.claim(s, number=number, agent="U0AGENT006", config=config, now=clock()),
         lambda s: tickets.resolve(s, number=number, actor="U0AGENT006", config=config, now=clock()),
         lambda s: tickets.rate(s, number=number, score=5, actor=REQUESTER, config=config, now=clock()),
@@ -54,8 +60,17 @@ def test_full_lifecycle_and_audit_trail(db: Database, config: SupportConfig, clo
         assert t.status == Status.CLOSED and t.csat == 5 and t.team == "technical" and t.level == "L2"
         assert t.first_response_at is not None
         assert [e.action for e in events] == [
-            "create", "claim", "note", "reply", "wait_on_customer", "resume", "escalate", "claim",
-            "resolve", "rate", "close",
+            "create",
+            "claim",
+            "note",
+            "reply",
+            "wait_on_customer",
+            "resume",
+            "escalate",
+            "claim",
+            "resolve",
+            "rate",
+            "close",
         ]
         assert tickets.replay(events) == tickets.snapshot(t)
         escalation = events[6]
@@ -66,12 +81,32 @@ def test_full_lifecycle_and_audit_trail(db: Database, config: SupportConfig, clo
 @pytest.mark.parametrize(
     ("setup", "action", "message"),
     [
-        ([], lambda s, n, c, now: tickets.close(s, number=n, actor=AGENT, config=c, now=now), "can't be closed"),
-        ([], lambda s, n, c, now: tickets.reopen(s, number=n, actor=AGENT, config=c, now=now), "can't be reopened"),
+        (
+            [],
+            lambda s, n, c, now: tickets.close(s, number=n, actor=AGENT, config=c, now=now),
+            "can't be closed",
+        ),
+        (
+            [],
+            lambda s, n, c, now: tickets.reopen(s, number=n, actor=AGENT, config=c, now=now),
+            "can't be reopened",
+        ),
         ([], lambda s, n, c, now: tickets.resume(s, number=n, actor=AGENT, config=c, now=now), "not waiting"),
-        (["resolve"], lambda s, n, c, now: tickets.claim(s, number=n, agent=AGENT, config=c, now=now), "Reopen it first"),
-        (["resolve", "close"], lambda s, n, c, now: tickets.reopen(s, number=n, actor=AGENT, config=c, now=now), "final"),
-        ([], lambda s, n, c, now: tickets.rate(s, number=n, score=4, actor=REQUESTER, config=c, now=now), "once it is resolved"),
+        (
+            ["resolve"],
+            lambda s, n, c, now: tickets.claim(s, number=n, agent=AGENT, config=c, now=now),
+            "Reopen it first",
+        ),
+        (
+            ["resolve", "close"],
+            lambda s, n, c, now: tickets.reopen(s, number=n, actor=AGENT, config=c, now=now),
+            "final",
+        ),
+        (
+            [],
+            lambda s, n, c, now: tickets.rate(s, number=n, score=4, actor=REQUESTER, config=c, now=now),
+            "once it is resolved",
+        ),
     ],
 )
 def test_refused_transitions_change_nothing(db, config, clock, setup, action, message) -> None:
@@ -106,9 +141,21 @@ def test_bad_input_is_refused_and_nothing_is_written(db, config, clock) -> None:
     with pytest.raises(NotFound, match="#999 does not exist"), db.session() as s:
         tickets.get(s, number=999)
     with pytest.raises(InvalidInput, match="needs a title"), db.transaction() as s:
-        tickets.create(s, data=TicketCreate(title="   ", requester=REQUESTER), actor=REQUESTER, config=config, now=clock())
+        tickets.create(
+            s,
+            data=TicketCreate(title="   ", requester=REQUESTER),
+            actor=REQUESTER,
+            config=config,
+            now=clock(),
+        )
     with pytest.raises(InvalidInput, match="Unknown category"), db.transaction() as s:
-        tickets.create(s, data=TicketCreate(title="x", requester=REQUESTER, category="nope"), actor=REQUESTER, config=config, now=clock())
+        tickets.create(
+            s,
+            data=TicketCreate(title="x", requester=REQUESTER, category="nope"),
+            actor=REQUESTER,
+            config=config,
+            now=clock(),
+        )
     number = open_ticket(db, config, clock)
     with pytest.raises(InvalidInput, match="empty"), db.transaction() as s:
         tickets.add_note(s, number=number, author=AGENT, body="  ", internal=True, config=config, now=clock())

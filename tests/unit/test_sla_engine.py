@@ -24,7 +24,9 @@ POLICY = SlaPolicy.model_validate(
         },
     }
 )
-BERLIN = BusinessCalendar.from_week("Europe/Berlin", {d: ((540, 1020),) for d in range(5)}, [date(2026, 12, 25)])
+BERLIN = BusinessCalendar.from_week(
+    "Europe/Berlin", {d: ((540, 1020),) for d in range(5)}, [date(2026, 12, 25)]
+)
 
 
 def test_normal_ticket_friday_afternoon_is_due_monday_morning() -> None:
@@ -50,7 +52,10 @@ def test_waiting_on_customer_pauses_the_resolution_clock() -> None:
         created_at=created,
         priority=Priority.URGENT,
         first_response_at=created + timedelta(minutes=10),
-        status_changes=[(created + timedelta(hours=1), "waiting_on_customer"), (created + timedelta(hours=5), "open")],
+        status_changes=[
+            (created + timedelta(hours=1), "waiting_on_customer"),
+            (created + timedelta(hours=5), "open"),
+        ],
     )
     report = evaluate(timeline, POLICY, BERLIN, now=created + timedelta(hours=6))
     assert report.resolution.used_seconds == 2 * 3600
@@ -62,7 +67,9 @@ def test_waiting_on_customer_pauses_the_resolution_clock() -> None:
 def test_priority_change_reapplies_targets_from_creation() -> None:
     created = utc(2026, 12, 1, 8, 0)
     timeline = Timeline(
-        created_at=created, priority=Priority.LOW, priority_changes=[(created + timedelta(hours=3), Priority.URGENT)]
+        created_at=created,
+        priority=Priority.LOW,
+        priority_changes=[(created + timedelta(hours=3), Priority.URGENT)],
     )
     before = evaluate(timeline, POLICY, BERLIN, now=created + timedelta(hours=2))
     after = evaluate(timeline, POLICY, BERLIN, now=created + timedelta(hours=3))
@@ -84,8 +91,13 @@ def test_breach_at_the_target() -> None:
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Sydney", "UTC", "Asia/Kolkata", "America/Santiago"]
 # Windows around DST changes in these zones (and ordinary weeks), so generated timelines cross them.
 ANCHORS = [
-    utc(2026, 3, 27, 0, 0), utc(2026, 10, 23, 0, 0), utc(2026, 3, 6, 0, 0), utc(2026, 10, 30, 0, 0),
-    utc(2026, 4, 3, 0, 0), utc(2026, 9, 4, 0, 0), utc(2026, 6, 10, 0, 0),
+    utc(2026, 3, 27, 0, 0),
+    utc(2026, 10, 23, 0, 0),
+    utc(2026, 3, 6, 0, 0),
+    utc(2026, 10, 30, 0, 0),
+    utc(2026, 4, 3, 0, 0),
+    utc(2026, 9, 4, 0, 0),
+    utc(2026, 6, 10, 0, 0),
 ]
 
 
@@ -101,7 +113,11 @@ def calendars(draw: st.DrawFn) -> BusinessCalendar:
     if not days:
         days[0] = ((0, 1440),)
     anchor = draw(st.sampled_from(ANCHORS))
-    holidays = draw(st.lists(st.integers(0, 12), max_size=2).map(lambda xs: [(anchor + timedelta(days=x)).date() for x in xs]))
+    holidays = draw(
+        st.lists(st.integers(0, 12), max_size=2).map(
+            lambda xs: [(anchor + timedelta(days=x)).date() for x in xs]
+        )
+    )
     return BusinessCalendar.from_week(zone, days, holidays)
 
 
@@ -113,13 +129,17 @@ def timelines(draw: st.DrawFn) -> tuple[Timeline, object]:
     changes = []
     for _ in range(draw(st.integers(0, 5))):
         t = t + timedelta(minutes=draw(st.integers(1, 900)))
-        changes.append((t, draw(st.sampled_from(["open", "waiting_on_customer", "resolved", "reopened", "closed"]))))
+        changes.append(
+            (t, draw(st.sampled_from(["open", "waiting_on_customer", "resolved", "reopened", "closed"])))
+        )
     responded = None
     if draw(st.booleans()):
         responded = created + timedelta(minutes=draw(st.integers(0, 3000)))
     priority_changes = []
     if draw(st.booleans()):
-        priority_changes.append((created + timedelta(minutes=draw(st.integers(0, 3000))), draw(st.sampled_from(list(Priority)))))
+        priority_changes.append(
+            (created + timedelta(minutes=draw(st.integers(0, 3000))), draw(st.sampled_from(list(Priority))))
+        )
     timeline = Timeline(
         created_at=created,
         priority=draw(st.sampled_from(list(Priority))),

@@ -1,0 +1,32 @@
+# Two commands do all the set-up from a fresh clone:
+#   make demo   - run Deskbot on its embedded defaults (no Slack workspace needed)
+#   make test   - run the whole test suite (SQLite and PostgreSQL, the real model and vector store)
+# Both create .venv and install what is missing first.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.deskbot-installed
+
+.PHONY: demo test lint bench install clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/deskbot demo
+
+test: $(STAMP)
+	$(PY) -m ruff check bot knowledge handlers jobs tests
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m tests.bench.tickets
+
+clean:
+	rm -rf $(VENV) .deskbot .pytest_cache .hypothesis

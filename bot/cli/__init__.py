@@ -1,0 +1,42 @@
+"""`deskbot` command line: run, demo, config check, db upgrade, ticket …"""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import admin, tickets_cmd
+
+app = typer.Typer(
+    name="deskbot",
+    help="Deskbot: a Slack-native support desk. Answers from your knowledge base, tickets, SLAs, digests.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _main(ctx: typer.Context) -> None:
+    """Load settings once (environment, then .env) for every command."""
+    from pydantic import ValidationError
+
+    from bot.cli.context import Runtime, fail
+    from bot.config import load_settings
+
+    if ctx.resilient_parsing:
+        return
+    try:
+        ctx.obj = Runtime(settings=load_settings())
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        fail(f"invalid settings (environment or .env): {problems}", code=2)
+
+
+admin.register(app)
+app.add_typer(
+    tickets_cmd.app, name="ticket", help="Create, list, show and work tickets (for operators and scripts)."
+)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,112 @@
+"""Operator commands: config check, db upgrade, run, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from bot.cli.context import console, fail, fail_config, runtime
+
+config_app = typer.Typer(help="Validate the support configuration.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+
+
+@config_app.command("check")
+def config_check(
+    ctx: typer.Context,
+    path: Path | None = typer.Argument(None, help="The YAML file (default: SUPPORT_CONFIG)."),
+) -> None:
+    """Validate a support configuration file and explain every problem (file, line, key, fix)."""
+    from bot.support import ConfigError, load_support_config
+
+    target = path or runtime(ctx).settings.support_config
+    try:
+        config = load_support_config(target)
+    except ConfigError as exc:
+        fail_config(exc)
+        return
+    console.print(
+        f"[green]✓[/] {target} is valid: {len(config.teams)} teams, {len(config.categories)} categories, "
+        f"{len(config.sla.policies)} SLA policies, {len(config.channels)} support channels, "
+        f"{len(config.checkins)} check-ins.",
+        highlight=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context, revision: str = typer.Option("head", help="Target revision.")) -> None:
+    """Create or migrate the database schema to the latest version (safe to run again)."""
+    from bot.db import Database
+    from bot.migrations import current_revision, upgrade
+
+    settings = runtime(ctx).settings
+    db = Database(settings.database_url)
+    before = current_revision(db)
+    try:
+        upgrade(db, revision)
+    except Exception as exc:  # noqa: BLE001 - show the operator what the database said
+        fail(f"migration failed on {db.engine.url.render_as_string(hide_password=True)}: {exc}")
+    after = current_revision(db)
+    state = "already up to date" if before == after else f"upgraded {before or 'empty'} → {after}"
+    console.print(
+        f"[green]✓[/] {db.engine.url.render_as_string(hide_password=True)}: {state}", highlight=False
+    )
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """Print the schema revision the database is at."""
+    from bot.db import Database
+    from bot.migrations import current_revision
+
+    console.print(
+        current_revision(Database(runtime(ctx).settings.database_url)) or "empty (run `deskbot db upgrade`)"
+    )
+
+
+def run(
+    ctx: typer.Context,
+    http: bool = typer.Option(
+        False, "--http", help="Serve Slack over HTTP (/slack/events) instead of Socket Mode."
+    ),
+    port: int | None = typer.Option(None, help="HTTP port (default: HTTP_PORT)."),
+) -> None:
+    """Start Deskbot for a Slack workspace (Socket Mode with SLACK_APP_TOKEN, else HTTP)."""
+    rt = runtime(ctx)
+    _ = rt.config, rt.db  # validate the configuration and migrate before anything else
+    settings = rt.settings
+    missing = [
+        key
+        for key, value in (
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+        )
+        if value is None
+    ]
+    if missing:
+        fail(
+            f"{' and '.join(missing)} not set. Create the Slack app from slack/manifest.yaml (README: "
+            "'Connect a Slack workspace'), put its tokens in .env, or try Deskbot without Slack: `make demo`.",
+            code=2,
+        )
+    fail(
+        "configuration and database are ready, but this build has no Slack surfaces yet "
+        "(answering, intake and triage arrive with the Slack app). Use `deskbot ticket …` meanwhile.",
+        code=3,
+    )
+
+
+def demo(ctx: typer.Context) -> None:
+    """Show Deskbot working without Slack: a support day on the sample configuration, in the terminal."""
+    from bot.cli.demo import run_demo
+
+    run_demo(runtime(ctx))
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the operator commands to the main app."""
+    app.command("run")(run)
+    app.command("demo")(demo)
+    app.add_typer(config_app, name="config")
+    app.add_typer(db_app, name="db")

@@ -1,0 +1,266 @@
+"""`deskbot ticket …`: the ticket service for operators and scripts (same path as Slack)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from bot.cli.context import Runtime, console, fail, runtime
+
+app = typer.Typer(no_args_is_help=True)
+AS = typer.Option(None, "--as", help="Who does it (a Slack user id); default: cli:<your login>.")
+JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+def _change(ctx: typer.Context, action: Callable[..., Any], actor: str | None, **kwargs: Any) -> None:
+    """Run one service action in a transaction and print the ticket after it."""
+    from bot.errors import BotError
+
+    rt = runtime(ctx)
+    try:
+        with rt.db.transaction() as session:
+            result = action(
+                session, config=rt.config, now=rt.clock(), **kwargs, **_actor_kw(action, actor or rt.actor)
+            )
+            number = getattr(result, "number", None) or getattr(result, "ticket_number", None)
+    except BotError as exc:
+        fail(exc.message)
+        return
+    _print_ticket(rt, number)
+
+
+def _actor_kw(action: Callable[..., Any], actor: str) -> dict[str, str]:
+    import inspect
+
+    params = inspect.signature(action).parameters
+    for name in ("actor", "agent", "author"):
+        if name in params:
+            return {name: actor}
+    return {}
+
+
+@app.command()
+def create(
+    ctx: typer.Context,
+    title: str = typer.Option(..., help="What is wrong, in a few words."),
+    description: str = typer.Option("", help="Details."),
+    requester: str = typer.Option(..., help="Slack user id of the person who needs help."),
+    priority: str = typer.Option("normal", help="urgent | high | normal | low"),
+    category: str | None = typer.Option(None, help="A category from the support configuration."),
+    channel: str | None = typer.Option(None, help="Slack channel of the request (sets the customer tier)."),
+    actor: str | None = AS,
+) -> None:
+    """Open a ticket (routed to the category's team, SLA clocks started)."""
+    from bot import tickets
+    from bot.models import TicketCreate
+    from bot.support import Priority
+
+    try:
+        level = Priority(priority)
+    except ValueError:
+        fail(f"'{priority}' is not a priority; use urgent, high, normal or low.")
+        return
+    data = TicketCreate(
+        title=title,
+        description=description,
+        requester=requester,
+        priority=level,
+        category=category,
+        channel=channel,
+    )
+    _change(ctx, tickets.create, actor, data=data)
+
+
+def _simple(name: str, help_text: str) -> None:
+    def command(
+        ctx: typer.Context, number: int = typer.Argument(..., help="Ticket number."), actor: str | None = AS
+    ) -> None:
+        from bot import tickets
+
+        _change(ctx, getattr(tickets, name), actor, number=number)
+
+    command.__doc__ = help_text
+    app.command(name.replace("_", "-"))(command)
+
+
+for _name, _help in (
+    ("claim", "Take a ticket (fails, naming the owner, if someone has it)."),
+    ("unassign", "Put a ticket back in its team's queue."),
+    ("escalate", "Raise the level and hand it to that level's team."),
+    ("wait_on_customer", "Pause the SLA clocks until the customer answers."),
+    ("resume", "The customer answered: clocks run again."),
+    ("resolve", "Mark resolved."),
+    ("close", "Close a resolved ticket for good."),
+    ("reopen", "Reopen a resolved ticket."),
+):
+    _simple(_name, _help)
+
+
+@app.command()
+def assign(
+    ctx: typer.Context,
+    number: int,
+    to: str = typer.Option(..., "--to", help="Agent's user id."),
+    actor: str | None = AS,
+) -> None:
+    """Give a ticket to an agent."""
+    from bot import tickets
+
+    _change(ctx, tickets.assign, actor, number=number, assignee=to)
+
+
+@app.command()
+def priority(
+    ctx: typer.Context, number: int, value: str, reason: str | None = None, actor: str | None = AS
+) -> None:
+    """Change the priority (urgent | high | normal | low); SLA targets follow."""
+    from bot import tickets
+    from bot.support import Priority
+
+    if value not in {p.value for p in Priority}:
+        fail(f"'{value}' is not a priority; use urgent, high, normal or low.")
+    _change(ctx, tickets.set_priority, actor, number=number, priority=Priority(value), reason=reason)
+
+
+@app.command()
+def category(ctx: typer.Context, number: int, value: str, actor: str | None = AS) -> None:
+    """Change the category (and hand the ticket to that category's team)."""
+    from bot import tickets
+
+    _change(ctx, tickets.set_category, actor, number=number, category=value)
+
+
+@app.command()
+def team(ctx: typer.Context, number: int, value: str, actor: str | None = AS) -> None:
+    """Move the ticket to another team's queue."""
+    from bot import tickets
+
+    _change(ctx, tickets.set_team, actor, number=number, team=value)
+
+
+@app.command()
+def note(
+    ctx: typer.Context,
+    number: int,
+    body: str,
+    public: bool = typer.Option(
+        False, "--public", help="A reply the requester sees (stamps first response)."
+    ),
+    actor: str | None = AS,
+) -> None:
+    """Add an internal note (or, with --public, a reply to the requester)."""
+    from bot import tickets
+
+    _change(ctx, tickets.add_note, actor, number=number, body=body, internal=not public)
+
+
+@app.command()
+def rate(ctx: typer.Context, number: int, score: int, actor: str | None = AS) -> None:
+    """Record the requester's satisfaction, 1–5 (use --as with the requester's id)."""
+    from bot import tickets
+
+    _change(ctx, tickets.rate, actor, number=number, score=score)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    view: str = typer.Option("all", help="all | mine | queue | team | breaching"),
+    user: str | None = typer.Option(None, help="For --view mine: whose tickets."),
+    team: str | None = typer.Option(None, help="Only this team."),
+    within: int = typer.Option(60, help="For --view breaching: minutes ahead to look."),
+    as_json: bool = JSON,
+) -> None:
+    """List active tickets."""
+    from datetime import timedelta
+
+    from bot import tickets
+
+    if view not in ("all", "mine", "queue", "team", "breaching"):
+        fail(f"'{view}' is not a view; use all, mine, queue, team or breaching.")
+    if view == "mine" and not user:
+        fail("--view mine needs --user U… (whose tickets).")
+    rt = runtime(ctx)
+    with rt.db.session() as s:
+        rows = tickets.list_tickets(
+            s,
+            view=view,
+            user=user,
+            team=team,
+            now=rt.clock(),
+            horizon=timedelta(minutes=within),  # type: ignore[arg-type]
+        )
+    _print_rows(rt, rows, as_json)
+
+
+@app.command()
+def search(ctx: typer.Context, text: str, as_json: bool = JSON) -> None:
+    """Find tickets whose title or description contains TEXT."""
+    from bot import tickets
+
+    rt = runtime(ctx)
+    with rt.db.session() as s:
+        rows = tickets.search(s, text=text)
+    _print_rows(rt, rows, as_json)
+
+
+@app.command()
+def show(ctx: typer.Context, number: int, as_json: bool = JSON) -> None:
+    """Show a ticket, its SLA clocks and its full history."""
+    rt = runtime(ctx)
+    _print_ticket(rt, number, history=True, as_json=as_json)
+
+
+def _print_rows(rt: Runtime, rows: Any, as_json: bool) -> None:
+    from rich.table import Table
+
+    from bot import tickets
+
+    if as_json:
+        console.print_json(json.dumps([tickets.snapshot(t) for t in rows]))
+        return
+    if not rows:
+        console.print("No tickets.")
+        return
+    table = Table("#", "status", "priority", "team", "level", "assignee", "resolution due", "title")
+    for t in rows:
+        due = t.resolution_due.strftime("%Y-%m-%d %H:%M UTC") if t.resolution_due else "—"
+        table.add_row(
+            str(t.number),
+            t.status.value,
+            t.priority.value,
+            t.team,
+            t.level.value,
+            t.assignee or "—",
+            due,
+            t.title,
+        )
+    console.print(table)
+
+
+def _print_ticket(rt: Runtime, number: int | None, *, history: bool = False, as_json: bool = False) -> None:
+    from bot import tickets
+    from bot.cli.render import ticket_lines
+    from bot.errors import BotError
+
+    assert number is not None
+    try:
+        with rt.db.session() as s:
+            ticket = tickets.get(s, number=number)
+            events = tickets.events_of(s, number)
+    except BotError as exc:
+        fail(exc.message)
+        return
+    report = tickets.report_for(rt.config, ticket, events, rt.clock())
+    if as_json:
+        console.print_json(
+            json.dumps(
+                {"ticket": tickets.snapshot(ticket), "events": [e.model_dump(mode="json") for e in events]}
+            )
+        )
+        return
+    for line in ticket_lines(ticket, report, events if history else []):
+        console.print(line, highlight=False)

@@ -1,0 +1,77 @@
+"""The `deskbot` command line, run as a user would (typer's runner, a real SQLite file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.config import SAMPLE_DIR
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_config_check_ok_and_broken(tmp_path: Path) -> None:
+    ok = invoke("config", "check")
+    assert ok.exit_code == 0 and "is valid" in ok.output
+    broken = tmp_path / "support.yaml"
+    broken.write_text(
+        (SAMPLE_DIR / "support.yaml").read_text().replace("general_team: support", "general_team: nobody")
+    )
+    result = invoke("config", "check", str(broken))
+    assert result.exit_code == 2
+    assert f"{broken}:" in result.output and "general_team: unknown team 'nobody'" in result.output
+
+
+def test_db_upgrade_is_idempotent() -> None:
+    first = invoke("db", "upgrade")
+    second = invoke("db", "upgrade")
+    assert first.exit_code == 0 and "upgraded empty" in first.output
+    assert second.exit_code == 0 and "already up to date" in second.output
+
+
+def test_ticket_commands_through_the_service() -> None:
+    created = invoke(
+        "ticket", "create", "--title", "Charged twice", "--requester", "U0CUST", "--category", "billing"
+    )
+    assert (
+        created.exit_code == 0 and "#1 Charged twice" in created.output and "team billing" in created.output
+    )
+    assert invoke("ticket", "claim", "1", "--as", "U0AGENT004").exit_code == 0
+    taken = invoke("ticket", "claim", "1", "--as", "U0AGENT005")
+    assert taken.exit_code == 1 and "already claimed by <@U0AGENT004>" in taken.output
+    refused = invoke("ticket", "close", "1")
+    assert refused.exit_code == 1 and "can't be closed" in refused.output
+    assert invoke("ticket", "resolve", "1", "--as", "U0AGENT004").exit_code == 0
+    shown = invoke("ticket", "show", "1")
+    assert "status resolved" in shown.output and "claim" in shown.output and "history:" in shown.output
+    listed = invoke("ticket", "list", "--json")
+    assert listed.exit_code == 0 and listed.output.strip() == "[]"  # resolved tickets leave the active list
+    missing = invoke("ticket", "show", "42")
+    assert missing.exit_code == 1 and "#42 does not exist" in missing.output
+    bad = invoke("ticket", "create", "--title", "x", "--requester", "U1", "--priority", "asap")
+    assert bad.exit_code == 1 and "not a priority" in bad.output
+
+
+def test_run_without_tokens_explains_what_to_do() -> None:
+    result = invoke("run")
+    assert result.exit_code == 2 and "SLACK_BOT_TOKEN" in result.output and "make demo" in result.output
+
+
+def test_demo_plays_a_support_day() -> None:
+    result = invoke("demo")
+    assert result.exit_code == 0, result.output
+    assert "already claimed" in result.output and "BREACHED" in result.output and "rated 5/5" in result.output

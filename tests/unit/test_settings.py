@@ -1,0 +1,49 @@
+"""Settings: `.env.example` documents exactly the Settings keys, and bad values are refused clearly."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_env_example_lists_exactly_the_settings_keys() -> None:
+    keys = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), flags=re.M))
+    assert keys == {name.upper() for name in Settings.model_fields}
+
+
+def test_defaults_run_on_sqlite_with_the_sample_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    settings = Settings()
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.support_config.is_file()
+    assert settings.slack_bot_token is None
+
+
+def test_tokens_are_secret_and_empty_values_mean_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-very-secret")
+    monkeypatch.setenv("SUPPORT_CONFIG", "")
+    settings = Settings()
+    assert "very-secret" not in repr(settings)
+    assert (
+        settings.slack_bot_token is not None
+        and settings.slack_bot_token.get_secret_value() == "xoxb-very-secret"
+    )
+    assert settings.support_config.name == "support.yaml"
+
+
+def test_unknown_database_scheme_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql://x")
+    with pytest.raises(ValidationError, match="sqlite:// or postgresql://"):
+        Settings()
