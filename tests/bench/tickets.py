@@ -1,0 +1,198 @@
+"""Ticket benchmarks: creations/s and SLA computations/s (SQLite, PostgreSQL), and the indexed
+"near or past SLA" query at 100k and 1M tickets on PostgreSQL.
+
+Run: `make bench` (or `.venv/bin/python -m tests.bench.tickets [--sizes 100000 1000000]`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from bot import tickets
+from bot.config import SAMPLE_DIR
+from bot.db import Database
+from bot.migrations import upgrade
+from bot.models import TicketCreate
+from bot.sla import Timeline, evaluate
+from bot.support import Priority, load_support_config
+from bot.tickets.clocks import calendar_for
+from tests.bench.common import median_ms, report, timed
+
+PG_ADMIN = os.environ.get("DESKBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+CONFIG = load_support_config(SAMPLE_DIR / "support.yaml")
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+COMMAND = "make bench"
+
+
+def bench_creations(db: Database, label: str, n: int = 400) -> None:
+    def one() -> None:
+        with db.transaction() as s:
+            tickets.create(
+                s,
+                data=TicketCreate(
+                    title="Bench ticket", requester="U0BENCH", category="billing", priority=Priority.HIGH
+                ),
+                actor="U0BENCH",
+                config=CONFIG,
+                now=NOW,
+            )
+
+    samples = timed(one, n)
+    report(
+        f"ticket_create_{label}",
+        COMMAND,
+        {
+            "n": n,
+            "median_ms": median_ms(samples),
+            "per_second": round(n / sum(samples), 1),
+        },
+    )
+
+
+def bench_sla_stored(db: Database, label: str) -> None:
+    """Recompute SLA clocks for stored tickets: read the ticket and its events, run the engine."""
+    with db.session() as s:
+        numbers = [t.number for t in tickets.search(s, limit=400)]
+    rng = random.Random(3)
+    with db.transaction() as s:  # give each ticket some history to replay
+        for number in numbers:
+            tickets.claim(s, number=number, agent=rng.choice(["U0AGENT004", "U0AGENT005"]), config=CONFIG, now=NOW)
+            tickets.wait_on_customer(s, number=number, actor="U0AGENT004", config=CONFIG, now=NOW + timedelta(minutes=5))
+
+    def one(number: int) -> None:
+        with db.session() as s:
+            ticket = tickets.get(s, number=number)
+            tickets.report_for(CONFIG, ticket, tickets.events_of(s, number), NOW + timedelta(hours=2))
+
+    start = time.perf_counter()
+    for number in numbers:
+        one(number)
+    elapsed = time.perf_counter() - start
+    report(f"sla_recompute_stored_{label}", COMMAND, {"n": len(numbers), "per_second": round(len(numbers) / elapsed, 1)})
+
+
+def bench_sla(n: int = 5000) -> None:
+    rng = random.Random(7)
+    calendar = calendar_for(CONFIG, "support")
+    policy = CONFIG.sla.policies["standard"]
+    cases = []
+    for _ in range(n):
+        created = NOW - timedelta(minutes=rng.randint(0, 20000))
+        changes = [
+            (
+                created + timedelta(minutes=rng.randint(1, 3000)),
+                rng.choice(["open", "waiting_on_customer", "open"]),
+            )
+        ]
+        cases.append(
+            (Timeline(created_at=created, priority=rng.choice(list(Priority)), status_changes=changes), NOW)
+        )
+    start = time.perf_counter()
+    for timeline, now in cases:
+        evaluate(timeline, policy, calendar, now)
+    elapsed = time.perf_counter() - start
+    report(
+        "sla_due_time_computations",
+        COMMAND,
+        {"n": n, "per_second": round(n / elapsed, 1), "calendar": "Europe/Berlin business hours"},
+    )
+
+
+def fill_postgres(db: Database, size: int) -> None:
+    """Insert `size` tickets in SQL: ~5% active with due times from -1 day to +14 days."""
+    with db.engine.begin() as conn:
+        conn.execute(text("TRUNCATE ticket_event, note, kb_query, feedback, ticket RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text("""
+            INSERT INTO ticket (title, description, requester, priority, status, team, level, sla_policy,
+                                created_at, updated_at, first_response_due, resolution_due, version)
+            SELECT 'ticket ' || g, '', 'U' || (g % 5000), (ARRAY['urgent','high','normal','low'])[1 + g % 4],
+                   CASE WHEN g % 20 = 0 THEN (ARRAY['new','open','waiting_on_customer','reopened'])[1 + (g / 20) % 4]
+                        ELSE (ARRAY['resolved','closed'])[1 + g % 2] END,
+                   (ARRAY['support','billing','technical','engineering'])[1 + g % 4], 'L1', 'standard',
+                   :now - (g % 90000) * interval '1 minute', :now,
+                   CASE WHEN g % 20 = 0 AND g % 3 = 0 THEN :now + ((g * 7919) % 21600 - 1440) * interval '1 minute' END,
+                   CASE WHEN g % 20 = 0 AND (g / 20) % 4 <> 2 THEN :now + ((g * 104729) % 21600 - 1440) * interval '1 minute' END,
+                   1
+            FROM generate_series(1::bigint, :size) AS g
+        """),
+            {"now": NOW, "size": size},
+        )
+        conn.execute(text("ANALYZE ticket"))
+
+
+def bench_near_sla(db: Database, size: int) -> None:
+    fill_postgres(db, size)
+
+    def query() -> None:
+        with db.session() as s:
+            tickets.near_or_past_sla(s, now=NOW, horizon=timedelta(hours=1), limit=500)
+
+    query()  # warm the cache
+    samples = timed(query, 15)
+    with db.engine.connect() as conn:
+        plan = "\n".join(
+            r[0]
+            for r in conn.execute(
+                text("""
+            EXPLAIN SELECT * FROM ticket WHERE status IN ('new','open','waiting_on_customer','reopened')
+            AND (first_response_due <= :cut OR resolution_due <= :cut) ORDER BY resolution_due LIMIT 500
+        """),
+                {"cut": NOW + timedelta(hours=1)},
+            )
+        )
+    with db.session() as s:
+        found = len(tickets.near_or_past_sla(s, now=NOW, horizon=timedelta(hours=1), limit=500))
+    report(
+        f"near_or_past_sla_postgres_{size}",
+        COMMAND,
+        {
+            "tickets": size,
+            "rows_returned": found,
+            "median_ms": median_ms(samples),
+            "p90_ms": round(statistics.quantiles(samples, n=10)[-1] * 1000, 3),
+            "uses_index": "Index" in plan and "Seq Scan" not in plan,
+        },
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
+    args = parser.parse_args()
+    import psycopg
+
+    name = f"deskbot_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    pg = Database(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        upgrade(pg)
+        with tempfile.TemporaryDirectory() as tmp:
+            lite = Database(f"sqlite:///{tmp}/bench.db")
+            upgrade(lite)
+            bench_creations(lite, "sqlite")
+            bench_sla_stored(lite, "sqlite")
+            lite.dispose()
+        bench_creations(pg, "postgres")
+        bench_sla_stored(pg, "postgres")
+        bench_sla()
+        for size in args.sizes:
+            bench_near_sla(pg, size)
+    finally:
+        pg.dispose()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
