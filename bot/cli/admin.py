@@ -86,15 +86,32 @@ def run(
     ]
     if missing:
         fail(
-            f"{' and '.join(missing)} not set. Create the Slack app from slack/manifest.yaml (README: "
+            f"{' and '.join(missing)} not set. Create the Slack app from bot/slack_manifest.yaml (README: "
             "'Connect a Slack workspace'), put its tokens in .env, or try Deskbot without Slack: `make demo`.",
             code=2,
         )
-    fail(
-        "configuration and database are ready, but this build has no Slack surfaces yet "
-        "(answering, intake and triage arrive with the Slack app). Use `deskbot ticket …` meanwhile.",
-        code=3,
+    from bot.app import Deps, build_app
+
+    app = build_app(Deps(settings=settings, config=rt.config, db=rt.db))
+    if settings.slack_app_token and not http:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        console.print("Deskbot connected to Slack in Socket Mode. Ctrl-C stops it.")
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        return
+    from bot.server import make_http_server
+
+    server = make_http_server(app, rt.db, host="0.0.0.0", port=port or settings.http_port)
+    host, bound = server.server_address[:2]
+    console.print(
+        f"Deskbot listening on http://{host}:{bound}/slack/events (health: /healthz). Ctrl-C stops it."
     )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        console.print("Stopped.")
+    finally:
+        server.server_close()
 
 
 def demo(ctx: typer.Context) -> None:

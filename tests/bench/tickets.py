@@ -65,8 +65,12 @@ def bench_sla_stored(db: Database, label: str) -> None:
     rng = random.Random(3)
     with db.transaction() as s:  # give each ticket some history to replay
         for number in numbers:
-            tickets.claim(s, number=number, agent=rng.choice(["U0AGENT004", "U0AGENT005"]), config=CONFIG, now=NOW)
-            tickets.wait_on_customer(s, number=number, actor="U0AGENT004", config=CONFIG, now=NOW + timedelta(minutes=5))
+            tickets.claim(
+                s, number=number, agent=rng.choice(["U0AGENT004", "U0AGENT005"]), config=CONFIG, now=NOW
+            )
+            tickets.wait_on_customer(
+                s, number=number, actor="U0AGENT004", config=CONFIG, now=NOW + timedelta(minutes=5)
+            )
 
     def one(number: int) -> None:
         with db.session() as s:
@@ -77,7 +81,11 @@ def bench_sla_stored(db: Database, label: str) -> None:
     for number in numbers:
         one(number)
     elapsed = time.perf_counter() - start
-    report(f"sla_recompute_stored_{label}", COMMAND, {"n": len(numbers), "per_second": round(len(numbers) / elapsed, 1)})
+    report(
+        f"sla_recompute_stored_{label}",
+        COMMAND,
+        {"n": len(numbers), "per_second": round(len(numbers) / elapsed, 1)},
+    )
 
 
 def bench_sla(n: int = 5000) -> None:

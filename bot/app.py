@@ -1,0 +1,51 @@
+"""The bolt app factory: one WebClient (rate-limit retries, configurable base URL), handlers registered once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.config import Settings
+from bot.db import Database
+from bot.support import SupportConfig
+from bot.timeutil import Clock, utcnow
+
+
+@dataclass
+class Deps:
+    """What handlers need, passed in (tests hand in their own database, config and clock)."""
+
+    settings: Settings
+    config: SupportConfig
+    db: Database
+    clock: Clock = field(default=utcnow)
+
+
+def build_client(settings: Settings) -> WebClient:
+    """A WebClient against SLACK_API_URL that retries 429s after Slack's Retry-After."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+
+
+def build_app(deps: Deps) -> App:
+    """The bolt App with every handler registered."""
+    from handlers import register_all
+
+    settings = deps.settings
+    app = App(
+        client=build_client(settings),
+        signing_secret=settings.slack_signing_secret.get_secret_value()
+        if settings.slack_signing_secret
+        else None,
+        logger=logging.getLogger("deskbot.slack"),
+    )
+    register_all(app, deps)
+    return app

@@ -1,0 +1,149 @@
+"""`/ticket …` in Slack: parse the text, check the role, run the ticket service, say what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import tickets
+from bot.db import Database
+from bot.errors import InvalidInput, PermissionDenied
+from bot.support import Priority, SupportConfig
+
+HELP = """*Deskbot tickets* — `/ticket <command>`
+• `list [mine|queue|breaching]` — your tickets, your team's unclaimed queue, or those near their SLA
+• `show N` — a ticket with its SLA clocks
+• `claim N` · `unassign N` · `escalate N` · `wait N` · `resume N` · `resolve N` · `close N` · `reopen N`
+• `assign N @user` · `priority N urgent|high|normal|low` · `note N text` (internal)
+• `help` — this message"""
+
+AGENT_ONLY = {
+    "claim",
+    "unassign",
+    "escalate",
+    "wait",
+    "resume",
+    "resolve",
+    "close",
+    "reopen",
+    "assign",
+    "priority",
+    "note",
+}
+SIMPLE = {
+    "claim": lambda s, n, user, kw: tickets.claim(s, number=n, agent=user, **kw),
+    "unassign": lambda s, n, user, kw: tickets.unassign(s, number=n, actor=user, **kw),
+    "escalate": lambda s, n, user, kw: tickets.escalate(s, number=n, actor=user, **kw),
+    "wait": lambda s, n, user, kw: tickets.wait_on_customer(s, number=n, actor=user, **kw),
+    "resume": lambda s, n, user, kw: tickets.resume(s, number=n, actor=user, **kw),
+    "resolve": lambda s, n, user, kw: tickets.resolve(s, number=n, actor=user, **kw),
+    "close": lambda s, n, user, kw: tickets.close(s, number=n, actor=user, **kw),
+    "reopen": lambda s, n, user, kw: tickets.reopen(s, number=n, actor=user, **kw),
+}
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: str
+    number: int | None = None
+    rest: str = ""
+
+
+def parse(text: str) -> Command:
+    """Split `/ticket` text into a verb, an optional ticket number and the rest."""
+    parts = text.strip().split(maxsplit=2)
+    if not parts or parts[0].lower() == "help":
+        return Command("help")
+    verb = parts[0].lower()
+    if verb == "list":
+        return Command("list", rest=parts[1].lower() if len(parts) > 1 else "mine")
+    if verb not in AGENT_ONLY and verb != "show":
+        raise InvalidInput(f"I don't know `/ticket {verb}`.\n{HELP}")
+    if len(parts) < 2 or not parts[1].lstrip("#").isdigit():
+        raise InvalidInput(f"`/ticket {verb}` needs a ticket number, e.g. `/ticket {verb} 42`.")
+    return Command(verb, int(parts[1].lstrip("#")), parts[2] if len(parts) > 2 else "")
+
+
+def execute(command: Command, *, user: str, db: Database, config: SupportConfig, now: datetime) -> str:
+    """Run a parsed command for `user` and return the reply text (BotErrors propagate)."""
+    if command.verb == "help":
+        return HELP
+    role = config.role_of(user)
+    if command.verb in AGENT_ONLY and role == "requester":
+        raise PermissionDenied("Only support agents can change tickets. Ask in your support channel instead.")
+    if command.verb == "list":
+        return _list(command.rest, user=user, db=db, config=config, now=now)
+    assert command.number is not None
+    if command.verb == "show":
+        return _show(command.number, user=user, role=role, db=db)
+    kw = {"config": config, "now": now}
+    with db.transaction() as s:
+        if command.verb in SIMPLE:
+            ticket = SIMPLE[command.verb](s, command.number, user, kw)
+        elif command.verb == "assign":
+            ticket = tickets.assign(
+                s, number=command.number, assignee=_user_id(command.rest), actor=user, **kw
+            )
+        elif command.verb == "priority":
+            if command.rest.strip().lower() not in {p.value for p in Priority}:
+                raise InvalidInput("Priority must be urgent, high, normal or low.")
+            ticket = tickets.set_priority(
+                s, number=command.number, priority=Priority(command.rest.strip().lower()), actor=user, **kw
+            )
+        else:
+            tickets.add_note(s, number=command.number, author=user, body=command.rest, internal=True, **kw)
+            return f"Internal note added to #{command.number}."
+    return f"#{ticket.number} *{ticket.title}* — {ticket.status.value.replace('_', ' ')}, {ticket.priority.value}, team {ticket.team} {ticket.level.value}, assignee {_mention(ticket.assignee)}"
+
+
+def _list(view: str, *, user: str, db: Database, config: SupportConfig, now: datetime) -> str:
+    from datetime import timedelta
+
+    if view not in ("mine", "queue", "breaching"):
+        raise InvalidInput("Use `/ticket list mine`, `/ticket list queue` or `/ticket list breaching`.")
+    teams = [name for name, team in config.teams.items() if user in team.members]
+    with db.session() as s:
+        if view == "mine":
+            rows = tickets.list_tickets(s, view="mine", user=user, limit=20)
+        elif view == "queue":
+            rows = [
+                t
+                for team in teams or [config.general_team]
+                for t in tickets.list_tickets(s, view="queue", team=team, limit=20)
+            ]
+        else:
+            rows = tickets.near_or_past_sla(s, now=now, horizon=timedelta(hours=1), limit=20)
+    if not rows:
+        return {
+            "mine": "You have no open tickets.",
+            "queue": "The queue is empty.",
+            "breaching": "Nothing is near its SLA.",
+        }[view]
+    return "\n".join(
+        f"• #{t.number} {t.title} — {t.status.value.replace('_', ' ')}, {t.priority.value}, {t.team}"
+        for t in rows
+    )
+
+
+def _show(number: int, *, user: str, role: str, db: Database) -> str:
+    with db.session() as s:
+        t = tickets.get(s, number=number)
+    if role == "requester" and t.requester != user:
+        raise PermissionDenied(f"Ticket #{number} is not yours.")
+    return (
+        f"#{t.number} *{t.title}*\nstatus {t.status.value.replace('_', ' ')} · priority {t.priority.value} · "
+        f"team {t.team} {t.level.value} · assignee {_mention(t.assignee)} · requester <@{t.requester}>"
+    )
+
+
+def _mention(user: str | None) -> str:
+    return f"<@{user}>" if user else "nobody yet"
+
+
+def _user_id(text: str) -> str:
+    """The user id from '<@U123|name>', '<@U123>' or 'U123'."""
+    token = text.strip().split()[0] if text.strip() else ""
+    token = token.removeprefix("<@").split("|")[0].rstrip(">")
+    if not token.startswith(("U", "W")):
+        raise InvalidInput("Say who: `/ticket assign 42 @someone`.")
+    return token

@@ -1,0 +1,88 @@
+"""`/ticket` through real signed HTTP requests into the bolt app (HTTP mode), WebClient on the fake Slack."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from bot import tickets
+from bot.app import Deps, build_app
+from bot.config import Settings
+from bot.models import TicketCreate
+from bot.server import make_http_server
+from bot.slack_fake import FakeSlack
+from tests.slack.signing import SECRET, signed_post, slash_body
+
+AGENT, OTHER, CUSTOMER = "U0AGENT001", "U0AGENT002", "U0CUSTOM01"
+
+
+@pytest.fixture
+def served(sqlite_db, config, clock) -> Iterator[tuple[str, FakeSlack]]:
+    fake = FakeSlack()
+    settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=fake.url)
+    app = build_app(Deps(settings=settings, config=config, db=sqlite_db, clock=clock))
+    server = make_http_server(app, sqlite_db, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    yield f"http://{host}:{port}", fake
+    server.shutdown()
+    server.server_close()
+    fake.close()
+
+
+def run(base: str, text: str, user: str = AGENT) -> str:
+    status, body = signed_post(f"{base}/slack/events", slash_body("/ticket", text, user))
+    assert status == 200, body
+    return json.loads(body)["text"] if body.startswith("{") else body
+
+
+def test_agent_works_a_ticket_with_slash_commands(served, sqlite_db, config, clock) -> None:
+    base, fake = served
+    with sqlite_db.transaction() as s:
+        number = tickets.create(
+            s,
+            data=TicketCreate(title="SSO broken", requester=CUSTOMER),
+            actor=CUSTOMER,
+            config=config,
+            now=clock(),
+        ).number
+    assert "SSO broken" in run(base, "list queue")
+    assert f"assignee <@{AGENT}>" in run(base, f"claim {number}")
+    assert f"already claimed by <@{AGENT}>" in run(base, f"claim {number}", user=OTHER)
+    assert "Internal note added" in run(base, f"note {number} checking the IdP logs")
+    assert "resolved" in run(base, f"resolve #{number}")
+    assert "can't be closed" not in run(base, f"close {number}")
+    assert "can't be reopened" in run(base, f"reopen {number}")
+    assert fake.calls_to("auth.test"), "bolt authorised against the fake Slack API"
+    with sqlite_db.session() as s:
+        assert [e.action for e in tickets.events_of(s, number)] == [
+            "create",
+            "claim",
+            "note",
+            "resolve",
+            "close",
+        ]
+
+
+def test_requesters_cannot_change_tickets_and_bad_input_is_explained(served) -> None:
+    base, _ = served
+    assert "Only support agents" in run(base, "claim 1", user=CUSTOMER)
+    assert "needs a ticket number" in run(base, "claim")
+    assert "I don't know `/ticket frobnicate`" in run(base, "frobnicate")
+    assert "#999 does not exist" in run(base, "show 999")
+    assert "/ticket list" in run(base, "help") or "list [mine" in run(base, "")
+
+
+def test_bad_signature_is_rejected_and_health_is_reported(served) -> None:
+    base, _ = served
+    status, _ = signed_post(f"{base}/slack/events", slash_body("/ticket", "help", AGENT), secret="wrong")
+    assert status == 401
+    status, _ = signed_post(f"{base}/slack/events", slash_body("/ticket", "help", AGENT), timestamp=1)
+    assert status == 401  # replayed: more than 5 minutes old
+    with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+        assert json.loads(response.read()) == {"ok": True, "database": "ok"}
