@@ -1,0 +1,117 @@
+"""The vector store: Chroma, embedded (PersistentClient) or a server (CHROMA_URL). Only module importing chromadb."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from knowledge.chunking import Chunk
+
+COLLECTION = "deskbot_kb"
+
+
+class VectorStore:
+    """Chunks with their vectors and metadata; visibility is filtered inside the query."""
+
+    def __init__(
+        self, *, path: Path | None = None, url: str | None = None, collection: str = COLLECTION
+    ) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if url:
+            parsed = urlparse(url)
+            self.client = chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or 8000,
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+        else:
+            assert path is not None
+            path.mkdir(parents=True, exist_ok=True)
+            self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        # embedding_function=None plus explicit vectors: Chroma never downloads its default model.
+        self.collection = self.client.get_or_create_collection(
+            collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray, content_hash: str) -> None:
+        if not chunks:
+            return
+        self.collection.upsert(
+            ids=[c.chunk_id for c in chunks],
+            embeddings=vectors.tolist(),
+            documents=[c.text for c in chunks],
+            metadatas=[
+                {
+                    "doc_id": c.doc_id,
+                    "title": c.title,
+                    "section": c.section,
+                    "url": c.url or "",
+                    "visibility": c.visibility,
+                    "position": c.position,
+                    "hash": content_hash,
+                }
+                for c in chunks
+            ],
+        )
+
+    def delete_doc(self, doc_id: str) -> None:
+        self.collection.delete(where={"doc_id": doc_id})
+
+    def doc_hashes(self) -> dict[str, str]:
+        """doc_id -> content hash of what is indexed."""
+        got = self.collection.get(include=["metadatas"])
+        return {m["doc_id"]: m["hash"] for m in got["metadatas"] or []}
+
+    def all_chunks(self) -> list[Chunk]:
+        got = self.collection.get(include=["metadatas", "documents"])
+        return [
+            _chunk(i, d, m)
+            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+        ]
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def query(self, vector: np.ndarray, *, k: int, visibilities: Sequence[str]) -> list[tuple[Chunk, float]]:
+        """Nearest chunks with cosine similarity, only of the allowed visibilities."""
+        n = min(k, self.count())
+        if n == 0:
+            return []
+        where: dict[str, Any] = (
+            {"visibility": visibilities[0]}
+            if len(visibilities) == 1
+            else {"visibility": {"$in": list(visibilities)}}
+        )
+        got = self.collection.query(
+            query_embeddings=[vector.tolist()],
+            n_results=n,
+            where=where,
+            include=["metadatas", "documents", "distances"],
+        )
+        return [
+            (_chunk(i, d, m), 1.0 - float(dist))
+            for i, d, m, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+            )
+        ]
+
+
+def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        chunk_id,
+        meta["doc_id"],
+        meta["title"],
+        meta["section"],
+        text,
+        meta["url"] or None,
+        meta["visibility"],
+        int(meta["position"]),
+    )

@@ -1,0 +1,80 @@
+"""Knowledge base on real embedded Chroma with the fast fake embedder: ingest, incremental runs, audience."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from knowledge.base import KnowledgeBase
+from knowledge.embedding import HashEmbedder
+from knowledge.store import VectorStore
+
+CANARY = "CANARY-7f3a"
+
+
+def write(folder: Path, name: str, title: str, body: str, visibility: str = "public") -> Path:
+    path = folder / name
+    path.write_text(f'---\ntitle: "{title}"\nvisibility: {visibility}\n---\n\n# {title}\n\n{body}\n')
+    return path
+
+
+def make_kb(tmp_path: Path) -> KnowledgeBase:
+    return KnowledgeBase(store=VectorStore(path=tmp_path / "chroma"), embedder=HashEmbedder())
+
+
+def test_ingest_is_incremental_and_prunes(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write(docs, "refunds.md", "Refunds", "Refunds are issued to the original card within 5 days.")
+    write(docs, "sso.md", "Single sign-on", "Configure SSO with Okta under Settings, Security.")
+    (docs / "broken.md").write_text("---\ntitle: [unclosed\n---\nbody")
+    (docs / "empty.txt").write_text("")
+    kb = make_kb(tmp_path)
+    first = kb.ingest([docs])
+    assert (first.added, first.unchanged, len(first.failed)) == (2, 0, 2)
+    assert any("broken.md" in f and "front matter" in f for f in first.failed)
+    assert any("empty.txt" in f and "no text" in f for f in first.failed)
+    again = kb.ingest([docs])
+    assert (again.added, again.updated, again.unchanged, again.chunks) == (0, 0, 2, 0)
+    write(docs, "refunds.md", "Refunds", "Refunds now take 10 days.")
+    (docs / "sso.md").unlink()
+    third = kb.ingest([docs], prune=True)
+    assert (third.updated, third.removed) == (1, 1)
+    assert kb.stats()["documents"] == 1
+
+
+def test_answers_cite_the_matching_document_and_abstain_on_nonsense(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write(docs, "refunds.md", "Refunds", "Refunds are issued to the original card within five business days.")
+    write(
+        docs, "sso.md", "Single sign-on", "Configure single sign-on with Okta under Settings then Security."
+    )
+    kb = make_kb(tmp_path)
+    kb.ingest([docs])
+    answer = kb.answer("how are refunds issued to my card", "customer")
+    assert answer.ranking[0] == "refunds" and answer.sources[0].title == "Refunds"
+    nothing = kb.answer("zebra quantum violin", "customer")
+    assert not nothing.grounded and nothing.why_not
+
+
+def test_customers_never_see_internal_documents(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(5):
+        write(
+            docs,
+            f"internal{i}.md",
+            f"Runbook {i}",
+            f"Internal escalation runbook {i} for refunds. {CANARY}",
+            "internal",
+        )
+        write(docs, f"public{i}.md", f"Guide {i}", f"Public guide {i} about refunds and invoices.")
+    kb = make_kb(tmp_path)
+    kb.ingest([docs])
+    for question in ["internal escalation runbook for refunds", f"{CANARY}", "refunds runbook 3", "invoices"]:
+        answer = kb.answer(question, "customer")
+        assert all(not s.doc_id.startswith("internal") for s in answer.sources)
+        assert all(not d.startswith("internal") for d in answer.ranking)
+        assert CANARY not in answer.text
+    staff = kb.answer("internal escalation runbook for refunds", "staff")
+    assert staff.ranking[0].startswith("internal")
