@@ -82,8 +82,6 @@ def evaluate(timeline: Timeline, policy: SlaPolicy, calendar: BusinessCalendar, 
     resolution = _clock("resolution", status_spans, targets.resolution * 60, policy, calendar, now)
     first_spans = _cut(status_spans, responded) if responded else status_spans
     first = _clock("first_response", first_spans, targets.first_response * 60, policy, calendar, now)
-    if responded and first.state != "stopped":
-        first = _replace_state(first, "stopped")
     return SlaReport(priority=priority, first_response=first, resolution=resolution)
 
 
@@ -148,17 +146,3 @@ def _clock(
         due = None
     crossed = tuple(f for f in policy.warn_at if used >= f * target)
     return Clock(metric, target, used, paused, state, due, breached_at, crossed)
-
-
-def _replace_state(clock: Clock, state: ClockState) -> Clock:
-    due = clock.breached_at
-    return Clock(
-        clock.metric,
-        clock.target_seconds,
-        clock.used_seconds,
-        clock.paused_seconds,
-        state,
-        due,
-        clock.breached_at,
-        clock.warnings_crossed,
-    )

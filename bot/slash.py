@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import tickets
 from bot.db import Database
@@ -97,8 +97,6 @@ def execute(command: Command, *, user: str, db: Database, config: SupportConfig,
 
 
 def _list(view: str, *, user: str, db: Database, config: SupportConfig, now: datetime) -> str:
-    from datetime import timedelta
-
     if view not in ("mine", "queue", "breaching"):
         raise InvalidInput("Use `/ticket list mine`, `/ticket list queue` or `/ticket list breaching`.")
     teams = [name for name, team in config.teams.items() if user in team.members]

@@ -48,7 +48,7 @@ def _pg_available() -> str | None:
     try:
         import psycopg
 
-        with psycopg.connect(PG_ADMIN_URL.replace("postgresql://", "postgresql://", 1), connect_timeout=3):
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
             return None
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}"

@@ -15,31 +15,21 @@ AS = typer.Option(None, "--as", help="Who does it (a Slack user id); default: cl
 JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
 
-def _change(ctx: typer.Context, action: Callable[..., Any], actor: str | None, **kwargs: Any) -> None:
-    """Run one service action in a transaction and print the ticket after it."""
+def _change(
+    ctx: typer.Context, action: Callable[..., Any], actor: str | None, who: str = "actor", **kwargs: Any
+) -> None:
+    """Run one service action in a transaction (`who` names its actor parameter) and print the ticket."""
     from bot.errors import BotError
 
     rt = runtime(ctx)
     try:
         with rt.db.transaction() as session:
-            result = action(
-                session, config=rt.config, now=rt.clock(), **kwargs, **_actor_kw(action, actor or rt.actor)
-            )
+            result = action(session, config=rt.config, now=rt.clock(), **{who: actor or rt.actor}, **kwargs)
             number = getattr(result, "number", None) or getattr(result, "ticket_number", None)
     except BotError as exc:
         fail(exc.message)
         return
     _print_ticket(rt, number)
-
-
-def _actor_kw(action: Callable[..., Any], actor: str) -> dict[str, str]:
-    import inspect
-
-    params = inspect.signature(action).parameters
-    for name in ("actor", "agent", "author"):
-        if name in params:
-            return {name: actor}
-    return {}
 
 
 @app.command()
@@ -80,7 +70,7 @@ def _simple(name: str, help_text: str) -> None:
     ) -> None:
         from bot import tickets
 
-        _change(ctx, getattr(tickets, name), actor, number=number)
+        _change(ctx, getattr(tickets, name), actor, "agent" if name == "claim" else "actor", number=number)
 
     command.__doc__ = help_text
     app.command(name.replace("_", "-"))(command)
@@ -154,7 +144,7 @@ def note(
     """Add an internal note (or, with --public, a reply to the requester)."""
     from bot import tickets
 
-    _change(ctx, tickets.add_note, actor, number=number, body=body, internal=not public)
+    _change(ctx, tickets.add_note, actor, "author", number=number, body=body, internal=not public)
 
 
 @app.command()

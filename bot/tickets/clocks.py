@@ -11,7 +11,6 @@ from bot.calendar import BusinessCalendar
 from bot.models import Ticket, TicketEvent
 from bot.sla import SlaReport, Timeline, evaluate
 from bot.support.models import Priority, SupportConfig
-from bot.timeutil import parse_iso
 
 
 def calendar_for(config: SupportConfig, team: str) -> BusinessCalendar:
@@ -72,8 +71,3 @@ def due_times(report: SlaReport | None) -> dict[str, datetime | None]:
         "first_response_due": fr.due_at if fr.state == "running" else None,
         "resolution_due": res.due_at if res.state == "running" else None,
     }
-
-
-def as_datetime(value: object) -> datetime | None:
-    """A stored JSON timestamp back as an aware datetime."""
-    return parse_iso(value) if isinstance(value, str) else None

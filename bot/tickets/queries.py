@@ -10,6 +10,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from bot.models import ACTIVE_STATUSES, Status, Ticket
+from bot.timeutil import utcnow
 
 View = Literal["mine", "queue", "team", "breaching", "all"]
 
@@ -25,6 +26,8 @@ def list_tickets(
     limit: int = 50,
 ) -> Sequence[Ticket]:
     """Active tickets for a view: mine, the unclaimed queue, a team, those near or past their SLA, or all."""
+    if view == "breaching":
+        return near_or_past_sla(session, now=now or utcnow(), horizon=horizon, team=team, limit=limit)
     statement = select(Ticket).where(col(Ticket.status).in_(ACTIVE_STATUSES))
     if view == "mine":
         statement = statement.where(Ticket.assignee == user)
@@ -32,10 +35,6 @@ def list_tickets(
         statement = statement.where(col(Ticket.assignee).is_(None))
     if team is not None:
         statement = statement.where(Ticket.team == team)
-    if view == "breaching":
-        return near_or_past_sla(
-            session, now=now or datetime.now().astimezone(), horizon=horizon, team=team, limit=limit
-        )
     statement = statement.order_by(col(Ticket.resolution_due).asc().nulls_last(), col(Ticket.number)).limit(
         limit
     )

@@ -91,7 +91,7 @@ def claim(session: Session, *, number: int, agent: str, config: SupportConfig, n
             raise AlreadyClaimed(number, ticket.assignee)
         return {"assignee": agent, **_opened(ticket)}
 
-    return _mutate(session, number=number, actor=agent, action="claim", config=config, now=now, change=change)
+    return _mutate(session, "claim", change, number=number, actor=agent, config=config, now=now)
 
 
 def assign(
@@ -107,13 +107,13 @@ def assign(
     """Give a ticket to `assignee` (replacing any current owner)."""
     return _mutate(
         session,
+        "assign",
+        lambda t: {"assignee": assignee, **_opened(t)},
         number=number,
         actor=actor,
-        action="assign",
         config=config,
         now=now,
         reason=reason,
-        change=lambda t: {"assignee": assignee, **_opened(t)},
     )
 
 
@@ -124,9 +124,7 @@ def unassign(session: Session, *, number: int, actor: str, config: SupportConfig
         back = {"status": Status.NEW} if ticket.status == Status.OPEN else {}
         return {"assignee": None, **back}
 
-    return _mutate(
-        session, number=number, actor=actor, action="unassign", config=config, now=now, change=change
-    )
+    return _mutate(session, "unassign", change, number=number, actor=actor, config=config, now=now)
 
 
 def set_priority(
@@ -142,13 +140,13 @@ def set_priority(
     """Change the priority; the SLA targets are re-applied from creation."""
     return _mutate(
         session,
+        "set_priority",
+        lambda t: {"priority": Priority(priority), "priority_reason": reason},
         number=number,
         actor=actor,
-        action="set_priority",
         config=config,
         now=now,
         reason=reason,
-        change=lambda t: {"priority": Priority(priority), "priority_reason": reason},
     )
 
 
@@ -170,9 +168,7 @@ def set_category(
         routed = _route(ticket, config.categories[category].team) if reroute else {}
         return {"category": category, **routed}
 
-    return _mutate(
-        session, number=number, actor=actor, action="set_category", config=config, now=now, change=change
-    )
+    return _mutate(session, "set_category", change, number=number, actor=actor, config=config, now=now)
 
 
 def set_team(
@@ -182,13 +178,7 @@ def set_team(
     if team not in config.teams:
         raise InvalidInput(f"Unknown team '{team}'. Known: {', '.join(config.teams)}.")
     return _mutate(
-        session,
-        number=number,
-        actor=actor,
-        action="set_team",
-        config=config,
-        now=now,
-        change=lambda t: _route(t, team),
+        session, "set_team", lambda t: _route(t, team), number=number, actor=actor, config=config, now=now
     )
 
 
@@ -210,14 +200,7 @@ def escalate(
         return {"level": nxt, **_route(ticket, config.escalation.get(nxt, ticket.team))}
 
     return _mutate(
-        session,
-        number=number,
-        actor=actor,
-        action="escalate",
-        config=config,
-        now=now,
-        reason=reason,
-        change=change,
+        session, "escalate", change, number=number, actor=actor, config=config, now=now, reason=reason
     )
 
 
@@ -227,12 +210,12 @@ def wait_on_customer(
     """Pause the SLA clocks until the customer answers."""
     return _mutate(
         session,
+        "wait_on_customer",
+        lambda t: {"status": Status.WAITING},
         number=number,
         actor=actor,
-        action="wait_on_customer",
         config=config,
         now=now,
-        change=lambda t: {"status": Status.WAITING},
     )
 
 
@@ -240,12 +223,12 @@ def resume(session: Session, *, number: int, actor: str, config: SupportConfig, 
     """The customer answered: the clocks run again."""
     return _mutate(
         session,
+        "resume",
+        lambda t: {"status": Status.OPEN if t.assignee else Status.NEW},
         number=number,
         actor=actor,
-        action="resume",
         config=config,
         now=now,
-        change=lambda t: {"status": Status.OPEN if t.assignee else Status.NEW},
     )
 
 
@@ -261,13 +244,13 @@ def resolve(
     """Mark the ticket resolved (the resolution clock stops)."""
     return _mutate(
         session,
+        "resolve",
+        lambda t: {"status": Status.RESOLVED, "resolved_at": now},
         number=number,
         actor=actor,
-        action="resolve",
         config=config,
         now=now,
         reason=reason,
-        change=lambda t: {"status": Status.RESOLVED, "resolved_at": now},
     )
 
 
@@ -275,12 +258,12 @@ def close(session: Session, *, number: int, actor: str, config: SupportConfig, n
     """Close a resolved ticket for good."""
     return _mutate(
         session,
+        "close",
+        lambda t: {"status": Status.CLOSED, "closed_at": now},
         number=number,
         actor=actor,
-        action="close",
         config=config,
         now=now,
-        change=lambda t: {"status": Status.CLOSED, "closed_at": now},
     )
 
 
@@ -296,13 +279,13 @@ def reopen(
     """Reopen a resolved ticket (its resolution clock runs again)."""
     return _mutate(
         session,
+        "reopen",
+        lambda t: {"status": Status.REOPENED, "resolved_at": None},
         number=number,
         actor=actor,
-        action="reopen",
         config=config,
         now=now,
         reason=reason,
-        change=lambda t: {"status": Status.REOPENED, "resolved_at": None},
     )
 
 
@@ -333,13 +316,13 @@ def add_note(
 
     _mutate(
         session,
+        "note" if internal else "reply",
+        change,
         number=number,
         actor=author,
-        action="note" if internal else "reply",
         config=config,
         now=now,
         reason="internal note" if internal else "public reply",
-        change=change,
     )
     session.flush()
     return note_box[0]
@@ -357,7 +340,7 @@ def rate(
             raise PermissionDenied(f"Only the requester of ticket #{number} can rate it.")
         return {"csat": int(score)}
 
-    return _mutate(session, number=number, actor=actor, action="rate", config=config, now=now, change=change)
+    return _mutate(session, "rate", change, number=number, actor=actor, config=config, now=now)
 
 
 # ---- internals ---------------------------------------------------------------------------------------
@@ -377,15 +360,16 @@ def _route(ticket: Ticket, team: str) -> dict[str, Any]:
 
 def _mutate(
     session: Session,
+    action: str,
+    change: Callable[[Ticket], dict[str, Any]],
     *,
     number: int,
     actor: str,
-    action: str,
     config: SupportConfig,
     now: datetime,
-    change: Callable[[Ticket], dict[str, Any]],
     reason: str | None = None,
 ) -> Ticket:
+    """Lock, check the state machine, apply `change(ticket)`, recompute SLA due times, audit once."""
     ticket = get(session, number=number, lock=True)
     assert ticket.number is not None
     states.check(action, Status(ticket.status), ticket.number)
