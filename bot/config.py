@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     chroma_path: Path = Path(".deskbot/chroma")
     chroma_url: str | None = None
     llm_model: str | None = None
+    kb_answer_threshold: float = Field(default=0.65, ge=0.0, le=1.0)
 
     # Runtime
     http_port: int = Field(default=3000, ge=1, le=65535)

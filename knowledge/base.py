@@ -6,17 +6,23 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from knowledge import chunking, documents
-from knowledge.compose import best_passage
-from knowledge.decide import DecisionParams, confidence
+from knowledge.compose import PassageComposer
+from knowledge.decide import DecisionParams, confidence, evidence
 from knowledge.embedding import Embedder
 from knowledge.lexical import Bm25
 from knowledge.retrieve import RetrievalParams, retrieve
 from knowledge.store import VectorStore
 
 Audience = Literal["customer", "staff"]
+
+
+class Composer(Protocol):
+    def compose(self, question: str, chunks: list[chunking.Chunk]) -> str: ...
+
+
 VISIBILITY: dict[str, tuple[str, ...]] = {"customer": ("public",), "staff": ("public", "internal")}
 
 
@@ -37,6 +43,7 @@ class Answer:
     why_not: str | None = None
     ranking: list[str] = field(default_factory=list)
     elapsed_ms: float = 0.0
+    evidence: float = 0.0  # the uncalibrated decision statistic (see knowledge.decide)
 
 
 @dataclass
@@ -58,11 +65,13 @@ class KnowledgeBase:
         embedder: Embedder,
         retrieval: RetrievalParams | None = None,
         decision: DecisionParams | None = None,
+        composer: Composer | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.retrieval = retrieval or RetrievalParams()
         self.decision = decision or DecisionParams()
+        self.composer: Composer = composer or PassageComposer()
         self._bm25: Bm25 | None = None
 
     def ingest(
@@ -77,32 +86,33 @@ class KnowledgeBase:
         report = IngestReport()
         files = documents.discover(list(paths))
         indexed = self.store.doc_hashes()
+        present = self.store.doc_ids()  # includes documents a killed run left half-written
         seen: set[str] = set()
         for i, path in enumerate(files):
             if progress:
                 progress(i, len(files), str(path))
+            seen.add(path.stem)  # a file that fails to load keeps its previous copy, even with prune
             try:
                 doc = documents.load(path)
             except documents.SourceError as exc:
                 report.failed.append(str(exc))
                 continue
-            seen.add(doc.doc_id)
             if indexed.get(doc.doc_id) == doc.content_hash:
                 report.unchanged += 1
                 continue
             chunks = chunking.split(doc)
-            vectors = self.embedder.embed(
-                [c.embed_text for c in chunks]
-            )  # embed first: a failure leaves the old copy
-            if doc.doc_id in indexed:
+            # Embed first: a failure here leaves the old copy in place.
+            vectors = self.embedder.embed([c.embed_text for c in chunks] + [doc.title])
+            if doc.doc_id in present:
                 self.store.delete_doc(doc.doc_id)
+            if doc.doc_id in indexed:
                 report.updated += 1
             else:
                 report.added += 1
-            self.store.upsert(chunks, vectors, doc.content_hash)
+            self.store.upsert(chunks, vectors[:-1], doc.content_hash, vectors[-1])
             report.chunks += len(chunks)
         if prune:
-            for doc_id in set(indexed) - seen:
+            for doc_id in present - seen:
                 self.store.delete_doc(doc_id)
                 report.removed += 1
         if progress:
@@ -110,6 +120,13 @@ class KnowledgeBase:
         self._bm25 = None
         report.seconds = time.perf_counter() - started
         return report
+
+    def warm_up(self) -> float:
+        """Load the model and the lexical index now (not on the first question); returns seconds."""
+        started = time.perf_counter()
+        self.embedder.embed(["warm up"])
+        _ = self.bm25
+        return time.perf_counter() - started
 
     @property
     def bm25(self) -> Bm25:
@@ -133,6 +150,7 @@ class KnowledgeBase:
             params=self.retrieval,
         )
         conf = confidence(hits, self.decision)
+        stat = evidence(hits, self.decision.competitors, self.decision.background)
         ranking = [h.doc_id for h in hits[:10]]
         elapsed = (time.perf_counter() - started) * 1000
         if not hits:
@@ -144,9 +162,9 @@ class KnowledgeBase:
             why = (
                 f"No document matches closely enough (confidence {conf:.2f} < {self.decision.threshold:.2f})."
             )
-            return Answer("", sources, conf, False, why, ranking, elapsed)
-        text = best_passage(question, hits[0].chunk)
-        return Answer(text, sources, conf, True, None, ranking, (time.perf_counter() - started) * 1000)
+            return Answer("", sources, conf, False, why, ranking, elapsed, stat)
+        text = self.composer.compose(question, [h.chunk for h in hits[:4]])  # never reached on abstain
+        return Answer(text, sources, conf, True, None, ranking, (time.perf_counter() - started) * 1000, stat)
 
     def stats(self) -> dict[str, int]:
         chunks = self.store.all_chunks()

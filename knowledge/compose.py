@@ -28,3 +28,51 @@ def best_passage(question: str, chunk: Chunk, limit: int = SECTION_LIMIT - 200) 
             break
     text = "\n\n".join(paragraphs[i] for i in sorted(chosen))
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+SYSTEM_PROMPT = (
+    "You are a support assistant. Answer the question using ONLY the numbered sources below. "
+    "Cite the sources you used as [1], [2]. If the sources do not answer the question, say so in one "
+    "sentence. Be brief: at most a few short paragraphs, Slack mrkdwn formatting."
+)
+
+
+class PassageComposer:
+    """No LLM: the most relevant passage of the top document."""
+
+    def compose(self, question: str, chunks: list[Chunk]) -> str:
+        return best_passage(question, chunks[0])
+
+
+class LlmComposer:
+    """An answer written by a chat model from the retrieved chunks only, with citations.
+
+    Any langchain chat model works; `from_spec("provider:model")` uses `init_chat_model` (the
+    provider's package, e.g. langchain-openai, is an optional extra). If the model fails, the
+    answer falls back to the passage so the user still gets one.
+    """
+
+    def __init__(self, model: object, *, sources: int = 4) -> None:
+        self.model = model
+        self.sources = sources
+        self.fallback = PassageComposer()
+        self.failures = 0
+
+    @classmethod
+    def from_spec(cls, spec: str) -> LlmComposer:
+        from langchain.chat_models import init_chat_model
+
+        return cls(init_chat_model(spec, temperature=0))
+
+    def compose(self, question: str, chunks: list[Chunk]) -> str:
+        context = "\n\n".join(f"[{i}] {c.title}\n{c.text}" for i, c in enumerate(chunks[: self.sources], 1))
+        try:
+            reply = self.model.invoke(  # type: ignore[attr-defined]
+                [("system", SYSTEM_PROMPT), ("human", f"Sources:\n\n{context}\n\nQuestion: {question}")]
+            )
+        except Exception:  # noqa: BLE001 - any provider error: fall back, never lose the answer
+            self.failures += 1
+            return self.fallback.compose(question, chunks)
+        text = str(getattr(reply, "content", reply)).strip()
+        limit = SECTION_LIMIT - 200
+        return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf"}
+MAX_BYTES = 20 * 1024 * 1024  # a help-centre article larger than this is an export gone wrong
 
 
 class SourceError(Exception):
@@ -48,6 +49,12 @@ def load(path: Path) -> SourceDoc:
     """Read one file into a SourceDoc (raises SourceError with the reason)."""
     suffix = path.suffix.lower()
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise SourceError(
+                f"{path}: {size / 1024 / 1024:.0f} MB is too large for one article "
+                f"(limit {MAX_BYTES // 1024 // 1024} MB); split it into several files"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
@@ -58,7 +65,9 @@ def load(path: Path) -> SourceDoc:
         try:
             decoded = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise SourceError(f"{path}: not UTF-8 text") from None
+            raise SourceError(f"{path}: not UTF-8 text (a binary file?); save it as UTF-8") from None
+        if "\x00" in decoded:
+            raise SourceError(f"{path}: looks like a binary file (it contains NUL bytes)")
         if suffix in (".html", ".htm"):
             text, meta = _html_text(decoded)
         elif suffix in (".md", ".markdown"):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import statistics
-import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from knowledge.base import Answer, KnowledgeBase
+from knowledge.base import Answer
 
 
 def read_queries(path: Path) -> list[dict[str, Any]]:
@@ -62,14 +61,46 @@ def metrics(rows: Iterable[tuple[dict[str, Any], Answer]]) -> dict[str, Any]:
     }
 
 
-def evaluate_kb(
-    kb_factory, docs: Path, queries: Path, audience: str = "customer"
-) -> tuple[dict[str, Any], list]:  # type: ignore[no-untyped-def]
-    """Build a fresh index of `docs` with the product's ingestion, answer every query, score."""
-    rows = read_queries(queries)
-    with tempfile.TemporaryDirectory(prefix="deskbot-eval-") as tmp:
-        kb: KnowledgeBase = kb_factory(Path(tmp))
-        kb.ingest([docs])
-        kb.answer("warm up")  # load the model and BM25 before timing
-        answered = [(q, kb.answer(q["text"], audience)) for q in rows]  # type: ignore[arg-type]
+def evaluate(
+    answer: Callable[[str], Answer], rows: list[dict[str, Any]]
+) -> tuple[dict[str, Any], list[tuple[dict[str, Any], Answer]]]:
+    """Answer every query (after one warm-up question, so the model and BM25 are loaded) and score."""
+    answer("warm up")
+    answered = [(q, answer(q["text"])) for q in rows]
     return metrics(answered), answered
+
+
+def calibrate(answered: list[tuple[dict[str, Any], Answer]]) -> dict[str, Any]:
+    """Platt scaling: fit P(top document is right | evidence) = σ(slope·evidence + intercept).
+
+    Fitted by Newton's method on every query (answerable and not: an unanswerable question's top
+    document is never right). Also returns the precision/coverage curve over thresholds, which is
+    how the shipped threshold was chosen.
+    """
+    import numpy as np
+
+    x = np.array([a.evidence for _, a in answered])
+    y = np.array([1.0 if q["expected"] and a.ranking[:1] == [q["expected"]] else 0.0 for q, a in answered])
+    w = np.zeros(2)
+    design = np.column_stack([x, np.ones_like(x)])
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-(design @ w)))
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + 1e-6 * np.eye(2)
+        step = np.linalg.solve(hessian, design.T @ (y - p))
+        w += step
+        if np.abs(step).max() < 1e-9:
+            break
+    prob = 1 / (1 + np.exp(-(design @ w)))
+    answerable = sum(1 for q, _ in answered if q["expected"])
+    curve = []
+    for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        chosen = prob >= t
+        right = float((y * chosen).sum())
+        curve.append(
+            {
+                "threshold": t,
+                "answered_precision": round(right / chosen.sum(), 4) if chosen.any() else None,
+                "answerable_coverage": round(right / max(answerable, 1), 4),
+            }
+        )
+    return {"slope": round(float(w[0]), 3), "intercept": round(float(w[1]), 3), "curve": curve}

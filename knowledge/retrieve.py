@@ -1,4 +1,10 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates, fused per document."""
+"""Hybrid retrieval: dense (chunks and titles in Chroma) and lexical (BM25) evidence, fused per document.
+
+A document's dense score is the mean of its title's and its best chunk's cosine similarity to the
+question: the title says what the article is about, the chunk that it really covers it. BM25,
+normalised by the best lexical score for this question, is added with a small weight; it breaks
+ties on product names and error codes without letting a weak lexical match outvote the model.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +31,9 @@ class Hit:
 
 @dataclass(frozen=True)
 class RetrievalParams:
-    dense_k: int = 40
+    dense_k: int = 60  # chunk and title vectors fetched from the store
     lexical_k: int = 40
-    lexical_weight: float = 0.25  # weight of the query-normalised BM25 score next to the cosine
+    lexical_weight: float = 0.1  # weight of the question-normalised BM25 score next to the cosine
 
 
 def retrieve(
@@ -39,24 +45,31 @@ def retrieve(
     visibilities: Sequence[str],
     params: RetrievalParams,
 ) -> list[Hit]:
-    """Documents ranked by cosine + weight × BM25/BM25max; each with its best chunk."""
-    dense = store.query(vector, k=params.dense_k, visibilities=visibilities)
-    lexical = bm25.search(question, k=params.lexical_k, visibilities=visibilities)
-    best_dense: dict[str, tuple[Chunk, float]] = {}
-    for chunk, score in dense:
-        if chunk.doc_id not in best_dense or score > best_dense[chunk.doc_id][1]:
-            best_dense[chunk.doc_id] = (chunk, score)
-    best_lex: dict[str, tuple[Chunk, float]] = {}
-    for chunk, score in lexical:
-        if chunk.doc_id not in best_lex or score > best_lex[chunk.doc_id][1]:
-            best_lex[chunk.doc_id] = (chunk, score)
-    top_lex = max((s for _, s in best_lex.values()), default=0.0) or 1.0
-    floor = min((s for _, s in best_dense.values()), default=0.0)
+    """Documents ranked by mean(title, best chunk cosine) + weight × BM25/BM25max; each with its best chunk."""
+    titles: dict[str, float] = {}
+    chunks: dict[str, tuple[Chunk, float]] = {}
+    for chunk, score in store.query(vector, k=params.dense_k, visibilities=visibilities):
+        if chunk.position < 0:
+            titles[chunk.doc_id] = score
+        elif chunk.doc_id not in chunks or score > chunks[chunk.doc_id][1]:
+            chunks[chunk.doc_id] = (chunk, score)
+    lexical: dict[str, tuple[Chunk, float]] = {}
+    for chunk, score in bm25.search(question, k=params.lexical_k, visibilities=visibilities):
+        if chunk.doc_id not in lexical or score > lexical[chunk.doc_id][1]:
+            lexical[chunk.doc_id] = (chunk, score)
+    # A document outside one list scores that list's lowest value: it ranked below everything fetched.
+    title_floor = min(titles.values(), default=0.0)
+    chunk_floor = min((s for _, s in chunks.values()), default=0.0)
+    top_lex = max((s for _, s in lexical.values()), default=0.0) or 1.0
     hits = []
-    for doc_id in best_dense.keys() | best_lex.keys():
-        chunk, d = best_dense.get(doc_id, (None, floor))
-        lchunk, lx = best_lex.get(doc_id, (None, 0.0))
-        lex_norm = lx / top_lex
-        hits.append(Hit(doc_id, chunk or lchunk, d, lex_norm, d + params.lexical_weight * lex_norm))  # type: ignore[arg-type]
-    hits.sort(key=lambda h: -h.score)
+    for doc_id in titles.keys() | chunks.keys() | lexical.keys():
+        best, chunk_score = chunks.get(doc_id, (None, chunk_floor))
+        lex_chunk, lex_score = lexical.get(doc_id, (None, 0.0))
+        chunk = best or lex_chunk or store.first_chunk(doc_id)
+        if chunk is None:
+            continue
+        dense = (titles.get(doc_id, title_floor) + chunk_score) / 2
+        lex_norm = lex_score / top_lex
+        hits.append(Hit(doc_id, chunk, dense, lex_norm, dense + params.lexical_weight * lex_norm))
+    hits.sort(key=lambda h: (-h.score, h.doc_id))
     return hits

@@ -41,47 +41,82 @@ class VectorStore:
             collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
 
-    def upsert(self, chunks: Sequence[Chunk], vectors: np.ndarray, content_hash: str) -> None:
+    def upsert(
+        self, chunks: Sequence[Chunk], vectors: np.ndarray, content_hash: str, title_vector: np.ndarray
+    ) -> None:
+        """Store a document's chunks and its title vector (kind "title", searched next to the chunks).
+
+        The title entry is written last: a document counts as indexed (`doc_hashes`) only once it
+        is complete, so an interrupted run re-indexes it next time instead of leaving it half-written.
+        """
         if not chunks:
             return
+        metas: list[dict[str, Any]] = [
+            {
+                "doc_id": c.doc_id,
+                "title": c.title,
+                "section": c.section,
+                "url": c.url or "",
+                "visibility": c.visibility,
+                "position": c.position,
+                "kind": "chunk",
+            }
+            for c in chunks
+        ]
         self.collection.upsert(
             ids=[c.chunk_id for c in chunks],
             embeddings=vectors.tolist(),
             documents=[c.text for c in chunks],
+            metadatas=metas,  # type: ignore[arg-type]
+        )
+        first = chunks[0]
+        self.collection.upsert(
+            ids=[f"{first.doc_id}#title"],
+            embeddings=[title_vector.tolist()],
+            documents=[first.title],
             metadatas=[
-                {
-                    "doc_id": c.doc_id,
-                    "title": c.title,
-                    "section": c.section,
-                    "url": c.url or "",
-                    "visibility": c.visibility,
-                    "position": c.position,
-                    "hash": content_hash,
-                }
-                for c in chunks
+                {**metas[0], "position": -1, "kind": "title", "hash": content_hash, "chunks": len(chunks)}
             ],
         )
+
+    def reset(self) -> None:
+        """Remove every entry but keep the collection, so other processes' handles stay valid."""
+        while ids := self.collection.get(limit=5000, include=[])["ids"]:
+            self.collection.delete(ids=ids)
 
     def delete_doc(self, doc_id: str) -> None:
         self.collection.delete(where={"doc_id": doc_id})
 
     def doc_hashes(self) -> dict[str, str]:
-        """doc_id -> content hash of what is indexed."""
+        """doc_id -> content hash of every completely indexed document."""
+        got = self.collection.get(where={"kind": "title"}, include=["metadatas"])
+        return {m["doc_id"]: str(m["hash"]) for m in got["metadatas"] or []}
+
+    def doc_ids(self) -> set[str]:
+        """Every document with anything in the index, complete or not."""
         got = self.collection.get(include=["metadatas"])
-        return {m["doc_id"]: m["hash"] for m in got["metadatas"] or []}
+        return {str(m["doc_id"]) for m in got["metadatas"] or []}
 
     def all_chunks(self) -> list[Chunk]:
-        got = self.collection.get(include=["metadatas", "documents"])
+        got = self.collection.get(where={"kind": "chunk"}, include=["metadatas", "documents"])
         return [
             _chunk(i, d, m)
             for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
         ]
 
+    def first_chunk(self, doc_id: str) -> Chunk | None:
+        got = self.collection.get(
+            where={"$and": [{"doc_id": doc_id}, {"position": 0}]}, include=["metadatas", "documents"]
+        )
+        if not got["ids"]:
+            return None
+        return _chunk(got["ids"][0], (got["documents"] or [""])[0], (got["metadatas"] or [{}])[0])
+
     def count(self) -> int:
         return self.collection.count()
 
     def query(self, vector: np.ndarray, *, k: int, visibilities: Sequence[str]) -> list[tuple[Chunk, float]]:
-        """Nearest chunks with cosine similarity, only of the allowed visibilities."""
+        """Nearest chunks and titles (position -1) with cosine similarity, only of the allowed visibilities."""
         n = min(k, self.count())
         if n == 0:
             return []

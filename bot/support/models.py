@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from bot.support.durations import parse_day_spec, parse_minutes, parse_time_range
 
@@ -191,6 +192,42 @@ class Managers(_Strict):
     timezone: Annotated[str, BeforeValidator(_check_timezone)] = "UTC"
 
 
+class CannedAnswer(_Strict):
+    """A fixed reply checked before the knowledge base: any keyword (whole words) or the regex matches."""
+
+    keywords: list[str] = Field(default_factory=list)
+    pattern: str | None = None
+    reply: str = Field(min_length=1, max_length=2800)
+    title: str = "Quick answer"
+    url: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _valid_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(
+                    f"not a valid regular expression ({exc}); check the brackets and escapes"
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _has_a_trigger(self) -> CannedAnswer:
+        if not self.keywords and not self.pattern:
+            raise ValueError(
+                "give 'keywords' (a list of words) or 'pattern' (a regex) to say when it applies"
+            )
+        return self
+
+    def matches(self, question: str) -> bool:
+        text = question.lower()
+        if any(re.search(rf"\b{re.escape(k.lower())}\b", text) for k in self.keywords):
+            return True
+        return bool(self.pattern and re.search(self.pattern, question, flags=re.I))
+
+
 class SupportConfig(_Strict):
     general_team: str
     teams: dict[str, Team]
@@ -202,6 +239,7 @@ class SupportConfig(_Strict):
     checkins: list[CheckIn] = Field(default_factory=list)
     onboarding: Onboarding = Field(default_factory=Onboarding)
     managers: Managers = Field(default_factory=Managers)
+    canned_answers: list[CannedAnswer] = Field(default_factory=list)
 
     def policy_for(self, tier: str | None) -> tuple[str, SlaPolicy]:
         """The SLA policy name and policy for a customer tier (the default when the tier has none)."""

@@ -1,0 +1,101 @@
+"""Answering service: canned answers, then the knowledge base; every question logged for the KPIs.
+
+This is the one path Slack, the CLI (`deskbot kb ask`) and the evaluation (`deskbot eval kb`) use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Settings
+from bot.db import Database
+from bot.models import KbQuery
+from bot.support import SupportConfig
+from bot.support.models import CannedAnswer
+from bot.timeutil import Clock, utcnow
+from knowledge.base import Answer, Audience, KnowledgeBase, Source
+from knowledge.decide import DecisionParams
+from knowledge.embedding import Embedder
+
+CANNED_ID = "canned"
+
+
+@dataclass(frozen=True)
+class Reply:
+    answer: Answer
+    query_id: int | None  # the kb_query row, for feedback and "talk to a human" tickets
+
+
+def build_knowledge_base(
+    settings: Settings, *, embedder: Embedder | None = None, chroma_path: Path | None = None
+) -> KnowledgeBase:
+    """The product's knowledge base from settings: Chroma (embedded or server), MiniLM, optional LLM."""
+    from knowledge.compose import LlmComposer
+    from knowledge.embedding import LocalEmbedder
+    from knowledge.store import VectorStore
+
+    store = (
+        VectorStore(url=settings.chroma_url)
+        if settings.chroma_url and chroma_path is None
+        else VectorStore(path=chroma_path or settings.chroma_path)
+    )
+    return KnowledgeBase(
+        store=store,
+        embedder=embedder or LocalEmbedder(),
+        decision=DecisionParams(threshold=settings.kb_answer_threshold),
+        composer=LlmComposer.from_spec(settings.llm_model) if settings.llm_model else None,
+    )
+
+
+class AnswerService:
+    def __init__(
+        self,
+        *,
+        kb: KnowledgeBase,
+        canned: Sequence[CannedAnswer] = (),
+        db: Database | None = None,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.kb = kb
+        self.canned = list(canned)
+        self.db = db
+        self.clock = clock
+
+    @classmethod
+    def from_config(
+        cls, *, kb: KnowledgeBase, config: SupportConfig, db: Database, clock: Clock
+    ) -> AnswerService:
+        return cls(kb=kb, canned=config.canned_answers, db=db, clock=clock)
+
+    def answer(
+        self, question: str, *, audience: Audience, user: str | None = None, channel: str | None = None
+    ) -> Reply:
+        """A canned reply if one matches, else the knowledge base's answer or abstention; logged."""
+        canned = next((c for c in self.canned if c.matches(question)), None)
+        if canned is not None:
+            answer = Answer(canned.reply, [Source(CANNED_ID, canned.title, canned.url, 1.0)], 1.0, True)
+        else:
+            answer = self.kb.answer(question, audience)
+        return Reply(answer, self._log(question, answer, audience=audience, user=user, channel=channel))
+
+    def _log(
+        self, question: str, answer: Answer, *, audience: str, user: str | None, channel: str | None
+    ) -> int | None:
+        if self.db is None:
+            return None
+        with self.db.transaction() as session:
+            row = KbQuery(
+                question=question[:4000],
+                user=user,
+                channel=channel,
+                audience=audience,
+                grounded=answer.grounded,
+                confidence=round(answer.confidence, 4),
+                sources=[s.doc_id for s in answer.sources] if answer.grounded else [],
+                created_at=self.clock(),
+            )
+            session.add(row)
+            session.flush()
+            return row.id

@@ -1,0 +1,185 @@
+"""`deskbot kb …` (ingest, stats, rebuild, ask) and `deskbot eval kb`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from bot.cli.context import Runtime, console, err_console, fail, runtime
+
+app = typer.Typer(
+    help="Build and query the knowledge base (Chroma + local embeddings).", no_args_is_help=True
+)
+eval_app = typer.Typer(help="Measure answer quality and routing on labelled data.", no_args_is_help=True)
+
+AUDIENCE = typer.Option("customer", "--audience", "-a", help="customer (public docs only) or staff (all).")
+
+
+def _kb(rt: Runtime):  # type: ignore[no-untyped-def]
+    from bot.answers import build_knowledge_base
+
+    try:
+        return build_knowledge_base(rt.settings)
+    except Exception as exc:  # noqa: BLE001 - e.g. Chroma server unreachable
+        where = rt.settings.chroma_url or rt.settings.chroma_path
+        fail(f"cannot open the vector store at {where}: {exc}")
+        raise
+
+
+def _ingest(rt: Runtime, paths: list[Path], *, prune: bool) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from knowledge.documents import SourceError
+
+    kb = _kb(rt)
+    with Progress(
+        TextColumn("[bold]Indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}", style="dim"),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, path: str) -> None:
+            bar.update(task, completed=done, total=total, description=Path(path).name if path else "")
+
+        try:
+            report = kb.ingest(paths, prune=prune, progress=progress)
+        except SourceError as exc:
+            fail(str(exc))
+            return
+    for problem in report.failed:
+        err_console.print(f"[yellow]skipped[/] {problem}", highlight=False, soft_wrap=True)
+    console.print(
+        f"[green]✓[/] {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.removed} removed, {len(report.failed)} failed — {report.chunks} chunks in "
+        f"{report.seconds:.1f} s",
+        highlight=False,
+    )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(None, help="Files or folders (default: KB_SOURCES)."),
+    prune: bool = typer.Option(False, "--prune", help="Remove documents whose source file is gone."),
+) -> None:
+    """Index Markdown (YAML front matter), text, HTML and PDF files; unchanged files are skipped."""
+    rt = runtime(ctx)
+    _ingest(rt, paths or [rt.settings.kb_sources], prune=prune)
+
+
+@app.command()
+def rebuild(
+    ctx: typer.Context,
+    paths: list[Path] = typer.Argument(None, help="Files or folders (default: KB_SOURCES)."),
+) -> None:
+    """Drop the index and build it again from the source files."""
+    rt = runtime(ctx)
+    _kb(rt).store.reset()
+    _ingest(rt, paths or [rt.settings.kb_sources], prune=True)
+
+
+@app.command()
+def stats(ctx: typer.Context) -> None:
+    """Documents and chunks in the index."""
+    rt = runtime(ctx)
+    figures = _kb(rt).stats()
+    where = rt.settings.chroma_url or rt.settings.chroma_path
+    console.print(
+        f"{where}: {figures['documents']} documents ({figures['internal_documents']} internal), "
+        f"{figures['chunks']} chunks",
+        highlight=False,
+    )
+
+
+@app.command()
+def ask(
+    ctx: typer.Context,
+    question: str = typer.Argument(..., help="The question, in quotes."),
+    audience: str = AUDIENCE,
+) -> None:
+    """Answer a question exactly as the bot would in Slack: answer, sources, confidence, timing."""
+    from bot.answers import AnswerService
+
+    if audience not in ("customer", "staff"):
+        fail(f"--audience must be customer or staff, not {audience!r}")
+    rt = runtime(ctx)
+    knowledge = _kb(rt)
+    loaded = knowledge.warm_up()
+    service = AnswerService.from_config(kb=knowledge, config=rt.config, db=rt.db, clock=rt.clock)
+    answer = service.answer(question, audience=audience, user=rt.actor).answer  # type: ignore[arg-type]
+    if answer.grounded:
+        console.print(answer.text, highlight=False, markup=False)
+    else:
+        console.print(f"[yellow]Abstained:[/] {answer.why_not}", highlight=False)
+    for i, source in enumerate(answer.sources, 1):
+        console.print(
+            f"  [{i}] {source.title}  ({source.doc_id}, score {source.score:.3f})"
+            + (f"  {source.url}" if source.url else ""),
+            highlight=False,
+            markup=False,
+        )
+    console.print(
+        f"confidence {answer.confidence:.2f} · answered in {answer.elapsed_ms:.0f} ms "
+        f"(model and index loaded in {loaded:.1f} s)",
+        highlight=False,
+    )
+
+
+@eval_app.command("kb")
+def eval_kb(
+    ctx: typer.Context,
+    kb: Path = typer.Option(..., "--kb", help="Folder of documents to index (a fresh, temporary index)."),
+    queries: Path = typer.Option(..., "--queries", help="JSONL: {id, text, expected: doc id or null}."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object with the metrics."),
+    audience: str = AUDIENCE,
+    fit: bool = typer.Option(
+        False, "--calibrate", help="Also fit the confidence (Platt scaling) and print the threshold curve."
+    ),
+) -> None:
+    """Index DOCS with the product's defaults, answer every query through the bot's path, score it."""
+    import tempfile
+
+    from bot.answers import AnswerService, build_knowledge_base
+    from knowledge.evaluate import calibrate, evaluate, read_queries
+
+    rt = runtime(ctx)
+    if not kb.is_dir():
+        fail(f"--kb {kb}: not a folder of documents")
+    try:
+        rows = read_queries(queries)
+    except (OSError, ValueError) as exc:
+        fail(str(exc))
+        return
+    with tempfile.TemporaryDirectory(prefix="deskbot-eval-") as tmp:
+        knowledge = build_knowledge_base(rt.settings, chroma_path=Path(tmp) / "chroma")
+        report = knowledge.ingest([kb])
+        if report.failed:
+            err_console.print(f"[yellow]{len(report.failed)} documents skipped[/]: {report.failed[:3]}")
+        service = AnswerService(kb=knowledge)  # no canned answers, no logging: only this KB is measured
+
+        def answer(text: str):  # type: ignore[no-untyped-def]
+            return service.answer(text, audience=audience).answer  # type: ignore[arg-type]
+
+        figures, answered = evaluate(answer, rows)
+    if fit:
+        figures["calibration"] = calibrate(answered)
+    if as_json:
+        print(json.dumps(figures))
+        return
+    for key, value in figures.items():
+        console.print(f"{key:>22}  {value}", highlight=False)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="kb")
+    root.add_typer(eval_app, name="eval")

@@ -1,0 +1,184 @@
+"""The knowledge base as the product runs it: real MiniLM, real embedded Chroma, the `deskbot kb` CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from bot.answers import AnswerService, build_knowledge_base
+from bot.cli import app
+from bot.config import SAMPLE_DIR, Settings
+from bot.db import Database
+from bot.migrations import upgrade
+from bot.models import KbQuery
+from bot.support.models import CannedAnswer
+from knowledge.base import KnowledgeBase
+from knowledge.compose import LlmComposer
+from knowledge.embedding import LocalEmbedder
+from knowledge.store import VectorStore
+
+runner = CliRunner()
+SAMPLE_KB = SAMPLE_DIR / "kb"
+CANARY = "CANARY-INTERNAL-5d1e"
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'kb.db'}")
+    monkeypatch.setenv("CHROMA_PATH", str(tmp_path / "chroma"))
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_cli_ingest_is_idempotent_and_ask_cites_the_article(tmp_path: Path) -> None:
+    first = invoke("kb", "ingest")
+    assert first.exit_code == 0, first.output
+    n_docs = len(list(SAMPLE_KB.glob("*.md")))
+    assert f"{n_docs} added, 0 updated, 0 unchanged" in first.output
+    again = invoke("kb", "ingest")
+    assert f"0 added, 0 updated, {n_docs} unchanged, 0 removed, 0 failed — 0 chunks" in again.output
+    stats = invoke("kb", "stats")
+    assert f"{n_docs} documents (7 internal)" in stats.output
+
+    answer = invoke("kb", "ask", "how do I download my invoice as a PDF?")
+    assert answer.exit_code == 0, answer.output
+    assert "[1] Download invoices and receipts  (download-invoices" in answer.output
+    assert "Admin → Billing → Invoices" in answer.output
+    off_topic = invoke("kb", "ask", "what is the best pizza topping?")
+    assert "Abstained:" in off_topic.output
+    # Every question is logged with the decision, for the deflection KPI and the unanswered report.
+    db = Database(f"sqlite:///{tmp_path / 'kb.db'}")
+    with db.session() as session:
+        logged = session.exec(select(KbQuery).order_by(KbQuery.id)).all()  # type: ignore[arg-type]
+    assert [(q.grounded, q.sources[:1]) for q in logged] == [(True, ["download-invoices"]), (False, [])]
+
+    rebuilt = invoke("kb", "rebuild")
+    assert f"{n_docs} added" in rebuilt.output
+
+
+def test_cli_reports_broken_files_and_keeps_going(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(SAMPLE_KB / "refund-policy.md", docs)
+    (docs / "empty.md").write_text("")
+    (docs / "binary.txt").write_bytes(b"\x00\x01\x02PK\x03\x04" * 100)
+    (docs / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me".encode("latin-1"))
+    (docs / "bad-front-matter.md").write_text("---\ntitle: [oops\n---\n# Hi\n")
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    result = invoke("kb", "ingest", str(docs))
+    assert result.exit_code == 1
+    out = " ".join(result.output.split())
+    assert "1 added" in out and "5 failed" in out
+    for name, reason in [
+        ("empty.md", "no text"),
+        ("binary.txt", "binary"),
+        ("latin1.txt", "not UTF-8"),
+        ("bad-front-matter.md", "front matter"),
+        ("broken.pdf", "PDF"),
+    ]:
+        assert re.search(rf"{name}: [^\n]*{reason}", result.output), (name, result.output)
+    missing = invoke("kb", "ingest", str(tmp_path / "nope"))
+    assert missing.exit_code == 1 and "no such file or folder" in missing.output
+
+
+def test_eval_kb_prints_the_contract_metrics(tmp_path: Path) -> None:
+    queries = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "1", "text": "I was charged twice, can I get my money back?", "expected": "refund-policy"},
+        {"id": "2", "text": "how do I connect okta saml", "expected": "single-sign-on"},
+        {"id": "3", "text": "what's the weather on mars tomorrow", "expected": None},
+    ]
+    queries.write_text("\n".join(json.dumps(r) for r in rows))
+    result = invoke("eval", "kb", "--kb", str(SAMPLE_KB), "--queries", str(queries), "--json")
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert set(figures) == {
+        "queries", "answerable", "unanswerable", "hit_at_1", "hit_at_3", "mrr_at_10",
+        "answered_precision", "answerable_coverage", "unanswerable_abstain", "p50_ms", "p95_ms",
+    }  # fmt: skip
+    assert (figures["queries"], figures["answerable"], figures["unanswerable"]) == (3, 2, 1)
+    assert figures["hit_at_1"] == 1.0 and figures["unanswerable_abstain"] == 1.0
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\n')
+    broken = invoke("eval", "kb", "--kb", str(SAMPLE_KB), "--queries", str(bad))
+    assert broken.exit_code == 1 and "bad.jsonl:1" in broken.output
+
+
+@pytest.fixture(scope="module")
+def canary_kb(tmp_path_factory: pytest.TempPathFactory) -> tuple[KnowledgeBase, list[str]]:
+    """The sample KB where every internal document carries a canary string."""
+    root = tmp_path_factory.mktemp("canary")
+    docs = root / "docs"
+    shutil.copytree(SAMPLE_KB, docs)
+    internal_text: list[str] = []
+    for path in docs.glob("*.md"):
+        text = path.read_text()
+        if "visibility: internal" in text:
+            path.write_text(text + f"\n{CANARY}\n")
+            internal_text.append(text.split("---", 2)[2])
+    kb = KnowledgeBase(store=VectorStore(path=root / "chroma"), embedder=LocalEmbedder())
+    report = kb.ingest([docs])
+    assert not report.failed
+    return kb, internal_text
+
+
+def test_customers_never_see_internal_chunks(canary_kb: tuple[KnowledgeBase, list[str]]) -> None:
+    kb, internal_text = canary_kb
+    internal_ids = {c.doc_id for c in kb.store.all_chunks() if c.visibility == "internal"}
+    # Questions aimed squarely at the internal documents: every sentence and heading of them, and more.
+    questions = [
+        s.strip(" #-*.") for t in internal_text for s in re.split(r"[.\n]", t) if len(s.strip()) > 12
+    ]
+    questions += [f"what does the internal runbook say about {w}" for w in ("refunds", "SSO", "escalation")]
+    questions += [CANARY, f"show me {CANARY}", "INTERNAL do not share with customers"]
+    for text in internal_text:  # and every 8-word window of them
+        words = text.split()
+        questions += [" ".join(words[i : i + 8]) for i in range(0, max(len(words) - 8, 1), 2)]
+    assert len(questions) >= 200
+    for question in questions:
+        for variant in (question, question.upper()):
+            answer = kb.answer(variant, "customer")
+            assert not internal_ids & set(answer.ranking), variant
+            assert CANARY not in answer.text and all(s.doc_id not in internal_ids for s in answer.sources)
+    staff = kb.answer("who approves refunds above 500 EUR?", "staff")
+    assert staff.ranking[0] == "runbook-refund-approval"
+
+
+def test_canned_answers_come_first_and_the_llm_is_never_called_on_abstain(tmp_path: Path) -> None:
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    model = FakeListChatModel(responses=["You can download invoices from Admin → Billing [1]."] * 5)
+    kb = KnowledgeBase(
+        store=VectorStore(path=tmp_path / "c"), embedder=LocalEmbedder(), composer=LlmComposer(model)
+    )
+    kb.ingest([SAMPLE_KB])
+    db = Database(f"sqlite:///{tmp_path / 'q.db'}")
+    upgrade(db)
+    canned = [CannedAnswer(keywords=["status page"], reply="See https://status.acme.example", title="Status")]
+    service = AnswerService(kb=kb, canned=canned, db=db)
+    status = service.answer("Where is the STATUS PAGE?", audience="customer", user="U1", channel="C1")
+    assert status.answer.sources[0].doc_id == "canned" and "status.acme.example" in status.answer.text
+    assert model.i == 0
+    llm = service.answer("how do I download my invoice?", audience="customer").answer
+    assert llm.grounded and llm.text.endswith("[1].") and model.i == 1
+    service.answer("recommend a pizza topping please", audience="customer")
+    assert model.i == 1  # abstained: the model was not called
+    with db.session() as session:
+        logged = session.exec(select(KbQuery).order_by(KbQuery.id)).all()  # type: ignore[arg-type]
+    assert [(q.user, q.grounded) for q in logged] == [("U1", True), (None, True), (None, False)]
+
+
+def test_settings_build_the_product_kb(tmp_path: Path) -> None:
+    settings = Settings(chroma_path=tmp_path / "c", kb_answer_threshold=0.99)
+    kb = build_knowledge_base(settings)
+    assert kb.decision.threshold == 0.99 and kb.store.count() == 0
