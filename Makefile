@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.deskbot-installed
 
-.PHONY: demo test lint bench install clean
+.PHONY: demo test lint bench bench-kb install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m tests.bench.tickets
+
+bench-kb: $(STAMP)
+	$(PY) -m tests.bench.kb
 
 clean:
 	rm -rf $(VENV) .deskbot .pytest_cache .hypothesis

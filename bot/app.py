@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot.answers import AnswerService, build_knowledge_base
 from bot.config import Settings
 from bot.db import Database
 from bot.support import SupportConfig
@@ -23,6 +26,22 @@ class Deps:
     config: SupportConfig
     db: Database
     clock: Clock = field(default=utcnow)
+    answers: AnswerService | None = None  # built from settings on first question when not given
+
+    def answer_service(self) -> Callable[[], AnswerService]:
+        """A getter that builds the answer service once (the model loads on the first question)."""
+        lock = threading.Lock()
+
+        def get() -> AnswerService:
+            with lock:
+                if self.answers is None:
+                    kb = build_knowledge_base(self.settings)
+                    self.answers = AnswerService.from_config(
+                        kb=kb, config=self.config, db=self.db, clock=self.clock
+                    )
+                return self.answers
+
+        return get
 
 
 def build_client(settings: Settings) -> WebClient:
@@ -37,6 +56,7 @@ def build_client(settings: Settings) -> WebClient:
 
 def build_app(deps: Deps) -> App:
     """The bolt App with every handler registered."""
+    from bot.desk import Desk
     from handlers import register_all
 
     settings = deps.settings
@@ -47,5 +67,8 @@ def build_app(deps: Deps) -> App:
         else None,
         logger=logging.getLogger("deskbot.slack"),
     )
-    register_all(app, deps)
+    desk = Desk(
+        config=deps.config, db=deps.db, client=app.client, answers=deps.answer_service(), clock=deps.clock
+    )
+    register_all(app, desk)
     return app

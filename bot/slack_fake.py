@@ -26,16 +26,29 @@ class Call:
 
 
 class FakeSlack:
-    """The fake server; `calls` holds every Web API call in order."""
+    """The fake server; `calls` holds every Web API call in order, `messages` every message per channel.
 
-    def __init__(self) -> None:
+    It answers the methods Deskbot uses like Slack does (ids, timestamps, errors), rejects payloads
+    that break Block Kit limits with `invalid_blocks`, and can be told to fail: `fail_next(method,
+    status=429, retry_after=1)` makes the next call(s) to `method` answer like a rate-limited Slack.
+    """
+
+    def __init__(self, *, users: dict[str, dict[str, Any]] | None = None) -> None:
         self.calls: list[Call] = []
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.home: dict[str, dict[str, Any]] = {}
+        self.files: list[dict[str, Any]] = []
+        self.users = users or {}
+        self.presence: dict[str, str] = {}
+        self._failures: dict[str, list[tuple[int, str, float | None]]] = {}
         self._lock = threading.Lock()
         self._ts = 1_700_000_000
+        self._ids = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, name="fake-slack", daemon=True)
-        self.thread.start()
+        self._serving = threading.Thread(target=self.server.serve_forever, name="fake-slack", daemon=True)
+        self._serving.start()
 
     @property
     def url(self) -> str:
@@ -50,12 +63,77 @@ class FakeSlack:
         with self._lock:
             return [c for c in self.calls if c.method == method]
 
-    def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        """Slack's answer to one call (a small but faithful subset)."""
+    def fail_next(
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        status: int = 429,
+        error: str = "ratelimited",
+        retry_after: float | None = 1,
+    ) -> None:
+        """Make the next `times` calls to `method` fail (429 with Retry-After, 500, or an `ok: false`)."""
+        with self._lock:
+            self._failures.setdefault(method, []).extend([(status, error, retry_after)] * times)
+
+    def next_ts(self) -> str:
+        with self._lock:
+            self._ts += 1
+            return f"{self._ts}.000100"
+
+    def add_message(
+        self, channel: str, user: str, text: str, *, thread_ts: str | None = None
+    ) -> dict[str, Any]:
+        """A message a person posted (the event for it is sent separately, like Slack does)."""
+        message = {"type": "message", "channel": channel, "user": user, "text": text, "ts": self.next_ts()}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        with self._lock:
+            self.messages.setdefault(channel, []).append(message)
+        return message
+
+    def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        """A thread's messages: the parent and its replies, in order."""
+        with self._lock:
+            return [m for m in self.messages.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts]
+
+    def _store(self, channel: str, args: dict[str, Any], ts: str) -> dict[str, Any]:
+        message = {
+            "type": "message",
+            "channel": channel,
+            "user": BOT_USER,
+            "bot_id": "B0DESKBOT",
+            "text": args.get("text", ""),
+            "blocks": args.get("blocks") or [],
+            "ts": ts,
+        }
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        self.messages.setdefault(channel, []).append(message)
+        return message
+
+    def _failure(self, method: str) -> tuple[int, str, float | None] | None:
+        with self._lock:
+            queue = self._failures.get(method)
+            return queue.pop(0) if queue else None
+
+    def answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Slack's answer to one call: (HTTP status, JSON body, extra headers)."""
+        for key in ("blocks", "view", "attachments", "files"):
+            if isinstance(args.get(key), str) and args[key][:1] in "[{":
+                args[key] = json.loads(args[key])
         with self._lock:
             self.calls.append(Call(method, args))
-            self._ts += 1
-            ts = f"{self._ts}.000100"
+        failure = self._failure(method)
+        if failure is not None:
+            status, error, retry_after = failure
+            headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+            return status, {"ok": False, "error": error}, headers
+        return 200, self._ok(method, args), {}
+
+    def _ok(self, method: str, args: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - one branch per method
+        from bot.slack_limits import problems_in_message, problems_in_view
+
         if method == "auth.test":
             return {
                 "ok": True,
@@ -66,17 +144,98 @@ class FakeSlack:
                 "user_id": BOT_USER,
                 "bot_id": "B0DESKBOT",
             }
-        if method in ("chat.postMessage", "chat.update"):
-            if not args.get("channel"):
+        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            channel = args.get("channel")
+            if not channel:
                 return {"ok": False, "error": "channel_not_found"}
+            if not args.get("text") and not args.get("blocks"):
+                return {"ok": False, "error": "no_text"}
+            problems = problems_in_message(args)
+            if problems:
+                return {"ok": False, "error": "invalid_blocks", "errors": problems}
+            if method == "chat.postEphemeral":
+                return {"ok": True, "message_ts": self.next_ts()}
+            with self._lock:
+                if method == "chat.update":
+                    found = next(
+                        (m for m in self.messages.get(channel, []) if m["ts"] == args.get("ts")), None
+                    )
+                    if found is None:
+                        return {"ok": False, "error": "message_not_found"}
+                    found.update(text=args.get("text", ""), blocks=args.get("blocks") or [])
+                    return {"ok": True, "channel": channel, "ts": found["ts"], "text": found["text"]}
+            message = self._store(channel, args, self.next_ts())
+            return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+        if method in ("views.open", "views.update", "views.push", "views.publish"):
+            view = args.get("view") or {}
+            problems = problems_in_view(view)
+            if problems:
+                return {
+                    "ok": False,
+                    "error": "invalid_arguments",
+                    "response_metadata": {"messages": problems},
+                }
+            with self._lock:
+                self._ids += 1
+                view_id = args.get("view_id") or f"V{self._ids:08d}"
+                stored = {**view, "id": view_id}
+                if method == "views.publish":
+                    self.home[args.get("user_id", "")] = stored
+                else:
+                    self.views[view_id] = stored
+            return {"ok": True, "view": stored}
+        if method in ("reactions.add", "reactions.remove"):
+            return {"ok": True}
+        if method == "conversations.open":
+            users = str(args.get("users", ""))
+            return {"ok": True, "channel": {"id": "D" + users.split(",")[0][1:]}}
+        if method == "conversations.replies":
+            messages = self.thread(args.get("channel", ""), args.get("ts", ""))
+            if not messages:
+                return {"ok": False, "error": "thread_not_found"}
+            return {"ok": True, "messages": messages[: int(args.get("limit") or 1000)]}
+        if method == "chat.getPermalink":
+            ts = str(args.get("message_ts", "")).replace(".", "")
             return {
                 "ok": True,
-                "channel": args["channel"],
-                "ts": args.get("ts") or ts,
-                "message": {"text": args.get("text", ""), "ts": args.get("ts") or ts},
+                "permalink": f"https://deskbot-demo.slack.com/archives/{args.get('channel')}/p{ts}",
             }
-        if method == "chat.postEphemeral":
-            return {"ok": True, "message_ts": ts}
+        if method == "users.info":
+            user = args.get("user", "")
+            profile = self.users.get(user, {})
+            return {
+                "ok": True,
+                "user": {
+                    "id": user,
+                    "name": profile.get("name", user.lower()),
+                    "real_name": profile.get("real_name", user),
+                    "tz": profile.get("tz", "UTC"),
+                    "profile": {
+                        "display_name": profile.get("name", user.lower()),
+                        "status_text": profile.get("status", ""),
+                    },
+                },
+            }
+        if method == "users.getPresence":
+            return {"ok": True, "presence": self.presence.get(args.get("user", ""), "active")}
+        if method == "files.getUploadURLExternal":
+            with self._lock:
+                self._ids += 1
+                file_id = f"F{self._ids:08d}"
+                self.files.append({"id": file_id, "name": args.get("filename"), "bytes": b""})
+            host, port = self.server.server_address[:2]
+            return {"ok": True, "upload_url": f"http://{host}:{port}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = args.get("files") or []
+            ids = {f["id"] for f in files}
+            with self._lock:
+                for f in self.files:
+                    if f["id"] in ids:
+                        f.update(
+                            channel=args.get("channel_id"),
+                            title=next(x.get("title") for x in files if x["id"] == f["id"]),
+                        )
+            return {"ok": True, "files": [{"id": i} for i in ids]}
         return {"ok": True}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -85,17 +244,34 @@ class FakeSlack:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode() if length else ""
+                raw = self.rfile.read(length) if length else b""
+                if self.path.startswith("/upload/"):
+                    file_id = self.path.rsplit("/", 1)[-1]
+                    with fake._lock:
+                        for f in fake.files:
+                            if f["id"] == file_id:
+                                f["bytes"] = raw
+                    self._reply(200, b"OK - " + str(len(raw)).encode(), {}, "text/plain")
+                    return
+                body = raw.decode()
                 if "json" in (self.headers.get("Content-Type") or ""):
                     args = json.loads(body or "{}")
                 else:
                     args = {k: v[0] for k, v in parse_qs(body).items()}
-                reply = json.dumps(fake.answer(self.path.rsplit("/", 1)[-1], args)).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
+                token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                if token and "token" not in args:
+                    args["token"] = token
+                status, reply, headers = fake.answer(self.path.rsplit("/", 1)[-1], args)
+                self._reply(status, json.dumps(reply).encode(), headers, "application/json")
+
+            def _reply(self, status: int, data: bytes, headers: dict[str, str], kind: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(reply)
+                self.wfile.write(data)
 
             do_GET = do_POST  # noqa: N815
 

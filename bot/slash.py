@@ -8,10 +8,13 @@ from datetime import datetime, timedelta
 from bot import tickets
 from bot.db import Database
 from bot.errors import InvalidInput, PermissionDenied
+from bot.models import Ticket
 from bot.support import Priority, SupportConfig
 
 HELP = """*Deskbot tickets* — `/ticket <command>`
-• `list [mine|queue|breaching]` — your tickets, your team's unclaimed queue, or those near their SLA
+• `new [title]` — open a ticket (a form opens)
+• `mine` · `queue` · `list breaching` — your tickets, your team's unclaimed queue, those near their SLA
+• `search words` — find tickets by title or description
 • `show N` — a ticket with its SLA clocks
 • `claim N` · `unassign N` · `escalate N` · `wait N` · `resume N` · `resolve N` · `close N` · `reopen N`
 • `assign N @user` · `priority N urgent|high|normal|low` · `note N text` (internal)
@@ -57,8 +60,15 @@ def parse(text: str) -> Command:
     verb = parts[0].lower()
     if verb == "list":
         return Command("list", rest=parts[1].lower() if len(parts) > 1 else "mine")
+    if verb in ("mine", "queue"):
+        return Command("list", rest=verb)
+    if verb in ("new", "search"):
+        rest = text.strip()[len(parts[0]) :].strip()
+        if verb == "search" and not rest:
+            raise InvalidInput("Say what to look for: `/ticket search invoice`.")
+        return Command(verb, rest=rest)
     if verb not in AGENT_ONLY and verb != "show":
-        raise InvalidInput(f"I don't know `/ticket {verb}`.\n{HELP}")
+        raise InvalidInput(f"I don't know `/ticket {_inert(verb[:40])}`.\n{HELP}")
     if len(parts) < 2 or not parts[1].lstrip("#").isdigit():
         raise InvalidInput(f"`/ticket {verb}` needs a ticket number, e.g. `/ticket {verb} 42`.")
     return Command(verb, int(parts[1].lstrip("#")), parts[2] if len(parts) > 2 else "")
@@ -73,6 +83,8 @@ def execute(command: Command, *, user: str, db: Database, config: SupportConfig,
         raise PermissionDenied("Only support agents can change tickets. Ask in your support channel instead.")
     if command.verb == "list":
         return _list(command.rest, user=user, db=db, config=config, now=now)
+    if command.verb == "search":
+        return _search(command.rest, user=user, role=role, db=db)
     assert command.number is not None
     if command.verb == "show":
         return _show(command.number, user=user, role=role, db=db)
@@ -93,7 +105,12 @@ def execute(command: Command, *, user: str, db: Database, config: SupportConfig,
         else:
             tickets.add_note(s, number=command.number, author=user, body=command.rest, internal=True, **kw)
             return f"Internal note added to #{command.number}."
-    return f"#{ticket.number} *{ticket.title}* — {ticket.status.value.replace('_', ' ')}, {ticket.priority.value}, team {ticket.team} {ticket.level.value}, assignee {_mention(ticket.assignee)}"
+    return summary(ticket)
+
+
+def summary(ticket: Ticket) -> str:
+    """One line about a ticket after a change."""
+    return f"#{ticket.number} *{_inert(ticket.title)}* — {ticket.status.value.replace('_', ' ')}, {ticket.priority.value}, team {ticket.team} {ticket.level.value}, assignee {_mention(ticket.assignee)}"
 
 
 def _list(view: str, *, user: str, db: Database, config: SupportConfig, now: datetime) -> str:
@@ -118,9 +135,25 @@ def _list(view: str, *, user: str, db: Database, config: SupportConfig, now: dat
             "breaching": "Nothing is near its SLA.",
         }[view]
     return "\n".join(
-        f"• #{t.number} {t.title} — {t.status.value.replace('_', ' ')}, {t.priority.value}, {t.team}"
+        f"• #{t.number} {_inert(t.title)} — {t.status.value.replace('_', ' ')}, {t.priority.value}, {t.team}"
         for t in rows
     )
+
+
+def _search(text: str, *, user: str, role: str, db: Database) -> str:
+    with db.session() as s:
+        rows = tickets.search(s, text=text[:200], limit=20)
+    if role == "requester":
+        rows = [t for t in rows if t.requester == user]
+    if not rows:
+        return f"No tickets match “{_inert(text[:100])}”."
+    return "\n".join(
+        f"• #{t.number} {_inert(t.title)} — {t.status.value.replace('_', ' ')}, {t.team}" for t in rows
+    )
+
+
+def _inert(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _show(number: int, *, user: str, role: str, db: Database) -> str:
@@ -129,7 +162,7 @@ def _show(number: int, *, user: str, role: str, db: Database) -> str:
     if role == "requester" and t.requester != user:
         raise PermissionDenied(f"Ticket #{number} is not yours.")
     return (
-        f"#{t.number} *{t.title}*\nstatus {t.status.value.replace('_', ' ')} · priority {t.priority.value} · "
+        f"#{t.number} *{_inert(t.title)}*\nstatus {t.status.value.replace('_', ' ')} · priority {t.priority.value} · "
         f"team {t.team} {t.level.value} · assignee {_mention(t.assignee)} · requester <@{t.requester}>"
     )
 

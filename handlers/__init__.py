@@ -7,12 +7,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from slack_bolt import App
 
-    from bot.app import Deps
+    from bot.desk import Desk
 
 
-def register_all(app: App, deps: Deps) -> None:
-    """Attach every Slack listener to `app`."""
-    from handlers import commands, errors
+def register_all(app: App, desk: Desk) -> None:
+    """Attach every Slack listener to `app` (the dedupe middleware first)."""
+    from handlers import actions, commands, dedupe, errors, intake, messages, views
 
     errors.register(app)
-    commands.register(app, deps)
+    dedupe.register(app, desk)
+    commands.register(app, desk)
+    messages.register(app, desk)
+    actions.register(app, desk)
+    views.register(app, desk)
+    intake.register(app, desk)

@@ -1,4 +1,5 @@
-"""Slash commands: parse, run through the ticket service, answer (ephemeral) in the acknowledgement."""
+"""`/ticket`: `new` opens the form; changes run in the ack (one short transaction) and the card is
+updated right after; reads answer in the ack. Replies are ephemeral and usage errors teach the form."""
 
 from __future__ import annotations
 
@@ -6,25 +7,59 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import slash
-from bot.app import Deps
+from bot import blocks, slash
+from bot.desk import Desk
 from bot.errors import BotError
+from bot.support import Priority
+from handlers.intake import category_choices
+
+CHANGES = {
+    "claim",
+    "unassign",
+    "escalate",
+    "wait",
+    "resume",
+    "resolve",
+    "close",
+    "reopen",
+    "assign",
+    "priority",
+}
 
 
-def register(app: App, deps: Deps) -> None:
-    """Attach `/ticket`."""
-
+def register(app: App, desk: Desk) -> None:
     @app.command("/ticket")
-    def ticket_command(ack: Ack, command: dict[str, Any]) -> None:
-        # The work is a single short transaction, so its result rides in the ack (within Slack's 3 s).
+    def ticket_command(ack: Ack, command: dict[str, Any], client: Any) -> None:
+        user, channel = command["user_id"], command.get("channel_id")
+        changed = None
         try:
-            reply = slash.execute(
-                slash.parse(command.get("text", "")),
-                user=command["user_id"],
-                db=deps.db,
-                config=deps.config,
-                now=deps.clock(),
-            )
+            parsed = slash.parse(command.get("text", ""))
+            if parsed.verb == "new":
+                meta = {"channel": channel, "requester": user}
+                view = blocks.new_ticket_modal(
+                    categories=category_choices(desk), title=parsed.rest, metadata=meta
+                )
+                client.views_open(trigger_id=command["trigger_id"], view=view)
+                ack()
+                return
+            if parsed.verb in CHANGES:
+                assert parsed.number is not None
+                extra: dict[str, Any] = {}
+                if parsed.verb == "assign":
+                    extra["assignee"] = slash._user_id(parsed.rest)
+                if parsed.verb == "priority":
+                    value = parsed.rest.strip().lower()
+                    if value not in {p.value for p in Priority}:
+                        raise slash.InvalidInput(
+                            "Priority must be urgent, high, normal or low: `/ticket priority 42 high`."
+                        )
+                    extra["priority"] = Priority(value)
+                changed = desk.apply_change(parsed.verb, number=parsed.number, actor=user, **extra)
+                reply = slash.summary(changed)
+            else:
+                reply = slash.execute(parsed, user=user, db=desk.db, config=desk.config, now=desk.clock())
         except BotError as exc:
             reply = f":warning: {exc.message}"
         ack(text=reply)
+        if changed is not None:
+            desk.announce_change(parsed.verb, changed)

@@ -240,6 +240,9 @@ class SupportConfig(_Strict):
     onboarding: Onboarding = Field(default_factory=Onboarding)
     managers: Managers = Field(default_factory=Managers)
     canned_answers: list[CannedAnswer] = Field(default_factory=list)
+    reopen_window_days: int = Field(
+        default=7, ge=0, description="a requester reply this soon after resolve reopens"
+    )
 
     def policy_for(self, tier: str | None) -> tuple[str, SlaPolicy]:
         """The SLA policy name and policy for a customer tier (the default when the tier has none)."""

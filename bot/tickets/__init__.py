@@ -1,7 +1,7 @@
 """Tickets: the service every surface uses, the queries, the SLA view and the audit replay."""
 
 from bot.tickets.clocks import calendar_for, events_of, report_for
-from bot.tickets.queries import list_tickets, near_or_past_sla, search
+from bot.tickets.queries import by_thread, list_tickets, near_or_past_sla, search
 from bot.tickets.replay import replay
 from bot.tickets.service import (
     add_note,
@@ -11,6 +11,7 @@ from bot.tickets.service import (
     create,
     escalate,
     get,
+    link_messages,
     rate,
     reopen,
     resolve,
@@ -26,6 +27,8 @@ from bot.tickets.service import (
 __all__ = [
     "add_note",
     "assign",
+    "by_thread",
+    "link_messages",
     "calendar_for",
     "claim",
     "close",

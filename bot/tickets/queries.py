@@ -82,3 +82,18 @@ def search(
         if value is not None:
             statement = statement.where(column == value)
     return list(session.exec(statement.order_by(col(Ticket.number).desc()).limit(limit)))
+
+
+def by_thread(session: Session, *, channel: str, thread_ts: str) -> tuple[Ticket, str] | None:
+    """The ticket whose requester thread or triage-card thread this is, and which side ("requester"/"card")."""
+    card = session.exec(
+        select(Ticket).where(Ticket.triage_channel == channel, Ticket.triage_ts == thread_ts)
+    ).first()
+    if card is not None:
+        return card, "card"
+    asked = session.exec(
+        select(Ticket)
+        .where(Ticket.channel == channel, Ticket.thread_ts == thread_ts)
+        .order_by(col(Ticket.number).desc())
+    ).first()
+    return (asked, "requester") if asked is not None else None

@@ -343,6 +343,24 @@ def rate(
     return _mutate(session, "rate", change, number=number, actor=actor, config=config, now=now)
 
 
+def link_messages(
+    session: Session,
+    *,
+    number: int,
+    triage: tuple[str, str] | None = None,
+    requester_thread: tuple[str, str] | None = None,
+) -> Ticket:
+    """Remember where the ticket's card and the requester's thread live in Slack (not an audited change)."""
+    ticket = get(session, number=number, lock=True)
+    if triage is not None:
+        ticket.triage_channel, ticket.triage_ts = triage
+    if requester_thread is not None:
+        ticket.channel, ticket.thread_ts = requester_thread
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
 # ---- internals ---------------------------------------------------------------------------------------
 
 

@@ -75,7 +75,7 @@ def test_requesters_cannot_change_tickets_and_bad_input_is_explained(served) -> 
     assert "needs a ticket number" in run(base, "claim")
     assert "I don't know `/ticket frobnicate`" in run(base, "frobnicate")
     assert "#999 does not exist" in run(base, "show 999")
-    assert "/ticket list" in run(base, "help") or "list [mine" in run(base, "")
+    assert "`new [title]`" in run(base, "help") and "`search words`" in run(base, "")
 
 
 def test_bad_signature_is_rejected_and_health_is_reported(served) -> None:

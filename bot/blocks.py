@@ -1,0 +1,432 @@
+"""Pure Block Kit builders: data in, Slack payloads out, always within Slack's limits.
+
+Nothing here talks to Slack or the database; `bot/slack_limits.py` checks the results in tests.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.models import Status, Ticket
+from bot.sla import SlaReport
+from knowledge.base import Answer
+
+SECTION_MAX = 3000
+HEADER_MAX = 150
+BUTTON_MAX = 75
+INPUT_MAX = 3000
+Block = dict[str, Any]
+
+STATUS_EMOJI = {
+    Status.NEW: ":new:",
+    Status.OPEN: ":large_blue_circle:",
+    Status.WAITING: ":hourglass_flowing_sand:",
+    Status.RESOLVED: ":white_check_mark:",
+    Status.CLOSED: ":lock:",
+    Status.REOPENED: ":repeat:",
+}
+PRIORITY_EMOJI = {
+    "urgent": ":red_circle:",
+    "high": ":large_orange_circle:",
+    "normal": ":white_circle:",
+    "low": ":white_circle:",
+}
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters at a word boundary, with an ellipsis when cut."""
+    text = text or ""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def plain(text: str, limit: int = HEADER_MAX) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": clip(text, SECTION_MAX) or " "}
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": mrkdwn(text)}
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(clip(t, 1900)) for t in texts[:10] if t]}
+
+
+def button(text: str, action_id: str, value: str = "", style: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "button", "text": plain(text, BUTTON_MAX), "action_id": action_id}
+    if value:
+        out["value"] = clip(value, 2000)
+    if style:
+        out["style"] = style
+    return out
+
+
+def escape(text: str) -> str:
+    """User text made inert for mrkdwn: no broadcasts (<!here>), no fake links or mentions."""
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quote(text: str, limit: int = 2500) -> str:
+    return "\n".join(f"> {line}" for line in clip(escape(text), limit).splitlines() or [""])
+
+
+def duration(seconds: float) -> str:
+    """'2h 05m', '35m', '3d 4h' (negative values are overdue)."""
+    minutes = int(abs(seconds) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    text = f"{days}d {hours}h" if days else f"{hours}h {mins:02d}m" if hours else f"{mins}m"
+    return text
+
+
+def sla_line(report: SlaReport | None) -> str:
+    """The ticket's clocks in one line: ':stopwatch: first response in 1h 20m · resolution in 2d 3h'."""
+    if report is None:
+        return "SLA: policy no longer configured"
+    parts = []
+    for label, clock in (("first response", report.first_response), ("resolution", report.resolution)):
+        if clock.state == "stopped":
+            parts.append(f"{label} {'met' if not clock.breached else 'breached'}")
+        elif clock.breached:
+            parts.append(f":rotating_light: {label} overdue by {duration(clock.left_seconds)}")
+        else:
+            paused = " (paused)" if clock.state == "paused" else ""
+            parts.append(f"{label} in {duration(clock.left_seconds)}{paused}")
+    return ":stopwatch: " + " · ".join(parts)
+
+
+# ---- answers ---------------------------------------------------------------------------------------
+
+
+def answer_message(answer: Answer, *, query_id: int | None) -> dict[str, Any]:
+    """A grounded answer: the passage, its sources, and Helpful / Not helpful / Talk to a human."""
+    value = str(query_id or "")
+    sources = []
+    top = answer.sources[0].score if answer.sources else 0.0
+    for source in answer.sources[:3]:
+        if source.score < 0.85 * top:
+            continue  # "see also" only for documents nearly as relevant as the one cited
+        title = escape(source.title)
+        sources.append(f"<{source.url}|{title}>" if source.url else title)
+    blocks: list[Block] = [section(answer.text)]
+    if sources:
+        blocks.append(
+            context(
+                f":books: Source: {sources[0]}"
+                + (f" · see also {', '.join(sources[1:])}" if len(sources) > 1 else "")
+            )
+        )
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "kb_feedback",
+            "elements": [
+                button(":thumbsup: Helpful", "kb_helpful", value),
+                button(":thumbsdown: Not helpful", "kb_not_helpful", value),
+                button(":raising_hand: Talk to a human", "kb_escalate", value),
+            ],
+        }
+    )
+    return {"text": clip(answer.text, 3000), "blocks": blocks}
+
+
+def abstain_message(*, query_id: int | None, opened: int | None = None) -> dict[str, Any]:
+    """The bot does not know: say so plainly and offer a ticket (or say one was opened)."""
+    if opened is not None:
+        text = f"I couldn't find this in our help centre, so I opened ticket *#{opened}* for the team. They will reply in this thread."
+        return {"text": text, "blocks": [section(text)]}
+    text = "I couldn't find an answer to this in our help centre. A person from the support team can help."
+    return {
+        "text": text,
+        "blocks": [
+            section(f":thinking_face: {text}"),
+            {
+                "type": "actions",
+                "block_id": "kb_abstain",
+                "elements": [button(":ticket: Open a ticket", "kb_escalate", str(query_id or ""), "primary")],
+            },
+        ],
+    }
+
+
+def feedback_thanks(helpful: bool) -> Block:
+    return context(
+        ":pray: Thanks for the feedback!"
+        if helpful
+        else ":pray: Thanks — we'll use this to improve the answer."
+    )
+
+
+# ---- tickets ---------------------------------------------------------------------------------------
+
+
+def ticket_card(ticket: Ticket, report: SlaReport | None, *, notes: int = 0) -> dict[str, Any]:
+    """The triage card: what, who, where, the clocks, and the actions that fit the status."""
+    number = ticket.number
+    status = ticket.status
+    header = f"#{number} {ticket.title}"
+    fields = [
+        f"*Status*\n{STATUS_EMOJI.get(status, '')} {status.value.replace('_', ' ')}",
+        f"*Priority*\n{PRIORITY_EMOJI.get(ticket.priority.value, '')} {ticket.priority.value}",
+        f"*Requester*\n<@{ticket.requester}>",
+        f"*Assignee*\n{f'<@{ticket.assignee}>' if ticket.assignee else '_unassigned_'}",
+        f"*Team*\n{ticket.team} · {ticket.level.value}",
+        f"*Category*\n{ticket.category or '_none_'}",
+    ]
+    blocks: list[Block] = [
+        {"type": "header", "text": plain(header)},
+        {"type": "section", "fields": [mrkdwn(clip(f, 1900)) for f in fields]},
+    ]
+    if ticket.description:
+        blocks.append(section(quote(ticket.description, 1500)))
+    facts = [sla_line(report) if status not in (Status.RESOLVED, Status.CLOSED) else ""]
+    if ticket.priority_reason:
+        facts.append(f"priority: {escape(ticket.priority_reason)}")
+    if ticket.csat:
+        facts.append(f"CSAT {'★' * ticket.csat}{'☆' * (5 - ticket.csat)} ({ticket.csat}/5)")
+    if ticket.channel and ticket.thread_ts:
+        facts.append(f"asked in <#{ticket.channel}>")
+    blocks.append(context(*[f for f in facts if f]))
+    value = str(number)
+    actions: list[dict[str, Any]] = []
+    if status in (Status.NEW, Status.REOPENED) or (status == Status.OPEN and not ticket.assignee):
+        actions.append(button("Claim", "ticket_claim", value, "primary"))
+    if status not in (Status.RESOLVED, Status.CLOSED):
+        actions.append(
+            {
+                "type": "users_select",
+                "action_id": "ticket_assign",
+                "placeholder": plain("Assign…", 150),
+                **({"initial_user": ticket.assignee} if ticket.assignee else {}),
+            }
+        )
+        actions.append(button("Escalate", "ticket_escalate", value))
+        if status == Status.WAITING:
+            actions.append(button("Customer replied", "ticket_resume", value))
+        else:
+            actions.append(button("Wait on customer", "ticket_wait", value))
+        actions.append(button("Resolve", "ticket_resolve", value, "primary" if ticket.assignee else None))
+    elif status == Status.RESOLVED:
+        actions.append(button("Reopen", "ticket_reopen", value))
+        actions.append(button("Close", "ticket_close", value))
+    if actions:
+        blocks.append({"type": "actions", "block_id": f"ticket:{number}", "elements": actions})
+    return {"text": clip(f"Ticket #{number}: {ticket.title} ({status.value})", 3000), "blocks": blocks}
+
+
+def ticket_ack(ticket: Ticket, report: SlaReport | None) -> dict[str, Any]:
+    """What the requester sees in their thread when a ticket is opened."""
+    expect = ""
+    if report is not None and report.first_response.due_at is not None:
+        expect = f" We aim to reply within *{duration(report.first_response.target_seconds)}* of working time ({ticket.priority.value} priority)."
+    text = f":ticket: Ticket *#{ticket.number}* is open — {escape(ticket.title)}.{expect} Replies from the team will appear in this thread."
+    return {"text": clip(text, 3000), "blocks": [section(text)]}
+
+
+def relay(author: str, text: str, *, from_agent: bool) -> dict[str, Any]:
+    """A message copied between the requester's thread and the card's thread."""
+    who = f"<@{author}>" + (" (support)" if from_agent else " (requester)")
+    body = f"{who}:\n{quote(text, 2800)}"
+    return {"text": clip(f"{author}: {text}", 3000), "blocks": [section(body)]}
+
+
+def csat_prompt(ticket: Ticket) -> dict[str, Any]:
+    text = f":white_check_mark: Ticket *#{ticket.number}* is resolved. How did we do?"
+    faces = [
+        ":disappointed:",
+        ":slightly_frowning_face:",
+        ":neutral_face:",
+        ":slightly_smiling_face:",
+        ":star-struck:",
+    ]
+    return {
+        "text": clip(text, 3000),
+        "blocks": [
+            section(text + " Reply in this thread within the reopen window if it's not fixed."),
+            {
+                "type": "actions",
+                "block_id": f"csat:{ticket.number}",
+                "elements": [
+                    button(f"{faces[i - 1]} {i}", f"csat_{i}", str(ticket.number)) for i in range(1, 6)
+                ]
+                + [button("Add a comment", "csat_comment", str(ticket.number))],
+            },
+        ],
+    }
+
+
+def csat_thanks(score: int) -> dict[str, Any]:
+    text = f":pray: Thanks! You rated this {score}/5."
+    return {"text": text, "blocks": [section(text)]}
+
+
+def new_ticket_modal(
+    *,
+    categories: Sequence[tuple[str, str]],
+    title: str = "",
+    description: str = "",
+    category: str | None = None,
+    priority: str = "normal",
+    metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The 'New ticket' modal; `metadata` (channel, thread, permalink) rides in private_metadata."""
+
+    def option(value: str, label: str) -> dict[str, Any]:
+        return {"text": plain(label, 75), "value": value}
+
+    category_options = [option(v, label) for v, label in categories][:100]
+    priority_options = [option(p, p.capitalize()) for p in ("urgent", "high", "normal", "low")]
+    category_element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": category_options,
+    }
+    chosen = next((o for o in category_options if o["value"] == category), None)
+    if chosen:
+        category_element["initial_option"] = chosen
+    blocks: list[Block] = [
+        {
+            "type": "input",
+            "block_id": "title",
+            "label": plain("Title", 2000),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "value",
+                "max_length": 150,
+                "initial_value": clip(title, 150),
+                "placeholder": plain("In a few words, what is wrong?", 150),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "description",
+            "optional": True,
+            "label": plain("Description", 2000),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "value",
+                "multiline": True,
+                "max_length": INPUT_MAX,
+                "initial_value": clip(description, INPUT_MAX),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "priority",
+            "label": plain("Priority", 2000),
+            "element": {
+                "type": "static_select",
+                "action_id": "value",
+                "options": priority_options,
+                "initial_option": next(o for o in priority_options if o["value"] == priority),
+            },
+        },
+    ]
+    if category_options:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": "category",
+                "optional": True,
+                "label": plain("Category", 2000),
+                "element": category_element,
+            }
+        )
+    return {
+        "type": "modal",
+        "callback_id": "ticket_new",
+        "title": plain("New ticket", 24),
+        "submit": plain("Open ticket", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": clip(json.dumps(metadata or {}), 3000),
+        "blocks": blocks,
+    }
+
+
+def csat_comment_modal(number: int) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": "csat_comment",
+        "title": plain("Your feedback", 24),
+        "submit": plain("Send", 24),
+        "private_metadata": str(number),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "comment",
+                "label": plain(f"Anything to add about ticket #{number}?", 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "max_length": 2000,
+                },
+            }
+        ],
+    }
+
+
+def home_view(
+    *,
+    role: str,
+    mine: Sequence[tuple[Ticket, SlaReport | None]],
+    queue: Sequence[tuple[Ticket, SlaReport | None]],
+    today: dict[str, Any] | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """App Home: agents see their tickets and the unassigned queue with SLA countdowns; managers see today."""
+    blocks: list[Block] = [{"type": "header", "text": plain("Deskbot")}]
+    if role == "requester":
+        blocks.append(
+            section(
+                "Ask me anything in a DM, or use `/ticket new` to reach the support team. Your open tickets:"
+            )
+        )
+    if today is not None:
+        blocks.append({"type": "header", "text": plain(f"Today ({now:%a %d %b})")})
+        blocks.append(
+            {
+                "type": "section",
+                "fields": [mrkdwn(f"*{label}*\n{value}") for label, value in list(today.items())[:10]],
+            }
+        )
+
+    def rows(title: str, items: Sequence[tuple[Ticket, SlaReport | None]], empty: str) -> None:
+        blocks.append({"type": "header", "text": plain(title)})
+        if not items:
+            blocks.append(context(empty))
+            return
+        for ticket, report in items[:15]:
+            blocks.append(
+                {
+                    "type": "section",
+                    "text": mrkdwn(
+                        f"*#{ticket.number}* {escape(clip(ticket.title, 120))}\n"
+                        f"{PRIORITY_EMOJI.get(ticket.priority.value, '')} {ticket.priority.value} · "
+                        f"{ticket.status.value.replace('_', ' ')} · {ticket.team} · {sla_line(report)}"
+                    ),
+                    **(
+                        {"accessory": button("Claim", "ticket_claim", str(ticket.number))}
+                        if not ticket.assignee and role != "requester"
+                        else {}
+                    ),
+                }
+            )
+        if len(items) > 15:
+            blocks.append(context(f"…and {len(items) - 15} more: `/ticket list`"))
+
+    rows("Your tickets" if role != "requester" else "Your requests", mine, "Nothing assigned to you. :tada:")
+    if role != "requester":
+        rows("Unassigned queue", queue, "The queue is empty.")
+    return {"type": "home", "blocks": blocks[:100]}

@@ -1,0 +1,488 @@
+"""The Slack desk: the flows behind every handler (answer, open a ticket, work it, sync threads, CSAT, Home).
+
+Handlers parse Slack's payload and call one method here; this module runs the ticket service and the
+answer service, then tells Slack what changed through the WebClient. Keyword-only arguments throughout.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session, col, func, select
+
+from bot import blocks, tickets
+from bot.answers import AnswerService
+from bot.db import Database
+from bot.errors import InvalidInput, PermissionDenied
+from bot.models import Feedback, KbQuery, Status, Ticket, TicketCreate
+from bot.support import Priority, SupportConfig
+from bot.timeutil import Clock
+from knowledge.base import Audience
+
+log = logging.getLogger("deskbot.desk")
+INTERNAL_PREFIX = re.compile(r"^\s*!note\b[:\s]*", re.I)
+
+ACTIONS: dict[str, Callable[..., Ticket]] = {
+    "claim": lambda s, number, actor, **kw: tickets.claim(s, number=number, agent=actor, **kw),
+    "unassign": lambda s, number, actor, **kw: tickets.unassign(s, number=number, actor=actor, **kw),
+    "escalate": lambda s, number, actor, **kw: tickets.escalate(s, number=number, actor=actor, **kw),
+    "wait": lambda s, number, actor, **kw: tickets.wait_on_customer(s, number=number, actor=actor, **kw),
+    "resume": lambda s, number, actor, **kw: tickets.resume(s, number=number, actor=actor, **kw),
+    "resolve": lambda s, number, actor, **kw: tickets.resolve(s, number=number, actor=actor, **kw),
+    "close": lambda s, number, actor, **kw: tickets.close(s, number=number, actor=actor, **kw),
+    "reopen": lambda s, number, actor, **kw: tickets.reopen(s, number=number, actor=actor, **kw),
+}
+
+
+@dataclass
+class Desk:
+    config: SupportConfig
+    db: Database
+    client: WebClient
+    answers: Callable[[], AnswerService]  # built on first use: the model loads once, not per request
+    clock: Clock
+
+    # ---- who may see what ----------------------------------------------------------------------
+
+    def audience_for(self, *, channel: str, user: str) -> Audience:
+        """Customer channels see public documents; staff channels, and staff in DMs, see internal ones too."""
+        spec = self.config.channels.get(channel)
+        if spec is not None:
+            return spec.audience
+        staff = self.config.role_of(user) != "requester"
+        return "staff" if staff and channel.startswith("D") else "customer"
+
+    def wants_answer(self, *, channel: str, channel_type: str | None, mentioned: bool) -> bool:
+        """Per-channel mode: DMs always; configured channels by mode; elsewhere only when mentioned."""
+        if channel_type == "im" or channel.startswith("D"):
+            return True
+        spec = self.config.channels.get(channel)
+        if spec is None or spec.mode == "mention_only":
+            return mentioned
+        return spec.mode == "answer_all" or mentioned and spec.mode != "tickets_only"
+
+    # ---- answering -----------------------------------------------------------------------------
+
+    def answer_question(self, *, channel: str, user: str, text: str, ts: str, thread_ts: str | None) -> None:
+        """:eyes: while working, then the answer (or the abstention and a ticket offer) in the thread."""
+        question = re.sub(r"<@[UW][A-Z0-9]+(\|[^>]*)?>", "", text).strip()
+        thread = thread_ts or ts
+        if not question:
+            self.client.chat_postMessage(
+                channel=channel, thread_ts=thread, text="Ask me a question and I'll look in the help centre."
+            )
+            return
+        self._react(channel, ts, "eyes", add=True)
+        try:
+            audience = self.audience_for(channel=channel, user=user)
+            reply = self.answers().answer(question, audience=audience, user=user, channel=channel)
+            if reply.answer.grounded:
+                payload = blocks.answer_message(reply.answer, query_id=reply.query_id)
+            else:
+                spec = self.config.channels.get(channel)
+                opened = None
+                if spec is not None and spec.on_abstain == "open_ticket":
+                    ticket = self._open(
+                        title=question,
+                        description=question,
+                        requester=user,
+                        where=(channel, thread),
+                        actor=user,
+                        reason="the knowledge base had no answer",
+                    )
+                    opened = ticket.number
+                    self._link_query(reply.query_id, ticket.number)
+                payload = blocks.abstain_message(query_id=reply.query_id, opened=opened)
+            self.client.chat_postMessage(channel=channel, thread_ts=thread, **payload)
+        finally:
+            self._react(channel, ts, "eyes", add=False)
+
+    def feedback(
+        self,
+        *,
+        query_id: int | None,
+        user: str,
+        helpful: bool,
+        channel: str,
+        ts: str,
+        message: dict[str, Any],
+    ) -> None:
+        with self.db.transaction() as s:
+            s.add(Feedback(query_id=query_id, user=user, helpful=helpful, created_at=self.clock()))
+        kept = [b for b in message.get("blocks", []) if b.get("block_id") != "kb_feedback"]
+        self.client.chat_update(
+            channel=channel,
+            ts=ts,
+            text=message.get("text", "Thanks!"),
+            blocks=[*kept, blocks.feedback_thanks(helpful)],
+        )
+
+    def escalate_question(
+        self, *, query_id: int | None, user: str, channel: str, message_ts: str, thread_ts: str | None
+    ) -> Ticket:
+        """'Talk to a human': a ticket carrying the question and what the bot found."""
+        with self.db.session() as s:
+            query = s.get(KbQuery, query_id) if query_id else None
+        if query is not None and query.ticket_number is not None:
+            raise InvalidInput(f"This question already has ticket #{query.ticket_number}.")
+        question = query.question if query else "Question from Slack"
+        found = (
+            f"\n\nThe bot suggested: {', '.join(query.sources)} (confidence {query.confidence:.2f})"
+            if query and query.sources
+            else "\n\nThe bot found nothing in the knowledge base."
+        )
+        ticket = self._open(
+            title=question,
+            description=question + found,
+            requester=user,
+            where=(channel, thread_ts or message_ts),
+            actor=user,
+            reason="requester asked for a human",
+        )
+        self._link_query(query_id, ticket.number)
+        return ticket
+
+    # ---- tickets -------------------------------------------------------------------------------
+
+    def open_ticket(
+        self,
+        *,
+        title: str,
+        description: str,
+        requester: str,
+        channel: str | None,
+        thread_ts: str | None,
+        priority: Priority = Priority.NORMAL,
+        category: str | None = None,
+        actor: str,
+        reason: str | None = None,
+    ) -> Ticket:
+        """Open a ticket from any surface: acknowledgement for the requester, card for the team."""
+        where = (channel, thread_ts) if channel else None
+        return self._open(
+            title=title,
+            description=description,
+            requester=requester,
+            where=where,
+            actor=actor,
+            priority=priority,
+            category=category,
+            reason=reason,
+        )
+
+    def _open(
+        self,
+        *,
+        title: str,
+        description: str,
+        requester: str,
+        where: tuple[str, str | None] | None,
+        actor: str,
+        priority: Priority = Priority.NORMAL,
+        category: str | None = None,
+        reason: str | None = None,
+    ) -> Ticket:
+        channel, thread_ts = where if where else (None, None)
+        if channel is None:
+            channel = self._dm(requester)
+        data = TicketCreate(
+            title=title[:200],
+            description=description[:40000],
+            requester=requester,
+            channel=channel,
+            thread_ts=thread_ts,
+            priority=priority,
+            category=category,
+            priority_reason=reason,
+        )
+        now = self.clock()
+        with self.db.transaction() as s:
+            ticket = tickets.create(s, data=data, actor=actor, config=self.config, now=now)
+            report = tickets.report_for(self.config, ticket, tickets.events_of(s, ticket.number), now)
+            number = ticket.number
+        assert number is not None
+        posted = self.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, **blocks.ticket_ack(ticket, report)
+        )
+        requester_thread = (channel, thread_ts or posted["ts"])
+        card = self._post_card(ticket, report)
+        with self.db.transaction() as s:
+            return tickets.link_messages(s, number=number, triage=card, requester_thread=requester_thread)
+
+    def change(self, action: str, *, number: int, actor: str, **extra: Any) -> Ticket:
+        """Run a ticket action for an agent, then update the card (and ask for CSAT on resolve)."""
+        ticket = self.apply_change(action, number=number, actor=actor, **extra)
+        self.announce_change(action, ticket)
+        return ticket
+
+    def apply_change(self, action: str, *, number: int, actor: str, **extra: Any) -> Ticket:
+        """The database half of `change` (fast: one transaction), so a slash command can ack with it."""
+        self.require_agent(actor)
+        now = self.clock()
+        with self.db.transaction() as s:
+            if action == "assign":
+                ticket = tickets.assign(
+                    s, number=number, assignee=extra["assignee"], actor=actor, config=self.config, now=now
+                )
+            elif action == "priority":
+                ticket = tickets.set_priority(
+                    s, number=number, priority=extra["priority"], actor=actor, config=self.config, now=now
+                )
+            else:
+                ticket = ACTIONS[action](s, number, actor, config=self.config, now=now)
+        return ticket
+
+    def announce_change(self, action: str, ticket: Ticket) -> None:
+        """The Slack half of `change`: card updated in place, requester told what they need to know."""
+        number = ticket.number
+        assert number is not None
+        self.refresh_card(number)
+        if action == "resolve" and ticket.channel:
+            self.client.chat_postMessage(
+                channel=ticket.channel, thread_ts=ticket.thread_ts, **blocks.csat_prompt(ticket)
+            )
+        if action == "wait" and ticket.channel:
+            self.client.chat_postMessage(
+                channel=ticket.channel,
+                thread_ts=ticket.thread_ts,
+                text=f"The team is waiting for your reply on ticket #{number}: answer in this thread and it goes straight back to them.",
+            )
+
+    def require_agent(self, user: str) -> None:
+        if self.config.role_of(user) == "requester":
+            raise PermissionDenied(
+                "Only support agents can work tickets. Ask in your support channel instead."
+            )
+
+    def rate(self, *, number: int, score: int, user: str, channel: str, ts: str) -> None:
+        with self.db.transaction() as s:
+            tickets.rate(s, number=number, score=score, actor=user, config=self.config, now=self.clock())
+        self.client.chat_update(channel=channel, ts=ts, **blocks.csat_thanks(score))
+        self.refresh_card(number)
+
+    def csat_comment(self, *, number: int, user: str, comment: str) -> None:
+        with self.db.transaction() as s:
+            ticket = tickets.get(s, number=number)
+            if ticket.requester != user:
+                raise PermissionDenied(f"Only the requester of ticket #{number} can comment on its rating.")
+            tickets.add_note(
+                s,
+                number=number,
+                author=user,
+                body=f"CSAT comment: {comment}",
+                internal=True,
+                config=self.config,
+                now=self.clock(),
+            )
+        self._post_in_card_thread(number, blocks.relay(user, f"CSAT comment: {comment}", from_agent=False))
+
+    def refresh_card(self, number: int) -> None:
+        """Update the triage card in place (`chat.update`); post it if it was never posted."""
+        now = self.clock()
+        with self.db.session() as s:
+            ticket = tickets.get(s, number=number)
+            report = tickets.report_for(self.config, ticket, tickets.events_of(s, number), now)
+        payload = blocks.ticket_card(ticket, report)
+        if ticket.triage_channel and ticket.triage_ts:
+            self.client.chat_update(channel=ticket.triage_channel, ts=ticket.triage_ts, **payload)
+            return
+        card = self._post_card(ticket, report)
+        with self.db.transaction() as s:
+            tickets.link_messages(s, number=number, triage=card)
+
+    def _post_card(self, ticket: Ticket, report: Any) -> tuple[str, str]:
+        team = self.config.teams.get(ticket.team) or self.config.teams[self.config.general_team]
+        posted = self.client.chat_postMessage(
+            channel=team.triage_channel, **blocks.ticket_card(ticket, report)
+        )
+        return posted["channel"], posted["ts"]
+
+    # ---- thread sync ---------------------------------------------------------------------------
+
+    def thread_message(self, *, channel: str, thread_ts: str, user: str, text: str) -> bool:
+        """Relay a message between the card's thread and the requester's thread; False if not a ticket thread."""
+        with self.db.session() as s:
+            found = tickets.by_thread(s, channel=channel, thread_ts=thread_ts)
+        if found is None:
+            return False
+        ticket, side = found
+        assert ticket.number is not None
+        now = self.clock()
+        if side == "card":
+            if self.config.role_of(user) == "requester":
+                return True  # only the team talks in the card thread
+            internal = bool(INTERNAL_PREFIX.match(text))
+            body = INTERNAL_PREFIX.sub("", text) if internal else text
+            with self.db.transaction() as s:
+                tickets.add_note(
+                    s,
+                    number=ticket.number,
+                    author=user,
+                    body=body,
+                    internal=internal,
+                    config=self.config,
+                    now=now,
+                )
+            if not internal and ticket.channel:
+                self.client.chat_postMessage(
+                    channel=ticket.channel,
+                    thread_ts=ticket.thread_ts,
+                    **blocks.relay(user, body, from_agent=True),
+                )
+            self.refresh_card(ticket.number)
+            return True
+        if user != ticket.requester and self.config.role_of(user) != "requester":
+            return True  # an agent in the requester's thread speaks to the requester directly
+        with self.db.transaction() as s:
+            current = tickets.get(s, number=ticket.number, lock=True)
+            tickets.add_note(
+                s, number=ticket.number, author=user, body=text, internal=False, config=self.config, now=now
+            )
+            window = timedelta(days=self.config.reopen_window_days)
+            if current.status == Status.WAITING:
+                tickets.resume(s, number=ticket.number, actor=user, config=self.config, now=now)
+            elif (
+                current.status == Status.RESOLVED
+                and current.resolved_at
+                and now - current.resolved_at <= window
+            ):
+                tickets.reopen(
+                    s,
+                    number=ticket.number,
+                    actor=user,
+                    config=self.config,
+                    now=now,
+                    reason="requester replied after resolve",
+                )
+        self._post_in_card_thread(ticket.number, blocks.relay(user, text, from_agent=False))
+        self.refresh_card(ticket.number)
+        return True
+
+    def _post_in_card_thread(self, number: int, payload: dict[str, Any]) -> None:
+        with self.db.session() as s:
+            ticket = tickets.get(s, number=number)
+        if ticket.triage_channel and ticket.triage_ts:
+            self.client.chat_postMessage(channel=ticket.triage_channel, thread_ts=ticket.triage_ts, **payload)
+
+    # ---- App Home ------------------------------------------------------------------------------
+
+    def publish_home(self, *, user: str) -> None:
+        role = self.config.role_of(user)
+        now = self.clock()
+        teams = [name for name, team in self.config.teams.items() if user in team.members]
+        with self.db.session() as s:
+            if role == "requester":
+                mine = list(
+                    s.exec(
+                        select(Ticket)
+                        .where(Ticket.requester == user, col(Ticket.status).in_(tickets_active()))
+                        .limit(20)
+                    )
+                )
+                queue: list[Ticket] = []
+            else:
+                mine = list(tickets.list_tickets(s, view="mine", user=user, limit=20))
+                queue = [
+                    t
+                    for team in teams or list(self.config.teams)
+                    for t in tickets.list_tickets(s, view="queue", team=team, limit=20)
+                ]
+            with_reports = [
+                (t, tickets.report_for(self.config, t, tickets.events_of(s, t.number), now)) for t in mine
+            ]
+            queue_reports = [
+                (t, tickets.report_for(self.config, t, tickets.events_of(s, t.number), now)) for t in queue
+            ]
+            today = self._today(s, now) if role in ("manager", "admin") else None
+        view = blocks.home_view(role=role, mine=with_reports, queue=queue_reports, today=today, now=now)
+        self.client.views_publish(user_id=user, view=view)
+
+    def _today(self, s: Session, now: Any) -> dict[str, Any]:
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        opened = s.exec(select(func.count()).select_from(Ticket).where(Ticket.created_at >= start)).one()
+        resolved = s.exec(
+            select(func.count()).select_from(Ticket).where(col(Ticket.resolved_at) >= start)
+        ).one()
+        backlog = s.exec(
+            select(func.count()).select_from(Ticket).where(col(Ticket.status).in_(tickets_active()))
+        ).one()
+        asked = s.exec(select(func.count()).select_from(KbQuery).where(KbQuery.created_at >= start)).one()
+        answered = s.exec(
+            select(func.count())
+            .select_from(KbQuery)
+            .where(KbQuery.created_at >= start, KbQuery.grounded == True)  # noqa: E712
+        ).one()
+        csat = s.exec(select(func.avg(Ticket.csat)).where(col(Ticket.resolved_at) >= start)).one()
+        return {
+            "Opened": opened,
+            "Resolved": resolved,
+            "Open backlog": backlog,
+            "Questions answered by the bot": f"{answered} of {asked}",
+            "CSAT today": f"{csat:.1f}/5" if csat else "no ratings yet",
+        }
+
+    # ---- Slack helpers -------------------------------------------------------------------------
+
+    def tell(self, *, user: str, text: str, channel: str | None = None, thread_ts: str | None = None) -> None:
+        """A short message only `user` sees (ephemeral where possible, else a DM)."""
+        try:
+            if channel and not channel.startswith("D"):
+                self.client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+                return
+            self.client.chat_postMessage(channel=channel or self._dm(user), text=text)
+        except SlackApiError as exc:
+            log.warning("could not tell %s: %s", user, exc.response.get("error"))
+
+    def _dm(self, user: str) -> str:
+        return str(self.client.conversations_open(users=user)["channel"]["id"])
+
+    def _react(self, channel: str, ts: str, name: str, *, add: bool) -> None:
+        try:
+            if add:
+                self.client.reactions_add(channel=channel, timestamp=ts, name=name)
+            else:
+                self.client.reactions_remove(channel=channel, timestamp=ts, name=name)
+        except SlackApiError as exc:  # a missing reaction is cosmetic
+            log.info("reaction %s on %s/%s: %s", name, channel, ts, exc.response.get("error"))
+
+    def _link_query(self, query_id: int | None, number: int | None) -> None:
+        if not query_id or number is None:
+            return
+        with self.db.transaction() as s:
+            query = s.get(KbQuery, query_id)
+            if query is not None:
+                query.ticket_number = number
+                s.add(query)
+
+    def ticket_in_thread(self, *, channel: str, thread_ts: str) -> int | None:
+        with self.db.session() as s:
+            found = tickets.by_thread(s, channel=channel, thread_ts=thread_ts)
+        return found[0].number if found else None
+
+    def message_text(self, *, channel: str, ts: str) -> dict[str, Any] | None:
+        """The message at (channel, ts), read back from Slack (for :ticket: reactions)."""
+        try:
+            got = self.client.conversations_replies(channel=channel, ts=ts, limit=1, inclusive=True)
+        except SlackApiError:
+            return None
+        messages = got.get("messages") or []
+        return messages[0] if messages else None
+
+    def permalink(self, *, channel: str, ts: str) -> str | None:
+        try:
+            return str(self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        except SlackApiError:
+            return None
+
+
+def tickets_active() -> tuple[Status, ...]:
+    from bot.models import ACTIVE_STATUSES
+
+    return ACTIVE_STATUSES

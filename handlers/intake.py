@@ -1,0 +1,75 @@
+"""Other ways in: the 'Create ticket' message shortcut and a :ticket: reaction in a support channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot import blocks
+from bot.desk import Desk
+from handlers.guard import guarded
+
+TICKET_REACTIONS = {"ticket", "admission_tickets"}
+
+
+def category_choices(desk: Desk) -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ").capitalize()) for name in desk.config.categories]
+
+
+def register(app: App, desk: Desk) -> None:
+    @app.shortcut("create_ticket")
+    def on_shortcut(ack: Ack, body: dict[str, Any], client: Any) -> None:
+        ack()
+        user = body["user"]["id"]
+        message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id")
+        with guarded(desk, user=user, channel=channel):
+            text = message.get("text", "")
+            meta = {
+                "channel": channel,
+                "thread_ts": message.get("thread_ts") or message.get("ts"),
+                "requester": message.get("user") or user,
+                "permalink": desk.permalink(channel=channel, ts=message.get("ts", "")) if channel else None,
+            }
+            view = blocks.new_ticket_modal(
+                categories=category_choices(desk),
+                title=text.split("\n", 1)[0],
+                description=text,
+                metadata=meta,
+            )
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.event("reaction_added")
+    def on_reaction(event: dict[str, Any]) -> None:
+        item = event.get("item") or {}
+        channel, user = item.get("channel", ""), event.get("user", "")
+        if event.get("reaction") not in TICKET_REACTIONS or item.get("type") != "message":
+            return
+        if channel not in desk.config.channels:
+            return  # only in configured support channels
+        with guarded(desk, user=user, channel=channel):
+            message = desk.message_text(channel=channel, ts=item["ts"])
+            if message is None or message.get("bot_id"):
+                return
+            thread = message.get("thread_ts") or item["ts"]
+            existing = desk.ticket_in_thread(channel=channel, thread_ts=thread)
+            if existing is not None:
+                desk.tell(user=user, channel=channel, text=f"This message already has ticket #{existing}.")
+                return
+            text = message.get("text", "")
+            desk.open_ticket(
+                title=text.split("\n", 1)[0] or "Ticket from a reaction",
+                description=text,
+                requester=message.get("user") or event.get("item_user") or user,
+                channel=channel,
+                thread_ts=thread,
+                actor=user,
+                reason=f"opened with :{event['reaction']}: by <@{user}>",
+            )
+
+    @app.event("app_home_opened")
+    def on_home(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        with guarded(desk, user=event["user"]):
+            desk.publish_home(user=event["user"])

@@ -1,0 +1,60 @@
+"""Modal submissions: the New ticket form and the CSAT comment."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.desk import Desk
+from bot.support import Priority
+from handlers.guard import guarded
+
+
+def _value(state: dict[str, Any], block: str) -> str | None:
+    field = state.get(block, {}).get("value", {})
+    if "selected_option" in field:
+        return (field["selected_option"] or {}).get("value")
+    return field.get("value")
+
+
+def register(app: App, desk: Desk) -> None:
+    @app.view("ticket_new")
+    def on_new_ticket(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        state = view["state"]["values"]
+        title = (_value(state, "title") or "").strip()
+        if not title:
+            ack(
+                response_action="errors",
+                errors={"title": "Give the ticket a title: a few words about what is wrong."},
+            )
+            return
+        ack()
+        user = body["user"]["id"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        description = _value(state, "description") or ""
+        if meta.get("permalink"):
+            description += f"\n\nFrom: {meta['permalink']}"
+        with guarded(desk, user=user, channel=meta.get("channel")):
+            desk.open_ticket(
+                title=title,
+                description=description,
+                requester=meta.get("requester") or user,
+                channel=meta.get("channel"),
+                thread_ts=meta.get("thread_ts"),
+                priority=Priority(_value(state, "priority") or "normal"),
+                category=_value(state, "category"),
+                actor=user,
+            )
+
+    @app.view("csat_comment")
+    def on_csat_comment(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        comment = (_value(view["state"]["values"], "comment") or "").strip()
+        if not comment:
+            ack(response_action="errors", errors={"comment": "Write a comment, or press Cancel."})
+            return
+        ack()
+        user = body["user"]["id"]
+        with guarded(desk, user=user):
+            desk.csat_comment(number=int(view["private_metadata"]), user=user, comment=comment)

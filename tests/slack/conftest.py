@@ -1,0 +1,84 @@
+"""A running Deskbot for end-to-end tests: the real bolt app over HTTP, its WebClient on the fake Slack
+Web API, the real knowledge base (MiniLM + embedded Chroma) over the sample help centre."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bot.answers import AnswerService
+from bot.app import Deps, build_app
+from bot.config import SAMPLE_DIR, Settings
+from bot.db import Database
+from bot.server import make_http_server
+from bot.slack_fake import FakeSlack
+from bot.slack_limits import problems_in_message, problems_in_view
+from bot.slack_sim import SlackSimulator, wait_for
+from knowledge.base import KnowledgeBase
+from knowledge.embedding import LocalEmbedder
+from knowledge.store import VectorStore
+
+SECRET = "test-signing-secret"
+CUSTOMER, CUSTOMER2 = "U0CUSTOM01", "U0CUSTOM02"
+AGENT, AGENT2 = "U0AGENT001", "U0AGENT002"
+MANAGER = "U0MANAGER1"
+SUPPORT, ENTERPRISE, TRIAGE = "C0SUPPORT1", "C0ENTERPR1", "C0TRIAGE01"
+
+
+@pytest.fixture(scope="session")
+def sample_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    kb = KnowledgeBase(
+        store=VectorStore(path=tmp_path_factory.mktemp("kb") / "chroma"), embedder=LocalEmbedder()
+    )
+    assert not kb.ingest([SAMPLE_DIR / "kb"]).failed
+    kb.warm_up()
+    return kb
+
+
+@dataclass
+class Running:
+    fake: FakeSlack
+    slack: SlackSimulator
+    db: Database
+    clock: Any
+    url: str
+
+    def bot_messages(self, channel: str) -> list[dict[str, Any]]:
+        return [m for m in self.fake.messages.get(channel, []) if m.get("bot_id")]
+
+    def wait_bot(self, channel: str, count: int = 1, *, thread_ts: str | None = None) -> list[dict[str, Any]]:
+        def found() -> list[dict[str, Any]] | None:
+            msgs = [
+                m for m in self.bot_messages(channel) if thread_ts is None or m.get("thread_ts") == thread_ts
+            ]
+            return msgs if len(msgs) >= count else None
+
+        return wait_for(found, what=f"{count} bot message(s) in {channel}")
+
+
+@pytest.fixture
+def running(sqlite_db: Database, config, clock, sample_kb: KnowledgeBase) -> Iterator[Running]:
+    fake = FakeSlack()
+    settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=fake.url)
+    answers = AnswerService.from_config(kb=sample_kb, config=config, db=sqlite_db, clock=clock)
+    app = build_app(Deps(settings=settings, config=config, db=sqlite_db, clock=clock, answers=answers))
+    server = make_http_server(app, sqlite_db, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    url = f"http://{host}:{port}"
+    sim = SlackSimulator(events_url=f"{url}/slack/events", secret=SECRET, fake=fake)
+    yield Running(fake, sim, sqlite_db, clock, url)
+    server.shutdown()
+    server.server_close()
+    fake.close()
+    # Every message and view the app sent must have passed Slack's limits.
+    for call in fake.calls:
+        if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            assert not problems_in_message(call.args), (call.method, problems_in_message(call.args))
+        if call.method.startswith("views."):
+            assert not problems_in_view(call.args["view"]), (call.method, problems_in_view(call.args["view"]))

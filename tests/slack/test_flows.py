@@ -1,0 +1,278 @@
+"""End-to-end Slack flows: signed requests in, Web API calls recorded by the fake Slack, database state."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlmodel import select
+
+from bot import tickets
+from bot.models import Feedback, KbQuery, Note, Status, Ticket
+from bot.slack_fake import BOT_USER
+from bot.slack_sim import wait_for
+from tests.slack.conftest import AGENT, AGENT2, CUSTOMER, MANAGER, SUPPORT, TRIAGE, Running
+
+
+def only_ticket(running: Running) -> Ticket:
+    with running.db.session() as s:
+        rows = s.exec(select(Ticket)).all()
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def card(running: Running, ticket: Ticket) -> dict:
+    return next(m for m in running.fake.messages[ticket.triage_channel] if m["ts"] == ticket.triage_ts)
+
+
+def test_question_in_support_channel_gets_a_cited_answer_and_feedback(running: Running) -> None:
+    question, delivery = running.slack.say(SUPPORT, CUSTOMER, "How do I download my invoices as PDF?")
+    assert delivery.status == 200
+    [answer] = running.wait_bot(SUPPORT, thread_ts=question["ts"])
+    text = str(answer["blocks"])
+    assert "Admin → Billing → Invoices" in text and "help.acme.example/download-invoices" in text
+    eyes = [c.args for c in running.fake.calls_to("reactions.add")]
+    assert eyes and eyes[0]["name"] == "eyes"
+    assert running.fake.calls_to("reactions.remove"), ":eyes: is removed when the answer is posted"
+    running.slack.click(answer, "kb_helpful", user=CUSTOMER)
+    wait_for(lambda: running.fake.calls_to("chat.update"), what="the thanks")
+    with running.db.session() as s:
+        feedback = s.exec(select(Feedback)).one()
+        query = s.exec(select(KbQuery)).one()
+    assert feedback.helpful and feedback.query_id == query.id and query.grounded
+    assert "Thanks for the feedback" in str(running.fake.calls_to("chat.update")[-1].args["blocks"])
+
+
+def test_unknown_question_is_said_plainly_and_talk_to_a_human_opens_a_ticket(running: Running) -> None:
+    question, _ = running.slack.say(SUPPORT, CUSTOMER, "Can you recommend a good pizza place in Berlin?")
+    [reply] = running.wait_bot(SUPPORT, thread_ts=question["ts"])
+    assert "couldn't find an answer" in reply["text"]
+    running.slack.click(reply, "kb_escalate", user=CUSTOMER)
+    wait_for(lambda: running.bot_messages(TRIAGE), what="the triage card")
+    ticket = only_ticket(running)
+    assert ticket.requester == CUSTOMER and "pizza" in ticket.title
+    assert "found nothing in the knowledge base" in ticket.description
+    assert (ticket.channel, ticket.thread_ts) == (SUPPORT, question["ts"])
+    ack = running.wait_bot(SUPPORT, 2, thread_ts=question["ts"])[-1]
+    assert f"Ticket *#{ticket.number}* is open" in ack["text"] and "aim to reply within" in ack["text"]
+    with running.db.session() as s:
+        assert s.exec(select(KbQuery)).one().ticket_number == ticket.number
+
+
+def test_agents_work_the_card_and_threads_sync_both_ways(running: Running) -> None:
+    question, _ = running.slack.say(
+        SUPPORT, CUSTOMER, "My SSO login fails with invalid audience after our Okta change"
+    )
+    running.wait_bot(SUPPORT, thread_ts=question["ts"])
+    command = running.slack.slash(
+        "/ticket", "new SSO fails after Okta change", user=CUSTOMER, channel=SUPPORT
+    )
+    assert command.status == 200
+    modal = wait_for(lambda: running.fake.views, what="the modal")
+    view = next(iter(modal.values()))
+    assert view["title"]["text"] == "New ticket"
+    assert view["blocks"][0]["element"]["initial_value"] == "SSO fails after Okta change"
+    submitted = running.slack.submit(
+        view,
+        {
+            "description": "Invalid audience since this morning",
+            "priority": "high",
+            "category": "login_access",
+        },
+        user=CUSTOMER,
+    )
+    assert submitted.status == 200
+    wait_for(lambda: running.bot_messages(TRIAGE), what="the triage card")
+    ticket = only_ticket(running)
+    assert (ticket.priority.value, ticket.category, ticket.team) == ("high", "login_access", "support")
+    the_card = card(running, ticket)
+    assert f"#{ticket.number} SSO fails after Okta change" in str(the_card["blocks"][0])
+
+    # Claim from the card: the card is updated in place.
+    running.slack.click(the_card, "ticket_claim", user=AGENT)
+    wait_for(
+        lambda: f"<@{AGENT}>" in str(card(running, ticket)["blocks"]), what="the card to show the assignee"
+    )
+    assert running.fake.calls_to("chat.update")[-1].args["ts"] == ticket.triage_ts
+
+    # The agent replies in the card thread: relayed to the requester, first response stamped.
+    running.slack.say(
+        TRIAGE, AGENT, "Please re-import the IdP metadata and try again.", thread_ts=ticket.triage_ts
+    )
+    relayed = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "re-import the IdP" in str(m.get("blocks"))],
+        what="the relay",
+    )
+    assert relayed[0]["thread_ts"] == ticket.thread_ts
+    running.slack.say(TRIAGE, AGENT, "!note customer is on the enterprise plan", thread_ts=ticket.triage_ts)
+    wait_for(lambda: len(_notes(running, ticket)) == 2, what="the internal note")
+    assert not [m for m in running.bot_messages(SUPPORT) if "enterprise plan" in str(m.get("blocks"))]
+    with running.db.session() as s:
+        assert tickets.get(s, number=ticket.number).first_response_at is not None
+
+    # Wait on customer; the requester's reply in their thread resumes the clock and reaches the card thread.
+    running.slack.click(card(running, ticket), "ticket_wait", user=AGENT)
+    wait_for(lambda: _status(running, ticket) == Status.WAITING, what="waiting on customer")
+    running.slack.say(SUPPORT, CUSTOMER, "Done, it works now!", thread_ts=ticket.thread_ts)
+    wait_for(lambda: _status(running, ticket) == Status.OPEN, what="the clock to resume")
+    wait_for(
+        lambda: [m for m in running.bot_messages(TRIAGE) if "it works now" in str(m.get("blocks"))],
+        what="relay to card",
+    )
+
+    # Resolve: the requester is asked for CSAT; the score lands on the ticket and the card.
+    running.slack.click(card(running, ticket), "ticket_resolve", user=AGENT)
+    prompt = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "How did we do" in m["text"]], what="CSAT prompt"
+    )[0]
+    running.slack.click(prompt, "csat_5", user=CUSTOMER)
+    wait_for(lambda: _ticket(running, ticket).csat == 5, what="the rating")
+    wait_for(lambda: "CSAT ★★★★★" in str(card(running, ticket)["blocks"]), what="CSAT on the card")
+
+    # A reply after resolve (within the reopen window) reopens it.
+    running.slack.say(SUPPORT, CUSTOMER, "Sorry, it broke again", thread_ts=ticket.thread_ts)
+    wait_for(lambda: _status(running, ticket) == Status.REOPENED, what="the reopen")
+
+
+def _ticket(running: Running, ticket: Ticket) -> Ticket:
+    with running.db.session() as s:
+        return tickets.get(s, number=ticket.number)
+
+
+def _status(running: Running, ticket: Ticket) -> Status:
+    return _ticket(running, ticket).status
+
+
+def _notes(running: Running, ticket: Ticket) -> list[Note]:
+    with running.db.session() as s:
+        return list(s.exec(select(Note).where(Note.ticket_number == ticket.number)))
+
+
+def test_requesters_cannot_work_tickets_and_are_told_why(running: Running) -> None:
+    running.slack.slash("/ticket", "new Printer on fire", user=CUSTOMER, channel=SUPPORT)
+    view = next(iter(wait_for(lambda: running.fake.views).values()))
+    running.slack.submit(view, {}, user=CUSTOMER)
+    wait_for(lambda: running.bot_messages(TRIAGE))
+    ticket = only_ticket(running)
+    running.slack.click(card(running, ticket), "ticket_resolve", user=CUSTOMER)
+    told = wait_for(lambda: running.fake.calls_to("chat.postEphemeral"), what="the ephemeral refusal")
+    assert "Only support agents" in told[0].args["text"] and told[0].args["user"] == CUSTOMER
+    assert _status(running, ticket) == Status.NEW
+    reply = running.slack.slash("/ticket", f"show {ticket.number}", user="U0STRANGER", channel=SUPPORT).json()
+    assert "is not yours" in reply["text"]
+
+
+def test_concurrent_claim_clicks_have_one_owner(running: Running) -> None:
+    running.slack.slash("/ticket", "new Export stuck", user=CUSTOMER, channel=SUPPORT)
+    view = next(iter(wait_for(lambda: running.fake.views).values()))
+    running.slack.submit(view, {}, user=CUSTOMER)
+    wait_for(lambda: running.bot_messages(TRIAGE))
+    ticket = only_ticket(running)
+    the_card = card(running, ticket)
+    threads = [
+        threading.Thread(target=running.slack.click, args=(the_card, "ticket_claim"), kwargs={"user": u})
+        for u in (AGENT, AGENT2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    told = wait_for(lambda: running.fake.calls_to("chat.postEphemeral"), what="the loser told")
+    owner = _ticket(running, ticket).assignee
+    assert owner in (AGENT, AGENT2)
+    loser = told[0].args
+    assert loser["user"] != owner and f"<@{owner}>" in loser["text"]
+
+
+def test_duplicate_event_deliveries_answer_once(running: Running) -> None:
+    message = running.fake.add_message(SUPPORT, CUSTOMER, "How do I reset my password?")
+    event = {k: v for k, v in message.items()} | {"channel_type": "channel"}
+    threads = [
+        threading.Thread(target=running.slack.event, args=(event,), kwargs={"event_id": "Ev0DUP", "retry": i})
+        for i in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    running.wait_bot(SUPPORT, thread_ts=message["ts"])
+    import time
+
+    time.sleep(0.5)
+    assert len(running.bot_messages(SUPPORT)) == 1
+    with running.db.session() as s:
+        assert len(s.exec(select(KbQuery)).all()) == 1
+
+
+def test_forged_and_stale_requests_are_rejected(running: Running) -> None:
+    event = {"type": "message", "channel": SUPPORT, "user": CUSTOMER, "text": "hi", "ts": "1.1"}
+    assert running.slack.event(event, secret="wrong").status == 401
+    assert running.slack.event(event, timestamp=int(__import__("time").time()) - 600).status == 401
+    assert not running.fake.calls_to("chat.postMessage")
+
+
+def test_reaction_and_shortcut_open_tickets_once(running: Running) -> None:
+    message = running.fake.add_message(
+        SUPPORT, CUSTOMER, "The Jira sync stopped yesterday\nNo issues update since 10:00"
+    )
+    running.slack.react(message, "ticket", user=AGENT)
+    wait_for(lambda: running.bot_messages(TRIAGE), what="the card")
+    ticket = only_ticket(running)
+    assert ticket.title == "The Jira sync stopped yesterday" and ticket.requester == CUSTOMER
+    assert ticket.thread_ts == message["ts"]
+    running.slack.react(message, "ticket", user=AGENT2)
+    wait_for(lambda: running.fake.calls_to("chat.postEphemeral"), what="'already has a ticket'")
+    assert len(running.bot_messages(TRIAGE)) == 1
+
+    other = running.fake.add_message(SUPPORT, CUSTOMER, "Webhooks are failing with 500")
+    running.slack.shortcut("create_ticket", other, user=AGENT)
+    view = wait_for(lambda: running.fake.views and list(running.fake.views.values())[-1])
+    assert view["blocks"][0]["element"]["initial_value"] == "Webhooks are failing with 500"
+    running.slack.submit(view, {}, user=AGENT)
+    wait_for(lambda: len(running.bot_messages(TRIAGE)) == 2)
+    with running.db.session() as s:
+        newest = s.exec(select(Ticket).order_by(Ticket.number.desc())).first()  # type: ignore[union-attr]
+    assert newest.requester == CUSTOMER and "archives/" + SUPPORT in newest.description
+    assert running.fake.calls_to("chat.getPermalink")
+
+
+def test_app_home_for_agents_and_managers(running: Running) -> None:
+    running.slack.slash("/ticket", "new Billing address wrong", user=CUSTOMER, channel=SUPPORT)
+    view = next(iter(wait_for(lambda: running.fake.views).values()))
+    running.slack.submit(view, {}, user=CUSTOMER)
+    wait_for(lambda: running.bot_messages(TRIAGE))
+    running.slack.open_home(AGENT)
+    home = wait_for(lambda: running.fake.home.get(AGENT), what="the agent's Home")
+    text = str(home["blocks"])
+    assert "Unassigned queue" in text and "Billing address wrong" in text and "first response in" in text
+    running.slack.click({}, "ticket_claim", user=AGENT, view=home)
+    wait_for(lambda: only_ticket(running).assignee == AGENT, what="claim from Home")
+    running.slack.open_home(MANAGER)
+    manager_home = wait_for(lambda: running.fake.home.get(MANAGER), what="the manager's Home")
+    assert "Opened" in str(manager_home["blocks"]) and "Today" in str(manager_home["blocks"])
+
+
+def test_dm_staff_see_internal_docs_customers_do_not(running: Running) -> None:
+    question = "Who must approve refunds above 500 EUR?"
+    _, _ = running.slack.say("D" + AGENT[1:], AGENT, question)
+    [staff] = running.wait_bot("D" + AGENT[1:])
+    assert "runbook-refund-approval" in str(staff["blocks"]) or "billing lead" in staff["text"]
+    running.slack.say("D" + CUSTOMER[1:], CUSTOMER, question)
+    [customer] = running.wait_bot("D" + CUSTOMER[1:])
+    assert "billing lead" not in str(customer["blocks"]) and "wiki.acme.internal" not in str(
+        customer["blocks"]
+    )
+
+
+def test_mention_in_thread_of_unconfigured_channel_is_answered_once(running: Running) -> None:
+    message, _ = running.slack.say(
+        "C0RANDOM01", CUSTOMER, f"<@{BOT_USER}> how do I set up two-factor authentication?"
+    )
+    [answer] = running.wait_bot("C0RANDOM01", thread_ts=message["ts"])
+    assert "authenticator" in answer["text"]
+    import time
+
+    time.sleep(0.3)
+    assert len(running.bot_messages("C0RANDOM01")) == 1
+    plain_message, _ = running.slack.say("C0RANDOM01", CUSTOMER, "how do I set up two-factor authentication?")
+    time.sleep(0.5)
+    assert len(running.bot_messages("C0RANDOM01")) == 1, "mention-only outside support channels"
