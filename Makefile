@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.deskbot-installed
 
-.PHONY: demo test lint bench bench-kb install clean
+.PHONY: demo test lint bench bench-kb bench-slack install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ bench: $(STAMP)
 
 bench-kb: $(STAMP)
 	$(PY) -m tests.bench.kb
+
+bench-slack: $(STAMP)
+	$(PY) -m tests.bench.slack_load
 
 clean:
 	rm -rf $(VENV) .deskbot .pytest_cache .hypothesis

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.cli.context import console, fail, fail_config, runtime
+
+if TYPE_CHECKING:
+    from bot.app import Deps
 
 config_app = typer.Typer(help="Validate the support configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
@@ -92,7 +96,9 @@ def run(
         )
     from bot.app import Deps, build_app
 
-    app = build_app(Deps(settings=settings, config=rt.config, db=rt.db))
+    deps = Deps(settings=settings, config=rt.config, db=rt.db)
+    _prepare_knowledge(deps)
+    app = build_app(deps)
     if settings.slack_app_token and not http:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -112,6 +118,17 @@ def run(
         console.print("Stopped.")
     finally:
         server.server_close()
+
+
+def _prepare_knowledge(deps: Deps) -> None:
+    """Load the model before serving, and index KB_SOURCES on first start (an empty index answers nothing)."""
+    service = deps.answer_service()()
+    kb = service.kb
+    if kb.store.count() == 0 and deps.settings.kb_sources.exists():
+        console.print(f"The knowledge base is empty: indexing {deps.settings.kb_sources} …")
+        report = kb.ingest([deps.settings.kb_sources])
+        console.print(f"  {report.added} documents, {report.chunks} chunks, {len(report.failed)} failed.")
+    console.print(f"Knowledge base ready ({kb.warm_up():.1f} s to load the model and index).")
 
 
 def demo(ctx: typer.Context) -> None:
