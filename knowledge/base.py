@@ -23,6 +23,7 @@ class Composer(Protocol):
     def compose(self, question: str, chunks: list[chunking.Chunk]) -> str: ...
 
 
+EMBED_BATCH = 128  # texts per embedding call during ingestion
 VISIBILITY: dict[str, tuple[str, ...]] = {"customer": ("public",), "staff": ("public", "internal")}
 
 
@@ -88,6 +89,28 @@ class KnowledgeBase:
         indexed = self.store.doc_hashes()
         present = self.store.doc_ids()  # includes documents a killed run left half-written
         seen: set[str] = set()
+        batch: list[tuple[documents.SourceDoc, list[chunking.Chunk]]] = []
+
+        def flush() -> None:
+            # One embedding call for several documents keeps the model's batches full; each document
+            # is then written on its own (title vector last), so a kill leaves whole documents only.
+            texts = [t for doc, chunks in batch for t in [*(c.embed_text for c in chunks), doc.title]]
+            vectors = self.embedder.embed(texts) if texts else None
+            at = 0
+            for doc, chunks in batch:
+                assert vectors is not None
+                own = vectors[at : at + len(chunks) + 1]
+                at += len(chunks) + 1
+                if doc.doc_id in present:
+                    self.store.delete_doc(doc.doc_id)
+                if doc.doc_id in indexed:
+                    report.updated += 1
+                else:
+                    report.added += 1
+                self.store.upsert(chunks, own[:-1], doc.content_hash, own[-1])
+                report.chunks += len(chunks)
+            batch.clear()
+
         for i, path in enumerate(files):
             if progress:
                 progress(i, len(files), str(path))
@@ -100,17 +123,10 @@ class KnowledgeBase:
             if indexed.get(doc.doc_id) == doc.content_hash:
                 report.unchanged += 1
                 continue
-            chunks = chunking.split(doc)
-            # Embed first: a failure here leaves the old copy in place.
-            vectors = self.embedder.embed([c.embed_text for c in chunks] + [doc.title])
-            if doc.doc_id in present:
-                self.store.delete_doc(doc.doc_id)
-            if doc.doc_id in indexed:
-                report.updated += 1
-            else:
-                report.added += 1
-            self.store.upsert(chunks, vectors[:-1], doc.content_hash, vectors[-1])
-            report.chunks += len(chunks)
+            batch.append((doc, chunking.split(doc)))
+            if sum(len(c) + 1 for _, c in batch) >= EMBED_BATCH:
+                flush()
+        flush()
         if prune:
             for doc_id in present - seen:
                 self.store.delete_doc(doc_id)
