@@ -28,6 +28,7 @@ from knowledge.base import Audience
 
 log = logging.getLogger("deskbot.desk")
 INTERNAL_PREFIX = re.compile(r"^\s*!note\b[:\s]*", re.I)
+THREAD_COMMAND = re.compile(r"^\s*!(claim|unassign|escalate|wait|resume|resolve|close|reopen)\s*$", re.I)
 
 ACTIONS: dict[str, Callable[..., Ticket]] = {
     "claim": lambda s, number, actor, **kw: tickets.claim(s, number=number, agent=actor, **kw),
@@ -318,6 +319,10 @@ class Desk:
         if side == "card":
             if self.config.role_of(user) == "requester":
                 return True  # only the team talks in the card thread
+            command = THREAD_COMMAND.match(text)
+            if command:  # `!resolve` etc. in the card thread: the ticket is implied by the thread
+                self.change(command.group(1).lower(), number=ticket.number, actor=user)
+                return True
             internal = bool(INTERNAL_PREFIX.match(text))
             body = INTERNAL_PREFIX.sub("", text) if internal else text
             with self.db.transaction() as s:

@@ -18,7 +18,8 @@ HELP = """*Deskbot tickets* — `/ticket <command>`
 • `show N` — a ticket with its SLA clocks
 • `claim N` · `unassign N` · `escalate N` · `wait N` · `resume N` · `resolve N` · `close N` · `reopen N`
 • `assign N @user` · `priority N urgent|high|normal|low` · `note N text` (internal)
-• `help` — this message"""
+• `help` — this message
+In a ticket card's thread, `!claim`, `!wait`, `!resolve`, … act on that ticket, and `!note text` adds an internal note."""
 
 AGENT_ONLY = {
     "claim",

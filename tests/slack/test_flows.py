@@ -132,6 +132,10 @@ def test_agents_work_the_card_and_threads_sync_both_ways(running: Running) -> No
     running.slack.say(SUPPORT, CUSTOMER, "Sorry, it broke again", thread_ts=ticket.thread_ts)
     wait_for(lambda: _status(running, ticket) == Status.REOPENED, what="the reopen")
 
+    # Commands typed in the card thread act on that ticket.
+    running.slack.say(TRIAGE, AGENT, "!resolve", thread_ts=ticket.triage_ts)
+    wait_for(lambda: _status(running, ticket) == Status.RESOLVED, what="!resolve in the card thread")
+
 
 def _ticket(running: Running, ticket: Ticket) -> Ticket:
     with running.db.session() as s:
