@@ -14,8 +14,11 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.answers import AnswerService, build_knowledge_base
 from bot.config import Settings
 from bot.db import Database
+from bot.routing.router import CategoryRouter
+from bot.routing.triage import Triager, train_router
 from bot.support import SupportConfig
 from bot.timeutil import Clock, utcnow
+from knowledge.embedding import LocalEmbedder
 
 
 @dataclass
@@ -43,6 +46,17 @@ class Deps:
 
         return get
 
+    def triager(self) -> Triager:
+        """Routing with the router trained on first use from this configuration's examples."""
+
+        def router() -> CategoryRouter:
+            embedder = self.answers.kb.embedder if self.answers is not None else LocalEmbedder()
+            return train_router(
+                self.config, embedder=embedder, cache_dir=self.settings.chroma_path.parent / "cache"
+            )
+
+        return Triager(config=self.config, router=router)
+
 
 def build_client(settings: Settings) -> WebClient:
     """A WebClient against SLACK_API_URL that retries 429s after Slack's Retry-After."""
@@ -57,6 +71,7 @@ def build_client(settings: Settings) -> WebClient:
 def build_app(deps: Deps) -> App:
     """The bolt App with every handler registered."""
     from bot.desk import Desk
+    from bot.routing.assign import SlackPresence
     from handlers import register_all
 
     settings = deps.settings
@@ -68,7 +83,13 @@ def build_app(deps: Deps) -> App:
         logger=logging.getLogger("deskbot.slack"),
     )
     desk = Desk(
-        config=deps.config, db=deps.db, client=app.client, answers=deps.answer_service(), clock=deps.clock
+        config=deps.config,
+        db=deps.db,
+        client=app.client,
+        answers=deps.answer_service(),
+        clock=deps.clock,
+        triager=deps.triager(),
+        presence=SlackPresence(app.client, ttl=deps.config.routing.presence_cache_seconds),
     )
     register_all(app, desk)
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +22,8 @@ from bot.answers import AnswerService
 from bot.db import Database
 from bot.errors import InvalidInput, PermissionDenied
 from bot.models import Feedback, KbQuery, Status, Ticket, TicketCreate
+from bot.routing.assign import EveryoneHere, Presence, auto_assign
+from bot.routing.triage import Triager
 from bot.support import Priority, SupportConfig
 from bot.timeutil import Clock
 from knowledge.base import Audience
@@ -49,6 +51,8 @@ class Desk:
     client: WebClient
     answers: Callable[[], AnswerService]  # built on first use: the model loads once, not per request
     clock: Clock
+    triager: Triager | None = None  # category, priority and team for new requests
+    presence: Presence = field(default_factory=EveryoneHere)
 
     # ---- who may see what ----------------------------------------------------------------------
 
@@ -160,7 +164,7 @@ class Desk:
         requester: str,
         channel: str | None,
         thread_ts: str | None,
-        priority: Priority = Priority.NORMAL,
+        priority: Priority | None = None,
         category: str | None = None,
         actor: str,
         reason: str | None = None,
@@ -186,22 +190,34 @@ class Desk:
         requester: str,
         where: tuple[str, str | None] | None,
         actor: str,
-        priority: Priority = Priority.NORMAL,
+        priority: Priority | None = None,
         category: str | None = None,
         reason: str | None = None,
     ) -> Ticket:
         channel, thread_ts = where if where else (None, None)
         if channel is None:
             channel = self._dm(requester)
+        team = None
+        if self.triager is not None:
+            triage = self.triager.triage(f"{title}\n{description}", channel=channel, category=category)
+            category, team = triage.category, triage.team
+            why = (
+                triage.reason
+                if priority is None
+                else f"priority {priority.value}: chosen by <@{actor}>; {triage.reason.split('; ', 1)[-1]}"
+            )
+            priority = priority or triage.priority
+            reason = f"{reason}; {why}" if reason else why
         data = TicketCreate(
             title=title[:200],
             description=description[:40000],
             requester=requester,
             channel=channel,
             thread_ts=thread_ts,
-            priority=priority,
+            priority=priority or Priority.NORMAL,
             category=category,
-            priority_reason=reason,
+            team=team,
+            priority_reason=reason[:300] if reason else None,
         )
         now = self.clock()
         with self.db.transaction() as s:
@@ -209,6 +225,9 @@ class Desk:
             report = tickets.report_for(self.config, ticket, tickets.events_of(s, ticket.number), now)
             number = ticket.number
         assert number is not None
+        ticket = (
+            auto_assign(self.db, number=number, config=self.config, now=now, presence=self.presence) or ticket
+        )
         posted = self.client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, **blocks.ticket_ack(ticket, report)
         )

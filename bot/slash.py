@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -70,7 +71,7 @@ def parse(text: str) -> Command:
         return Command(verb, rest=rest)
     if verb not in AGENT_ONLY and verb != "show":
         raise InvalidInput(f"I don't know `/ticket {_inert(verb[:40])}`.\n{HELP}")
-    if len(parts) < 2 or not parts[1].lstrip("#").isdigit():
+    if len(parts) < 2 or not re.fullmatch(r"#?[0-9]{1,9}", parts[1]):
         raise InvalidInput(f"`/ticket {verb}` needs a ticket number, e.g. `/ticket {verb} 42`.")
     return Command(verb, int(parts[1].lstrip("#")), parts[2] if len(parts) > 2 else "")
 

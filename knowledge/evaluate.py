@@ -11,17 +11,28 @@ from typing import Any
 from knowledge.base import Answer
 
 
-def read_queries(path: Path) -> list[dict[str, Any]]:
+def read_jsonl(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-empty line; ValueError naming file:line when one is malformed."""
     rows = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            rows.append({"id": row.get("id", str(n)), "text": row["text"], "expected": row.get("expected")})
-        except (json.JSONDecodeError, KeyError) as exc:
-            raise ValueError(f"{path}:{n}: each line needs a JSON object with 'text' ({exc})") from None
+            missing = [k for k in required if k not in row]
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise ValueError(f"{path}:{n}: not a JSON object ({exc})") from None
+        if not isinstance(row, dict) or missing:
+            raise ValueError(f"{path}:{n}: each line needs a JSON object with {', '.join(repr(k) for k in required)}")
+        rows.append((n, row))
     return rows
+
+
+def read_queries(path: Path) -> list[dict[str, Any]]:
+    return [
+        {"id": row.get("id", str(n)), "text": row["text"], "expected": row.get("expected")}
+        for n, row in read_jsonl(path, ("text",))
+    ]
 
 
 def metrics(rows: Iterable[tuple[dict[str, Any], Answer]]) -> dict[str, Any]:

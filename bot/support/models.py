@@ -228,6 +228,24 @@ class CannedAnswer(_Strict):
         return bool(self.pattern and re.search(self.pattern, question, flags=re.I))
 
 
+class PriorityCue(_Strict):
+    """Words in a request that set its priority, e.g. 'production down' → urgent."""
+
+    priority: Priority
+    phrases: list[str] = Field(min_length=1)
+
+
+class Routing(_Strict):
+    out_of_scope_threshold: float = Field(default=0.33, gt=0, lt=1)
+    out_of_scope_examples: list[str] = Field(default_factory=list)
+    priority_cues: list[PriorityCue] = Field(default_factory=list)
+    tier_priority: dict[str, Priority] = Field(default_factory=dict, description="minimum priority per tier")
+    acknowledge_within: Minutes | None = Field(
+        default=None, description="reassign an auto-assigned ticket not acknowledged in time"
+    )
+    presence_cache_seconds: int = Field(default=300, ge=0)
+
+
 class SupportConfig(_Strict):
     general_team: str
     teams: dict[str, Team]
@@ -240,6 +258,7 @@ class SupportConfig(_Strict):
     onboarding: Onboarding = Field(default_factory=Onboarding)
     managers: Managers = Field(default_factory=Managers)
     canned_answers: list[CannedAnswer] = Field(default_factory=list)
+    routing: Routing = Field(default_factory=Routing)
     reopen_window_days: int = Field(
         default=7, ge=0, description="a requester reply this soon after resolve reopens"
     )

@@ -4,8 +4,10 @@ from bot.tickets.clocks import calendar_for, events_of, report_for
 from bot.tickets.queries import by_thread, list_tickets, near_or_past_sla, search
 from bot.tickets.replay import replay
 from bot.tickets.service import (
+    AUTO_ACTOR,
     add_note,
     assign,
+    auto_assign,
     claim,
     close,
     create,
@@ -26,7 +28,9 @@ from bot.tickets.service import (
 
 __all__ = [
     "add_note",
+    "AUTO_ACTOR",
     "assign",
+    "auto_assign",
     "by_thread",
     "link_messages",
     "calendar_for",

@@ -22,6 +22,9 @@ from bot.tickets.clocks import due_times, events_of, report_for
 MAX_TITLE = 200
 
 
+AUTO_ACTOR = "deskbot"
+
+
 def get(session: Session, *, number: int, lock: bool = False) -> Ticket:
     """Fetch a ticket by number or raise NotFound."""
     if not isinstance(number, int) or number < 1:
@@ -86,7 +89,7 @@ def claim(session: Session, *, number: int, agent: str, config: SupportConfig, n
 
     def change(ticket: Ticket) -> dict[str, Any]:
         if ticket.assignee == agent:
-            return {}
+            return _opened(ticket)  # acknowledging a ticket Deskbot offered; nothing when already open
         if ticket.assignee is not None:
             raise AlreadyClaimed(number, ticket.assignee)
         return {"assignee": agent, **_opened(ticket)}
@@ -111,6 +114,22 @@ def assign(
         lambda t: {"assignee": assignee, **_opened(t)},
         number=number,
         actor=actor,
+        config=config,
+        now=now,
+        reason=reason,
+    )
+
+
+def auto_assign(
+    session: Session, *, number: int, assignee: str, config: SupportConfig, now: datetime, reason: str
+) -> Ticket:
+    """Deskbot offers the ticket to `assignee`; it stays new until they acknowledge it (Claim)."""
+    return _mutate(
+        session,
+        "auto_assign",
+        lambda t: {"assignee": assignee},
+        number=number,
+        actor=AUTO_ACTOR,
         config=config,
         now=now,
         reason=reason,

@@ -12,6 +12,7 @@ ANY = frozenset(Status)
 ALLOWED: dict[str, frozenset[Status]] = {
     "claim": ACTIVE,
     "assign": ACTIVE,
+    "auto_assign": frozenset({Status.NEW, Status.REOPENED}),
     "unassign": ACTIVE,
     "set_priority": ACTIVE,
     "set_category": ACTIVE,
@@ -35,6 +36,7 @@ _HINTS = {
 _VERBS = {
     "claim": "claimed",
     "assign": "assigned",
+    "auto_assign": "auto-assigned (someone already acknowledged it)",
     "unassign": "unassigned",
     "set_priority": "re-prioritised",
     "set_category": "re-categorised",

@@ -1,0 +1,70 @@
+"""Triage a new request: category (or out of scope), priority with its reason, team and level."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.routing.priority import priority_for
+from bot.routing.router import CategoryRouter, Route, RouterParams
+from bot.support import Priority, SupportConfig
+from knowledge.embedding import Embedder
+
+
+@dataclass(frozen=True)
+class Triage:
+    category: str | None
+    priority: Priority
+    team: str
+    reason: str  # recorded on the ticket and in its audit event
+    route: Route | None
+
+
+def train_router(
+    config: SupportConfig, *, embedder: Embedder, cache_dir: Path | None = None
+) -> CategoryRouter:
+    """The router for this configuration (cached by content: a config change retrains, nothing else does)."""
+    return CategoryRouter.train(
+        {name: c.examples for name, c in config.categories.items() if c.examples},
+        embedder=embedder,
+        params=RouterParams(oos_threshold=config.routing.out_of_scope_threshold),
+        out_of_scope=config.routing.out_of_scope_examples,
+        cache_dir=cache_dir,
+    )
+
+
+class Triager:
+    """Routes requests with a router trained on first use (the model loads once per process)."""
+
+    def __init__(self, *, config: SupportConfig, router: Callable[[], CategoryRouter]) -> None:
+        self.config = config
+        self._router = router
+        self._lock = threading.Lock()
+        self._built: CategoryRouter | None = None
+
+    @property
+    def router(self) -> CategoryRouter:
+        with self._lock:
+            if self._built is None:
+                self._built = self._router()
+            return self._built
+
+    def triage(self, text: str, *, channel: str | None, category: str | None = None) -> Triage:
+        """Route `text`; a category the person chose wins over the router."""
+        route = None
+        if category is None and self.config.categories:
+            route = self.router.route(text)
+            category = route.category
+        tier = self.config.channels[channel].tier if channel in self.config.channels else None
+        priority, why = priority_for(text, config=self.config, category=category, tier=tier)
+        team = self.config.team_for_category(category)
+        routed = (
+            route.reason()
+            if route is not None
+            else f"category {category} (chosen)"
+            if category
+            else "no category"
+        )
+        return Triage(category, priority, team, f"{why}; {routed}", route)

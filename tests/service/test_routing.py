@@ -1,0 +1,223 @@
+"""Routing: the category router on the sample configuration (real MiniLM), priority cues with reasons,
+and the assignment strategies with a fixed clock, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot import tickets
+from bot.models import Status, TicketCreate, TicketEvent
+from bot.routing.assign import EveryoneHere, SlackPresence, auto_assign, choose, reassign_unacknowledged
+from bot.routing.priority import priority_for
+from bot.routing.triage import Triager, train_router
+from bot.support import Priority, SupportConfig
+from knowledge.embedding import LocalEmbedder
+
+BILLING = ["U0AGENT004", "U0AGENT005"]
+
+
+@pytest.fixture(scope="module")
+def triager(config: SupportConfig) -> Triager:
+    router = train_router(config, embedder=LocalEmbedder())
+    return Triager(config=config, router=lambda: router)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("We were billed two times for November", "billing"),
+        ("I need a copy of last month's invoice for accounting", "billing"),
+        ("My password reset email never arrives", "login_access"),
+        ("The Jira integration stopped syncing issues", "integrations"),
+        ("Please delete all personal data you hold about me (GDPR)", "data_privacy"),
+        ("It would be great if you supported dark mode", "feature_request"),
+        ("Clicking save gives an error 500 and nothing is stored", "bug"),
+        ("What's a good recipe for banana bread?", None),
+        ("Who will win the election?", None),
+    ],
+)
+def test_router_categories_and_out_of_scope(triager: Triager, text: str, category: str | None) -> None:
+    route = triager.router.route(text)
+    assert route.category == category, route
+    if category is None:
+        assert route.out_of_scope and "out of scope" in route.reason()
+
+
+def test_router_is_cached_by_configuration(triager: Triager, config: SupportConfig, tmp_path) -> None:
+    again = train_router(config, embedder=LocalEmbedder())
+    assert again.model is triager.router.model, "same configuration → the cached model"
+    changed = config.model_copy(
+        update={"routing": config.routing.model_copy(update={"out_of_scope_examples": ["tell me a joke"]})}
+    )
+    on_disk = train_router(changed, embedder=LocalEmbedder(), cache_dir=tmp_path)
+    assert on_disk.model is not triager.router.model and list(tmp_path.glob("router-*.pkl"))
+
+
+def test_priority_cues_tier_and_category_with_reasons(config: SupportConfig) -> None:
+    assert priority_for("Production down for all users!", config=config, category="bug", tier=None) == (
+        Priority.URGENT,
+        "priority urgent: matched 'production down'",
+    )
+    priority, why = priority_for(
+        "question about invoices", config=config, category="billing", tier="enterprise"
+    )
+    assert priority == Priority.HIGH and "enterprise customers get at least high" in why
+    assert priority_for("hello", config=config, category=None, tier=None) == (
+        Priority.NORMAL,
+        "priority normal: default",
+    )
+    assert priority_for("I can't log in", config=config, category=None, tier=None)[0] == Priority.HIGH
+
+
+def test_triage_records_the_reason(triager: Triager) -> None:
+    triage = triager.triage("Our production down since 10:00, cannot log in", channel="C0ENTERPR1")
+    assert triage.priority == Priority.URGENT
+    assert "matched 'production down'" in triage.reason and "category" in triage.reason
+
+
+def _config(config: SupportConfig, **team_changes) -> SupportConfig:
+    teams = dict(config.teams)
+    teams["billing"] = teams["billing"].model_copy(update=team_changes)
+    return config.model_copy(update={"teams": teams})
+
+
+def _new(db, config, now, n: int = 1, team: str = "billing") -> list[int]:
+    numbers = []
+    for i in range(n):
+        with db.transaction() as s:
+            numbers.append(
+                tickets.create(
+                    s,
+                    data=TicketCreate(title=f"t{i}", requester="U0CUST0001", team=team),
+                    actor="U0CUST0001",
+                    config=config,
+                    now=now,
+                ).number
+            )
+    return numbers
+
+
+WORKING = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)  # Tuesday 11:00 Berlin: billing works 09-17
+
+
+def test_round_robin_is_fair_and_audited(db, config: SupportConfig) -> None:
+    numbers = _new(db, config, WORKING, 6)
+    owners = [
+        auto_assign(db, number=n, config=config, now=WORKING, presence=EveryoneHere()).assignee
+        for n in numbers
+    ]
+    assert owners == BILLING * 3
+    with db.session() as s:
+        event = s.exec(select(TicketEvent).where(TicketEvent.action == "auto_assign")).first()
+    assert event.actor == "deskbot" and event.reason.startswith("round robin")
+    with db.session() as s:
+        assert tickets.get(s, number=numbers[0]).status == Status.NEW, "offered, not yet acknowledged"
+
+
+def test_off_shift_and_away_agents_are_skipped(db, config: SupportConfig) -> None:
+    [night] = _new(db, config, WORKING)
+    assert (
+        auto_assign(
+            db,
+            number=night,
+            config=config,
+            now=datetime(2026, 12, 1, 22, 0, tzinfo=UTC),
+            presence=EveryoneHere(),
+        )
+        is None
+    )
+
+    class Away:
+        def is_away(self, user: str) -> bool:
+            return user == BILLING[0]
+
+    numbers = _new(db, config, WORKING, 2)
+    owners = [auto_assign(db, number=n, config=config, now=WORKING, presence=Away()) for n in numbers]
+    assert [t.assignee for t in owners] == [BILLING[1], BILLING[1]]
+    with db.session() as s:
+        reasons = [e.reason for e in s.exec(select(TicketEvent).where(TicketEvent.action == "auto_assign"))]
+    assert all(f"<@{BILLING[0]}> is away" in r for r in reasons)
+
+
+def test_least_loaded_respects_the_cap(db, config: SupportConfig) -> None:
+    capped = _config(config, assignment="least_loaded", max_open_per_agent=2)
+    numbers = _new(db, capped, WORKING, 6)
+    owners = [auto_assign(db, number=n, config=capped, now=WORKING, presence=EveryoneHere()) for n in numbers]
+    assigned = [t.assignee for t in owners if t is not None]
+    assert sorted(assigned) == sorted(BILLING * 2) and owners[4] is None and owners[5] is None
+    with db.session() as s:
+        agent, why = choose(s, team="billing", config=capped, now=WORKING, presence=EveryoneHere())
+    assert agent is None and "at the cap (2)" in why
+
+
+def test_concurrent_creation_never_exceeds_the_cap(db, config: SupportConfig) -> None:
+    capped = _config(config, assignment="least_loaded", max_open_per_agent=3)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for n in _new(db, capped, WORKING, 4):
+                auto_assign(db, number=n, config=capped, now=WORKING, presence=EveryoneHere())
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    with db.session() as s:
+        rows = s.exec(select(tickets.get.__globals__["Ticket"])).all()
+    load = {a: sum(1 for r in rows if r.assignee == a) for a in BILLING}
+    assert load == {a: 3 for a in BILLING}, load
+    assert sum(1 for r in rows if r.assignee is None) == 24 - 6
+
+
+def test_unacknowledged_tickets_are_reassigned(db, config: SupportConfig) -> None:
+    [number] = _new(db, config, WORKING)
+    first = auto_assign(db, number=number, config=config, now=WORKING, presence=EveryoneHere()).assignee
+    assert (
+        reassign_unacknowledged(
+            db, config=config, now=WORKING + timedelta(minutes=29), presence=EveryoneHere()
+        )
+        == []
+    )
+    [moved] = reassign_unacknowledged(
+        db, config=config, now=WORKING + timedelta(minutes=31), presence=EveryoneHere()
+    )
+    assert moved.assignee != first and moved.assignee in BILLING
+    with db.session() as s:
+        last = s.exec(
+            select(TicketEvent).where(TicketEvent.ticket_number == number).order_by(TicketEvent.id.desc())
+        ).first()
+    assert "did not acknowledge within 30 min" in last.reason
+    # Once the agent claims (acknowledges), it stays.
+    with db.transaction() as s:
+        tickets.claim(
+            s, number=number, agent=moved.assignee, config=config, now=WORKING + timedelta(minutes=32)
+        )
+    assert (
+        reassign_unacknowledged(db, config=config, now=WORKING + timedelta(hours=3), presence=EveryoneHere())
+        == []
+    )
+
+
+def test_slack_presence_is_cached() -> None:
+    calls: list[str] = []
+
+    class Client:
+        def users_getPresence(self, user: str) -> dict:  # noqa: N802 - Slack's method name
+            calls.append(user)
+            return {"presence": "away"}
+
+    clock = [0.0]
+    presence = SlackPresence(Client(), ttl=300, monotonic=lambda: clock[0])
+    assert presence.is_away("U1") and presence.is_away("U1") and calls == ["U1"]
+    clock[0] = 301
+    presence.is_away("U1")
+    assert calls == ["U1", "U1"]
