@@ -287,6 +287,38 @@ class Desk:
         self.client.chat_update(channel=channel, ts=ts, **blocks.csat_thanks(score))
         self.refresh_card(number)
 
+    def followup(self, *, number: int, user: str, resolved: bool, channel: str, ts: str) -> None:
+        """The requester's answer to a waiting-on-customer follow-up."""
+        now = self.clock()
+        with self.db.transaction() as s:
+            ticket = tickets.get(s, number=number, lock=True)
+            if ticket.requester != user:
+                raise PermissionDenied(f"Only the requester of ticket #{number} can answer this.")
+            if ticket.status == Status.WAITING:
+                tickets.resume(s, number=number, actor=user, config=self.config, now=now)
+            if resolved:
+                tickets.resolve(
+                    s,
+                    number=number,
+                    actor=user,
+                    config=self.config,
+                    now=now,
+                    reason="requester confirmed it is resolved",
+                )
+        text = (
+            "Thanks — we've marked it resolved."
+            if resolved
+            else "Thanks — the team has been told you still need help."
+        )
+        self.client.chat_update(channel=channel, ts=ts, text=text, blocks=[blocks.section(text)])
+        self._post_in_card_thread(
+            number,
+            blocks.relay(
+                user, "It's resolved, thanks." if resolved else "I still need help.", from_agent=False
+            ),
+        )
+        self.refresh_card(number)
+
     def csat_comment(self, *, number: int, user: str, comment: str) -> None:
         with self.db.transaction() as s:
             ticket = tickets.get(s, number=number)

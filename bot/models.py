@@ -76,6 +76,10 @@ class TicketBase(SQLModel):
 
 
 class Ticket(TicketBase, table=True):
+    __table_args__ = (
+        sa.Index("ix_ticket_triage_thread", "triage_channel", "triage_ts"),
+        sa.Index("ix_ticket_requester_thread", "channel", "thread_ts"),
+    )
     number: int | None = Field(default=None, primary_key=True)
     status: Status = Field(default=Status.NEW, sa_type=EnumText(Status), index=True)
     team: str = Field(max_length=64, index=True)
@@ -91,6 +95,8 @@ class Ticket(TicketBase, table=True):
     first_response_due: datetime | None = ts(index=True)
     resolution_due: datetime | None = ts(index=True)
     csat: int | None = Field(default=None, ge=1, le=5)
+    first_response_breached: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    resolution_breached: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     triage_channel: str | None = Field(default=None, max_length=64)
     triage_ts: str | None = Field(default=None, max_length=32)
     version: int = Field(default=1)

@@ -16,7 +16,7 @@ HELP = """*Deskbot tickets* — `/ticket <command>`
 • `new [title]` — open a ticket (a form opens)
 • `mine` · `queue` · `list breaching` — your tickets, your team's unclaimed queue, those near their SLA
 • `search words` — find tickets by title or description
-• `show N` — a ticket with its SLA clocks
+• `show N` — a ticket · `sla N` — its SLA clocks explained (policy, business hours, pauses)
 • `claim N` · `unassign N` · `escalate N` · `wait N` · `resume N` · `resolve N` · `close N` · `reopen N`
 • `assign N @user` · `priority N urgent|high|normal|low` · `note N text` (internal)
 • `help` — this message
@@ -69,7 +69,7 @@ def parse(text: str) -> Command:
         if verb == "search" and not rest:
             raise InvalidInput("Say what to look for: `/ticket search invoice`.")
         return Command(verb, rest=rest)
-    if verb not in AGENT_ONLY and verb != "show":
+    if verb not in AGENT_ONLY and verb not in ("show", "sla"):
         raise InvalidInput(f"I don't know `/ticket {_inert(verb[:40])}`.\n{HELP}")
     if len(parts) < 2 or not re.fullmatch(r"#?[0-9]{1,9}", parts[1]):
         raise InvalidInput(f"`/ticket {verb}` needs a ticket number, e.g. `/ticket {verb} 42`.")
@@ -88,6 +88,8 @@ def execute(command: Command, *, user: str, db: Database, config: SupportConfig,
     if command.verb == "search":
         return _search(command.rest, user=user, role=role, db=db)
     assert command.number is not None
+    if command.verb == "sla":
+        return _sla(command.number, user=user, role=role, db=db, config=config, now=now)
     if command.verb == "show":
         return _show(command.number, user=user, role=role, db=db)
     kw = {"config": config, "now": now}
@@ -167,6 +169,50 @@ def _show(number: int, *, user: str, role: str, db: Database) -> str:
         f"#{t.number} *{_inert(t.title)}*\nstatus {t.status.value.replace('_', ' ')} · priority {t.priority.value} · "
         f"team {t.team} {t.level.value} · assignee {_mention(t.assignee)} · requester <@{t.requester}>"
     )
+
+
+def _sla(number: int, *, user: str, role: str, db: Database, config: SupportConfig, now: datetime) -> str:
+    """Explain a ticket's SLA: policy, calendar, both clocks with time used, paused and left."""
+    from bot.blocks import duration
+
+    with db.session() as s:
+        t = tickets.get(s, number=number)
+        report = tickets.report_for(config, t, tickets.events_of(s, number), now)
+    if role == "requester" and t.requester != user:
+        raise PermissionDenied(f"Ticket #{number} is not yours.")
+    if report is None:
+        return f"#{number} uses SLA policy '{t.sla_policy}', which is no longer configured: no clocks run."
+    policy = config.sla.policies[t.sla_policy]
+    team = config.teams.get(t.team) or config.teams[config.general_team]
+    hours = (
+        f"business hours of team {t.team} ({team.timezone}, holidays excluded)"
+        if policy.business_hours
+        else "24x7 (wall-clock time)"
+    )
+    lines = [
+        f"*#{number} SLA* — policy `{t.sla_policy}`, priority {report.priority.value}, clocks count {hours}."
+    ]
+    for label, clock in (("First response", report.first_response), ("Resolution", report.resolution)):
+        state = {"running": "running", "paused": "paused (waiting on the customer)", "stopped": "stopped"}[
+            clock.state
+        ]
+        if clock.breached:
+            outcome = f"*breached* at {clock.breached_at:%a %d %b %H:%M} UTC"
+        elif clock.state == "stopped":
+            outcome = "met"
+        else:
+            outcome = f"{duration(clock.left_seconds)} left" + (
+                f", due {clock.due_at:%a %d %b %H:%M} UTC" if clock.due_at else ""
+            )
+        lines.append(
+            f"• {label}: target {duration(clock.target_seconds)}, used {duration(clock.used_seconds)}, "
+            f"paused {duration(clock.paused_seconds)} — {state}, {outcome}"
+        )
+    warn = ", ".join(f"{int(f * 100)}%" for f in policy.warn_at)
+    lines.append(
+        f"Warnings at {warn}; on breach: {', '.join(a.replace('_', ' ') for a in policy.breach_actions)}."
+    )
+    return "\n".join(lines)
 
 
 def _mention(user: str | None) -> str:

@@ -77,6 +77,19 @@ def register(app: App, desk: Desk) -> None:
                 ts=ts or "",
             )
 
+    @app.action(re.compile(r"^followup_(help|resolved)$"))
+    def on_followup(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        user, channel, ts, thread = _where(body)
+        with guarded(desk, user=user, channel=channel, thread_ts=thread):
+            desk.followup(
+                number=int(action["value"]),
+                user=user,
+                resolved=action["action_id"] == "followup_resolved",
+                channel=channel or "",
+                ts=ts or "",
+            )
+
     @app.action("csat_comment")
     def on_csat_comment(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
         ack()

@@ -23,7 +23,9 @@ def read_jsonl(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[st
         except (json.JSONDecodeError, TypeError) as exc:
             raise ValueError(f"{path}:{n}: not a JSON object ({exc})") from None
         if not isinstance(row, dict) or missing:
-            raise ValueError(f"{path}:{n}: each line needs a JSON object with {', '.join(repr(k) for k in required)}")
+            raise ValueError(
+                f"{path}:{n}: each line needs a JSON object with {', '.join(repr(k) for k in required)}"
+            )
         rows.append((n, row))
     return rows
 

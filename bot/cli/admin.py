@@ -102,9 +102,11 @@ def run(
     if settings.slack_app_token and not http:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+        _start_scheduler(deps, app.client)
         console.print("Deskbot connected to Slack in Socket Mode. Ctrl-C stops it.")
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         return
+    _start_scheduler(deps, app.client)
     from bot.server import make_http_server
 
     server = make_http_server(app, rt.db, host="0.0.0.0", port=port or settings.http_port)
@@ -118,6 +120,20 @@ def run(
         console.print("Stopped.")
     finally:
         server.server_close()
+
+
+def _start_scheduler(deps: Deps, client: object) -> None:
+    """Scheduled jobs in this process too, unless RUN_SCHEDULER=false (then run `deskbot scheduler`)."""
+    if not deps.settings.run_scheduler:
+        return
+    import threading
+
+    from jobs.scheduler import JobContext, serve
+
+    ctx = JobContext(db=deps.db, config=deps.config, client=client)
+    threading.Thread(
+        target=serve, kwargs={"ctx": ctx, "stop": threading.Event()}, name="scheduler", daemon=True
+    ).start()
 
 
 def _prepare_knowledge(deps: Deps) -> None:

@@ -246,6 +246,19 @@ class Routing(_Strict):
     presence_cache_seconds: int = Field(default=300, ge=0)
 
 
+class Reminders(_Strict):
+    """Nudges: durations are business time of the ticket's team."""
+
+    stale_after: Minutes = Field(
+        default=240, description="nudge the assignee after this long without an update"
+    )
+    unclaimed_after: Minutes = Field(default=30, description="remind the team about a ticket nobody took")
+    waiting_followup_after: Minutes = Field(
+        default=480, description="ask the requester again after this long"
+    )
+    waiting_max_nudges: int = Field(default=2, ge=0, description="then resolve the ticket automatically")
+
+
 class SupportConfig(_Strict):
     general_team: str
     teams: dict[str, Team]
@@ -259,6 +272,7 @@ class SupportConfig(_Strict):
     managers: Managers = Field(default_factory=Managers)
     canned_answers: list[CannedAnswer] = Field(default_factory=list)
     routing: Routing = Field(default_factory=Routing)
+    reminders: Reminders = Field(default_factory=Reminders)
     reopen_window_days: int = Field(
         default=7, ge=0, description="a requester reply this soon after resolve reopens"
     )

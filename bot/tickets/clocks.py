@@ -58,7 +58,7 @@ def report_for(
     return evaluate(timeline_from(ticket, events), policy, calendar_for(config, ticket.team), now)
 
 
-def due_times(report: SlaReport | None) -> dict[str, datetime | None]:
+def due_times(report: SlaReport | None) -> dict[str, datetime | bool | None]:
     """The due times stored on the ticket for the indexed "near or past SLA" query.
 
     A clock's due time is kept only while it runs (or once it has breached and still runs):
@@ -70,4 +70,6 @@ def due_times(report: SlaReport | None) -> dict[str, datetime | None]:
     return {
         "first_response_due": fr.due_at if fr.state == "running" else None,
         "resolution_due": res.due_at if res.state == "running" else None,
+        "first_response_breached": fr.breached,  # as of this change: exact once the clock has stopped
+        "resolution_breached": res.breached,
     }

@@ -55,6 +55,12 @@ def test_agent_works_a_ticket_with_slash_commands(served, sqlite_db, config, clo
     assert f"assignee <@{AGENT}>" in run(base, f"claim {number}")
     assert f"already claimed by <@{AGENT}>" in run(base, f"claim {number}", user=OTHER)
     assert "Internal note added" in run(base, f"note {number} checking the IdP logs")
+    explained = run(base, f"sla {number}")
+    assert (
+        "policy `standard`" in explained
+        and "First response: target 2h 00m" in explained
+        and "business hours of team" in explained
+    )
     assert "resolved" in run(base, f"resolve #{number}")
     assert "can't be closed" not in run(base, f"close {number}")
     assert "can't be reopened" in run(base, f"reopen {number}")

@@ -1,0 +1,305 @@
+"""KPI digest for managers: computed with SQL aggregates (never by loading tickets), rendered as text
+and a PNG chart (matplotlib, headless), posted through the outbox (the chart with files_upload_v2,
+the text as the fallback that always goes out)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, case, func, literal_column
+from sqlmodel import Session, col, select
+
+from bot.blocks import duration
+from bot.db import Database
+from bot.models import ACTIVE_STATUSES, KbQuery, Ticket, TicketEvent
+from bot.support import Priority, SupportConfig
+from jobs.outbox import enqueue
+
+
+@dataclass(frozen=True)
+class Period:
+    name: str  # "daily" or "weekly"
+    start: datetime
+    end: datetime
+
+    @property
+    def previous(self) -> Period:
+        return Period(self.name, self.start - (self.end - self.start), self.start)
+
+
+def period_ending(now: datetime, *, name: str, timezone: str) -> Period:
+    """Yesterday (daily) or last Monday–Sunday (weekly) in the managers' time zone."""
+    local = now.astimezone(ZoneInfo(timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if name == "weekly":
+        end = local - timedelta(days=local.weekday())
+        return Period(name, end - timedelta(days=7), end)
+    return Period(name, local - timedelta(days=1), local)
+
+
+def _seconds(s: Session, later: Any, earlier: Any) -> ColumnElement[float]:
+    if s.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def _percentile(s: Session, expr: Any, where: Any, q: float) -> float | None:
+    """The q-quantile of `expr` over rows matching `where`, in SQL (count, then ORDER BY … OFFSET)."""
+    n = s.exec(select(func.count()).select_from(Ticket).where(where, expr.is_not(None))).one()
+    if not n:
+        return None
+    offset = int(q * (n - 1))
+    value = s.exec(
+        select(expr)
+        .select_from(Ticket)
+        .where(where, expr.is_not(None))
+        .order_by(expr)
+        .offset(offset)
+        .limit(1)
+    ).one()
+    return round(float(value))
+
+
+def compute(db: Database, period: Period) -> dict[str, Any]:
+    """Every figure of the digest for one period."""
+    start, end = period.start, period.end
+    with db.session() as s:
+        count = lambda *where: int(s.exec(select(func.count()).select_from(Ticket).where(*where)).one())  # noqa: E731
+        opened_in = and_(Ticket.created_at >= start, Ticket.created_at < end)
+        resolved_in = and_(col(Ticket.resolved_at) >= start, col(Ticket.resolved_at) < end)
+        frt = _seconds(s, Ticket.first_response_at, Ticket.created_at)
+        ttr = _seconds(s, Ticket.resolved_at, Ticket.created_at)
+        responded_in = and_(col(Ticket.first_response_at) >= start, col(Ticket.first_response_at) < end)
+        resolved = count(resolved_in)
+        met = count(
+            resolved_in,
+            col(Ticket.resolution_breached).is_(False),
+            col(Ticket.first_response_breached).is_(False),
+        )
+        replies = (
+            select(TicketEvent.ticket_number, func.count().label("n"))
+            .where(TicketEvent.action == "reply", TicketEvent.actor != literal_column("'deskbot'"))
+            .group_by(TicketEvent.ticket_number)
+            .subquery()
+        )
+        fcr = int(
+            s.exec(
+                select(func.count())
+                .select_from(Ticket)
+                .join(replies, replies.c.ticket_number == Ticket.number, isouter=True)
+                .where(resolved_in, func.coalesce(replies.c.n, 0) <= 1)
+            ).one()
+        )
+        csat_avg, csat_n = s.exec(
+            select(func.avg(Ticket.csat), func.count(Ticket.csat)).where(resolved_in)
+        ).one()
+        backlog_rows = s.exec(
+            select(Ticket.priority, func.count())
+            .where(col(Ticket.status).in_(ACTIVE_STATUSES), Ticket.created_at < end)
+            .group_by(Ticket.priority)
+        ).all()
+        old = count(col(Ticket.status).in_(ACTIVE_STATUSES), Ticket.created_at < end - timedelta(days=7))
+        asked, answered, deflected = s.exec(
+            select(
+                func.count(),
+                func.sum(case((col(KbQuery.grounded), 1), else_=0)),
+                func.sum(
+                    case((and_(col(KbQuery.grounded), col(KbQuery.ticket_number).is_(None)), 1), else_=0)
+                ),
+            ).where(KbQuery.created_at >= start, KbQuery.created_at < end)
+        ).one()
+        unanswered = s.exec(
+            select(func.lower(KbQuery.question), func.count().label("n"))
+            .where(KbQuery.created_at >= start, KbQuery.created_at < end, col(KbQuery.grounded).is_(False))
+            .group_by(func.lower(KbQuery.question))
+            .order_by(literal_column("n").desc())
+            .limit(5)
+        ).all()
+        teams = s.exec(
+            select(
+                Ticket.team,
+                func.sum(case((opened_in, 1), else_=0)),
+                func.sum(case((resolved_in, 1), else_=0)),
+                func.sum(case((col(Ticket.status).in_(ACTIVE_STATUSES), 1), else_=0)),
+            ).group_by(Ticket.team)
+        ).all()
+        agents = s.exec(
+            select(Ticket.assignee, func.count())
+            .where(resolved_in, col(Ticket.assignee).is_not(None))
+            .group_by(Ticket.assignee)
+            .order_by(func.count().desc())
+            .limit(10)
+        ).all()
+        figures = {
+            "opened": count(opened_in),
+            "resolved": resolved,
+            "backlog": {Priority(p).value: int(n) for p, n in backlog_rows},
+            "backlog_older_than_7d": old,
+            "first_response_median_s": _percentile(s, frt, responded_in, 0.5),
+            "first_response_p90_s": _percentile(s, frt, responded_in, 0.9),
+            "resolution_median_s": _percentile(s, ttr, resolved_in, 0.5),
+            "resolution_p90_s": _percentile(s, ttr, resolved_in, 0.9),
+            "sla_compliance": round(met / resolved, 3) if resolved else None,
+            "first_contact_resolution": round(fcr / resolved, 3) if resolved else None,
+            "csat_average": round(float(csat_avg), 2) if csat_avg is not None else None,
+            "csat_response_rate": round(int(csat_n) / resolved, 3) if resolved else None,
+            "questions": int(asked or 0),
+            "answered_by_bot": int(answered or 0),
+            "deflection": round(int(deflected or 0) / int(asked), 3) if asked else None,
+            "top_unanswered": [(q, int(n)) for q, n in unanswered],
+            "teams": {
+                t: {"opened": int(o or 0), "resolved": int(r or 0), "open": int(b or 0)}
+                for t, o, r, b in teams
+            },
+            "agents": {a: int(n) for a, n in agents},
+        }
+    return figures
+
+
+def _delta(now: Any, before: Any) -> str:
+    if not isinstance(now, int | float) or not isinstance(before, int | float) or before == 0:
+        return ""
+    change = (now - before) / before * 100
+    return f" ({'+' if change >= 0 else ''}{change:.0f}%)"
+
+
+def render_text(period: Period, figures: dict[str, Any], previous: dict[str, Any], *, timezone: str) -> str:
+    def dur(key: str) -> str:
+        value = figures.get(key)
+        return duration(value) if value is not None else "–"
+
+    def pct(key: str) -> str:
+        value = figures.get(key)
+        return f"{value * 100:.0f}%" if value is not None else "–"
+
+    zone = ZoneInfo(timezone)
+    span = f"{period.start.astimezone(zone):%a %d %b}" + (
+        f" – {(period.end - timedelta(seconds=1)).astimezone(zone):%a %d %b}"
+        if period.name == "weekly"
+        else ""
+    )
+    backlog = (
+        ", ".join(
+            f"{p} {n}"
+            for p, n in sorted(
+                figures["backlog"].items(), key=lambda kv: list(Priority).index(Priority(kv[0]))
+            )
+        )
+        or "empty"
+    )
+    lines = [
+        f"*{'Weekly' if period.name == 'weekly' else 'Daily'} support digest* — {span}",
+        f"• Opened *{figures['opened']}*{_delta(figures['opened'], previous['opened'])} · resolved *{figures['resolved']}*{_delta(figures['resolved'], previous['resolved'])}",
+        f"• Backlog: {backlog} ({figures['backlog_older_than_7d']} older than 7 days)",
+        f"• First response: median {dur('first_response_median_s')}, p90 {dur('first_response_p90_s')} · resolution: median {dur('resolution_median_s')}, p90 {dur('resolution_p90_s')}",
+        f"• SLA compliance {pct('sla_compliance')} · first-contact resolution {pct('first_contact_resolution')}",
+        f"• CSAT {figures['csat_average'] if figures['csat_average'] is not None else '–'}/5 (response rate {pct('csat_response_rate')})",
+        f"• The bot answered {figures['answered_by_bot']} of {figures['questions']} questions; deflection {pct('deflection')}",
+    ]
+    if figures["top_unanswered"]:
+        lines.append(
+            "• Top unanswered: " + "; ".join(f"“{q[:80]}” ×{n}" for q, n in figures["top_unanswered"])
+        )
+    if figures["teams"]:
+        lines.append(
+            "• Teams: "
+            + "; ".join(
+                f"{t} +{v['opened']}/−{v['resolved']} (open {v['open']})"
+                for t, v in sorted(figures["teams"].items())
+            )
+        )
+    if figures["agents"]:
+        lines.append("• Resolved by: " + ", ".join(f"<@{a}> {n}" for a, n in figures["agents"].items()))
+    return "\n".join(lines)[:2900]
+
+
+def render_chart(db: Database, period: Period, *, timezone: str) -> bytes:
+    """PNG: tickets opened and resolved per day over the period (and the one before), backlog by priority."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    days = max(1, round((period.end - period.start) / timedelta(days=1)))
+    start = period.start - timedelta(days=max(days, 7) - days)  # at least a week of bars
+    labels, opened, resolved = [], [], []
+    with db.session() as s:
+        day = start
+        while day < period.end:
+            nxt = day + timedelta(days=1)
+            labels.append(day.astimezone(ZoneInfo(timezone)).strftime("%a %d"))
+            opened.append(
+                int(
+                    s.exec(
+                        select(func.count())
+                        .select_from(Ticket)
+                        .where(Ticket.created_at >= day, Ticket.created_at < nxt)
+                    ).one()
+                )
+            )
+            resolved.append(
+                int(
+                    s.exec(
+                        select(func.count())
+                        .select_from(Ticket)
+                        .where(col(Ticket.resolved_at) >= day, col(Ticket.resolved_at) < nxt)
+                    ).one()
+                )
+            )
+            day = nxt
+    figures = compute(db, period)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [3, 1]})
+    x = range(len(labels))
+    left.bar([i - 0.2 for i in x], opened, width=0.4, label="opened", color="#457b9d")
+    left.bar([i + 0.2 for i in x], resolved, width=0.4, label="resolved", color="#2a9d8f")
+    left.set_xticks(list(x), labels, rotation=45, fontsize=8)
+    left.set_title("Tickets per day")
+    left.legend(fontsize=8)
+    priorities = [p.value for p in Priority]
+    right.barh(
+        priorities,
+        [figures["backlog"].get(p, 0) for p in priorities],
+        color=["#e63946", "#f4a261", "#a8dadc", "#dddddd"],
+    )
+    right.set_title("Open backlog")
+    right.invert_yaxis()
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def digest(
+    db: Database, *, config: SupportConfig, now: datetime, name: str = "daily", dry_run: bool = False
+) -> tuple[str, bytes, bool]:
+    """Build the digest for the period ending today (or this Monday) and queue it once; (text, png, queued)."""
+    zone = config.managers.timezone
+    period = period_ending(now, name=name, timezone=zone)
+    figures = compute(db, period)
+    text = render_text(period, figures, compute(db, period.previous), timezone=zone)
+    png = render_chart(db, period, timezone=zone)
+    channel = config.managers.channel
+    if dry_run or not channel:
+        return text, png, False
+    key = f"digest:{name}:{period.start.date().isoformat()}"
+    with db.transaction() as s:
+        queued = enqueue(s, key=f"{key}:text", channel=channel, payload={"text": text}, now=now)
+        if queued:
+            enqueue(
+                s,
+                key=f"{key}:chart",
+                channel=channel,
+                kind="file",
+                payload={
+                    "content_b64": base64.b64encode(png).decode(),
+                    "filename": f"digest-{name}-{period.start.date()}.png",
+                    "title": f"Support {name} digest chart",
+                },
+                now=now,
+            )
+    return text, png, queued

@@ -1,0 +1,188 @@
+"""The notifications outbox: written first (unique dedupe key), then delivered, retried, marked sent.
+
+A job that produces a notification calls `enqueue` inside its own transaction: if the key exists the
+notification was already produced (by an earlier run, a restarted process or a second scheduler)
+and nothing happens. `deliver` sends due rows: a row is leased before the Slack call (so two
+deliverers never send it twice), marked sent after it, and on Slack errors rescheduled (429 after
+Retry-After, 5xx and timeouts with exponential backoff) or marked failed when retrying cannot help.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, or_, select
+
+from bot.db import Database
+from bot.models import Notification
+
+log = logging.getLogger("deskbot.outbox")
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+PERMANENT = {
+    "channel_not_found",
+    "not_in_channel",
+    "invalid_blocks",
+    "is_archived",
+    "invalid_auth",
+    "account_inactive",
+    "user_not_found",
+    "no_text",
+    "msg_too_long",
+}
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    channel: str,
+    payload: dict[str, Any],
+    now: datetime,
+    thread_ts: str | None = None,
+    kind: str = "message",
+) -> bool:
+    """Record a notification once; False when `key` was already produced."""
+    if session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first() is not None:
+        return False
+    row = Notification(
+        dedupe_key=key[:200],
+        channel=channel,
+        thread_ts=thread_ts,
+        payload={"kind": kind, **payload},
+        status="pending",
+        created_at=now,
+        next_attempt_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # a concurrent producer won the race
+        return False
+    return True
+
+
+def pending_count(db: Database) -> int:
+    with db.session() as s:
+        return int(
+            s.exec(
+                select(func.count())
+                .select_from(Notification)
+                .where(col(Notification.status).in_(("pending", "sending")))
+            ).one()
+        )
+
+
+def deliver(
+    db: Database, *, send: Callable[[Notification], None], now: datetime, limit: int = 50
+) -> DeliveryReport:
+    """Send what is due (`send` raises SlackApiError or OSError on failure)."""
+    sent = retried = failed = 0
+    for note_id in _lease(db, now=now, limit=limit):
+        with db.session() as s:
+            note = s.get(Notification, note_id)
+        assert note is not None
+        try:
+            send(note)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "error"))
+            status = int(getattr(exc.response, "status_code", 200) or 200)
+            retry_after = _retry_after(exc)
+            if error in PERMANENT or note.attempts + 1 >= MAX_ATTEMPTS:
+                _finish(db, note_id, status="failed", error=error, now=now)
+                failed += 1
+                log.error("notification %s failed for good: %s", note.dedupe_key, error)
+            else:
+                wait = retry_after if status == 429 and retry_after is not None else _backoff(note.attempts)
+                _finish(db, note_id, status="pending", error=error, now=now, retry_at=now + wait)
+                retried += 1
+            continue
+        except OSError as exc:  # timeouts, connection resets: Slack unreachable
+            _finish(
+                db,
+                note_id,
+                status="pending",
+                error=type(exc).__name__,
+                now=now,
+                retry_at=now + _backoff(note.attempts),
+            )
+            retried += 1
+            continue
+        _finish(db, note_id, status="sent", error=None, now=now)
+        sent += 1
+    return DeliveryReport(sent, retried, failed)
+
+
+def _lease(db: Database, *, now: datetime, limit: int) -> list[int]:
+    """Take up to `limit` due rows for this deliverer (expired leases of crashed deliverers included)."""
+    with db.transaction() as s:
+        statement = (
+            select(Notification)
+            .where(
+                or_(
+                    (Notification.status == "pending") & (col(Notification.next_attempt_at) <= now),
+                    (Notification.status == "sending") & (col(Notification.next_attempt_at) <= now),
+                )
+            )
+            .order_by(col(Notification.next_attempt_at), col(Notification.id))
+            .limit(limit)
+        )
+        if s.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
+        rows = list(s.exec(statement))
+        for row in rows:
+            row.status = "sending"
+            row.attempts += 1
+            row.next_attempt_at = now + LEASE
+            s.add(row)
+        return [r.id for r in rows if r.id is not None]
+
+
+def _finish(
+    db: Database,
+    note_id: int,
+    *,
+    status: str,
+    error: str | None,
+    now: datetime,
+    retry_at: datetime | None = None,
+) -> None:
+    with db.transaction() as s:
+        row = s.get(Notification, note_id)
+        assert row is not None
+        row.status = status
+        row.last_error = error[:500] if error else None
+        if status == "sent":
+            row.sent_at = now
+            row.next_attempt_at = None
+        elif retry_at is not None:
+            row.next_attempt_at = retry_at
+        s.add(row)
+
+
+def _retry_after(exc: SlackApiError) -> timedelta | None:
+    headers = getattr(exc.response, "headers", {}) or {}
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        return timedelta(seconds=float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2**attempts, 3600))

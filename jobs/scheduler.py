@@ -1,0 +1,246 @@
+"""The scheduled jobs, their triggers, and the one process that runs them.
+
+APScheduler 3 runs the jobs (explicit ids, coalescing, a short misfire grace, one instance each).
+With several Deskbot processes only the leader runs them: the holder of a PostgreSQL advisory lock
+(held on its own connection, released by the server if the process dies), or of an exclusive file
+lock next to a SQLite database. The others retry the lock and take over when the leader is gone.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import text
+
+from bot.db import Database
+from bot.routing.assign import EveryoneHere, Presence, reassign_unacknowledged
+from bot.support import SupportConfig
+from bot.timeutil import Clock, utcnow
+from jobs import digest, outbox, reminders, sla_sweep
+from jobs.send import slack_sender
+
+log = logging.getLogger("deskbot.jobs")
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+@dataclass
+class JobContext:
+    db: Database
+    config: SupportConfig
+    client: Any  # slack_sdk WebClient
+    clock: Clock = utcnow
+    presence: Presence = field(default_factory=EveryoneHere)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    trigger: Any
+    describe: str
+    run: Callable[[JobContext, datetime, bool], str]  # (context, now, dry_run) -> summary
+
+
+def _sweep(ctx: JobContext, now: datetime, dry: bool) -> str:
+    r = sla_sweep.sla_sweep(ctx.db, config=ctx.config, now=now, dry_run=dry)
+    return (
+        f"{r.checked} tickets checked, {r.warnings} warnings, {r.breaches} breaches, escalated {r.escalated}"
+        + "".join(f"\n  {line}" for line in r.lines)
+    )
+
+
+def _deliver(ctx: JobContext, now: datetime, dry: bool) -> str:
+    if dry:
+        return f"{outbox.pending_count(ctx.db)} notifications waiting"
+    r = outbox.deliver(ctx.db, send=slack_sender(ctx.client), now=now)
+    return f"{r.sent} sent, {r.retried} to retry, {r.failed} failed"
+
+
+def _reassign(ctx: JobContext, now: datetime, dry: bool) -> str:
+    if dry:
+        return "would re-offer unacknowledged tickets"
+    moved = reassign_unacknowledged(ctx.db, config=ctx.config, now=now, presence=ctx.presence)
+    return f"{len(moved)} tickets re-offered"
+
+
+def _remind(ctx: JobContext, now: datetime, dry: bool) -> str:
+    r = reminders.reminders(ctx.db, config=ctx.config, now=now, dry_run=dry)
+    return (
+        f"{r.stale} stale, {r.unclaimed} unclaimed, {r.followups} follow-ups, auto-resolved {r.auto_resolved}"
+        + "".join(f"\n  {line}" for line in r.lines)
+    )
+
+
+def _digest(name: str) -> Callable[[JobContext, datetime, bool], str]:
+    def run(ctx: JobContext, now: datetime, dry: bool) -> str:
+        text_, _, queued = digest.digest(ctx.db, config=ctx.config, now=now, name=name, dry_run=dry)
+        state = "queued" if queued else "not queued (dry run, already sent, or no managers channel)"
+        return f"{state}:\n{text_}"
+
+    return run
+
+
+def _checkin(index: int) -> Callable[[JobContext, datetime, bool], str]:
+    def run(ctx: JobContext, now: datetime, dry: bool) -> str:
+        return (
+            reminders.checkin(ctx.db, config=ctx.config, index=index, now=now, dry_run=dry)
+            or "already posted today"
+        )
+
+    return run
+
+
+def jobs_for(config: SupportConfig) -> dict[str, Job]:
+    """Every job with its trigger, from the configuration (time zones, times, days by name)."""
+    zone = config.managers.timezone
+    hour, minute = (int(x) for x in config.managers.digest_time.split(":"))
+    out = [
+        Job("sla_sweep", IntervalTrigger(minutes=1), "every minute: SLA warnings and breaches", _sweep),
+        Job("deliver_notifications", IntervalTrigger(seconds=10), "every 10 s: send the outbox", _deliver),
+        Job(
+            "reassign_unacknowledged",
+            IntervalTrigger(minutes=1),
+            "every minute: re-offer unacknowledged tickets",
+            _reassign,
+        ),
+        Job(
+            "reminders",
+            IntervalTrigger(minutes=5),
+            "every 5 min: stale, unclaimed, waiting follow-ups",
+            _remind,
+        ),
+        Job(
+            "digest_daily",
+            CronTrigger(hour=hour, minute=minute, timezone=zone),
+            f"daily {config.managers.digest_time} {zone}: KPI digest",
+            _digest("daily"),
+        ),
+        Job(
+            "digest_weekly",
+            CronTrigger(day_of_week="mon", hour=hour, minute=minute, timezone=zone),
+            f"Mondays {config.managers.digest_time} {zone}: weekly digest",
+            _digest("weekly"),
+        ),
+    ]
+    for i, spec in enumerate(config.checkins):
+        h, m = (int(x) for x in spec.at.split(":"))
+        days = ",".join(DAYS[d] for d in spec.days)
+        out.append(
+            Job(
+                f"checkin_{i}",
+                CronTrigger(day_of_week=days, hour=h, minute=m, timezone=zone),
+                f"{days} {spec.at} {zone}: check-in in {spec.channel}",
+                _checkin(i),
+            )
+        )
+    return {job.name: job for job in out}
+
+
+def run_job(ctx: JobContext, job: Job, *, now: datetime | None = None, dry_run: bool = False) -> str:
+    try:
+        return job.run(ctx, now or ctx.clock(), dry_run)
+    except Exception:
+        log.exception("job %s failed", job.name)
+        raise
+
+
+class LeaderLock:
+    """Who runs the jobs: a PostgreSQL advisory lock, or an exclusive file lock beside a SQLite file."""
+
+    KEY = int.from_bytes(hashlib.sha256(b"deskbot-scheduler").digest()[:8], "big", signed=True)
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._conn: Any = None
+        self._file: Any = None
+
+    def acquire(self) -> bool:
+        if self.db.engine.dialect.name == "postgresql":
+            conn = self.db.engine.connect()
+            if conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.KEY}).scalar():
+                conn.commit()
+                self._conn = conn
+                return True
+            conn.close()
+            return False
+        path = self.db.engine.url.database
+        lock_path = (
+            Path(f"{path}.scheduler.lock") if path and path != ":memory:" else Path(".deskbot/scheduler.lock")
+        )
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = lock_path.open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    def healthy(self) -> bool:
+        if self._conn is not None:
+            try:
+                self._conn.execute(text("SELECT 1"))
+                return True
+            except Exception:  # noqa: BLE001 - the database connection (and so the lock) is gone
+                return False
+        return self._file is not None
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.KEY})
+                self._conn.close()
+            except Exception:  # noqa: BLE001
+                pass
+            self._conn = None
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def serve(
+    ctx: JobContext,
+    *,
+    stop: threading.Event,
+    poll: float = 15.0,
+    on_leader: Callable[[bool], None] | None = None,
+) -> None:
+    """Run the jobs while this process is the leader; wait and retry otherwise; until `stop` is set."""
+    lock = LeaderLock(ctx.db)
+    while not stop.is_set():
+        if not lock.acquire():
+            stop.wait(poll)
+            continue
+        log.info("this process is the scheduler leader")
+        if on_leader:
+            on_leader(True)
+        scheduler = BackgroundScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}, timezone="UTC"
+        )
+        for job in jobs_for(ctx.config).values():
+            scheduler.add_job(
+                run_job, job.trigger, args=[ctx, job], id=job.name, name=job.describe, replace_existing=True
+            )
+        scheduler.start()
+        try:
+            while not stop.wait(poll):
+                if not lock.healthy():
+                    log.warning("lost the scheduler lock; stopping jobs")
+                    break
+        finally:
+            scheduler.shutdown(wait=True)
+            lock.release()
+            if on_leader:
+                on_leader(False)

@@ -1,0 +1,157 @@
+"""SLA sweep (every minute): a warning at each configured fraction and a breach at 100%, for first
+response and resolution; posted in the ticket's triage thread and to the assignee (or the team);
+breach actions from the policy. Each notification has a dedupe key, so reruns never repeat one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot import tickets
+from bot.blocks import duration
+from bot.db import Database
+from bot.models import Ticket
+from bot.sla import Clock
+from bot.support import SupportConfig
+from jobs.outbox import enqueue
+
+LABEL = {"first_response": "first response", "resolution": "resolution"}
+
+
+@dataclass
+class SweepReport:
+    checked: int = 0
+    warnings: int = 0
+    breaches: int = 0
+    escalated: list[int] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # what was (or, in a dry run, would be) posted
+
+
+def sla_sweep(
+    db: Database,
+    *,
+    config: SupportConfig,
+    now: datetime,
+    horizon: timedelta = timedelta(days=3),
+    dry_run: bool = False,
+) -> SweepReport:
+    """Check every active ticket due within `horizon` (an indexed query) and notify what is new."""
+    report = SweepReport()
+    with db.session() as s:
+        numbers = [t.number for t in tickets.near_or_past_sla(s, now=now, horizon=horizon, limit=1_000_000)]
+    for number in numbers:
+        assert number is not None
+        with db.transaction() as s:
+            ticket = tickets.get(s, number=number, lock=True)
+            clocks = tickets.report_for(config, ticket, tickets.events_of(s, number), now)
+            report.checked += 1
+            if clocks is None:
+                continue
+            for clock in (clocks.first_response, clocks.resolution):
+                if clock.state != "running":
+                    continue
+                if clock.breached:
+                    if _notify(
+                        s,
+                        ticket,
+                        clock,
+                        config=config,
+                        now=now,
+                        stage="breach",
+                        report=report,
+                        dry_run=dry_run,
+                    ):
+                        report.breaches += 1
+                        _breach_actions(
+                            s, ticket, clock, config=config, now=now, report=report, dry_run=dry_run
+                        )
+                    continue
+                for fraction in clock.warnings_crossed:
+                    if _notify(
+                        s,
+                        ticket,
+                        clock,
+                        config=config,
+                        now=now,
+                        stage=f"warn{int(fraction * 100)}",
+                        report=report,
+                        dry_run=dry_run,
+                    ):
+                        report.warnings += 1
+            if dry_run:
+                s.rollback()
+    return report
+
+
+def _notify(
+    s: Session,
+    ticket: Ticket,
+    clock: Clock,
+    *,
+    config: SupportConfig,
+    now: datetime,
+    stage: str,
+    report: SweepReport,
+    dry_run: bool,
+) -> bool:
+    metric = LABEL[clock.metric]
+    if stage == "breach":
+        text = f":rotating_light: *#{ticket.number}* {ticket.title} — {metric} SLA *breached* ({duration(clock.left_seconds)} overdue, {ticket.priority.value})."
+    else:
+        text = f":warning: *#{ticket.number}* {ticket.title} — {metric} SLA at {stage[4:]}%: due in {duration(clock.left_seconds)} of working time."
+    key = f"sla:{ticket.number}:{clock.metric}:{stage}"
+    team = config.teams.get(ticket.team) or config.teams[config.general_team]
+    thread_channel = ticket.triage_channel or team.triage_channel
+    created = enqueue(
+        s,
+        key=f"{key}:thread",
+        channel=thread_channel,
+        thread_ts=ticket.triage_ts,
+        payload={"text": text[:3000]},
+        now=now,
+    )
+    if not created:
+        return False
+    report.lines.append(f"{thread_channel}: {text}")
+    who = ticket.assignee
+    if who:
+        enqueue(s, key=f"{key}:owner", channel=who, payload={"text": text[:3000]}, now=now)
+        report.lines.append(f"DM {who}: {text}")
+    return True
+
+
+def _breach_actions(
+    s: Session,
+    ticket: Ticket,
+    clock: Clock,
+    *,
+    config: SupportConfig,
+    now: datetime,
+    report: SweepReport,
+    dry_run: bool,
+) -> None:
+    policy = config.sla.policies.get(ticket.sla_policy)
+    if policy is None:
+        return
+    key = f"sla:{ticket.number}:{clock.metric}:breach"
+    text = f":rotating_light: SLA breach on *#{ticket.number}* {ticket.title} ({LABEL[clock.metric]}, {ticket.priority.value}, team {ticket.team}, {'<@' + ticket.assignee + '>' if ticket.assignee else 'unassigned'})."
+    team = config.teams.get(ticket.team) or config.teams[config.general_team]
+    if "notify_team" in policy.breach_actions and ticket.triage_ts:
+        enqueue(s, key=f"{key}:team", channel=team.triage_channel, payload={"text": text}, now=now)
+        report.lines.append(f"{team.triage_channel}: {text}")
+    if "notify_managers" in policy.breach_actions and config.managers.channel:
+        enqueue(s, key=f"{key}:managers", channel=config.managers.channel, payload={"text": text}, now=now)
+        report.lines.append(f"{config.managers.channel}: {text}")
+    if "raise_level" in policy.breach_actions and ticket.level.next() is not None and not dry_run:
+        assert ticket.number is not None
+        tickets.escalate(
+            s,
+            number=ticket.number,
+            actor=tickets.AUTO_ACTOR,
+            config=config,
+            now=now,
+            reason=f"{LABEL[clock.metric]} SLA breached",
+        )
+        report.escalated.append(ticket.number)

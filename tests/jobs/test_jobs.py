@@ -1,0 +1,270 @@
+"""Scheduled jobs end to end: outbox delivery to the fake Slack, SLA sweep, digest, reminders, leader lock."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from bot import tickets
+from bot.cli import app as cli
+from bot.models import Notification, Status, TicketCreate
+from bot.slack_fake import FakeSlack
+from jobs import digest, outbox, reminders, sla_sweep
+from jobs.scheduler import JobContext, LeaderLock, jobs_for, serve
+from jobs.send import slack_sender
+
+T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Tuesday 09:00 Berlin
+
+
+@pytest.fixture
+def fake():
+    server = FakeSlack()
+    yield server
+    server.close()
+
+
+def client_for(fake: FakeSlack) -> WebClient:
+    return WebClient(token="xoxb-test", base_url=fake.url)  # no inline retries: the outbox retries
+
+
+def new_ticket(db, config, *, now=T0, **kw) -> int:
+    data = TicketCreate(
+        title=kw.pop("title", "Export broken"), requester=kw.pop("requester", "U0CUSTOM01"), **kw
+    )
+    with db.transaction() as s:
+        return tickets.create(s, data=data, actor="U0CUSTOM01", config=config, now=now).number
+
+
+def test_outbox_dedupes_and_retries_until_sent(db, fake: FakeSlack) -> None:
+    with db.transaction() as s:
+        assert outbox.enqueue(s, key="k1", channel="C1", payload={"text": "hello"}, now=T0)
+        assert not outbox.enqueue(s, key="k1", channel="C1", payload={"text": "hello again"}, now=T0)
+        assert outbox.enqueue(s, key="k2", channel="C0NOWHERE", payload={"text": "x"}, now=T0)
+    fake.fail_next("chat.postMessage", status=429, retry_after=30)
+    send = slack_sender(client_for(fake))
+
+    def failing_for_missing_channel(note: Notification) -> None:
+        if note.channel == "C0NOWHERE":
+            from slack_sdk.errors import SlackApiError
+
+            raise SlackApiError("nope", {"ok": False, "error": "channel_not_found"})
+        send(note)
+
+    first = outbox.deliver(db, send=failing_for_missing_channel, now=T0)
+    assert (first.sent, first.retried, first.failed) == (0, 1, 1)
+    assert outbox.deliver(db, send=failing_for_missing_channel, now=T0 + timedelta(seconds=10)).sent == 0, (
+        "waits Retry-After"
+    )
+    fake.fail_next("chat.postMessage", status=500, error="internal_error", retry_after=None)
+    assert outbox.deliver(db, send=failing_for_missing_channel, now=T0 + timedelta(seconds=31)).retried == 1
+    assert outbox.deliver(db, send=failing_for_missing_channel, now=T0 + timedelta(minutes=10)).sent == 1
+    posted = [c for c in fake.calls_to("chat.postMessage") if c.args.get("text") == "hello"]
+    assert len(posted) == 3  # 429, 500, then delivered — and never again
+    assert outbox.deliver(db, send=failing_for_missing_channel, now=T0 + timedelta(hours=2)).sent == 0
+    with db.session() as s:
+        rows = {n.dedupe_key: n for n in s.exec(select(Notification))}
+    assert (
+        rows["k1"].status == "sent"
+        and rows["k2"].status == "failed"
+        and rows["k2"].last_error == "channel_not_found"
+    )
+
+
+def test_concurrent_deliverers_send_each_notification_once(db, fake: FakeSlack) -> None:
+    with db.transaction() as s:
+        for i in range(60):
+            outbox.enqueue(s, key=f"n{i}", channel="C1", payload={"text": f"n{i}"}, now=T0)
+    send = slack_sender(client_for(fake))
+    threads = [
+        threading.Thread(target=outbox.deliver, kwargs={"db": db, "send": send, "now": T0, "limit": 7})
+        for _ in range(6)
+    ]
+    for _ in range(3):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        threads = [
+            threading.Thread(target=outbox.deliver, kwargs={"db": db, "send": send, "now": T0, "limit": 7})
+            for _ in range(6)
+        ]
+    texts = [c.args["text"] for c in fake.calls_to("chat.postMessage")]
+    assert sorted(texts) == sorted(f"n{i}" for i in range(60)), "every notification exactly once"
+
+
+def test_sla_sweep_warns_then_breaches_once_with_breach_actions(db, config) -> None:
+    number = new_ticket(db, config)  # normal priority: first response 2 business hours
+    with db.transaction() as s:
+        tickets.claim(s, number=number, agent="U0AGENT001", config=config, now=T0 + timedelta(minutes=5))
+    early = sla_sweep.sla_sweep(db, config=config, now=T0 + timedelta(minutes=60))
+    assert (early.warnings, early.breaches) == (0, 0)
+    warned = sla_sweep.sla_sweep(db, config=config, now=T0 + timedelta(minutes=95))
+    assert warned.warnings == 1 and any("SLA at 75%" in line for line in warned.lines)
+    assert sla_sweep.sla_sweep(db, config=config, now=T0 + timedelta(minutes=100)).warnings == 0, (
+        "never twice"
+    )
+    dry = sla_sweep.sla_sweep(db, config=config, now=T0 + timedelta(minutes=125), dry_run=True)
+    assert dry.breaches == 1
+    breached = sla_sweep.sla_sweep(db, config=config, now=T0 + timedelta(minutes=125))
+    assert breached.breaches == 1, "the dry run wrote nothing"
+    with db.session() as s:
+        keys = {n.dedupe_key: n for n in s.exec(select(Notification))}
+    assert f"sla:{number}:first_response:breach:managers" in keys
+    assert keys[f"sla:{number}:first_response:breach:owner"].channel == "U0AGENT001"
+
+
+def test_premium_breach_raises_the_level(db, config) -> None:
+    number = new_ticket(db, config, channel="C0ENTERPR1", priority="urgent")  # premium 24x7: 15 min
+    report = sla_sweep.sla_sweep(db, config=config, now=T0 + timedelta(minutes=16))
+    assert report.escalated == [number]
+    with db.session() as s:
+        assert tickets.get(s, number=number).level.value == "L2"
+
+
+def test_digest_in_sql_with_chart_and_delivery(db, config, fake: FakeSlack, tmp_path: Path) -> None:
+    for i in range(6):
+        n = new_ticket(db, config, now=T0 - timedelta(days=1) + timedelta(hours=i), title=f"t{i}")
+        with db.transaction() as s:
+            tickets.add_note(
+                s,
+                number=n,
+                author="U0AGENT001",
+                body="on it",
+                internal=False,
+                config=config,
+                now=T0 - timedelta(days=1) + timedelta(hours=i, minutes=30),
+            )
+            if i < 4:
+                tickets.resolve(
+                    s,
+                    number=n,
+                    actor="U0AGENT001",
+                    config=config,
+                    now=T0 - timedelta(days=1) + timedelta(hours=i + 2),
+                )
+                tickets.rate(
+                    s,
+                    number=n,
+                    score=4 + i % 2,
+                    actor="U0CUSTOM01",
+                    config=config,
+                    now=T0 - timedelta(days=1) + timedelta(hours=i + 3),
+                )
+    text, png, queued = digest.digest(db, config=config, now=T0 + timedelta(hours=1), name="daily")
+    assert queued and png.startswith(b"\x89PNG")
+    assert "Opened *6*" in text and "resolved *4*" in text and "median 30m" in text and "CSAT 4.5/5" in text
+    assert "first-contact resolution 100%" in text
+    _, _, again = digest.digest(db, config=config, now=T0 + timedelta(hours=1, minutes=5), name="daily")
+    assert not again, "one digest per period"
+    report = outbox.deliver(db, send=slack_sender(client_for(fake)), now=T0 + timedelta(hours=1))
+    assert report.sent == 2
+    assert fake.calls_to("files.getUploadURLExternal") and fake.calls_to("files.completeUploadExternal")
+    assert (
+        fake.files[0]["bytes"].startswith(b"\x89PNG") and fake.files[0]["channel"] == config.managers.channel
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["digest", "--preview", "--out", str(tmp_path), "--now", "2026-12-01T09:00:00+00:00"],
+        env={"DATABASE_URL": str(db.engine.url.render_as_string(hide_password=False))},
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "digest-daily.png").read_bytes().startswith(b"\x89PNG") and "Opened" in (
+        tmp_path / "digest-daily.txt"
+    ).read_text()
+
+
+def test_reminders_followups_and_auto_resolve(db, config) -> None:
+    unclaimed = new_ticket(db, config, title="Nobody took me")
+    waiting = new_ticket(db, config, title="Need your logs", channel="C0SUPPORT1", thread_ts="1.1")
+    with db.transaction() as s:
+        tickets.claim(s, number=waiting, agent="U0AGENT001", config=config, now=T0)
+        tickets.wait_on_customer(s, number=waiting, actor="U0AGENT001", config=config, now=T0)
+    first = reminders.reminders(db, config=config, now=T0 + timedelta(minutes=45))
+    assert first.unclaimed == 1 and first.followups == 0
+    assert reminders.reminders(db, config=config, now=T0 + timedelta(minutes=50)).unclaimed == 0
+    day1 = reminders.reminders(db, config=config, now=T0 + timedelta(days=1, hours=1))
+    assert day1.followups == 1 and "Still need help?" in day1.lines[-1]
+    day2 = reminders.reminders(db, config=config, now=T0 + timedelta(days=2, hours=1))
+    assert day2.followups == 1
+    day3 = reminders.reminders(db, config=config, now=T0 + timedelta(days=3, hours=1))
+    assert day3.auto_resolved == [waiting]
+    with db.session() as s:
+        assert tickets.get(s, number=waiting).status == Status.RESOLVED
+        assert tickets.get(s, number=unclaimed).status == Status.NEW
+
+
+def test_jobs_have_explicit_ids_and_config_times(config) -> None:
+    jobs = jobs_for(config)
+    assert {
+        "sla_sweep",
+        "deliver_notifications",
+        "digest_daily",
+        "digest_weekly",
+        "reminders",
+        "checkin_0",
+    } <= set(jobs)
+    nxt = jobs["digest_daily"].trigger.get_next_fire_time(None, datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
+    assert (nxt.hour, nxt.minute, str(nxt.tzinfo)) == (8, 30, "Europe/Berlin")
+
+
+def test_only_one_leader_and_failover(db, config) -> None:
+    first, second = LeaderLock(db), LeaderLock(db)
+    assert first.acquire() and not second.acquire()
+    first.release()
+    assert second.acquire()
+    second.release()
+    ctx = JobContext(db=db, config=config, client=None)
+    leaders: list[str] = []
+    stop_a, stop_b = threading.Event(), threading.Event()
+    a = threading.Thread(
+        target=serve,
+        kwargs={"ctx": ctx, "stop": stop_a, "poll": 0.2, "on_leader": lambda on: leaders.append(f"a{on}")},
+    )
+    a.start()
+    _wait(lambda: "aTrue" in leaders)
+    b = threading.Thread(
+        target=serve,
+        kwargs={"ctx": ctx, "stop": stop_b, "poll": 0.2, "on_leader": lambda on: leaders.append(f"b{on}")},
+    )
+    b.start()
+    import time
+
+    time.sleep(0.6)
+    assert "bTrue" not in leaders
+    stop_a.set()
+    a.join(10)
+    _wait(lambda: "bTrue" in leaders)
+    stop_b.set()
+    b.join(10)
+    assert leaders[:3] == ["aTrue", "aFalse", "bTrue"]
+
+
+def _wait(check, timeout: float = 10.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_jobs_cli_dry_run(db, config) -> None:
+    new_ticket(db, config)
+    env = {"DATABASE_URL": db.engine.url.render_as_string(hide_password=False)}
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["jobs", "list"], env=env)
+    assert "sla_sweep" in listed.output and "digest_daily" in listed.output
+    dry = runner.invoke(
+        cli, ["jobs", "run", "sla_sweep", "--dry-run", "--now", "2026-12-01T11:00:00+00:00"], env=env
+    )
+    assert dry.exit_code == 0 and "(dry run)" in dry.output and "breaches" in dry.output
+    with db.session() as s:
+        assert s.exec(select(Notification)).all() == []
+    unknown = runner.invoke(cli, ["jobs", "run", "nope"], env=env)
+    assert unknown.exit_code == 1 and "no job named 'nope'" in unknown.output
