@@ -82,7 +82,14 @@ def test_replay_of_events_equals_stored_ticket(db, config, clock, sequence) -> N
         fresh = tickets.report_for(config, ticket, events, now)
         from bot.tickets.clocks import due_times
 
-        assert due_times(fresh) == {
-            "first_response_due": ticket.first_response_due,
-            "resolution_due": ticket.resolution_due,
-        }
+        fresh_due = due_times(fresh)
+        assert (fresh_due["first_response_due"], fresh_due["resolution_due"]) == (
+            ticket.first_response_due,
+            ticket.resolution_due,
+        )
+        # The breach flags are as of the last change (exact for stopped clocks, which is what the digest reads).
+        at_change = due_times(tickets.report_for(config, ticket, events, ticket.updated_at))
+        assert (at_change["first_response_breached"], at_change["resolution_breached"]) == (
+            ticket.first_response_breached,
+            ticket.resolution_breached,
+        )
