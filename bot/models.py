@@ -175,6 +175,20 @@ class Notification(SQLModel, table=True):
     sent_at: datetime | None = ts()
 
 
+class CheckinRow(SQLModel, table=True):
+    """A check-in added from Slack with `/checkin add` (configured ones live in the support YAML)."""
+
+    __tablename__ = "checkin"
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=64)
+    days: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    at: str = Field(max_length=5)
+    message: str = Field(max_length=3000)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    active: bool = Field(default=True)
+
+
 class ProcessedEvent(SQLModel, table=True):
     """Slack event ids already handled (retries and duplicate deliveries are dropped)."""
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import blocks, slash
+from bot import blocks, checkins, slash
 from bot.desk import Desk
 from bot.errors import BotError
 from bot.support import Priority
@@ -28,6 +28,20 @@ CHANGES = {
 
 
 def register(app: App, desk: Desk) -> None:
+    @app.command("/checkin")
+    def checkin_command(ack: Ack, command: dict[str, Any]) -> None:
+        try:
+            reply = checkins.handle(
+                command.get("text", ""),
+                user=command["user_id"],
+                db=desk.db,
+                config=desk.config,
+                now=desk.clock(),
+            )
+        except BotError as exc:
+            reply = f":warning: {exc.message}"
+        ack(text=reply)
+
     @app.command("/ticket")
     def ticket_command(ack: Ack, command: dict[str, Any], client: Any) -> None:
         user, channel = command["user_id"], command.get("channel_id")

@@ -67,6 +67,18 @@ def register(app: App, desk: Desk) -> None:
                 reason=f"opened with :{event['reaction']}: by <@{user}>",
             )
 
+    @app.event("member_joined_channel")
+    def on_joined(event: dict[str, Any], context: Any) -> None:
+        """Deskbot added to a customer channel: schedule the onboarding check-ins (day 1, 7, 30…)."""
+        from jobs.reminders import onboarding
+
+        channel = event.get("channel", "")
+        if event.get("user") != context.bot_user_id:
+            return
+        spec = desk.config.channels.get(channel)
+        if spec is not None and spec.audience == "customer":
+            onboarding(desk.db, config=desk.config, channel=channel, now=desk.clock())
+
     @app.event("app_home_opened")
     def on_home(event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":

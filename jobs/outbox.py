@@ -55,8 +55,9 @@ def enqueue(
     now: datetime,
     thread_ts: str | None = None,
     kind: str = "message",
+    at: datetime | None = None,
 ) -> bool:
-    """Record a notification once; False when `key` was already produced."""
+    """Record a notification once (to send now, or at `at`); False when `key` was already produced."""
     if session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first() is not None:
         return False
     row = Notification(
@@ -66,7 +67,7 @@ def enqueue(
         payload={"kind": kind, **payload},
         status="pending",
         created_at=now,
-        next_attempt_at=now,
+        next_attempt_at=at or now,
     )
     try:
         with session.begin_nested():

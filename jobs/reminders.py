@@ -158,19 +158,56 @@ def reminders(db: Database, *, config: SupportConfig, now: datetime, dry_run: bo
     return report
 
 
-def checkin(
-    db: Database, *, config: SupportConfig, index: int, now: datetime, dry_run: bool = False
-) -> str | None:
-    """Post check-in number `index` of the configuration (once per day)."""
-    spec = config.checkins[index]
-    if dry_run:
-        return f"{spec.channel}: {spec.message}"
+def checkins(
+    db: Database,
+    *,
+    config: SupportConfig,
+    now: datetime,
+    dry_run: bool = False,
+    window: timedelta = timedelta(minutes=10),
+) -> list[str]:
+    """Post every check-in (configured and added with /checkin) whose time has come today, once a day."""
+    from zoneinfo import ZoneInfo
+
+    from bot.checkins import active
+
+    local = now.astimezone(ZoneInfo(config.managers.timezone))
+    due = [(f"config:{i}", c.channel, c.days, c.at, c.message) for i, c in enumerate(config.checkins)]
+    due += [(f"db:{r.id}", r.channel, r.days, r.at, r.message) for r in active(db)]
+    posted = []
     with db.transaction() as s:
-        created = enqueue(
-            s,
-            key=f"checkin:{index}:{now.date().isoformat()}",
-            channel=spec.channel,
-            payload={"text": spec.message},
-            now=now,
-        )
-    return f"{spec.channel}: {spec.message}" if created else None
+        for key, channel, days, at, message in due:
+            hour, minute = (int(x) for x in at.split(":"))
+            start = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+            if local.weekday() not in days or not start <= local < start + window:
+                continue
+            if enqueue(
+                s,
+                key=f"checkin:{key}:{local.date().isoformat()}",
+                channel=channel,
+                payload={"text": message},
+                now=now,
+            ):
+                posted.append(f"{channel}: {message}")
+        if dry_run:
+            s.rollback()
+    return posted
+
+
+def onboarding(db: Database, *, config: SupportConfig, channel: str, now: datetime) -> int:
+    """Schedule the onboarding check-ins (e.g. day 1, 7, 30) for a new customer channel; once per channel."""
+    spec = config.onboarding
+    scheduled = 0
+    with db.transaction() as s:
+        for day in spec.after_days:
+            key = f"onboarding:{channel}:{day}"
+            if enqueue(
+                s,
+                key=key,
+                channel=channel,
+                payload={"text": spec.message},
+                now=now,
+                at=now + timedelta(days=day),
+            ):
+                scheduled += 1
+    return scheduled

@@ -31,7 +31,6 @@ from jobs import digest, outbox, reminders, sla_sweep
 from jobs.send import slack_sender
 
 log = logging.getLogger("deskbot.jobs")
-DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 @dataclass
@@ -90,14 +89,9 @@ def _digest(name: str) -> Callable[[JobContext, datetime, bool], str]:
     return run
 
 
-def _checkin(index: int) -> Callable[[JobContext, datetime, bool], str]:
-    def run(ctx: JobContext, now: datetime, dry: bool) -> str:
-        return (
-            reminders.checkin(ctx.db, config=ctx.config, index=index, now=now, dry_run=dry)
-            or "already posted today"
-        )
-
-    return run
+def _checkins(ctx: JobContext, now: datetime, dry: bool) -> str:
+    posted = reminders.checkins(ctx.db, config=ctx.config, now=now, dry_run=dry)
+    return f"{len(posted)} check-ins posted" + "".join(f"\n  {line}" for line in posted)
 
 
 def jobs_for(config: SupportConfig) -> dict[str, Job]:
@@ -131,18 +125,13 @@ def jobs_for(config: SupportConfig) -> dict[str, Job]:
             f"Mondays {config.managers.digest_time} {zone}: weekly digest",
             _digest("weekly"),
         ),
+        Job(
+            "checkins",
+            IntervalTrigger(minutes=1),
+            f"every minute: check-ins due ({zone}), configured or /checkin",
+            _checkins,
+        ),
     ]
-    for i, spec in enumerate(config.checkins):
-        h, m = (int(x) for x in spec.at.split(":"))
-        days = ",".join(DAYS[d] for d in spec.days)
-        out.append(
-            Job(
-                f"checkin_{i}",
-                CronTrigger(day_of_week=days, hour=h, minute=m, timezone=zone),
-                f"{days} {spec.at} {zone}: check-in in {spec.channel}",
-                _checkin(i),
-            )
-        )
     return {job.name: job for job in out}
 
 

@@ -207,7 +207,7 @@ def test_jobs_have_explicit_ids_and_config_times(config) -> None:
         "digest_daily",
         "digest_weekly",
         "reminders",
-        "checkin_0",
+        "checkins",
     } <= set(jobs)
     nxt = jobs["digest_daily"].trigger.get_next_fire_time(None, datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
     assert (nxt.hour, nxt.minute, str(nxt.tzinfo)) == (8, 30, "Europe/Berlin")

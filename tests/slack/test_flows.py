@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 from sqlmodel import select
 
@@ -283,3 +284,53 @@ def test_mention_in_thread_of_unconfigured_channel_is_answered_once(running: Run
     plain_message, _ = running.slack.say("C0RANDOM01", CUSTOMER, "how do I set up two-factor authentication?")
     time.sleep(0.5)
     assert len(running.bot_messages("C0RANDOM01")) == 1, "mention-only outside support channels"
+
+
+def test_checkin_command_and_onboarding_sequence(running: Running, config) -> None:
+    from datetime import timedelta
+
+    from jobs.reminders import checkins
+
+    added = running.slack.slash(
+        "/checkin",
+        'add <#C0SUPPORT1|help-acme> every monday 10:00 "Anything blocking you this week?"',
+        user=AGENT,
+        channel=SUPPORT,
+    ).json()["text"]
+    assert added.startswith("Check-in #1 added") and "Mon at 10:00" in added
+    assert (
+        "couldn't read"
+        in running.slack.slash("/checkin", "add tomorrow maybe", user=AGENT, channel=SUPPORT).json()["text"]
+    )
+    assert (
+        "Only support staff"
+        in running.slack.slash(
+            "/checkin", 'add <#C0SUPPORT1> every monday 10:00 "x"', user=CUSTOMER, channel=SUPPORT
+        ).json()["text"]
+    )
+    listed = running.slack.slash("/checkin", "list", user=CUSTOMER, channel=SUPPORT).json()["text"]
+    assert "Anything blocking you" in listed and "(config)" in listed
+    monday = datetime(2026, 12, 7, 9, 3, tzinfo=UTC)  # 10:03 in Berlin
+    posted = checkins(running.db, config=config, now=monday)
+    assert any("Anything blocking you" in p for p in posted)
+    assert checkins(running.db, config=config, now=monday + timedelta(minutes=1)) == [], "once a day"
+    assert (
+        "removed" in running.slack.slash("/checkin", "remove 1", user=AGENT, channel=SUPPORT).json()["text"]
+    )
+    assert (
+        "There is no check-in #1"
+        in running.slack.slash("/checkin", "remove 1", user=AGENT, channel=SUPPORT).json()["text"]
+    )
+
+    running.slack.event({"type": "member_joined_channel", "user": BOT_USER, "channel": SUPPORT, "ts": "1.2"})
+    wait_for(lambda: _onboarding(running), what="onboarding scheduled")
+    due = sorted(n.next_attempt_at for n in _onboarding(running))
+    start = running.clock()
+    assert [round((d - start).total_seconds() / 86400) for d in due] == [1, 7, 30]
+
+
+def _onboarding(running: Running) -> list:
+    from bot.models import Notification
+
+    with running.db.session() as s:
+        return [n for n in s.exec(select(Notification)) if n.dedupe_key.startswith("onboarding:")]
