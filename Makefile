@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.deskbot-installed
 
-.PHONY: demo test lint bench bench-kb bench-slack install clean
+.PHONY: demo test lint bench bench-kb bench-slack bench-route install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ bench-kb: $(STAMP)
 
 bench-slack: $(STAMP)
 	$(PY) -m tests.bench.slack_load
+
+bench-route: $(STAMP)
+	$(PY) -m tests.bench.route_hint3 ../shared/data/route/hint3
 
 clean:
 	rm -rf $(VENV) .deskbot .pytest_cache .hypothesis

@@ -3,12 +3,11 @@ train file, with held-out categories as out-of-scope. For each fold, a random 20
 removed from training and their test rows are labelled `oos`; the router is trained exactly as the
 product trains from category examples, with the default threshold.
 
-Run: `.venv/bin/python -m tests.bench.route_hint3 ../shared/data/route/hint3` (prints one JSON line per bot).
+Run: `make bench-route` (or `.venv/bin/python -m tests.bench.route_hint3 ../shared/data/route/hint3`).
 """
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from bot.routing.evaluate import evaluate_router, read_labelled
 from bot.routing.router import OOS, CategoryRouter, RouterParams
 from knowledge.embedding import LocalEmbedder
+from tests.bench.common import report
 
 
 def cross_validate(
@@ -48,16 +48,9 @@ def main() -> None:
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/route/hint3")
     for path in sorted(folder.glob("*_train.jsonl")):
         figures = cross_validate(read_labelled(path))
-        print(
-            json.dumps(
-                {
-                    "set": path.stem.removesuffix("_train"),
-                    "method": "5-fold CV, 20% of categories held out as oos",
-                    **figures,
-                }
-            ),
-            flush=True,
-        )
+        name = path.stem.removesuffix("_train")
+        method = "5-fold CV, 20% of categories held out as oos"
+        report(f"route_hint3_{name}", "make bench-route", {"method": method, **figures})
 
 
 if __name__ == "__main__":
