@@ -35,6 +35,7 @@ bench-slack: $(STAMP)
 	$(PY) -m tests.bench.slack_load
 
 bench-route: $(STAMP)
+	$(PY) -m tests.bench.route
 	$(PY) -m tests.bench.route_hint3 ../shared/data/route/hint3
 
 clean:

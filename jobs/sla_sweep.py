@@ -5,16 +5,17 @@ breach actions from the policy. Each notification has a dedupe key, so reruns ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot import tickets
 from bot.blocks import duration
 from bot.db import Database
-from bot.models import Ticket
+from bot.models import ACTIVE_STATUSES, Ticket
 from bot.sla import Clock
 from bot.support import SupportConfig
+from bot.tickets.clocks import next_alert
 from jobs.outbox import enqueue
 
 LABEL = {"first_response": "first response", "resolution": "resolution"}
@@ -30,56 +31,45 @@ class SweepReport:
 
 
 def sla_sweep(
-    db: Database,
-    *,
-    config: SupportConfig,
-    now: datetime,
-    horizon: timedelta = timedelta(days=3),
-    dry_run: bool = False,
+    db: Database, *, config: SupportConfig, now: datetime, dry_run: bool = False, limit: int = 5000
 ) -> SweepReport:
-    """Check every active ticket due within `horizon` (an indexed query) and notify what is new."""
+    """Notify what is new on tickets whose next SLA alert has come (an indexed query on `next_alert_at`)."""
     report = SweepReport()
     with db.session() as s:
-        numbers = [t.number for t in tickets.near_or_past_sla(s, now=now, horizon=horizon, limit=1_000_000)]
+        numbers = list(
+            s.exec(
+                select(Ticket.number)
+                .where(col(Ticket.next_alert_at) <= now, col(Ticket.status).in_(ACTIVE_STATUSES))
+                .order_by(col(Ticket.next_alert_at))
+                .limit(limit)
+            )
+        )
     for number in numbers:
         assert number is not None
         with db.transaction() as s:
             ticket = tickets.get(s, number=number, lock=True)
             clocks = tickets.report_for(config, ticket, tickets.events_of(s, number), now)
             report.checked += 1
-            if clocks is None:
-                continue
-            for clock in (clocks.first_response, clocks.resolution):
+            for clock in (clocks.first_response, clocks.resolution) if clocks else ():
                 if clock.state != "running":
                     continue
                 if clock.breached:
-                    if _notify(
-                        s,
-                        ticket,
-                        clock,
-                        config=config,
-                        now=now,
-                        stage="breach",
-                        report=report,
-                        dry_run=dry_run,
-                    ):
+                    if _notify(s, ticket, clock, config=config, now=now, stage="breach", report=report):
                         report.breaches += 1
                         _breach_actions(
                             s, ticket, clock, config=config, now=now, report=report, dry_run=dry_run
                         )
                     continue
                 for fraction in clock.warnings_crossed:
-                    if _notify(
-                        s,
-                        ticket,
-                        clock,
-                        config=config,
-                        now=now,
-                        stage=f"warn{int(fraction * 100)}",
-                        report=report,
-                        dry_run=dry_run,
-                    ):
+                    stage = f"warn{int(fraction * 100)}"
+                    if _notify(s, ticket, clock, config=config, now=now, stage=stage, report=report):
                         report.warnings += 1
+            latest = tickets.get(s, number=number)  # an escalation above may have changed it
+            history = tickets.events_of(s, number)
+            latest.next_alert_at = next_alert(
+                config, latest, tickets.report_for(config, latest, history, now), now
+            )
+            s.add(latest)
             if dry_run:
                 s.rollback()
     return report
@@ -94,7 +84,6 @@ def _notify(
     now: datetime,
     stage: str,
     report: SweepReport,
-    dry_run: bool,
 ) -> bool:
     metric = LABEL[clock.metric]
     if stage == "breach":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -12,6 +12,7 @@ import numpy as np
 from knowledge.chunking import Chunk
 
 COLLECTION = "deskbot_kb"
+PAGE = 5000
 
 
 class VectorStore:
@@ -87,21 +88,35 @@ class VectorStore:
     def delete_doc(self, doc_id: str) -> None:
         self.collection.delete(where={"doc_id": doc_id})
 
+    def _pages(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """`collection.get` in pages (one call for a large collection exceeds SQLite's variable limit)."""
+        offset = 0
+        while True:
+            got = self.collection.get(limit=PAGE, offset=offset, **kwargs)
+            if not got["ids"]:
+                return
+            yield dict(got)
+            offset += len(got["ids"])
+
     def doc_hashes(self) -> dict[str, str]:
         """doc_id -> content hash of every completely indexed document."""
-        got = self.collection.get(where={"kind": "title"}, include=["metadatas"])
-        return {m["doc_id"]: str(m["hash"]) for m in got["metadatas"] or []}
+        return {
+            m["doc_id"]: str(m["hash"])
+            for page in self._pages(where={"kind": "title"}, include=["metadatas"])
+            for m in page["metadatas"] or []
+        }
 
     def doc_ids(self) -> set[str]:
         """Every document with anything in the index, complete or not."""
-        got = self.collection.get(include=["metadatas"])
-        return {str(m["doc_id"]) for m in got["metadatas"] or []}
+        return {
+            str(m["doc_id"]) for page in self._pages(include=["metadatas"]) for m in page["metadatas"] or []
+        }
 
     def all_chunks(self) -> list[Chunk]:
-        got = self.collection.get(where={"kind": "chunk"}, include=["metadatas", "documents"])
         return [
             _chunk(i, d, m)
-            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+            for page in self._pages(where={"kind": "chunk"}, include=["metadatas", "documents"])
+            for i, d, m in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True)
         ]
 
     def first_chunk(self, doc_id: str) -> Chunk | None:

@@ -73,3 +73,34 @@ def due_times(report: SlaReport | None) -> dict[str, datetime | bool | None]:
         "first_response_breached": fr.breached,  # as of this change: exact once the clock has stopped
         "resolution_breached": res.breached,
     }
+
+
+def next_alert(
+    config: SupportConfig, ticket: Ticket, report: SlaReport | None, now: datetime
+) -> datetime | None:
+    """The next instant the SLA sweep has something to say about this ticket: its next uncrossed warning
+    fraction or its breach, on a running clock. Stored (indexed) so the sweep reads only due tickets."""
+    policy = config.sla.policies.get(ticket.sla_policy)
+    if report is None or policy is None:
+        return None
+    calendar = calendar_for(config, ticket.team) if policy.business_hours else BusinessCalendar.always()
+    soonest: datetime | None = None
+    for clock in (report.first_response, report.resolution):
+        if clock.state != "running" or clock.breached:
+            continue
+        candidates = [clock.due_at] if clock.due_at else []
+        upcoming = [f for f in policy.warn_at if f * clock.target_seconds > clock.used_seconds]
+        if upcoming:
+            candidates.append(
+                calendar.add_business_seconds(now, upcoming[0] * clock.target_seconds - clock.used_seconds)
+            )
+        for at in candidates:
+            soonest = at if soonest is None or at < soonest else soonest
+    return soonest
+
+
+def schedule_fields(
+    config: SupportConfig, ticket: Ticket, report: SlaReport | None, now: datetime
+) -> dict[str, object]:
+    """Everything stored on a ticket from its SLA report: due times, breach flags, next alert."""
+    return {**due_times(report), "next_alert_at": next_alert(config, ticket, report, now)}

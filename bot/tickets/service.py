@@ -17,7 +17,7 @@ from bot.errors import AlreadyClaimed, InvalidInput, NotFound, PermissionDenied
 from bot.models import Note, Status, Ticket, TicketCreate, TicketEvent
 from bot.support.models import Level, Priority, SupportConfig
 from bot.tickets import states
-from bot.tickets.clocks import due_times, events_of, report_for
+from bot.tickets.clocks import events_of, report_for, schedule_fields
 
 MAX_TITLE = 200
 
@@ -67,7 +67,7 @@ def create(
     session.add(ticket)
     session.flush()
     assert ticket.number is not None
-    for key, value in due_times(report_for(config, ticket, [], now)).items():
+    for key, value in schedule_fields(config, ticket, report_for(config, ticket, [], now), now).items():
         setattr(ticket, key, value)
     session.add(
         TicketEvent(
@@ -425,7 +425,7 @@ def _mutate(
     )
     pending.after = {k: v for k, v in snapshot(ticket).items() if k in changed}
     history = [*events_of(session, ticket.number), pending]
-    for key, value in due_times(report_for(config, ticket, history, now)).items():
+    for key, value in schedule_fields(config, ticket, report_for(config, ticket, history, now), now).items():
         setattr(ticket, key, value)
     after = snapshot(ticket)
     diff = [k for k in after if after[k] != before[k]]
@@ -439,5 +439,6 @@ def _mutate(
 
 
 def snapshot(ticket: Ticket) -> dict[str, Any]:
-    """Every stored field of a ticket as JSON values (what audit events record)."""
-    return ticket.model_dump(mode="json")
+    """Every audited field of a ticket as JSON values (what audit events record; `next_alert_at` is the
+    sweep's bookkeeping, not ticket state)."""
+    return ticket.model_dump(mode="json", exclude={"next_alert_at"})

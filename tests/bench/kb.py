@@ -3,7 +3,7 @@
 Run: `make bench-kb` (or `.venv/bin/python -m tests.bench.kb [--chunks 50000] [--ingest-chunks 3000]`).
 The corpus is synthetic help-centre text (the sample articles' vocabulary recombined, plus product
 names), one chunk per section, so chunk counts are exact. Ingestion is measured on realistic ~100-word
-chunks; the 50k-chunk latency KB uses ~25-word chunks so it builds in minutes on 2 cores (chunk length
+chunks; the 50k-chunk latency KB uses ~12-word chunks so it builds in minutes on 2 cores (chunk length
 does not change search cost, only the one-off embedding).
 """
 
@@ -86,7 +86,7 @@ def bench_ingest(tmp: Path, n_chunks: int, words: list[str]) -> None:
 
 def bench_answer(tmp: Path, n_chunks: int, words: list[str], questions: int) -> None:
     docs = tmp / "answer-docs"
-    write_corpus(docs, n_chunks, random.Random(2), words, 25)
+    write_corpus(docs, n_chunks, random.Random(2), words, 12)
     embedder = LocalEmbedder()
     kb = KnowledgeBase(store=VectorStore(path=tmp / "answer-chroma"), embedder=embedder)
     built = kb.ingest([docs])

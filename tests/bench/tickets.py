@@ -118,7 +118,11 @@ def bench_sla(n: int = 5000) -> None:
 def fill_postgres(db: Database, size: int) -> None:
     """Insert `size` tickets in SQL: ~5% active with due times from -1 day to +14 days."""
     with db.engine.begin() as conn:
-        conn.execute(text("TRUNCATE ticket_event, note, kb_query, feedback, ticket RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text(
+                "TRUNCATE notification, ticket_event, note, kb_query, feedback, ticket RESTART IDENTITY CASCADE"
+            )
+        )
         conn.execute(
             text("""
             INSERT INTO ticket (title, description, requester, priority, status, team, level, sla_policy,
@@ -134,6 +138,19 @@ def fill_postgres(db: Database, size: int) -> None:
             FROM generate_series(1::bigint, :size) AS g
         """),
             {"now": NOW, "size": size},
+        )
+        # Realistic history for the digest (first response, resolution, CSAT) and the sweep's index:
+        # each active ticket's next alert spread like its due times (-1 day … +14 days).
+        conn.execute(
+            text("""
+            UPDATE ticket SET
+              first_response_at = created_at + ((number % 240) + 5) * interval '1 minute',
+              resolved_at = CASE WHEN status IN ('resolved','closed') THEN created_at + ((number % 2880) + 30) * interval '1 minute' END,
+              csat = CASE WHEN status IN ('resolved','closed') AND number % 3 = 0 THEN 1 + number % 5 END,
+              next_alert_at = CASE WHEN status IN ('new','open','waiting_on_customer','reopened')
+                                   THEN :now + ((number * 7919) % 21600 - 1440) * interval '1 minute' END
+        """),
+            {"now": NOW},
         )
         conn.execute(text("ANALYZE ticket"))
 
@@ -173,6 +190,47 @@ def bench_near_sla(db: Database, size: int) -> None:
     )
 
 
+def bench_sweep_and_digest(db: Database, size: int) -> None:
+    """SLA sweep: one catch-up run over the backlog of due alerts, then the steady state (the next
+    minutes, each run reading only tickets whose alert just came due); the daily digest."""
+    from jobs.digest import digest
+    from jobs.sla_sweep import sla_sweep
+
+    started = time.perf_counter()
+    catch_up = sla_sweep(db, config=CONFIG, now=NOW, limit=1_000_000)
+    catch_up_s = time.perf_counter() - started
+    steady = []
+    checked = 0
+    for minute in range(1, 11):
+        started = time.perf_counter()
+        checked += sla_sweep(db, config=CONFIG, now=NOW + timedelta(minutes=minute)).checked
+        steady.append(time.perf_counter() - started)
+    report(
+        f"sla_sweep_postgres_{size}",
+        COMMAND,
+        {
+            "tickets": size,
+            "catch_up_tickets": catch_up.checked,
+            "catch_up_s": round(catch_up_s, 2),
+            "steady_median_ms": median_ms(steady),
+            "steady_max_ms": round(max(steady) * 1000, 1),
+            "steady_tickets_per_run": round(checked / len(steady), 1),
+        },
+    )
+    samples = timed(lambda: digest(db, config=CONFIG, now=NOW, name="daily", dry_run=True), 5)
+    weekly = timed(lambda: digest(db, config=CONFIG, now=NOW, name="weekly", dry_run=True), 3)
+    report(
+        f"digest_postgres_{size}",
+        COMMAND,
+        {
+            "tickets": size,
+            "daily_median_ms": median_ms(samples),
+            "weekly_median_ms": median_ms(weekly),
+            "with_chart": True,
+        },
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
@@ -196,6 +254,7 @@ def main() -> None:
         bench_sla()
         for size in args.sizes:
             bench_near_sla(pg, size)
+            bench_sweep_and_digest(pg, size)
     finally:
         pg.dispose()
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:

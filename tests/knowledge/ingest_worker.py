@@ -11,7 +11,7 @@ from knowledge.store import VectorStore
 
 
 def main(docs: str, chroma: str) -> None:
-    kb = KnowledgeBase(store=VectorStore(path=Path(chroma)), embedder=HashEmbedder())
+    kb = KnowledgeBase(store=VectorStore(path=Path(chroma)), embedder=HashEmbedder(), embed_batch=32)
     kb.ingest([Path(docs)], progress=lambda i, n, path: print(i, flush=True))
 
 

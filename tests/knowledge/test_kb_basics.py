@@ -78,3 +78,17 @@ def test_customers_never_see_internal_documents(tmp_path: Path) -> None:
         assert CANARY not in answer.text
     staff = kb.answer("internal escalation runbook for refunds", "staff")
     assert staff.ranking[0].startswith("internal")
+
+
+def test_large_indexes_are_read_in_pages(tmp_path: Path, monkeypatch) -> None:
+    import knowledge.store
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(23):
+        write(docs, f"d{i}.md", f"Doc {i}", f"Body {i} about widgets.")
+    kb = make_kb(tmp_path)
+    kb.ingest([docs])
+    monkeypatch.setattr(knowledge.store, "PAGE", 5)  # Chroma refuses one get() of ~50k entries
+    assert len(kb.store.all_chunks()) == 23 and len(kb.store.doc_hashes()) == 23 and len(kb.store.doc_ids()) == 23
+    assert kb.ingest([docs]).unchanged == 23
