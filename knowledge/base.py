@@ -96,11 +96,12 @@ class KnowledgeBase:
         batch: list[tuple[documents.SourceDoc, list[chunking.Chunk]]] = []
 
         def flush() -> None:
-            # One embedding call for several documents keeps the model's batches full; each document
-            # is then written on its own (title vector last), so a kill leaves whole documents only.
+            # One embedding call and one store write for several documents (full model batches, few
+            # index commits); titles are written after chunks, so a kill leaves whole documents only.
             texts = [t for doc, chunks in batch for t in [*(c.embed_text for c in chunks), doc.title]]
             vectors = self.embedder.embed(texts) if texts else None
             at = 0
+            writes = []
             for doc, chunks in batch:
                 assert vectors is not None
                 own = vectors[at : at + len(chunks) + 1]
@@ -111,8 +112,9 @@ class KnowledgeBase:
                     report.updated += 1
                 else:
                     report.added += 1
-                self.store.upsert(chunks, own[:-1], doc.content_hash, own[-1])
+                writes.append((chunks, own[:-1], doc.content_hash, own[-1]))
                 report.chunks += len(chunks)
+            self.store.upsert_many(writes)
             batch.clear()
 
         for i, path in enumerate(files):

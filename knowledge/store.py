@@ -45,13 +45,20 @@ class VectorStore:
     def upsert(
         self, chunks: Sequence[Chunk], vectors: np.ndarray, content_hash: str, title_vector: np.ndarray
     ) -> None:
-        """Store a document's chunks and its title vector (kind "title", searched next to the chunks).
+        """Store one document's chunks and its title vector (see `upsert_many`)."""
+        self.upsert_many([(chunks, vectors, content_hash, title_vector)])
 
-        The title entry is written last: a document counts as indexed (`doc_hashes`) only once it
-        is complete, so an interrupted run re-indexes it next time instead of leaving it half-written.
+    def upsert_many(self, docs: Sequence[tuple[Sequence[Chunk], np.ndarray, str, np.ndarray]]) -> None:
+        """Store documents: all their chunks in one call, then their title vectors (kind "title",
+        searched next to the chunks) in a second one.
+
+        Titles are written last: a document counts as indexed (`doc_hashes`) only once its chunks
+        are in, so an interrupted run re-indexes it next time instead of leaving it half-written.
         """
-        if not chunks:
+        docs = [d for d in docs if d[0]]
+        if not docs:
             return
+        chunks = [c for d in docs for c in d[0]]
         metas: list[dict[str, Any]] = [
             {
                 "doc_id": c.doc_id,
@@ -66,17 +73,28 @@ class VectorStore:
         ]
         self.collection.upsert(
             ids=[c.chunk_id for c in chunks],
-            embeddings=vectors.tolist(),
+            embeddings=np.concatenate([d[1] for d in docs]).tolist(),
             documents=[c.text for c in chunks],
             metadatas=metas,  # type: ignore[arg-type]
         )
-        first = chunks[0]
+        firsts = [d[0][0] for d in docs]
         self.collection.upsert(
-            ids=[f"{first.doc_id}#title"],
-            embeddings=[title_vector.tolist()],
-            documents=[first.title],
+            ids=[f"{c.doc_id}#title" for c in firsts],
+            embeddings=[d[3].tolist() for d in docs],
+            documents=[c.title for c in firsts],
             metadatas=[
-                {**metas[0], "position": -1, "kind": "title", "hash": content_hash, "chunks": len(chunks)}
+                {
+                    "doc_id": c.doc_id,
+                    "title": c.title,
+                    "section": "",
+                    "url": c.url or "",
+                    "visibility": c.visibility,
+                    "position": -1,
+                    "kind": "title",
+                    "hash": h,
+                    "chunks": len(cs),
+                }
+                for c, (cs, _, h, _) in zip(firsts, docs, strict=True)
             ],
         )
 

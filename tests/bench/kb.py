@@ -125,11 +125,14 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=50_000, help="size of the KB for answer latency")
     parser.add_argument("--ingest-chunks", type=int, default=3_000, help="chunks for the ingest ratio")
     parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument("--only", choices=["ingest", "answer"], help="run one of the two benchmarks")
     args = parser.parse_args()
     words = vocabulary()
     with tempfile.TemporaryDirectory(prefix="deskbot-bench-kb-") as tmp:
-        bench_ingest(Path(tmp), args.ingest_chunks, words)
-        bench_answer(Path(tmp), args.chunks, words, args.questions)
+        if args.only != "answer":
+            bench_ingest(Path(tmp), args.ingest_chunks, words)
+        if args.only != "ingest":
+            bench_answer(Path(tmp), args.chunks, words, args.questions)
 
 
 if __name__ == "__main__":
