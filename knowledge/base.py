@@ -185,7 +185,10 @@ class KnowledgeBase:
                 f"No document matches closely enough (confidence {conf:.2f} < {self.decision.threshold:.2f})."
             )
             return Answer("", sources, conf, False, why, ranking, elapsed, stat)
-        text = self.composer.compose(question, [h.chunk for h in hits[:4]])  # never reached on abstain
+        chunks = [h.chunk for h in hits[:4]]
+        if chunks[0].position < 0:  # found by its title only: compose from its first passage
+            chunks[0] = self.store.first_chunk(hits[0].doc_id) or chunks[0]
+        text = self.composer.compose(question, chunks)  # never reached on abstain
         return Answer(text, sources, conf, True, None, ranking, (time.perf_counter() - started) * 1000, stat)
 
     def stats(self) -> dict[str, int]:

@@ -47,10 +47,12 @@ def retrieve(
 ) -> list[Hit]:
     """Documents ranked by mean(title, best chunk cosine) + weight × BM25/BM25max; each with its best chunk."""
     titles: dict[str, float] = {}
+    title_chunks: dict[str, Chunk] = {}
     chunks: dict[str, tuple[Chunk, float]] = {}
     for chunk, score in store.query(vector, k=params.dense_k, visibilities=visibilities):
         if chunk.position < 0:
             titles[chunk.doc_id] = score
+            title_chunks[chunk.doc_id] = chunk
         elif chunk.doc_id not in chunks or score > chunks[chunk.doc_id][1]:
             chunks[chunk.doc_id] = (chunk, score)
     lexical: dict[str, tuple[Chunk, float]] = {}
@@ -65,9 +67,7 @@ def retrieve(
     for doc_id in titles.keys() | chunks.keys() | lexical.keys():
         best, chunk_score = chunks.get(doc_id, (None, chunk_floor))
         lex_chunk, lex_score = lexical.get(doc_id, (None, 0.0))
-        chunk = best or lex_chunk or store.first_chunk(doc_id)
-        if chunk is None:
-            continue
+        chunk = best or lex_chunk or title_chunks[doc_id]  # a title stand-in: fetched only if it is cited
         dense = (titles.get(doc_id, title_floor) + chunk_score) / 2
         lex_norm = lex_score / top_lex
         hits.append(Hit(doc_id, chunk, dense, lex_norm, dense + params.lexical_weight * lex_norm))

@@ -100,7 +100,7 @@ def bench_answer(tmp: Path, n_chunks: int, words: list[str], questions: int) -> 
         product.append((time.perf_counter() - start) * 1000)
         start = time.perf_counter()
         vector = embedder.embed([question])[0]
-        kb.store.collection.query(query_embeddings=[vector.tolist()], n_results=10)
+        kb.store.collections["public"].query(query_embeddings=[vector.tolist()], n_results=10)
         bare.append((time.perf_counter() - start) * 1000)
     report(
         f"kb_answer_latency_{n_chunks}",

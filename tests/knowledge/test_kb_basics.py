@@ -90,5 +90,9 @@ def test_large_indexes_are_read_in_pages(tmp_path: Path, monkeypatch) -> None:
     kb = make_kb(tmp_path)
     kb.ingest([docs])
     monkeypatch.setattr(knowledge.store, "PAGE", 5)  # Chroma refuses one get() of ~50k entries
-    assert len(kb.store.all_chunks()) == 23 and len(kb.store.doc_hashes()) == 23 and len(kb.store.doc_ids()) == 23
+    assert (
+        len(kb.store.all_chunks()) == 23
+        and len(kb.store.doc_hashes()) == 23
+        and len(kb.store.doc_ids()) == 23
+    )
     assert kb.ingest([docs]).unchanged == 23
