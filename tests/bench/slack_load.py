@@ -23,6 +23,7 @@ from bot.migrations import upgrade
 from bot.server import make_http_server
 from bot.slack_fake import FakeSlack
 from bot.support import load_support_config
+from bot.timeutil import utcnow
 from knowledge.base import KnowledgeBase
 from knowledge.embedding import LocalEmbedder
 from knowledge.store import VectorStore
@@ -60,7 +61,7 @@ def send_load(url: str, rate: float, seconds: float, out: mp.Queue) -> None:  # 
             "ts": ts,
         }
         sent = time.time()
-        delivery = sim.event(event)
+        delivery = sim.event(event, event_id=f"EvLoad{int(rate)}x{i:06d}")  # unique across runs
         with lock:
             results.append((ts, sent, delivery.seconds, delivery.status))
 
@@ -100,7 +101,7 @@ def main() -> None:
             settings = Settings(
                 slack_bot_token="xoxb-bench", slack_signing_secret=SECRET, slack_api_url=fake.url
             )
-            answers = AnswerService.from_config(kb=kb, config=config, db=db)
+            answers = AnswerService.from_config(kb=kb, config=config, db=db, clock=utcnow)
             app = build_app(Deps(settings=settings, config=config, db=db, answers=answers))
             server = make_http_server(app, db, port=0)
             threading.Thread(target=server.serve_forever, daemon=True).start()

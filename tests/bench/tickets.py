@@ -148,7 +148,7 @@ def fill_postgres(db: Database, size: int) -> None:
               resolved_at = CASE WHEN status IN ('resolved','closed') THEN created_at + ((number % 2880) + 30) * interval '1 minute' END,
               csat = CASE WHEN status IN ('resolved','closed') AND number % 3 = 0 THEN 1 + number % 5 END,
               next_alert_at = CASE WHEN status IN ('new','open','waiting_on_customer','reopened')
-                                   THEN :now + ((number * 7919) % 21600 - 1440) * interval '1 minute' END
+                                   THEN :now + ((number::bigint * 7919) % 21600 - 1440) * interval '1 minute' END
         """),
             {"now": NOW},
         )
