@@ -217,7 +217,7 @@ def render_text(period: Period, figures: dict[str, Any], previous: dict[str, Any
     return "\n".join(lines)[:2900]
 
 
-def render_chart(db: Database, period: Period, *, timezone: str) -> bytes:
+def render_chart(db: Database, period: Period, *, timezone: str, backlog: dict[str, int]) -> bytes:
     """PNG: tickets opened and resolved per day over the period (and the one before), backlog by priority."""
     import matplotlib
 
@@ -251,7 +251,6 @@ def render_chart(db: Database, period: Period, *, timezone: str) -> bytes:
                 )
             )
             day = nxt
-    figures = compute(db, period)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [3, 1]})
     x = range(len(labels))
     left.bar([i - 0.2 for i in x], opened, width=0.4, label="opened", color="#457b9d")
@@ -262,7 +261,7 @@ def render_chart(db: Database, period: Period, *, timezone: str) -> bytes:
     priorities = [p.value for p in Priority]
     right.barh(
         priorities,
-        [figures["backlog"].get(p, 0) for p in priorities],
+        [backlog.get(p, 0) for p in priorities],
         color=["#e63946", "#f4a261", "#a8dadc", "#dddddd"],
     )
     right.set_title("Open backlog")
@@ -282,7 +281,7 @@ def digest(
     period = period_ending(now, name=name, timezone=zone)
     figures = compute(db, period)
     text = render_text(period, figures, compute(db, period.previous), timezone=zone)
-    png = render_chart(db, period, timezone=zone)
+    png = render_chart(db, period, timezone=zone, backlog=figures["backlog"])
     channel = config.managers.channel
     if dry_run or not channel:
         return text, png, False
