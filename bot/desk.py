@@ -21,7 +21,7 @@ from bot import blocks, tickets
 from bot.answers import AnswerService
 from bot.db import Database
 from bot.errors import InvalidInput, PermissionDenied
-from bot.models import Feedback, KbQuery, Status, Ticket, TicketCreate
+from bot.models import ACTIVE_STATUSES, Feedback, KbQuery, Status, Ticket, TicketCreate
 from bot.routing.assign import EveryoneHere, Presence, auto_assign
 from bot.routing.triage import Triager
 from bot.support import Priority, SupportConfig
@@ -438,7 +438,7 @@ class Desk:
                 mine = list(
                     s.exec(
                         select(Ticket)
-                        .where(Ticket.requester == user, col(Ticket.status).in_(tickets_active()))
+                        .where(Ticket.requester == user, col(Ticket.status).in_(ACTIVE_STATUSES))
                         .limit(20)
                     )
                 )
@@ -467,7 +467,7 @@ class Desk:
             select(func.count()).select_from(Ticket).where(col(Ticket.resolved_at) >= start)
         ).one()
         backlog = s.exec(
-            select(func.count()).select_from(Ticket).where(col(Ticket.status).in_(tickets_active()))
+            select(func.count()).select_from(Ticket).where(col(Ticket.status).in_(ACTIVE_STATUSES))
         ).one()
         asked = s.exec(select(func.count()).select_from(KbQuery).where(KbQuery.created_at >= start)).one()
         answered = s.exec(
@@ -536,9 +536,3 @@ class Desk:
             return str(self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
         except SlackApiError:
             return None
-
-
-def tickets_active() -> tuple[Status, ...]:
-    from bot.models import ACTIVE_STATUSES
-
-    return ACTIVE_STATUSES

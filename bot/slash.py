@@ -35,16 +35,7 @@ AGENT_ONLY = {
     "priority",
     "note",
 }
-SIMPLE = {
-    "claim": lambda s, n, user, kw: tickets.claim(s, number=n, agent=user, **kw),
-    "unassign": lambda s, n, user, kw: tickets.unassign(s, number=n, actor=user, **kw),
-    "escalate": lambda s, n, user, kw: tickets.escalate(s, number=n, actor=user, **kw),
-    "wait": lambda s, n, user, kw: tickets.wait_on_customer(s, number=n, actor=user, **kw),
-    "resume": lambda s, n, user, kw: tickets.resume(s, number=n, actor=user, **kw),
-    "resolve": lambda s, n, user, kw: tickets.resolve(s, number=n, actor=user, **kw),
-    "close": lambda s, n, user, kw: tickets.close(s, number=n, actor=user, **kw),
-    "reopen": lambda s, n, user, kw: tickets.reopen(s, number=n, actor=user, **kw),
-}
+CHANGES = AGENT_ONLY - {"note"}  # run by the desk (bot/desk.py), which also updates the card
 
 
 @dataclass(frozen=True)
@@ -92,24 +83,27 @@ def execute(command: Command, *, user: str, db: Database, config: SupportConfig,
         return _sla(command.number, user=user, role=role, db=db, config=config, now=now)
     if command.verb == "show":
         return _show(command.number, user=user, role=role, db=db)
-    kw = {"config": config, "now": now}
+    if command.verb in CHANGES:
+        raise InvalidInput(
+            f"`/ticket {command.verb}` changes a ticket: the desk runs it (see `change_args`)."
+        )
     with db.transaction() as s:
-        if command.verb in SIMPLE:
-            ticket = SIMPLE[command.verb](s, command.number, user, kw)
-        elif command.verb == "assign":
-            ticket = tickets.assign(
-                s, number=command.number, assignee=_user_id(command.rest), actor=user, **kw
-            )
-        elif command.verb == "priority":
-            if command.rest.strip().lower() not in {p.value for p in Priority}:
-                raise InvalidInput("Priority must be urgent, high, normal or low.")
-            ticket = tickets.set_priority(
-                s, number=command.number, priority=Priority(command.rest.strip().lower()), actor=user, **kw
-            )
-        else:
-            tickets.add_note(s, number=command.number, author=user, body=command.rest, internal=True, **kw)
-            return f"Internal note added to #{command.number}."
-    return summary(ticket)
+        tickets.add_note(
+            s, number=command.number, author=user, body=command.rest, internal=True, config=config, now=now
+        )
+    return f"Internal note added to #{command.number}."
+
+
+def change_args(command: Command) -> dict[str, object]:
+    """The extra arguments of a change verb (`assign` → assignee, `priority` → priority)."""
+    if command.verb == "assign":
+        return {"assignee": _user_id(command.rest)}
+    if command.verb == "priority":
+        value = command.rest.strip().lower()
+        if value not in {p.value for p in Priority}:
+            raise InvalidInput("Priority must be urgent, high, normal or low: `/ticket priority 42 high`.")
+        return {"priority": Priority(value)}
+    return {}
 
 
 def summary(ticket: Ticket) -> str:

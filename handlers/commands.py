@@ -10,21 +10,7 @@ from slack_bolt import Ack, App
 from bot import blocks, checkins, slash
 from bot.desk import Desk
 from bot.errors import BotError
-from bot.support import Priority
 from handlers.intake import category_choices
-
-CHANGES = {
-    "claim",
-    "unassign",
-    "escalate",
-    "wait",
-    "resume",
-    "resolve",
-    "close",
-    "reopen",
-    "assign",
-    "priority",
-}
 
 
 def register(app: App, desk: Desk) -> None:
@@ -56,19 +42,11 @@ def register(app: App, desk: Desk) -> None:
                 client.views_open(trigger_id=command["trigger_id"], view=view)
                 ack()
                 return
-            if parsed.verb in CHANGES:
+            if parsed.verb in slash.CHANGES:
                 assert parsed.number is not None
-                extra: dict[str, Any] = {}
-                if parsed.verb == "assign":
-                    extra["assignee"] = slash._user_id(parsed.rest)
-                if parsed.verb == "priority":
-                    value = parsed.rest.strip().lower()
-                    if value not in {p.value for p in Priority}:
-                        raise slash.InvalidInput(
-                            "Priority must be urgent, high, normal or low: `/ticket priority 42 high`."
-                        )
-                    extra["priority"] = Priority(value)
-                changed = desk.apply_change(parsed.verb, number=parsed.number, actor=user, **extra)
+                changed = desk.apply_change(
+                    parsed.verb, number=parsed.number, actor=user, **slash.change_args(parsed)
+                )
                 reply = slash.summary(changed)
             else:
                 reply = slash.execute(parsed, user=user, db=desk.db, config=desk.config, now=desk.clock())

@@ -1,13 +1,12 @@
-"""Send Slack-signed requests (HMAC-SHA256 over v0:timestamp:body) like Slack does."""
+"""Signed requests for the HTTP-mode tests, through `bot.slack_sim` (one implementation of Slack signing)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
+
+from bot.slack_sim import SlackSimulator
 
 SECRET = "test-signing-secret"
 
@@ -20,24 +19,10 @@ def signed_post(
     timestamp: int | None = None,
     content_type: str = "application/x-www-form-urlencoded",
 ) -> tuple[int, str]:
-    """POST `body` with valid Slack signature headers; return (status, response text)."""
-    ts = str(timestamp if timestamp is not None else int(time.time()))
-    signature = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    request = urllib.request.Request(
-        url,
-        data=body.encode(),
-        method="POST",
-        headers={
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": signature,
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+    """POST `body` with Slack's signature headers (the simulator's signing); return (status, text)."""
+    sim = SlackSimulator(events_url=url, secret=secret, fake=None)  # type: ignore[arg-type]
+    delivery = sim.send(body, content_type=content_type, timestamp=timestamp)
+    return delivery.status, delivery.body
 
 
 def slash_body(command: str, text: str, user: str) -> str:
