@@ -21,7 +21,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/deskbot demo
 
-test: $(STAMP)
+# The demo's browser test drives Debian's Chromium (Playwright never downloads a browser here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the demo's browser test ..."
+	$$([ "$$(id -u)" = 0 ] || echo sudo) sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-noto-color-emoji || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-noto-color-emoji)'
+
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m ruff check bot knowledge handlers jobs tests
 	$(PY) -m pytest
 

@@ -204,7 +204,7 @@ class Desk:
             why = (
                 triage.reason
                 if priority is None
-                else f"priority {priority.value}: chosen by <@{actor}>; {triage.reason.split('; ', 1)[-1]}"
+                else f"priority {priority.value}: chosen by {actor}; {triage.reason.split('; ', 1)[-1]}"
             )
             priority = priority or triage.priority
             reason = f"{reason}; {why}" if reason else why

@@ -41,6 +41,20 @@ class SlackSimulator:
         self.events_url = events_url
         self.secret = secret
         self.fake = fake
+        self.triggers: dict[str, str] = {}  # trigger id -> the user whose action made it
+
+    def _trigger(self, user: str) -> str:
+        trigger = f"{next(_ids)}.{int(time.time())}.trigger"
+        self.triggers[trigger] = user
+        return trigger
+
+    def views_of(self, user: str) -> list[dict[str, Any]]:
+        """The modals open for `user` (opened with a trigger from one of their actions), oldest first."""
+        return [
+            view
+            for view_id, view in list(self.fake.views.items())
+            if self.triggers.get(self.fake.view_triggers.get(view_id, "")) == user
+        ]
 
     # ---- transport -------------------------------------------------------------------------------
 
@@ -119,7 +133,7 @@ class SlackSimulator:
                 "team_id": TEAM,
                 "channel_id": channel,
                 "response_url": "http://127.0.0.1:9/unused",
-                "trigger_id": f"{next(_ids)}.trigger",
+                "trigger_id": self._trigger(user),
             }
         )
         return self.send(body, content_type="application/x-www-form-urlencoded")
@@ -131,6 +145,7 @@ class SlackSimulator:
         *,
         user: str,
         selected_user: str | None = None,
+        selected_option: str | None = None,
         view: dict[str, Any] | None = None,
     ) -> Delivery:
         """Press the button (or pick in the select) `action_id` on a message or Home view."""
@@ -148,10 +163,12 @@ class SlackSimulator:
                     }
                     if selected_user:
                         action["selected_user"] = selected_user
+                    if selected_option is not None:
+                        action["selected_option"] = {"value": selected_option}
                     payload: dict[str, Any] = {
                         "type": "block_actions",
                         "user": {"id": user},
-                        "trigger_id": f"{next(_ids)}.trigger",
+                        "trigger_id": self._trigger(user),
                         "actions": [action],
                     }
                     if view is not None:
@@ -203,7 +220,7 @@ class SlackSimulator:
                 "channel": {"id": message["channel"]},
                 "message": message,
                 "message_ts": message["ts"],
-                "trigger_id": f"{next(_ids)}.trigger",
+                "trigger_id": self._trigger(user),
                 "response_url": "http://127.0.0.1:9/unused",
             }
         )

@@ -147,11 +147,57 @@ def _prepare_knowledge(deps: Deps) -> None:
     console.print(f"Knowledge base ready ({kb.warm_up():.1f} s to load the model and index).")
 
 
-def demo(ctx: typer.Context) -> None:
-    """Show Deskbot working without Slack: a support day on the sample configuration, in the terminal."""
-    from bot.cli.demo import run_demo
+def demo(
+    ctx: typer.Context,
+    port: int = typer.Option(8400, help="Port of the workspace simulator on 127.0.0.1 (0 picks a free one)."),
+    data_dir: Path = typer.Option(Path(".deskbot/demo"), help="Where the demo keeps its database and index."),
+    terminal: bool = typer.Option(False, "--terminal", help="Print a support day in the terminal instead."),
+) -> None:
+    """Run Deskbot on its embedded defaults with a Slack workspace simulator in your browser."""
+    rt = runtime(ctx)
+    if terminal:
+        from bot.cli.demo import run_demo
 
-    run_demo(runtime(ctx))
+        run_demo(rt)
+        return
+    import signal
+    import threading
+
+    from bot.demo.web import Simulator, make_web_server
+    from bot.demo.workspace import Workspace
+
+    console.print(
+        "Starting the Deskbot demo (SQLite, embedded Chroma, the sample help centre and configuration)…"
+    )
+    workspace = Workspace(config=rt.config, data_dir=data_dir, kb_sources=rt.settings.kb_sources)
+    try:
+        web = make_web_server(Simulator(workspace), port=port)
+    except OSError as exc:
+        workspace.stop()
+        fail(
+            f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another port with --port, or --port 0"
+        )
+    workspace.start(progress=lambda line: console.print(f"  {line}", highlight=False))
+    host, bound = web.server_address[:2]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threading.Thread(target=web.serve_forever, name="demo-web", daemon=True).start()
+    console.print(
+        f"\n[bold green]Deskbot demo ready:[/] http://{host}:{bound}/\n"
+        "Open it in a browser, ask a question in #help-acme, switch people with the switcher, "
+        "and type /demo help. Ctrl-C stops it.",
+        highlight=False,
+    )
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        web.shutdown()
+        web.server_close()
+        workspace.stop()
+        console.print("Demo stopped.")
 
 
 def register(app: typer.Typer) -> None:

@@ -72,6 +72,6 @@ def test_run_without_tokens_explains_what_to_do() -> None:
 
 
 def test_demo_plays_a_support_day() -> None:
-    result = invoke("demo")
+    result = invoke("demo", "--terminal")
     assert result.exit_code == 0, result.output
     assert "already claimed" in result.output and "BREACHED" in result.output and "rated 5/5" in result.output

@@ -1,0 +1,1 @@
+"""`deskbot demo`: Deskbot on its embedded defaults with a Slack workspace simulator in the browser."""

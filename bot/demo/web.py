@@ -1,0 +1,314 @@
+"""The workspace simulator: a small web app over the fake Slack Web API.
+
+The page polls `/api/state` for what the fake Slack holds (channels, messages, threads, ephemeral
+replies, open modals, the Home tab, uploaded files) and sends what a person does to `/api/*`; those
+become real signed Slack requests to the bolt app through `SlackSimulator`, exactly as Slack sends them.
+Input Slack itself refuses (empty messages, unknown slash commands, over-long messages) is refused here
+with Slack's own wording.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from bot.demo.workspace import OTHERS, PEOPLE, Workspace
+from bot.slack_fake import BOT_USER
+
+MAX_MESSAGE = 40_000  # Slack's limit on a message's text
+COMMANDS = ("/ticket", "/checkin")
+DEMO_HELP = (
+    "*Demo commands* (only in this simulator):\n"
+    "• `/demo clock +2h` — move the clock forward (`30m`, `2h`, `1d`…); SLA warnings, breaches, reminders and "
+    "check-ins that come due are posted, and the digest if its time passes\n"
+    "• `/demo digest` — post the daily KPI digest to the managers' channel now\n"
+    "• `/demo help` — this list"
+)
+STATIC = {
+    "/": ("index.html", "text/html"),
+    "/app.js": ("app.js", "text/javascript"),
+    "/style.css": ("style.css", "text/css"),
+}
+
+
+class SimulatorError(Exception):
+    """Input the simulated Slack client refuses; the message is shown to the person."""
+
+
+class Simulator:
+    """What the page can do, as plain methods (the HTTP layer below only translates)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.ws = workspace
+        self._notices: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def sim(self) -> Any:
+        assert self.ws.sim is not None, "the workspace is not started"
+        return self.ws.sim
+
+    # ---- reading ------------------------------------------------------------------------------
+
+    def state(self, *, user: str, channel: str | None, thread: str | None) -> dict[str, Any]:
+        fake = self.ws.fake
+        people = {uid: {"id": uid, **p, "switch": True} for uid, p in PEOPLE.items()}
+        people.update({uid: {"id": uid, "real_name": name, "role": ""} for uid, name in OTHERS.items()})
+        people[BOT_USER] = {"id": BOT_USER, "name": "deskbot", "real_name": "Deskbot", "role": "App"}
+        out: dict[str, Any] = {
+            "clock": self.ws.clock().isoformat(),
+            "timezone": self.ws.config.managers.timezone,
+            "people": people,
+            "channels": [{"id": cid, "name": name} for cid, name in self.ws.channels.items()],
+            "dm": "D" + user[1:],
+            "modals": [_strip_state(v) for v in self.sim.views_of(user)],
+            "home": fake.home.get(user),
+        }
+        if channel:
+            messages = [m for m in list(fake.messages.get(channel, []))]
+            visible = self._visible_ephemerals(user, channel)
+            top = [
+                dict(m) for m in messages + visible if not m.get("thread_ts") or m.get("thread_ts") == m["ts"]
+            ]
+            for m in top:
+                m["reply_count"] = sum(
+                    1 for r in messages if r.get("thread_ts") == m["ts"] and r["ts"] != m["ts"]
+                )
+            out["messages"] = sorted(top, key=lambda m: float(m["ts"]))
+            if thread:
+                replies = [m for m in messages + visible if m.get("thread_ts") == thread or m["ts"] == thread]
+                out["thread"] = sorted(replies, key=lambda m: float(m["ts"]))
+        return out
+
+    def _visible_ephemerals(self, user: str, channel: str) -> list[dict[str, Any]]:
+        fake = self.ws.fake
+        mine = [m for m in list(fake.ephemerals.get(channel, [])) if m.get("ephemeral_to") == user]
+        with self._lock:
+            return mine + list(self._notices.get((user, channel), []))
+
+    def file(self, file_id: str) -> bytes | None:
+        return next((f["bytes"] for f in self.ws.fake.files if f["id"] == file_id), None)
+
+    # ---- doing --------------------------------------------------------------------------------
+
+    def post(self, *, user: str, channel: str, text: str, thread_ts: str | None = None) -> dict[str, Any]:
+        """A message from the composer: a slash command, or a message (which may mention the bot)."""
+        _known_user(user)
+        if not text.strip():
+            raise SimulatorError("Your message is empty: type something before pressing Send.")
+        if len(text) > MAX_MESSAGE:
+            raise SimulatorError(
+                f"Your message is too long: Slack allows {MAX_MESSAGE:,} characters and this one has "
+                f"{len(text):,}. Shorten it, or split it into several messages."
+            )
+        if text.startswith("/"):
+            command, _, rest = text.strip().partition(" ")
+            return self.command(user=user, channel=channel, command=command, text=rest.strip())
+        text = text.replace("@deskbot", f"<@{BOT_USER}>")
+        message, delivery = self.sim.say(channel, user, text, thread_ts=thread_ts)
+        _delivered(delivery)
+        return {"ok": True, "ts": message["ts"]}
+
+    def command(self, *, user: str, channel: str, command: str, text: str) -> dict[str, Any]:
+        if command == "/demo":
+            return {"ok": True, "notice": self._demo(user=user, channel=channel, text=text)}
+        if command not in COMMANDS:
+            raise SimulatorError(
+                f'{command} is not a valid command. In Slack, all messages that start with the "/" character '
+                "are interpreted as commands. Try /ticket, /checkin or /demo help."
+            )
+        delivery = self.sim.slash(command, text, user=user, channel=channel)
+        _delivered(delivery)
+        reply = delivery.json().get("text") if delivery.body else None
+        if reply:
+            self._notice(user, channel, reply)
+        return {"ok": True}
+
+    def _demo(self, *, user: str, channel: str, text: str) -> str:
+        verb, _, rest = text.partition(" ")
+        if verb == "clock":
+            if not rest.strip():
+                raise SimulatorError(
+                    "Say how far to move the clock, e.g. `/demo clock +2h` or `/demo clock +1d`."
+                )
+            try:
+                said = self.ws.advance(rest)
+            except ValueError as exc:
+                raise SimulatorError(str(exc)) from exc
+        elif verb == "digest":
+            said = f":bar_chart: Daily digest: {self.ws.digest_now()}"
+        elif verb in ("", "help"):
+            said = DEMO_HELP
+        else:
+            raise SimulatorError(f"`/demo {verb}` is not a demo command. {DEMO_HELP}")
+        self._notice(user, channel, said)
+        return said
+
+    def _notice(self, user: str, channel: str, text: str) -> None:
+        message = {
+            "type": "message",
+            "channel": channel,
+            "user": BOT_USER,
+            "bot_id": "B0DESKBOT",
+            "text": text,
+            "blocks": [],
+            "ts": self.ws.fake.next_ts(),
+            "ephemeral_to": user,
+        }
+        with self._lock:
+            self._notices.setdefault((user, channel), []).append(message)
+
+    def action(self, *, user: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A button press or a select choice on a message, the Home tab or a modal."""
+        _known_user(user)
+        action_id = str(body.get("action_id") or "")
+        where = body.get("where") or "message"
+        options = {k: body[k] for k in ("selected_user", "selected_option") if body.get(k)}
+        if where == "home":
+            view = self.ws.fake.home.get(user)
+            if view is None:
+                raise SimulatorError("Open the Home tab first.")
+            delivery = self.sim.click({}, action_id, user=user, view=view, **options)
+        else:
+            message = self._find(str(body.get("channel")), str(body.get("ts")))
+            delivery = self.sim.click(message, action_id, user=user, **options)
+        _delivered(delivery)
+        return {"ok": True}
+
+    def shortcut(self, *, user: str, channel: str, ts: str) -> dict[str, Any]:
+        _delivered(self.sim.shortcut("create_ticket", self._find(channel, ts), user=user))
+        return {"ok": True}
+
+    def react(self, *, user: str, channel: str, ts: str, name: str) -> dict[str, Any]:
+        message = self._find(channel, ts)
+        self.ws.fake.react(channel, ts, name, user)
+        _delivered(self.sim.react(message, name, user=user))
+        return {"ok": True}
+
+    def submit(self, *, user: str, view_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        view = self.ws.fake.views.get(view_id)
+        if view is None:
+            raise SimulatorError("That form was already closed.")
+        delivery = self.sim.submit(view, values, user=user)
+        _delivered(delivery)
+        answer = delivery.json() if delivery.body.strip() else {}
+        if answer.get("response_action") == "errors":
+            return {"ok": False, "errors": answer.get("errors", {})}
+        self.ws.fake.close_view(view_id)
+        return {"ok": True}
+
+    def close(self, *, view_id: str) -> dict[str, Any]:
+        self.ws.fake.close_view(view_id)
+        return {"ok": True}
+
+    def open_home(self, *, user: str) -> dict[str, Any]:
+        _known_user(user)
+        _delivered(self.sim.open_home(user))
+        return {"ok": True}
+
+    def _find(self, channel: str, ts: str) -> dict[str, Any]:
+        found = next((m for m in self.ws.fake.messages.get(channel, []) if m["ts"] == ts), None)
+        if found is None:
+            raise SimulatorError("That message is gone.")
+        return found
+
+
+def _known_user(user: str) -> None:
+    if user not in PEOPLE:
+        raise SimulatorError(f"Unknown person {user!r}; pick someone in the switcher.")
+
+
+def _delivered(delivery: Any) -> None:
+    if delivery.status != 200:
+        raise SimulatorError(f"Deskbot answered HTTP {delivery.status}: {delivery.body[:300]}")
+
+
+def _strip_state(view: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in view.items() if k != "state"}
+
+
+def make_web_server(simulator: Simulator, *, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+    """The simulator's HTTP server (not started)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            url = urlparse(self.path)
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            if url.path in STATIC:
+                name, kind = STATIC[url.path]
+                data = resources.files("bot.demo").joinpath("static", name).read_bytes()
+                self._send(200, data, f"{kind}; charset=utf-8")
+            elif url.path == "/api/state":
+                user = query.get("user") or next(iter(PEOPLE))
+                state = simulator.state(user=user, channel=query.get("channel"), thread=query.get("thread"))
+                self._json(200, state)
+            elif url.path.startswith("/files/"):
+                data = simulator.file(url.path.rsplit("/", 1)[-1])
+                if data is None:
+                    self._json(404, {"ok": False, "error": "file_not_found"})
+                else:
+                    self._send(200, data, "image/png")
+            else:
+                self._json(404, {"ok": False, "error": "not found"})
+
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                body = json.loads(self.rfile.read(length) or b"{}")
+                user = str(body.get("user", ""))
+                route = urlparse(self.path).path
+                if route == "/api/message":
+                    result = simulator.post(
+                        user=user,
+                        channel=body["channel"],
+                        text=str(body.get("text", "")),
+                        thread_ts=body.get("thread_ts"),
+                    )
+                elif route == "/api/action":
+                    result = simulator.action(user=user, body=body)
+                elif route == "/api/submit":
+                    result = simulator.submit(
+                        user=user, view_id=body["view_id"], values=body.get("values") or {}
+                    )
+                elif route == "/api/close":
+                    result = simulator.close(view_id=body["view_id"])
+                elif route == "/api/react":
+                    result = simulator.react(
+                        user=user, channel=body["channel"], ts=body["ts"], name=body["name"]
+                    )
+                elif route == "/api/shortcut":
+                    result = simulator.shortcut(user=user, channel=body["channel"], ts=body["ts"])
+                elif route == "/api/home":
+                    result = simulator.open_home(user=user)
+                else:
+                    self._json(404, {"ok": False, "error": "not found"})
+                    return
+            except SimulatorError as exc:
+                self._json(400, {"ok": False, "error": str(exc)})
+                return
+            except (KeyError, ValueError, LookupError) as exc:
+                self._json(400, {"ok": False, "error": f"Bad request: {exc}"})
+                return
+            self._json(200, result)
+
+        def _json(self, status: int, payload: Any) -> None:
+            self._send(status, json.dumps(payload).encode(), "application/json")
+
+        def _send(self, status: int, data: bytes, kind: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server

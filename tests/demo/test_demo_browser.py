@@ -1,0 +1,227 @@
+"""`deskbot demo` end to end in a real browser: the README's tour, walked in headless Chromium.
+
+The demo runs as the user starts it (`python -m bot demo`, its own process); the page's clicks and
+messages reach the bolt app as signed Slack requests. Set DESKBOT_TOUR_SHOTS=DIR to keep screenshots
+(the README's come from here).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = os.environ.get("DESKBOT_TOUR_SHOTS")
+
+pytestmark = pytest.mark.slow
+
+
+def _chromium_or_skip() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing; `make test` installs Debian's chromium package")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    _chromium_or_skip()
+    data = tmp_path_factory.mktemp("demo")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--port", "0", "--data-dir", str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"},
+        cwd=data,
+    )
+    assert proc.stdout is not None
+    seen = []
+    deadline = time.monotonic() + 120
+    url = None
+    while url is None:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            pytest.fail("the demo exited before it was ready:\n" + "".join(seen))
+        seen.append(line)
+        found = re.search(r"ready: (http://127\.0\.0\.1:\d+/)", line)
+        url = found.group(1) if found else None
+        assert time.monotonic() < deadline, "the demo did not print its URL within 2 minutes:\n" + "".join(
+            seen
+        )
+    yield url, proc
+    if proc.poll() is None:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def page(demo: tuple[str, subprocess.Popen[str]]) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        tab = browser.new_page(viewport={"width": 1400, "height": 900})
+        tab.set_default_timeout(20_000)
+        tab.goto(demo[0])
+        yield tab
+        browser.close()
+
+
+def shot(page: object, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))  # type: ignore[attr-defined]
+
+
+def as_person(page, user_id: str) -> None:  # noqa: ANN001 - playwright Page
+    page.select_option("#who", user_id)
+
+
+def open_channel(page, name: str) -> None:  # noqa: ANN001
+    page.get_by_role("link", name=name, exact=True).click()
+    page.wait_for_function(f"document.querySelector('#title').textContent === {name!r}")
+
+
+def say(page, text: str, *, box: str = "#text") -> None:  # noqa: ANN001
+    page.fill(box, text)
+    page.locator(box).press("Enter")
+
+
+def test_the_readme_tour(page) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    channel = page.locator("#messages")
+    thread = page.locator("#thread")
+
+    # 1. A customer asks a question the help centre covers: a cited answer in the thread.
+    as_person(page, "U0CUSTOM01")
+    open_channel(page, "#help-acme")
+    say(page, "How do I download my invoices as PDF?")
+    channel.locator(".msg", has_text="invoices as PDF").get_by_text("1 reply").click()
+    expect(thread).to_contain_text("Source:")
+    expect(thread.get_by_role("link", name=re.compile("invoice", re.I))).to_be_visible()
+    expect(thread.get_by_role("button", name=re.compile("Helpful"))).to_be_visible()
+    shot(page, "1-cited-answer")
+    thread.get_by_role("button", name=re.compile("^👍 Helpful")).click()
+
+    # 2. Something the help centre does not cover: the bot says so and offers a ticket.
+    say(page, "Our new hires never receive the invitation to join our workspace")
+    channel.locator(".msg", has_text="new hires").get_by_text("1 reply").click()
+    expect(thread).to_contain_text("couldn't find an answer")
+    thread.get_by_role("button", name=re.compile("Open a ticket")).click()
+    expect(thread).to_contain_text(re.compile(r"Ticket #\d+ is open"))
+    number = re.search(r"Ticket #(\d+) is open", thread.inner_text()).group(1)
+    shot(page, "2-ticket-opened")
+
+    # 3. An agent claims it from the triage card, replies in the card thread, resolves it.
+    as_person(page, "U0AGENT001")
+    open_channel(page, "#support-triage")
+    card = channel.locator(".msg", has_text=f"#{number} Our new hires")
+    expect(card).to_contain_text("unassigned")
+    card.get_by_role("button", name="Claim").click()
+    expect(card).to_contain_text("Bob Tanaka")
+    card.get_by_text("Reply in thread").click()
+    say(page, "Hi Alice, your mail filter held the invitations; I released them.", box="#thread-text")
+    expect(thread).to_contain_text("I released them")
+    card.get_by_role("button", name="Resolve").click()
+    expect(card).to_contain_text("resolved")
+    shot(page, "3-agent-card")
+
+    # 4. The customer sees the reply in their thread and rates the help.
+    as_person(page, "U0CUSTOM01")
+    open_channel(page, "#help-acme")
+    channel.locator(".msg", has_text="new hires").get_by_text(re.compile(r"\d+ replies")).click()
+    expect(thread).to_contain_text("I released them")
+    expect(thread).to_contain_text("How did we do?")
+    thread.get_by_role("button", name=re.compile("5$")).click()
+    expect(thread).to_contain_text("Thanks")
+
+    # 5. A ticket from the form (modal with inputs), then the clock moves and the SLA breaches.
+    say(page, "/ticket new Exports to CSV are empty since this morning")
+    modal = page.get_by_test_id("modal")
+    expect(modal).to_contain_text("New ticket")
+    modal.locator("[data-block=priority]").select_option("high")
+    modal.locator("[data-block=category]").select_option("login_access")
+    shot(page, "5-new-ticket-modal")
+    modal.get_by_role("button", name=re.compile("Open|Submit|Create")).click()
+    expect(modal).to_have_count(0)
+    expect(channel).to_contain_text(re.compile(r"Ticket #\d+ is open"))
+    say(page, "/demo clock +3h")
+    expect(channel).to_contain_text("Demo clock moved +3h")
+    expect(channel).to_contain_text(re.compile(r"\d+ breaches"))
+    as_person(page, "U0AGENT001")
+    open_channel(page, "#support-triage")
+    breached = channel.locator(".msg", has_text="Exports to CSV")
+    breached.get_by_text(re.compile(r"\d+ repl")).click()
+    expect(thread).to_contain_text(re.compile("breach", re.I))
+    shot(page, "6-sla-breach")
+
+    # 6. The agent's Home tab shows their queue.
+    page.locator("#nav-home").click()
+    expect(page.get_by_test_id("home")).to_contain_text("Deskbot")
+    expect(page.get_by_test_id("home")).to_contain_text("Exports to CSV")
+
+    # 7. The manager reads the digest, chart included.
+    as_person(page, "U0MANAGER1")
+    open_channel(page, "#support-managers")
+    say(page, "/demo digest")
+    expect(channel).to_contain_text("Opened")
+    chart = channel.locator(".file img").first
+    expect(chart).to_be_visible()
+    page.wait_for_function("[...document.querySelectorAll('.file img')].some(i => i.naturalWidth > 400)")
+    shot(page, "7-digest")
+
+
+def test_bad_input_gets_slacks_own_errors(page) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    error = page.get_by_test_id("composer-error")
+    as_person(page, "U0CUSTOM01")
+    open_channel(page, "#help-acme")
+    before = page.locator("#messages .msg:not(.ephemeral)").count()
+    say(page, "   ")
+    expect(error).to_contain_text("empty")
+    say(page, "/refund everything")
+    expect(error).to_contain_text("/refund is not a valid command")
+    page.fill("#text", "x" * 40_001)
+    page.locator("#text").press("Enter")
+    expect(error).to_contain_text("too long")
+    say(page, "/demo clock -2h")
+    expect(error).to_contain_text("only moves forward")
+    say(page, "/ticket frobnicate 12")
+    expect(page.locator("#messages")).to_contain_text("Only visible to you")
+    assert page.locator("#messages .msg:not(.ephemeral)").count() == before  # nothing was posted
+
+
+def test_ctrl_c_stops_the_demo_and_leaves_nothing_behind(
+    demo: tuple[str, subprocess.Popen[str]], page
+) -> None:  # noqa: ANN001
+    url, proc = demo
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+    assert proc.stdout is not None and "Demo stopped." in proc.stdout.read()
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0, "the simulator's port is still open"
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout
+    assert not children.strip(), f"processes left behind: {children}"
