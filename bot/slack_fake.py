@@ -7,9 +7,12 @@ It listens on 127.0.0.1 only, on a free port, and stops with `close()` (or at pr
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -33,17 +36,23 @@ class FakeSlack:
     status=429, retry_after=1)` makes the next call(s) to `method` answer like a rate-limited Slack.
     """
 
-    def __init__(self, *, users: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, *, users: dict[str, dict[str, Any]] | None = None, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.home: dict[str, dict[str, Any]] = {}
         self.files: list[dict[str, Any]] = []
+        self.ephemerals: dict[str, list[dict[str, Any]]] = {}  # channel -> messages only one user sees
+        self.view_triggers: dict[str, str] = {}  # view id -> the trigger id it was opened with
         self.users = users or {}
         self.presence: dict[str, str] = {}
         self._failures: dict[str, list[tuple[int, str, float | None]]] = {}
+        self._chaos: tuple[float, frozenset[str], float, random.Random] | None = None
         self._lock = threading.Lock()
-        self._ts = 1_700_000_000
+        self._ts = 1_700_000_000_000000  # microseconds; with a clock, message ts follow it (the demo)
+        self._clock = clock
         self._ids = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
@@ -76,10 +85,28 @@ class FakeSlack:
         with self._lock:
             self._failures.setdefault(method, []).extend([(status, error, retry_after)] * times)
 
+    def fail_randomly(
+        self,
+        ratio: float,
+        *,
+        methods: tuple[str, ...] = ("chat.postMessage",),
+        retry_after: float = 1,
+        seed: int = 1,
+    ) -> None:
+        """Answer `ratio` of the calls to `methods` with 429 + Retry-After (0 turns it off)."""
+        with self._lock:
+            self._chaos = (ratio, frozenset(methods), retry_after, random.Random(seed)) if ratio else None
+
     def next_ts(self) -> str:
         with self._lock:
-            self._ts += 1
-            return f"{self._ts}.000100"
+            return self.next_ts_unlocked()
+
+    def next_ts_unlocked(self) -> str:
+        step = 1_000_000 if self._clock is None else 1
+        now = int(self._clock().timestamp() * 1_000_000) if self._clock is not None else 0
+        self._ts = max(self._ts + step, now)
+        seconds, micros = divmod(self._ts, 1_000_000)
+        return f"{seconds}.{micros:06d}"
 
     def add_message(
         self, channel: str, user: str, text: str, *, thread_ts: str | None = None
@@ -92,12 +119,23 @@ class FakeSlack:
             self.messages.setdefault(channel, []).append(message)
         return message
 
+    def close_view(self, view_id: str) -> None:
+        """The person closed the modal (or submitted it and Slack closed it)."""
+        with self._lock:
+            self.views.pop(view_id, None)
+            self.view_triggers.pop(view_id, None)
+
     def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
         """A thread's messages: the parent and its replies, in order."""
         with self._lock:
             return [m for m in self.messages.get(channel, []) if m["ts"] == ts or m.get("thread_ts") == ts]
 
     def _store(self, channel: str, args: dict[str, Any], ts: str) -> dict[str, Any]:
+        message = self._message(channel, args, ts)
+        self.messages.setdefault(channel, []).append(message)
+        return message
+
+    def _message(self, channel: str, args: dict[str, Any], ts: str) -> dict[str, Any]:
         message = {
             "type": "message",
             "channel": channel,
@@ -109,17 +147,45 @@ class FakeSlack:
         }
         if args.get("thread_ts"):
             message["thread_ts"] = args["thread_ts"]
-        self.messages.setdefault(channel, []).append(message)
+        if args.get("metadata"):
+            message["metadata"] = args["metadata"]
         return message
+
+    def react(self, channel: str, ts: str, name: str, user: str, *, add: bool = True) -> bool:
+        """Add (or remove) `user`'s reaction `name` on a message; False when there is no such message."""
+        with self._lock:
+            found = next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+            if found is None:
+                return False
+            reactions = found.setdefault("reactions", [])
+            entry = next((r for r in reactions if r["name"] == name), None)
+            if add:
+                if entry is None:
+                    reactions.append({"name": name, "users": [user], "count": 1})
+                elif user not in entry["users"]:
+                    entry["users"].append(user)
+                    entry["count"] += 1
+            elif entry is not None and user in entry["users"]:
+                entry["users"].remove(user)
+                entry["count"] -= 1
+                if not entry["users"]:
+                    reactions.remove(entry)
+            return True
 
     def _failure(self, method: str) -> tuple[int, str, float | None] | None:
         with self._lock:
             queue = self._failures.get(method)
-            return queue.pop(0) if queue else None
+            if queue:
+                return queue.pop(0)
+            if self._chaos is not None:
+                ratio, methods, retry_after, rng = self._chaos
+                if method in methods and rng.random() < ratio:
+                    return 429, "ratelimited", retry_after
+            return None
 
     def answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Slack's answer to one call: (HTTP status, JSON body, extra headers)."""
-        for key in ("blocks", "view", "attachments", "files"):
+        for key in ("blocks", "view", "attachments", "files", "metadata"):
             if isinstance(args.get(key), str) and args[key][:1] in "[{":
                 args[key] = json.loads(args[key])
         with self._lock:
@@ -154,7 +220,12 @@ class FakeSlack:
             if problems:
                 return {"ok": False, "error": "invalid_blocks", "errors": problems}
             if method == "chat.postEphemeral":
-                return {"ok": True, "message_ts": self.next_ts()}
+                ts = self.next_ts()
+                with self._lock:
+                    self.ephemerals.setdefault(channel, []).append(
+                        {**self._message(channel, args, ts), "ephemeral_to": args.get("user")}
+                    )
+                return {"ok": True, "message_ts": ts}
             with self._lock:
                 if method == "chat.update":
                     found = next(
@@ -183,8 +254,18 @@ class FakeSlack:
                     self.home[args.get("user_id", "")] = stored
                 else:
                     self.views[view_id] = stored
+                    if args.get("trigger_id"):
+                        self.view_triggers[view_id] = str(args["trigger_id"])
             return {"ok": True, "view": stored}
         if method in ("reactions.add", "reactions.remove"):
+            if not self.react(
+                args.get("channel", ""),
+                args.get("timestamp", ""),
+                args.get("name", ""),
+                BOT_USER,
+                add=method == "reactions.add",
+            ):
+                return {"ok": False, "error": "message_not_found"}
             return {"ok": True}
         if method == "conversations.open":
             users = str(args.get("users", ""))
@@ -194,6 +275,15 @@ class FakeSlack:
             if not messages:
                 return {"ok": False, "error": "thread_not_found"}
             return {"ok": True, "messages": messages[: int(args.get("limit") or 1000)]}
+        if method == "conversations.history":
+            with self._lock:
+                oldest = float(args.get("oldest") or 0)
+                found = [
+                    m
+                    for m in self.messages.get(args.get("channel", ""), [])
+                    if float(m["ts"]) >= oldest and m.get("thread_ts") in (None, m["ts"])
+                ]
+            return {"ok": True, "messages": list(reversed(found))[: int(args.get("limit") or 100)]}
         if method == "chat.getPermalink":
             ts = str(args.get("message_ts", "")).replace(".", "")
             return {
@@ -227,14 +317,27 @@ class FakeSlack:
             return {"ok": True, "upload_url": f"http://{host}:{port}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             files = args.get("files") or []
+            if isinstance(files, str):
+                files = json.loads(files)
             ids = {f["id"] for f in files}
+            channel = args.get("channel_id")
             with self._lock:
+                shared = []
                 for f in self.files:
                     if f["id"] in ids:
                         f.update(
-                            channel=args.get("channel_id"),
-                            title=next(x.get("title") for x in files if x["id"] == f["id"]),
+                            channel=channel, title=next(x.get("title") for x in files if x["id"] == f["id"])
                         )
+                        shared.append({"id": f["id"], "name": f["name"], "title": f["title"]})
+                if channel and shared:  # sharing a file posts it in the channel, as Slack does
+                    ts = self.next_ts_unlocked()
+                    message = self._message(
+                        channel,
+                        {"text": args.get("initial_comment", ""), "thread_ts": args.get("thread_ts")},
+                        ts,
+                    )
+                    message["files"] = shared
+                    self.messages.setdefault(channel, []).append(message)
             return {"ok": True, "files": [{"id": i} for i in ids]}
         return {"ok": True}
 

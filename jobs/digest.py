@@ -217,6 +217,10 @@ def render_text(period: Period, figures: dict[str, Any], previous: dict[str, Any
     return "\n".join(lines)[:2900]
 
 
+CHART_INCHES, CHART_DPI = (10.0, 3.6), 110
+CHART_SIZE_PX = (round(CHART_INCHES[0] * CHART_DPI), round(CHART_INCHES[1] * CHART_DPI))  # 1100 × 396
+
+
 def render_chart(db: Database, period: Period, *, timezone: str, backlog: dict[str, int]) -> bytes:
     """PNG: tickets opened and resolved per day over the period (and the one before), backlog by priority."""
     import matplotlib
@@ -251,7 +255,7 @@ def render_chart(db: Database, period: Period, *, timezone: str, backlog: dict[s
                 )
             )
             day = nxt
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [3, 1]})
+    fig, (left, right) = plt.subplots(1, 2, figsize=CHART_INCHES, gridspec_kw={"width_ratios": [3, 1]})
     x = range(len(labels))
     left.bar([i - 0.2 for i in x], opened, width=0.4, label="opened", color="#457b9d")
     left.bar([i + 0.2 for i in x], resolved, width=0.4, label="resolved", color="#2a9d8f")
@@ -268,7 +272,7 @@ def render_chart(db: Database, period: Period, *, timezone: str, backlog: dict[s
     right.invert_yaxis()
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
+    fig.savefig(buffer, format="png", dpi=CHART_DPI)
     plt.close(fig)
     return buffer.getvalue()
 

@@ -5,6 +5,11 @@ notification was already produced (by an earlier run, a restarted process or a s
 and nothing happens. `deliver` sends due rows: a row is leased before the Slack call (so two
 deliverers never send it twice), marked sent after it, and on Slack errors rescheduled (429 after
 Retry-After, 5xx and timeouts with exponential backoff) or marked failed when retrying cannot help.
+
+A deliverer can die between Slack accepting a message and the row being marked sent. Such a row is
+"in doubt" when its lease runs out; before sending it again the deliverer asks `already_sent` (for
+Slack: is a message carrying this dedupe key in its metadata already in the channel or thread?), so
+a crash does not become a duplicate either.
 """
 
 from __future__ import annotations
@@ -90,16 +95,27 @@ def pending_count(db: Database) -> int:
 
 
 def deliver(
-    db: Database, *, send: Callable[[Notification], None], now: datetime, limit: int = 50
+    db: Database,
+    *,
+    send: Callable[[Notification], None],
+    now: datetime,
+    limit: int = 50,
+    already_sent: Callable[[Notification], bool] | None = None,
 ) -> DeliveryReport:
-    """Send what is due (`send` raises SlackApiError or OSError on failure)."""
+    """Send what is due (`send` raises SlackApiError or OSError on failure); rows whose earlier
+    deliverer died mid-send are checked with `already_sent` first."""
     sent = retried = failed = 0
-    for note_id in _lease(db, now=now, limit=limit):
+    for note_id, in_doubt in _lease(db, now=now, limit=limit):
         with db.session() as s:
             note = s.get(Notification, note_id)
         assert note is not None
         try:
-            send(note)
+            if in_doubt and already_sent is not None and already_sent(note):
+                log.info(
+                    "notification %s was delivered before a crash; not sending it again", note.dedupe_key
+                )
+            else:
+                send(note)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "error"))
             status = int(getattr(exc.response, "status_code", 200) or 200)
@@ -129,8 +145,9 @@ def deliver(
     return DeliveryReport(sent, retried, failed)
 
 
-def _lease(db: Database, *, now: datetime, limit: int) -> list[int]:
-    """Take up to `limit` due rows for this deliverer (expired leases of crashed deliverers included)."""
+def _lease(db: Database, *, now: datetime, limit: int) -> list[tuple[int, bool]]:
+    """Take up to `limit` due rows for this deliverer, each with whether it is in doubt (an expired
+    lease: its deliverer died during the send, which Slack may or may not have received)."""
     with db.transaction() as s:
         statement = (
             select(Notification)
@@ -146,12 +163,13 @@ def _lease(db: Database, *, now: datetime, limit: int) -> list[int]:
         if s.get_bind().dialect.name == "postgresql":
             statement = statement.with_for_update(skip_locked=True)
         rows = list(s.exec(statement))
+        doubts = {r.id: r.status == "sending" for r in rows}
         for row in rows:
             row.status = "sending"
             row.attempts += 1
             row.next_attempt_at = now + LEASE
             s.add(row)
-        return [r.id for r in rows if r.id is not None]
+        return [(r.id, doubts[r.id]) for r in rows if r.id is not None]
 
 
 def _finish(

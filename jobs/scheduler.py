@@ -28,7 +28,7 @@ from bot.routing.assign import EveryoneHere, Presence, reassign_unacknowledged
 from bot.support import SupportConfig
 from bot.timeutil import Clock, utcnow
 from jobs import digest, outbox, reminders, sla_sweep
-from jobs.send import slack_sender
+from jobs.send import slack_already_sent, slack_sender
 
 log = logging.getLogger("deskbot.jobs")
 
@@ -61,7 +61,9 @@ def _sweep(ctx: JobContext, now: datetime, dry: bool) -> str:
 def _deliver(ctx: JobContext, now: datetime, dry: bool) -> str:
     if dry:
         return f"{outbox.pending_count(ctx.db)} notifications waiting"
-    r = outbox.deliver(ctx.db, send=slack_sender(ctx.client), now=now)
+    r = outbox.deliver(
+        ctx.db, send=slack_sender(ctx.client), now=now, already_sent=slack_already_sent(ctx.client)
+    )
     return f"{r.sent} sent, {r.retried} to retry, {r.failed} failed"
 
 
@@ -205,8 +207,14 @@ def serve(
     stop: threading.Event,
     poll: float = 15.0,
     on_leader: Callable[[bool], None] | None = None,
+    speed: float = 1.0,
+    on_start: Callable[[BackgroundScheduler], None] | None = None,
 ) -> None:
-    """Run the jobs while this process is the leader; wait and retry otherwise; until `stop` is set."""
+    """Run the jobs while this process is the leader; wait and retry otherwise; until `stop` is set.
+
+    `speed` compresses time for tests and benchmarks whose clock runs faster than real time: interval
+    jobs run `speed` times as often, and the clock-time (cron) jobs, which follow real time, are left out.
+    """
     lock = LeaderLock(ctx.db)
     while not stop.is_set():
         if not lock.acquire():
@@ -219,10 +227,17 @@ def serve(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}, timezone="UTC"
         )
         for job in jobs_for(ctx.config).values():
+            trigger = job.trigger
+            if speed != 1.0:
+                if not isinstance(trigger, IntervalTrigger):
+                    continue
+                trigger = IntervalTrigger(seconds=trigger.interval.total_seconds() / speed)
             scheduler.add_job(
-                run_job, job.trigger, args=[ctx, job], id=job.name, name=job.describe, replace_existing=True
+                run_job, trigger, args=[ctx, job], id=job.name, name=job.describe, replace_existing=True
             )
         scheduler.start()
+        if on_start:
+            on_start(scheduler)
         try:
             while not stop.wait(poll):
                 if not lock.healthy():

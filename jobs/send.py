@@ -1,4 +1,8 @@
-"""Deliver one outbox row to Slack: a channel or thread message, a DM, or a file (the digest chart)."""
+"""Deliver one outbox row to Slack: a channel or thread message, a DM, or a file (the digest chart).
+
+Every message carries its outbox dedupe key in Slack message metadata, so `slack_already_sent` can
+tell whether a row whose deliverer crashed mid-send reached Slack.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import base64
 from collections.abc import Callable
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.models import Notification
 
@@ -26,6 +31,42 @@ def slack_sender(client: WebClient) -> Callable[[Notification], None]:
                 initial_comment=payload.get("initial_comment"),
             )
             return
-        client.chat_postMessage(channel=channel, thread_ts=note.thread_ts, **payload)
+        client.chat_postMessage(
+            channel=channel,
+            thread_ts=note.thread_ts,
+            metadata={"event_type": EVENT_TYPE, "event_payload": {"key": note.dedupe_key}},
+            **payload,
+        )
 
     return send
+
+
+EVENT_TYPE = "deskbot_notification"
+
+
+def slack_already_sent(client: WebClient) -> Callable[[Notification], bool]:
+    """Whether the channel (or thread) already holds a message with this row's dedupe key. Files
+    carry no metadata: for them this answers False (a crash mid-upload may repeat the chart)."""
+
+    def check(note: Notification) -> bool:
+        if note.payload.get("kind", "message") == "file":
+            return False
+        channel = note.channel
+        if channel.startswith("U"):
+            channel = client.conversations_open(users=channel)["channel"]["id"]
+        try:
+            if note.thread_ts:
+                found = client.conversations_replies(
+                    channel=channel, ts=note.thread_ts, include_all_metadata=True, limit=200
+                )
+            else:
+                # the row is in doubt for one lease at most: its message, if any, is among the newest
+                found = client.conversations_history(channel=channel, include_all_metadata=True, limit=200)
+        except SlackApiError:
+            return False  # cannot tell: sending again is better than losing it
+        return any(
+            (m.get("metadata") or {}).get("event_payload", {}).get("key") == note.dedupe_key
+            for m in found.get("messages") or []
+        )
+
+    return check

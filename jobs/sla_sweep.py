@@ -60,8 +60,8 @@ def sla_sweep(
                             s, ticket, clock, config=config, now=now, report=report, dry_run=dry_run
                         )
                     continue
-                for fraction in clock.warnings_crossed:
-                    stage = f"warn{int(fraction * 100)}"
+                if clock.warnings_crossed:  # only the latest: after downtime, one warning, not a burst
+                    stage = f"warn{int(max(clock.warnings_crossed) * 100)}"
                     if _notify(s, ticket, clock, config=config, now=now, stage=stage, report=report):
                         report.warnings += 1
             latest = tickets.get(s, number=number)  # an escalation above may have changed it

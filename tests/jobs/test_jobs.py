@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,8 +14,10 @@ from typer.testing import CliRunner
 
 from bot import tickets
 from bot.cli import app as cli
-from bot.models import Notification, Status, TicketCreate
+from bot.models import KbQuery, Notification, Status, TicketCreate
 from bot.slack_fake import FakeSlack
+from bot.slack_limits import problems_in_message
+from bot.support import Priority
 from jobs import digest, outbox, reminders, sla_sweep
 from jobs.scheduler import JobContext, LeaderLock, jobs_for, serve
 from jobs.send import slack_sender
@@ -268,3 +271,97 @@ def test_jobs_cli_dry_run(db, config) -> None:
         assert s.exec(select(Notification)).all() == []
     unknown = runner.invoke(cli, ["jobs", "run", "nope"], env=env)
     assert unknown.exit_code == 1 and "no job named 'nope'" in unknown.output
+
+
+def test_digest_figures_match_a_hand_computed_day(db, config) -> None:
+    """Monday 30 Nov 2026 (Europe/Berlin), worked out by hand; percentiles are lower nearest-rank."""
+    day = datetime(2026, 11, 30, tzinfo=UTC)
+
+    def story(title, opened, priority, *, agent=None, replies=(), resolved=None, csat=None) -> int:  # noqa: ANN001
+        n = new_ticket(
+            db, config, now=opened, title=title, category="login_access", priority=Priority(priority)
+        )
+        with db.transaction() as s:
+            if agent:
+                tickets.claim(s, number=n, agent=agent, config=config, now=opened + timedelta(minutes=1))
+            for minutes in replies:
+                tickets.add_note(
+                    s,
+                    number=n,
+                    author=agent,
+                    body="reply",
+                    internal=False,
+                    config=config,
+                    now=opened + timedelta(minutes=minutes),
+                )
+            if resolved is not None:
+                tickets.resolve(
+                    s, number=n, actor=agent, config=config, now=opened + timedelta(minutes=resolved)
+                )
+            if csat is not None:
+                tickets.rate(
+                    s,
+                    number=n,
+                    score=csat,
+                    actor="U0CUSTOM01",
+                    config=config,
+                    now=opened + timedelta(hours=5),
+                )
+        return n
+
+    a1, a2 = "U0AGENT001", "U0AGENT002"
+    a = story("A", day + timedelta(hours=8), "normal", agent=a1, replies=[10], resolved=60, csat=5)
+    story("B", day + timedelta(hours=9), "normal", agent=a1, replies=[20, 40], resolved=180, csat=3)
+    story(
+        "C", day + timedelta(hours=10), "urgent", agent=a2, replies=[45], resolved=120
+    )  # 30m FR target: breached
+    story("D", day + timedelta(hours=11), "normal", agent=a1, replies=[40])
+    story("E", day + timedelta(hours=12), "high", agent=a2, replies=[50])
+    story("F", day + timedelta(hours=13), "urgent")
+    story(
+        "G", day - timedelta(hours=14), "normal", agent=a2, replies=[30], resolved=23 * 60 + 30
+    )  # Sunday → Monday
+    story("H", day - timedelta(days=10), "low")  # open for more than a week
+    with db.transaction() as s:
+        for question, grounded, ticket in [
+            ("How do I reset my password?", True, None),
+            ("Where is my invoice?", True, None),
+            ("How do I add SSO?", True, a),
+            ("Can I pay in CHF?", False, None),
+            ("can I pay in CHF?", False, None),
+        ]:
+            s.add(
+                KbQuery(
+                    question=question,
+                    grounded=grounded,
+                    ticket_number=ticket,
+                    created_at=day + timedelta(hours=9),
+                )
+            )
+
+    figures = digest.compute(db, digest.period_ending(T0, name="daily", timezone="Europe/Berlin"))
+    minutes = lambda m: m * 60  # noqa: E731
+    assert figures == {
+        "opened": 6,  # A–F (G opened on Sunday, H ten days ago)
+        "resolved": 4,  # A, B, C, G
+        "backlog": {"normal": 1, "high": 1, "urgent": 1, "low": 1},  # D, E, F, H
+        "backlog_older_than_7d": 1,  # H
+        "first_response_median_s": minutes(40),  # A10 B20 D40 C45 E50 (G replied on Sunday)
+        "first_response_p90_s": minutes(45),
+        "resolution_median_s": minutes(120),  # A60 C120 B180 G1410
+        "resolution_p90_s": minutes(180),
+        "sla_compliance": 0.75,  # C missed its first response
+        "first_contact_resolution": 0.75,  # B needed two replies
+        "csat_average": 4.0,  # A 5, B 3
+        "csat_response_rate": 0.5,
+        "questions": 5,
+        "answered_by_bot": 3,
+        "deflection": 0.4,  # two answered questions did not become tickets
+        "top_unanswered": [("can i pay in chf?", 2)],
+        "teams": {"support": {"opened": 6, "resolved": 4, "open": 4}},
+        "agents": {a1: 2, a2: 2},
+    }
+    text, png, _ = digest.digest(db, config=config, now=T0, name="daily", dry_run=True)
+    assert problems_in_message({"channel": "C0MANAGERS", "text": text}) == [] and "Opened *6*" in text
+    width, height = struct.unpack(">II", png[16:24])  # the PNG header's IHDR chunk
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and (width, height) == digest.CHART_SIZE_PX
