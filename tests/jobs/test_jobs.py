@@ -6,6 +6,7 @@ import struct
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from slack_sdk import WebClient
@@ -365,3 +366,64 @@ def test_digest_figures_match_a_hand_computed_day(db, config) -> None:
     assert problems_in_message({"channel": "C0MANAGERS", "text": text}) == [] and "Opened *6*" in text
     width, height = struct.unpack(">II", png[16:24])  # the PNG header's IHDR chunk
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and (width, height) == digest.CHART_SIZE_PX
+
+
+def _alert_times(
+    db, config, start: datetime, end: datetime, step=timedelta(minutes=15)
+) -> dict[str, datetime]:  # noqa: ANN001
+    """Sweep like the scheduler from `start` to `end`; when each alert was first produced."""
+    first: dict[str, datetime] = {}
+    now = start
+    while now <= end:
+        sla_sweep.sla_sweep(db, config=config, now=now)
+        with db.session() as s:
+            for key in s.exec(
+                select(Notification.dedupe_key).where(Notification.dedupe_key.like("%:thread"))
+            ):
+                first.setdefault(key.removesuffix(":thread"), now)
+        now += step
+    return first
+
+
+def test_sweep_alerts_at_the_right_minute_across_dst_holidays_and_pauses(db, config) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    at = lambda *a: datetime(*a, tzinfo=berlin).astimezone(UTC)  # noqa: E731
+    # Friday before the October DST change, 30 working minutes left that day (support: mon-fri 08-18).
+    dst = new_ticket(
+        db, config, now=at(2026, 10, 23, 17, 30), category="login_access", priority=Priority.NORMAL
+    )
+    alerts = _alert_times(db, config, at(2026, 10, 23, 17, 30), at(2026, 10, 26, 11, 0))
+    assert alerts[f"sla:{dst}:first_response:warn75"] == at(2026, 10, 26, 9, 0)  # 1h30 of 2h, Monday CET
+    assert alerts[f"sla:{dst}:first_response:breach"] == at(2026, 10, 26, 9, 30)
+
+    # Wednesday 23 December 17:00: 24–26 December are holidays, then the weekend.
+    xmas = new_ticket(
+        db, config, now=at(2026, 12, 23, 17, 0), category="login_access", priority=Priority.NORMAL
+    )
+    alerts = _alert_times(db, config, at(2026, 12, 23, 17, 0), at(2026, 12, 28, 10, 0))
+    assert alerts[f"sla:{xmas}:first_response:warn75"] == at(2026, 12, 28, 8, 30)
+    assert alerts[f"sla:{xmas}:first_response:breach"] == at(2026, 12, 28, 9, 0)
+
+    # Waiting on the customer pauses the resolution clock (12h of working time for normal).
+    paused = new_ticket(
+        db, config, now=at(2026, 11, 30, 9, 0), category="login_access", priority=Priority.NORMAL
+    )
+    with db.transaction() as s:
+        tickets.claim(s, number=paused, agent="U0AGENT001", config=config, now=at(2026, 11, 30, 9, 5))
+        tickets.add_note(
+            s,
+            number=paused,
+            author="U0AGENT001",
+            body="logs?",
+            internal=False,
+            config=config,
+            now=at(2026, 11, 30, 9, 10),
+        )
+        tickets.wait_on_customer(
+            s, number=paused, actor="U0AGENT001", config=config, now=at(2026, 11, 30, 10, 0)
+        )
+        tickets.resume(s, number=paused, actor="U0CUSTOM01", config=config, now=at(2026, 11, 30, 14, 0))
+    alerts = _alert_times(db, config, at(2026, 11, 30, 14, 0), at(2026, 12, 1, 16, 0))
+    assert alerts[f"sla:{paused}:resolution:warn75"] == at(2026, 12, 1, 12, 0)  # 1h + 4h Monday + 4h Tuesday
+    assert alerts[f"sla:{paused}:resolution:breach"] == at(2026, 12, 1, 15, 0)
+    assert f"sla:{paused}:first_response:breach" not in alerts
