@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.db import Database
 from bot.models import KbQuery
+from bot.observability import METRICS
 from bot.support import SupportConfig
 from bot.support.models import CannedAnswer
 from bot.timeutil import Clock, utcnow
@@ -78,6 +79,7 @@ class AnswerService:
             answer = Answer(canned.reply, [Source(CANNED_ID, canned.title, canned.url, 1.0)], 1.0, True)
         else:
             answer = self.kb.answer(question, audience)
+        METRICS.answers.labels("canned" if canned else "answered" if answer.grounded else "abstained").inc()
         return Reply(answer, self._log(question, answer, audience=audience, user=user, channel=channel))
 
     def _log(

@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.answers import AnswerService, build_knowledge_base
 from bot.config import Settings
 from bot.db import Database
+from bot.observability import ContextExecutor
 from bot.routing.router import CategoryRouter
 from bot.routing.triage import Triager, train_router
 from bot.support import SupportConfig
@@ -58,6 +59,17 @@ class Deps:
         return Triager(config=self.config, router=router)
 
 
+def health_checks(deps: Deps) -> dict[str, Callable[[], str]]:
+    """What `/healthz` checks besides the database: the vector store (embedded or the Chroma server)."""
+
+    def vector_store() -> str:
+        if deps.answers is None:
+            return "not loaded yet (loads on the first question)"
+        return f"ok ({deps.answers.kb.store.count()} vectors)"
+
+    return {"vector_store": vector_store}
+
+
 def build_client(settings: Settings) -> WebClient:
     """A WebClient against SLACK_API_URL that retries 429s after Slack's Retry-After."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -81,6 +93,7 @@ def build_app(deps: Deps) -> App:
         if settings.slack_signing_secret
         else None,
         logger=logging.getLogger("deskbot.slack"),
+        listener_executor=ContextExecutor(max_workers=16),  # work after the ack keeps the request id
     )
     desk = Desk(
         config=deps.config,

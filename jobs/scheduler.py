@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
 from bot.db import Database
+from bot.observability import METRICS
 from bot.routing.assign import EveryoneHere, Presence, reassign_unacknowledged
 from bot.support import SupportConfig
 from bot.timeutil import Clock, utcnow
@@ -139,10 +140,13 @@ def jobs_for(config: SupportConfig) -> dict[str, Job]:
 
 def run_job(ctx: JobContext, job: Job, *, now: datetime | None = None, dry_run: bool = False) -> str:
     try:
-        return job.run(ctx, now or ctx.clock(), dry_run)
+        summary = job.run(ctx, now or ctx.clock(), dry_run)
     except Exception:
+        METRICS.job_runs.labels(job.name, "failed").inc()
         log.exception("job %s failed", job.name)
         raise
+    METRICS.job_runs.labels(job.name, "ok").inc()
+    return summary
 
 
 class LeaderLock:

@@ -94,8 +94,10 @@ def run(
             "'Connect a Slack workspace'), put its tokens in .env, or try Deskbot without Slack: `make demo`.",
             code=2,
         )
-    from bot.app import Deps, build_app
+    from bot.app import Deps, build_app, health_checks
+    from bot.observability import setup_logging
 
+    setup_logging(level=settings.log_level, fmt=settings.log_format)
     deps = Deps(settings=settings, config=rt.config, db=rt.db)
     _prepare_knowledge(deps)
     app = build_app(deps)
@@ -109,10 +111,13 @@ def run(
     _start_scheduler(deps, app.client)
     from bot.server import make_http_server
 
-    server = make_http_server(app, rt.db, host="0.0.0.0", port=port or settings.http_port)
+    server = make_http_server(
+        app, rt.db, host="0.0.0.0", port=port or settings.http_port, checks=health_checks(deps)
+    )
     host, bound = server.server_address[:2]
     console.print(
-        f"Deskbot listening on http://{host}:{bound}/slack/events (health: /healthz). Ctrl-C stops it."
+        f"Deskbot listening on http://{host}:{bound}/slack/events (health: /healthz, metrics: /metrics). "
+        "Ctrl-C stops it."
     )
     try:
         server.serve_forever()

@@ -67,9 +67,11 @@ def run_one(
 
 def scheduler(ctx: typer.Context) -> None:
     """Run the scheduled jobs in this process (the leader among several; Ctrl-C stops it)."""
+    from bot.observability import setup_logging
     from jobs.scheduler import serve
 
     rt = runtime(ctx)
+    setup_logging(level=rt.settings.log_level, fmt=rt.settings.log_format)
     stop = threading.Event()
     console.print(
         "Scheduler started; waiting to become the leader if another process holds the lock. Ctrl-C stops it."

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.app import Deps, build_app
+from bot.app import Deps, build_app, health_checks
 from bot.config import Settings
 from bot.db import Database
 from bot.migrations import upgrade
@@ -156,7 +156,7 @@ class Workspace:
             f"({kb.store.count()} vectors); model ready in {kb.warm_up():.1f} s."
         )
         app = build_app(deps)
-        self.server = make_http_server(app, self.db, port=0)
+        self.server = make_http_server(app, self.db, port=0, checks=health_checks(deps))
         self._spawn(self.server.serve_forever, "bolt-http")
         host, port = self.server.server_address[:2]
         self.sim = SlackSimulator(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
@@ -92,3 +93,52 @@ def test_bad_signature_is_rejected_and_health_is_reported(served) -> None:
     assert status == 401  # replayed: more than 5 minutes old
     with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
         assert json.loads(response.read()) == {"ok": True, "database": "ok"}
+
+
+def test_metrics_request_ids_and_a_health_check_that_names_what_is_down(sqlite_db, config, clock) -> None:
+    fake = FakeSlack()
+    settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=fake.url)
+    app = build_app(Deps(settings=settings, config=config, db=sqlite_db, clock=clock))
+    store_up = threading.Event()
+
+    def vector_store() -> str:
+        if not store_up.is_set():
+            raise ConnectionError("Chroma server at 127.0.0.1:8000 refused the connection")
+        return "ok (12 vectors)"
+
+    server = make_http_server(app, sqlite_db, port=0, checks={"vector_store": vector_store})
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = "http://{}:{}".format(*server.server_address[:2])
+    try:
+        with sqlite_db.transaction() as s:
+            tickets.create(
+                s,
+                data=TicketCreate(title="x", requester=CUSTOMER),
+                actor=CUSTOMER,
+                config=config,
+                now=clock(),
+            )
+        run(base, "list queue")
+        request = urllib.request.Request(
+            f"{base}/slack/events", headers={"X-Request-Id": "req-from-the-proxy"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:  # unsigned: 401, still with the request id
+            urllib.request.urlopen(request, data=b"{}", timeout=5)
+        assert refused.value.headers["X-Request-Id"] == "req-from-the-proxy"
+        with pytest.raises(urllib.error.HTTPError) as down:
+            urllib.request.urlopen(f"{base}/healthz", timeout=5)
+        report = json.loads(down.value.read())
+        assert down.value.code == 503 and report["ok"] is False and report["database"] == "ok"
+        assert "Chroma server at 127.0.0.1:8000 refused" in report["vector_store"]
+        store_up.set()
+        with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+            assert json.loads(response.read())["vector_store"] == "ok (12 vectors)"
+        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:
+            metrics = response.read().decode()
+        assert 'deskbot_tickets{status="new"} 1.0' in metrics
+        assert 'deskbot_requests_total{kind="command_or_action",status="200"}' in metrics
+        assert "deskbot_ack_seconds_bucket" in metrics and "deskbot_outbox_depth" in metrics
+    finally:
+        server.shutdown()
+        server.server_close()
+        fake.close()

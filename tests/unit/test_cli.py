@@ -75,3 +75,23 @@ def test_demo_plays_a_support_day() -> None:
     result = invoke("demo", "--terminal")
     assert result.exit_code == 0, result.output
     assert "already claimed" in result.output and "BREACHED" in result.output and "rated 5/5" in result.output
+
+
+def test_json_logs_carry_the_request_id_into_worker_threads() -> None:
+    import io
+    import json
+    import logging
+
+    from bot.observability import ContextExecutor, request_context, setup_logging
+
+    stream = io.StringIO()
+    handler = setup_logging(level="INFO", fmt="json", stream=stream)
+    try:
+        with request_context("abc123"), ContextExecutor(max_workers=1) as pool:
+            pool.submit(logging.getLogger("deskbot.test").info, "after the ack").result()
+        logging.getLogger("deskbot.test").warning("outside", extra={"ticket": 7})
+    finally:
+        logging.getLogger().removeHandler(handler)
+    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert first["message"] == "after the ack" and first["request_id"] == "abc123"
+    assert second["request_id"] == "-" and second["ticket"] == 7 and second["level"] == "WARNING"
