@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.deskbot-installed
 
-.PHONY: demo test lint bench bench-kb bench-slack bench-route install clean
+.PHONY: demo test lint bench bench-kb bench-slack bench-scale bench-route reliability install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ bench-kb: $(STAMP)
 
 bench-slack: $(STAMP)
 	$(PY) -m tests.bench.slack_load
+
+bench-scale: $(STAMP)
+	$(PY) -m tests.bench.slack_load --processes 1 3 --rates 10 25 50
+
+reliability: $(STAMP)
+	$(PY) -m tests.bench.reliability
 
 bench-route: $(STAMP)
 	$(PY) -m tests.bench.route

@@ -5,6 +5,7 @@ This is the one path Slack, the CLI (`deskbot kb ask`) and the evaluation (`desk
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from knowledge.decide import DecisionParams
 from knowledge.embedding import Embedder
 
 CANNED_ID = "canned"
+UNAVAILABLE = "the knowledge base is unavailable"  # why_not when the vector store cannot be reached
+log = logging.getLogger("deskbot.answers")
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,13 @@ class AnswerService:
         if canned is not None:
             answer = Answer(canned.reply, [Source(CANNED_ID, canned.title, canned.url, 1.0)], 1.0, True)
         else:
-            answer = self.kb.answer(question, audience)
-        METRICS.answers.labels("canned" if canned else "answered" if answer.grounded else "abstained").inc()
+            try:
+                answer = self.kb.answer(question, audience)
+            except Exception:  # noqa: BLE001 - the vector store is down: say so, offer a person
+                log.exception("knowledge base unavailable")
+                answer = Answer("", [], 0.0, False, why_not=UNAVAILABLE)
+        decision = "canned" if canned else "answered" if answer.grounded else "abstained"
+        METRICS.answers.labels("unavailable" if answer.why_not == UNAVAILABLE else decision).inc()
         return Reply(answer, self._log(question, answer, audience=audience, user=user, channel=channel))
 
     def _log(

@@ -141,12 +141,24 @@ def answer_message(answer: Answer, *, query_id: int | None) -> dict[str, Any]:
     return {"text": clip(answer.text, 3000), "blocks": blocks}
 
 
-def abstain_message(*, query_id: int | None, opened: int | None = None) -> dict[str, Any]:
-    """The bot does not know: say so plainly and offer a ticket (or say one was opened)."""
+def abstain_message(
+    *, query_id: int | None, opened: int | None = None, unavailable: bool = False
+) -> dict[str, Any]:
+    """The bot does not know (or cannot search right now): say so plainly and offer a ticket (or say
+    one was opened)."""
+    looked = (
+        "I can't search our help centre right now"
+        if unavailable
+        else "I couldn't find this in our help centre"
+    )
     if opened is not None:
-        text = f"I couldn't find this in our help centre, so I opened ticket *#{opened}* for the team. They will reply in this thread."
+        text = f"{looked}, so I opened ticket *#{opened}* for the team. They will reply in this thread."
         return {"text": text, "blocks": [section(text)]}
-    text = "I couldn't find an answer to this in our help centre. A person from the support team can help."
+    text = (
+        "I can't search our help centre right now. A person from the support team can help."
+        if unavailable
+        else "I couldn't find an answer to this in our help centre. A person from the support team can help."
+    )
     return {
         "text": text,
         "blocks": [

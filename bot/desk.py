@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, func, select
 
 from bot import blocks, tickets
-from bot.answers import AnswerService
+from bot.answers import UNAVAILABLE, AnswerService
 from bot.db import Database
 from bot.errors import InvalidInput, PermissionDenied
 from bot.models import ACTIVE_STATUSES, Feedback, KbQuery, Status, Ticket, TicketCreate
@@ -104,7 +104,9 @@ class Desk:
                     )
                     opened = ticket.number
                     self._link_query(reply.query_id, ticket.number)
-                payload = blocks.abstain_message(query_id=reply.query_id, opened=opened)
+                payload = blocks.abstain_message(
+                    query_id=reply.query_id, opened=opened, unavailable=reply.answer.why_not == UNAVAILABLE
+                )
             self.client.chat_postMessage(channel=channel, thread_ts=thread, **payload)
         finally:
             self._react(channel, ts, "eyes", add=False)

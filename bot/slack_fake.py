@@ -49,7 +49,7 @@ class FakeSlack:
         self.users = users or {}
         self.presence: dict[str, str] = {}
         self._failures: dict[str, list[tuple[int, str, float | None]]] = {}
-        self._chaos: tuple[float, frozenset[str], float, random.Random] | None = None
+        self._chaos: tuple[float, float, frozenset[str], float, random.Random] | None = None
         self._lock = threading.Lock()
         self._ts = 1_700_000_000_000000  # microseconds; with a clock, message ts follow it (the demo)
         self._clock = clock
@@ -89,13 +89,19 @@ class FakeSlack:
         self,
         ratio: float,
         *,
+        server_errors: float = 0.0,
         methods: tuple[str, ...] = ("chat.postMessage",),
         retry_after: float = 1,
         seed: int = 1,
     ) -> None:
-        """Answer `ratio` of the calls to `methods` with 429 + Retry-After (0 turns it off)."""
+        """Answer `ratio` of the calls to `methods` with 429 + Retry-After and `server_errors` of them
+        with a 500 (0 and 0 turn it off)."""
         with self._lock:
-            self._chaos = (ratio, frozenset(methods), retry_after, random.Random(seed)) if ratio else None
+            self._chaos = (
+                (ratio, server_errors, frozenset(methods), retry_after, random.Random(seed))
+                if ratio or server_errors
+                else None
+            )
 
     def next_ts(self) -> str:
         with self._lock:
@@ -178,9 +184,12 @@ class FakeSlack:
             if queue:
                 return queue.pop(0)
             if self._chaos is not None:
-                ratio, methods, retry_after, rng = self._chaos
-                if method in methods and rng.random() < ratio:
+                ratio, server_errors, methods, retry_after, rng = self._chaos
+                roll = rng.random()
+                if method in methods and roll < ratio:
                     return 429, "ratelimited", retry_after
+                if method in methods and roll < ratio + server_errors:
+                    return 500, "internal_error", None
             return None
 
     def answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:

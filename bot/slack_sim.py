@@ -66,6 +66,7 @@ class SlackSimulator:
         headers: dict[str, str] | None = None,
         timestamp: int | None = None,
         secret: str | None = None,
+        timeout: float = 15.0,
     ) -> Delivery:
         ts = str(timestamp if timestamp is not None else int(time.time()))
         key = (secret or self.secret).encode()
@@ -83,7 +84,7 @@ class SlackSimulator:
         )
         started = time.perf_counter()
         try:
-            with urllib.request.urlopen(request, timeout=15) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 return Delivery(response.status, response.read().decode(), time.perf_counter() - started)
         except urllib.error.HTTPError as exc:
             return Delivery(exc.code, exc.read().decode(), time.perf_counter() - started)

@@ -16,8 +16,8 @@ def register(app: App, desk: Desk) -> None:
     @app.event("app_mention")
     def on_mention(event: dict[str, Any]) -> None:
         user, channel = event.get("user", ""), event["channel"]
-        with guarded(desk, user=user, channel=channel, thread_ts=event.get("thread_ts")):
-            thread = event.get("thread_ts")
+        thread = event.get("thread_ts")
+        with guarded(desk, user=user, channel=channel, thread_ts=thread or event["ts"]):
             if (
                 thread
                 and thread != event["ts"]
@@ -38,7 +38,7 @@ def register(app: App, desk: Desk) -> None:
         if context.bot_user_id and f"<@{context.bot_user_id}>" in text and event.get("channel_type") != "im":
             return  # the app_mention event handles it
         thread = event.get("thread_ts")
-        with guarded(desk, user=user, channel=channel, thread_ts=thread):
+        with guarded(desk, user=user, channel=channel, thread_ts=thread or event["ts"]):
             if thread and thread != event["ts"]:
                 desk.thread_message(channel=channel, thread_ts=thread, user=user, text=text)
                 return

@@ -4,7 +4,8 @@ A job that produces a notification calls `enqueue` inside its own transaction: i
 notification was already produced (by an earlier run, a restarted process or a second scheduler)
 and nothing happens. `deliver` sends due rows: a row is leased before the Slack call (so two
 deliverers never send it twice), marked sent after it, and on Slack errors rescheduled (429 after
-Retry-After, 5xx and timeouts with exponential backoff) or marked failed when retrying cannot help.
+Retry-After, 5xx and timeouts with exponential backoff, for up to 24 hours) or marked failed when
+retrying cannot help (a permanent error such as channel_not_found).
 
 A deliverer can die between Slack accepting a message and the row being marked sent. Such a row is
 "in doubt" when its lease runs out; before sending it again the deliverer asks `already_sent` (for
@@ -26,11 +27,12 @@ from sqlmodel import Session, col, func, or_, select
 
 from bot.db import Database
 from bot.models import Notification
+from bot.timeutil import as_utc
 
 log = logging.getLogger("deskbot.outbox")
 
 LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 8
+GIVE_UP_AFTER = timedelta(hours=24)  # transient errors (429, 5xx, timeouts) are retried this long
 PERMANENT = {
     "channel_not_found",
     "not_in_channel",
@@ -120,7 +122,7 @@ def deliver(
             error = str(exc.response.get("error", "error"))
             status = int(getattr(exc.response, "status_code", 200) or 200)
             retry_after = _retry_after(exc)
-            if error in PERMANENT or note.attempts + 1 >= MAX_ATTEMPTS:
+            if error in PERMANENT or now - as_utc(note.created_at) >= GIVE_UP_AFTER:
                 _finish(db, note_id, status="failed", error=error, now=now)
                 failed += 1
                 log.error("notification %s failed for good: %s", note.dedupe_key, error)
@@ -130,6 +132,10 @@ def deliver(
                 retried += 1
             continue
         except OSError as exc:  # timeouts, connection resets: Slack unreachable
+            if now - as_utc(note.created_at) >= GIVE_UP_AFTER:
+                _finish(db, note_id, status="failed", error=type(exc).__name__, now=now)
+                failed += 1
+                continue
             _finish(
                 db,
                 note_id,

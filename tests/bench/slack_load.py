@@ -42,16 +42,24 @@ QUESTIONS = [
 ]
 
 
-def send_load(url: str, rate: float, seconds: float, out: mp.Queue) -> None:  # type: ignore[type-arg]
-    """The second process: one event every 1/rate s (each on its own thread, like Slack's fan-out)."""
+def send_load(
+    url: str | list[str],
+    rate: float,
+    seconds: float,
+    out: mp.Queue,
+    secret: str = SECRET,  # type: ignore[type-arg]
+) -> None:
+    """The second process: one event every 1/rate s (each on its own thread, like Slack's fan-out),
+    spread round-robin over `url` when it lists several bot processes (the load balancer)."""
     from bot.slack_sim import SlackSimulator
 
-    sim = SlackSimulator(events_url=url, secret=SECRET, fake=None)  # type: ignore[arg-type]
+    urls = [url] if isinstance(url, str) else url
+    sims = [SlackSimulator(events_url=u, secret=secret, fake=None) for u in urls]  # type: ignore[arg-type]
     results: list[tuple[str, float, float, int]] = []
     lock = threading.Lock()
 
     def one(i: int) -> None:
-        ts = f"{1_800_000_000 + i}.000200"
+        ts = f"{1_800_000_000 + int(rate) * 100_000 + i}.000200"  # unique across rates
         event = {
             "type": "message",
             "channel": "C0SUPPORT1",
@@ -61,7 +69,9 @@ def send_load(url: str, rate: float, seconds: float, out: mp.Queue) -> None:  # 
             "ts": ts,
         }
         sent = time.time()
-        delivery = sim.event(event, event_id=f"EvLoad{int(rate)}x{i:06d}")  # unique across runs
+        delivery = sims[i % len(sims)].event(
+            event, event_id=f"EvLoad{int(rate)}x{i:06d}"
+        )  # unique across runs
         with lock:
             results.append((ts, sent, delivery.seconds, delivery.status))
 
@@ -84,11 +94,43 @@ def pct(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rates", type=float, nargs="+", default=[10, 25])
-    parser.add_argument("--seconds", type=float, default=20)
-    args = parser.parse_args()
+def measure(fake: FakeSlack, urls: list[str], rate: float, seconds: float, secret: str = SECRET) -> dict:
+    """Load from a second process; ack and answer latencies as seen by Slack."""
+    queue: mp.Queue = mp.get_context("spawn").Queue()  # type: ignore[type-arg]
+    sender = mp.get_context("spawn").Process(target=send_load, args=(urls, rate, seconds, queue, secret))
+    sender.start()
+    results = queue.get(timeout=seconds * 10 + 120)
+    sender.join()
+    deadline = time.time() + 90
+    sent_at = {ts: sent for ts, sent, _, _ in results}
+    while time.time() < deadline:
+        answered = {c.args.get("thread_ts"): c.at for c in fake.calls_to("chat.postMessage")}
+        if len(set(sent_at) & set(answered)) >= len(sent_at):
+            break
+        time.sleep(0.2)
+    answer_latency = [answered[ts] - sent for ts, sent in sent_at.items() if ts in answered]
+    acks = [seconds for _, _, seconds, _ in results]
+    told_error = {
+        c.args.get("thread_ts")
+        for c in fake.calls_to("chat.postEphemeral")
+        if "ref `" in c.args.get("text", "")
+    } & set(sent_at)
+    return {
+        "rate_per_s": rate,
+        "events": len(results),
+        "errors": sum(1 for *_, status in results if status != 200),
+        "ack_p50_ms": pct(acks, 0.5),
+        "ack_p99_ms": pct(acks, 0.99),
+        "acks_over_3s": sum(1 for a in acks if a > 3),
+        "answered": len(answer_latency),
+        "told_something_went_wrong": len(told_error),
+        "answer_p50_ms": pct(answer_latency, 0.5) if answer_latency else None,
+        "answer_p95_ms": pct(answer_latency, 0.95) if answer_latency else None,
+    }
+
+
+def in_process(rates: list[float], seconds: float) -> None:
+    """The bolt app in this process on SQLite and the embedded store (the single-process figure)."""
     with tempfile.TemporaryDirectory(prefix="deskbot-bench-slack-") as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
         upgrade(db)
@@ -96,7 +138,7 @@ def main() -> None:
         kb = KnowledgeBase(store=VectorStore(path=Path(tmp) / "chroma"), embedder=LocalEmbedder())
         kb.ingest([SAMPLE_DIR / "kb"])
         kb.warm_up()
-        for rate in args.rates:
+        for rate in rates:
             fake = FakeSlack()
             settings = Settings(
                 slack_bot_token="xoxb-bench", slack_signing_secret=SECRET, slack_api_url=fake.url
@@ -106,39 +148,49 @@ def main() -> None:
             server = make_http_server(app, db, port=0)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             url = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
-            queue: mp.Queue = mp.get_context("spawn").Queue()  # type: ignore[type-arg]
-            sender = mp.get_context("spawn").Process(target=send_load, args=(url, rate, args.seconds, queue))
-            sender.start()
-            results = queue.get(timeout=args.seconds * 10 + 120)
-            sender.join()
-            deadline = time.time() + 60
-            sent_at = {ts: sent for ts, sent, _, _ in results}
-            while time.time() < deadline:
-                answered = {c.args.get("thread_ts"): c.at for c in fake.calls_to("chat.postMessage")}
-                if len(set(sent_at) & set(answered)) >= len(sent_at):
-                    break
-                time.sleep(0.2)
-            answer_latency = [answered[ts] - sent for ts, sent in sent_at.items() if ts in answered]
-            acks = [seconds for _, _, seconds, _ in results]
-            report(
-                f"slack_events_{int(rate)}rps",
-                "make bench-slack",
-                {
-                    "rate_per_s": rate,
-                    "events": len(results),
-                    "errors": sum(1 for *_, status in results if status != 200),
-                    "ack_p50_ms": pct(acks, 0.5),
-                    "ack_p99_ms": pct(acks, 0.99),
-                    "acks_over_3s": sum(1 for a in acks if a > 3),
-                    "answered": len(answer_latency),
-                    "answer_p50_ms": pct(answer_latency, 0.5) if answer_latency else None,
-                    "answer_p95_ms": pct(answer_latency, 0.95) if answer_latency else None,
-                    "processes": 1,
-                },
-            )
+            figures = measure(fake, [url], rate, seconds)
+            report(f"slack_events_{int(rate)}rps", "make bench-slack", {**figures, "processes": 1})
             server.shutdown()
             server.server_close()
             fake.close()
+
+
+def scaled_out(processes: list[int], rates: list[float], seconds: float) -> None:
+    """N `deskbot run --http` processes on PostgreSQL and a Chroma server, the load spread round-robin."""
+    from tests.bench.cluster import SECRET as CLUSTER_SECRET
+    from tests.bench.cluster import cluster
+
+    for n in processes:
+        with cluster(n) as c:
+            report(
+                f"cold_start_{n}proc",
+                "make bench-scale",
+                {"processes": n, "seconds_to_ready_per_process": round(c.cold_start_s, 1)},  # type: ignore[attr-defined]
+            )
+            for rate in rates:
+                figures = measure(c.fake, [b.url for b in c.bots], rate, seconds, CLUSTER_SECRET)
+                report(
+                    f"slack_events_{int(rate)}rps_{n}proc",
+                    "make bench-scale",
+                    {**figures, "processes": n, "database": "postgresql", "vectors": "chroma server"},
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rates", type=float, nargs="+", default=[10, 25])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        nargs="+",
+        help="scale out: N `deskbot run --http` processes on PostgreSQL + a Chroma server (e.g. 1 3)",
+    )
+    args = parser.parse_args()
+    if args.processes:
+        scaled_out(args.processes, args.rates, args.seconds)
+    else:
+        in_process(args.rates, args.seconds)
 
 
 if __name__ == "__main__":

@@ -213,3 +213,24 @@ def test_a_send_interrupted_by_a_crash_is_not_repeated(sqlite_db) -> None:
     )
     assert report.sent == 1 and _delivered_keys(fake) == {"k:1": 1}
     fake.close()
+
+
+def test_an_outbox_storm_of_429s_and_500s_loses_and_repeats_nothing(db) -> None:
+    fake = FakeSlack()
+    fake.fail_randomly(0.3, server_errors=0.2, seed=7)
+    client = _client(fake)
+    with db.transaction() as s:
+        for i in range(120):
+            outbox.enqueue(s, key=f"storm:{i}", channel="C0TRIAGE01", payload={"text": f"n{i}"}, now=T0)
+    now, rounds = T0, 0
+    while outbox.pending_count(db) and rounds < 100:
+        now += timedelta(minutes=5)  # past every Retry-After and backoff
+        outbox.deliver(
+            db, send=slack_sender(client), now=now, limit=200, already_sent=slack_already_sent(client)
+        )
+        rounds += 1
+    delivered = _delivered_keys(fake)
+    refused = len(fake.calls_to("chat.postMessage")) - sum(delivered.values())
+    fake.close()
+    assert refused > 30, "the storm did not happen"
+    assert set(delivered) == {f"storm:{i}" for i in range(120)} and max(delivered.values()) == 1

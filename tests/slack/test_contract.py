@@ -189,3 +189,62 @@ def test_rate_limited_slack_is_retried_after_retry_after(running: Running) -> No
     [answer] = running.wait_bot(SUPPORT, thread_ts=message["ts"])
     assert time.monotonic() - started >= 2.0, "waited Retry-After twice"
     assert len(running.fake.calls_to("chat.postMessage")) == 3 and "Forgot password" in answer["text"]
+
+
+class DownKb:
+    """A knowledge base whose vector store cannot be reached."""
+
+    embedder = None
+
+    def answer(self, question, audience):  # noqa: ANN001, ANN201
+        raise ConnectionError("Chroma server at 127.0.0.1:8000 refused the connection")
+
+
+def _serve(sqlite_db, config, clock, answers=None):  # noqa: ANN001, ANN202
+    fake = FakeSlack()
+    settings_ = Settings(slack_bot_token="xoxb", slack_signing_secret=SECRET, slack_api_url=fake.url)
+    app = build_app(Deps(settings=settings_, config=config, db=sqlite_db, clock=clock, answers=answers))
+    server = make_http_server(app, sqlite_db, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
+    return fake, server, SlackSimulator(events_url=url, secret=SECRET, fake=fake)
+
+
+def test_a_knowledge_base_outage_is_said_plainly_with_a_ticket_offer(sqlite_db, config, clock) -> None:
+    from bot.answers import AnswerService
+
+    fake, server, sim = _serve(
+        sqlite_db, config, clock, AnswerService(kb=DownKb(), db=sqlite_db, clock=clock)
+    )  # type: ignore[arg-type]
+    try:
+        message, _ = sim.say(SUPPORT, CUSTOMER, "How do I reset my password?")
+        [reply] = wait_for(lambda: [m for m in fake.thread(SUPPORT, message["ts"]) if m.get("bot_id")])
+        assert "can't search our help centre right now" in reply["text"]
+        assert "kb_escalate" in str(reply["blocks"])  # a person can still help
+    finally:
+        server.shutdown()
+        server.server_close()
+        fake.close()
+
+
+def test_an_event_that_fails_before_its_ack_is_refused_so_slack_retries(sqlite_db, config, clock) -> None:
+    from sqlalchemy import text
+
+    fake, server, sim = _serve(sqlite_db, config, clock)
+    try:
+        with sqlite_db.engine.begin() as conn:  # the database cannot record the event
+            conn.execute(text("ALTER TABLE processed_event RENAME TO processed_event_away"))
+        event = {"type": "message", "channel": SUPPORT, "channel_type": "channel", "user": CUSTOMER}
+        event |= {"text": "How do I reset my password?", "ts": "1800000000.000100"}
+        fake.add_message(SUPPORT, CUSTOMER, event["text"])
+        assert sim.event(event, event_id="EvOutage1").status == 500
+        with sqlite_db.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE processed_event_away RENAME TO processed_event"))
+        assert sim.event(event, event_id="EvOutage1", retry=1).status == 200  # Slack's retry is handled
+        wait_for(
+            lambda: [c for c in fake.calls_to("chat.postMessage") if c.args.get("thread_ts") == event["ts"]]
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        fake.close()
