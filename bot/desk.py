@@ -432,6 +432,10 @@ class Desk:
     # ---- App Home ------------------------------------------------------------------------------
 
     def publish_home(self, *, user: str) -> None:
+        self.client.views_publish(user_id=user, view=self.home_view_for(user=user))
+
+    def home_view_for(self, *, user: str) -> dict[str, Any]:
+        """The App Home view `user` sees: their tickets, their teams' queue, and today's figures for managers."""
         role = self.config.role_of(user)
         now = self.clock()
         teams = [name for name, team in self.config.teams.items() if user in team.members]
@@ -459,8 +463,7 @@ class Desk:
                 (t, tickets.report_for(self.config, t, tickets.events_of(s, t.number), now)) for t in queue
             ]
             today = self._today(s, now) if role in ("manager", "admin") else None
-        view = blocks.home_view(role=role, mine=with_reports, queue=queue_reports, today=today, now=now)
-        self.client.views_publish(user_id=user, view=view)
+        return blocks.home_view(role=role, mine=with_reports, queue=queue_reports, today=today, now=now)
 
     def _today(self, s: Session, now: Any) -> dict[str, Any]:
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -110,6 +110,8 @@ def measure(fake: FakeSlack, urls: list[str], rate: float, seconds: float, secre
         time.sleep(0.2)
     answer_latency = [answered[ts] - sent for ts, sent in sent_at.items() if ts in answered]
     acks = [seconds for _, _, seconds, _ in results]
+    finished = max((answered[ts] for ts in sent_at if ts in answered), default=0.0)
+    served_per_s = len(answer_latency) / (finished - min(sent_at.values())) if answer_latency else 0.0
     told_error = {
         c.args.get("thread_ts")
         for c in fake.calls_to("chat.postEphemeral")
@@ -124,6 +126,7 @@ def measure(fake: FakeSlack, urls: list[str], rate: float, seconds: float, secre
         "acks_over_3s": sum(1 for a in acks if a > 3),
         "answered": len(answer_latency),
         "told_something_went_wrong": len(told_error),
+        "answers_per_s": round(served_per_s, 1),  # from the first event sent to the last answer posted
         "answer_p50_ms": pct(answer_latency, 0.5) if answer_latency else None,
         "answer_p95_ms": pct(answer_latency, 0.95) if answer_latency else None,
     }

@@ -231,9 +231,38 @@ def bench_sweep_and_digest(db: Database, size: int) -> None:
     )
 
 
+def bench_queue_and_home(db: Database, size: int) -> None:
+    """`/ticket queue` for an agent and the App Home view for an agent and a manager, as Slack gets them."""
+    from bot import slash
+    from bot.desk import Desk
+
+    desk = Desk(config=CONFIG, db=db, client=None, answers=lambda: None, clock=lambda: NOW)  # type: ignore[arg-type]
+    agent, manager = "U0AGENT001", "U0MANAGER1"
+
+    def queue() -> None:
+        slash.execute(slash.parse("queue"), user=agent, db=db, config=CONFIG, now=NOW)
+
+    figures = {}
+    for name, fn in (
+        ("ticket_queue", queue),
+        ("home_agent", lambda: desk.home_view_for(user=agent)),
+        ("home_manager", lambda: desk.home_view_for(user=manager)),
+    ):
+        fn()  # warm the cache
+        samples = timed(fn, 15)
+        figures[f"{name}_median_ms"] = median_ms(samples)
+        figures[f"{name}_max_ms"] = round(max(samples) * 1000, 1)
+    report(f"queue_and_home_postgres_{size}", COMMAND, {"tickets": size, **figures})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--only-large",
+        action="store_true",
+        help="only the per-size figures (skip creations and SLA micro-benchmarks)",
+    )
     args = parser.parse_args()
     import psycopg
 
@@ -243,18 +272,20 @@ def main() -> None:
     pg = Database(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}")
     try:
         upgrade(pg)
-        with tempfile.TemporaryDirectory() as tmp:
-            lite = Database(f"sqlite:///{tmp}/bench.db")
-            upgrade(lite)
-            bench_creations(lite, "sqlite")
-            bench_sla_stored(lite, "sqlite")
-            lite.dispose()
-        bench_creations(pg, "postgres")
-        bench_sla_stored(pg, "postgres")
-        bench_sla()
+        if not args.only_large:
+            with tempfile.TemporaryDirectory() as tmp:
+                lite = Database(f"sqlite:///{tmp}/bench.db")
+                upgrade(lite)
+                bench_creations(lite, "sqlite")
+                bench_sla_stored(lite, "sqlite")
+                lite.dispose()
+            bench_creations(pg, "postgres")
+            bench_sla_stored(pg, "postgres")
+            bench_sla()
         for size in args.sizes:
             bench_near_sla(pg, size)
             bench_sweep_and_digest(pg, size)
+            bench_queue_and_home(pg, size)
     finally:
         pg.dispose()
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
