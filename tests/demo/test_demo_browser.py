@@ -209,7 +209,9 @@ def test_bad_input_gets_slacks_own_errors(page) -> None:  # noqa: ANN001
     say(page, "/demo clock -2h")
     expect(error).to_contain_text("only moves forward")
     say(page, "/ticket frobnicate 12")
-    expect(page.locator("#messages")).to_contain_text("Only visible to you")
+    usage = page.locator("#messages .msg.ephemeral", has_text="/ticket frobnicate")
+    expect(usage).to_contain_text("I don't know")  # Deskbot's own usage help, only for this person
+    expect(usage).to_contain_text("Only visible to you")
     assert page.locator("#messages .msg:not(.ephemeral)").count() == before  # nothing was posted
 
 
