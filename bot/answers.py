@@ -86,8 +86,15 @@ class AnswerService:
             except Exception:  # noqa: BLE001 - the vector store is down: say so, offer a person
                 log.exception("knowledge base unavailable")
                 answer = Answer("", [], 0.0, False, why_not=UNAVAILABLE)
-        decision = "canned" if canned else "answered" if answer.grounded else "abstained"
-        METRICS.answers.labels("unavailable" if answer.why_not == UNAVAILABLE else decision).inc()
+        METRICS.answers.labels(
+            "canned"
+            if canned
+            else "answered"
+            if answer.grounded
+            else "unavailable"
+            if answer.why_not == UNAVAILABLE
+            else "abstained"
+        ).inc()
         return Reply(answer, self._log(question, answer, audience=audience, user=user, channel=channel))
 
     def _log(

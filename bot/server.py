@@ -42,16 +42,17 @@ def wsgi_app(
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         with request_context(environ.get("HTTP_X_REQUEST_ID")) as rid:
+            sent = {"status": "500"}
 
             def respond(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
-                respond.status = status  # type: ignore[attr-defined]
+                sent["status"] = status
                 return start_response(status, [*headers, ("X-Request-Id", rid)], *rest)
 
             if path == "/slack/events":
                 started = time.perf_counter()
                 body = list(slack(environ, respond))
                 METRICS.ack_seconds.observe(time.perf_counter() - started)
-                METRICS.requests.labels(_kind(environ), getattr(respond, "status", "500")[:3]).inc()
+                METRICS.requests.labels(_kind(environ), sent["status"][:3]).inc()
                 return body
             if path == "/healthz":
                 status, report = health(health_checks)

@@ -10,6 +10,7 @@ import json
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -125,6 +126,29 @@ class FakeSlack:
             self.messages.setdefault(channel, []).append(message)
         return message
 
+    def add_ephemeral(
+        self, channel: str, user: str, text: str, *, thread_ts: str | None = None, blocks: list | None = None
+    ) -> dict[str, Any]:
+        """A bot message only `user` sees in `channel` (chat.postEphemeral, or a slash command's reply)."""
+        ts = self.next_ts()
+        message = {
+            **self._message(channel, {"text": text, "blocks": blocks, "thread_ts": thread_ts}, ts),
+            "ephemeral_to": user,
+        }
+        with self._lock:
+            self.ephemerals.setdefault(channel, []).append(message)
+        return message
+
+    def delivered_keys(self) -> Counter[str]:
+        """How many posted messages carry each outbox dedupe key (in their Slack message metadata)."""
+        with self._lock:
+            return Counter(
+                key
+                for messages in self.messages.values()
+                for m in messages
+                if (key := (m.get("metadata") or {}).get("event_payload", {}).get("key"))
+            )
+
     def close_view(self, view_id: str) -> None:
         """The person closed the modal (or submitted it and Slack closed it)."""
         with self._lock:
@@ -229,12 +253,14 @@ class FakeSlack:
             if problems:
                 return {"ok": False, "error": "invalid_blocks", "errors": problems}
             if method == "chat.postEphemeral":
-                ts = self.next_ts()
-                with self._lock:
-                    self.ephemerals.setdefault(channel, []).append(
-                        {**self._message(channel, args, ts), "ephemeral_to": args.get("user")}
-                    )
-                return {"ok": True, "message_ts": ts}
+                message = self.add_ephemeral(
+                    channel,
+                    str(args.get("user")),
+                    args.get("text", ""),
+                    thread_ts=args.get("thread_ts"),
+                    blocks=args.get("blocks"),
+                )
+                return {"ok": True, "message_ts": message["ts"]}
             with self._lock:
                 if method == "chat.update":
                     found = next(

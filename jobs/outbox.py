@@ -118,37 +118,29 @@ def deliver(
                 )
             else:
                 send(note)
-        except SlackApiError as exc:
-            error = str(exc.response.get("error", "error"))
-            status = int(getattr(exc.response, "status_code", 200) or 200)
-            retry_after = _retry_after(exc)
+        except (SlackApiError, OSError) as exc:  # OSError: timeouts, connection resets
+            error, wait = _failure(exc, attempts=note.attempts)
             if error in PERMANENT or now - as_utc(note.created_at) >= GIVE_UP_AFTER:
                 _finish(db, note_id, status="failed", error=error, now=now)
                 failed += 1
                 log.error("notification %s failed for good: %s", note.dedupe_key, error)
             else:
-                wait = retry_after if status == 429 and retry_after is not None else _backoff(note.attempts)
                 _finish(db, note_id, status="pending", error=error, now=now, retry_at=now + wait)
                 retried += 1
-            continue
-        except OSError as exc:  # timeouts, connection resets: Slack unreachable
-            if now - as_utc(note.created_at) >= GIVE_UP_AFTER:
-                _finish(db, note_id, status="failed", error=type(exc).__name__, now=now)
-                failed += 1
-                continue
-            _finish(
-                db,
-                note_id,
-                status="pending",
-                error=type(exc).__name__,
-                now=now,
-                retry_at=now + _backoff(note.attempts),
-            )
-            retried += 1
             continue
         _finish(db, note_id, status="sent", error=None, now=now)
         sent += 1
     return DeliveryReport(sent, retried, failed)
+
+
+def _failure(exc: Exception, *, attempts: int) -> tuple[str, timedelta]:
+    """What went wrong, and how long to wait before trying again (Slack's Retry-After on a 429)."""
+    if not isinstance(exc, SlackApiError):
+        return type(exc).__name__, _backoff(attempts)
+    status = int(getattr(exc.response, "status_code", 200) or 200)
+    retry_after = _retry_after(exc)
+    wait = retry_after if status == 429 and retry_after is not None else _backoff(attempts)
+    return str(exc.response.get("error", "error")), wait
 
 
 def _lease(db: Database, *, now: datetime, limit: int) -> list[tuple[int, bool]]:
@@ -168,14 +160,15 @@ def _lease(db: Database, *, now: datetime, limit: int) -> list[tuple[int, bool]]
         )
         if s.get_bind().dialect.name == "postgresql":
             statement = statement.with_for_update(skip_locked=True)
-        rows = list(s.exec(statement))
-        doubts = {r.id: r.status == "sending" for r in rows}
-        for row in rows:
+        leased = []
+        for row in list(s.exec(statement)):
+            assert row.id is not None
+            leased.append((row.id, row.status == "sending"))  # "sending" here: an expired lease
             row.status = "sending"
             row.attempts += 1
             row.next_attempt_at = now + LEASE
             s.add(row)
-        return [(r.id, doubts[r.id]) for r in rows if r.id is not None]
+        return leased
 
 
 def _finish(

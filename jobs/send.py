@@ -19,9 +19,7 @@ def slack_sender(client: WebClient) -> Callable[[Notification], None]:
     def send(note: Notification) -> None:
         payload = dict(note.payload)
         kind = payload.pop("kind", "message")
-        channel = note.channel
-        if channel.startswith("U"):  # a person: their DM with the bot
-            channel = client.conversations_open(users=channel)["channel"]["id"]
+        channel = _channel_of(client, note)
         if kind == "file":
             client.files_upload_v2(
                 channel=channel,
@@ -44,6 +42,13 @@ def slack_sender(client: WebClient) -> Callable[[Notification], None]:
 EVENT_TYPE = "deskbot_notification"
 
 
+def _channel_of(client: WebClient, note: Notification) -> str:
+    """The row's channel; for a person (U…), their DM with the bot."""
+    if note.channel.startswith("U"):
+        return str(client.conversations_open(users=note.channel)["channel"]["id"])
+    return note.channel
+
+
 def slack_already_sent(client: WebClient) -> Callable[[Notification], bool]:
     """Whether the channel (or thread) already holds a message with this row's dedupe key. Files
     carry no metadata: for them this answers False (a crash mid-upload may repeat the chart)."""
@@ -51,9 +56,7 @@ def slack_already_sent(client: WebClient) -> Callable[[Notification], bool]:
     def check(note: Notification) -> bool:
         if note.payload.get("kind", "message") == "file":
             return False
-        channel = note.channel
-        if channel.startswith("U"):
-            channel = client.conversations_open(users=channel)["channel"]["id"]
+        channel = _channel_of(client, note)
         try:
             if note.thread_ts:
                 found = client.conversations_replies(

@@ -10,7 +10,7 @@ with Slack's own wording.
 from __future__ import annotations
 
 import json
-import threading
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
@@ -44,8 +44,6 @@ class Simulator:
 
     def __init__(self, workspace: Workspace) -> None:
         self.ws = workspace
-        self._notices: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self._lock = threading.Lock()
 
     @property
     def sim(self) -> Any:
@@ -69,26 +67,21 @@ class Simulator:
             "home": fake.home.get(user),
         }
         if channel:
-            messages = [m for m in list(fake.messages.get(channel, []))]
-            visible = self._visible_ephemerals(user, channel)
+            messages = list(fake.messages.get(channel, []))
+            visible = [m for m in list(fake.ephemerals.get(channel, [])) if m.get("ephemeral_to") == user]
+            reply_counts = Counter(
+                m["thread_ts"] for m in messages if m.get("thread_ts") not in (None, m["ts"])
+            )
             top = [
-                dict(m) for m in messages + visible if not m.get("thread_ts") or m.get("thread_ts") == m["ts"]
+                {**m, "reply_count": reply_counts[m["ts"]]}
+                for m in messages + visible
+                if m.get("thread_ts") in (None, m["ts"])
             ]
-            for m in top:
-                m["reply_count"] = sum(
-                    1 for r in messages if r.get("thread_ts") == m["ts"] and r["ts"] != m["ts"]
-                )
             out["messages"] = sorted(top, key=lambda m: float(m["ts"]))
             if thread:
-                replies = [m for m in messages + visible if m.get("thread_ts") == thread or m["ts"] == thread]
-                out["thread"] = sorted(replies, key=lambda m: float(m["ts"]))
+                in_thread = [m for m in messages + visible if thread in (m.get("thread_ts"), m["ts"])]
+                out["thread"] = sorted(in_thread, key=lambda m: float(m["ts"]))
         return out
-
-    def _visible_ephemerals(self, user: str, channel: str) -> list[dict[str, Any]]:
-        fake = self.ws.fake
-        mine = [m for m in list(fake.ephemerals.get(channel, [])) if m.get("ephemeral_to") == user]
-        with self._lock:
-            return mine + list(self._notices.get((user, channel), []))
 
     def file(self, file_id: str) -> bytes | None:
         return next((f["bytes"] for f in self.ws.fake.files if f["id"] == file_id), None)
@@ -149,18 +142,7 @@ class Simulator:
         return said
 
     def _notice(self, user: str, channel: str, text: str) -> None:
-        message = {
-            "type": "message",
-            "channel": channel,
-            "user": BOT_USER,
-            "bot_id": "B0DESKBOT",
-            "text": text,
-            "blocks": [],
-            "ts": self.ws.fake.next_ts(),
-            "ephemeral_to": user,
-        }
-        with self._lock:
-            self._notices.setdefault((user, channel), []).append(message)
+        self.ws.fake.add_ephemeral(channel, user, text)
 
     def action(self, *, user: str, body: dict[str, Any]) -> dict[str, Any]:
         """A button press or a select choice on a message, the Home tab or a modal."""

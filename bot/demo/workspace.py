@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.app import Deps, build_app, health_checks
 from bot.config import Settings
 from bot.db import Database
@@ -225,10 +223,8 @@ class Workspace:
 
 
 def _fires_between(config: SupportConfig, name: str, before: datetime, after: datetime) -> bool:
-    hour, minute = (int(x) for x in config.managers.digest_time.split(":"))
-    days = "mon" if name == "digest_weekly" else "*"
-    trigger = CronTrigger(day_of_week=days, hour=hour, minute=minute, timezone=config.managers.timezone)
-    fire = trigger.get_next_fire_time(None, before)
+    """Whether job `name`'s own trigger (as the scheduler registers it) fires in (before, after]."""
+    fire = jobs_for(config)[name].trigger.get_next_fire_time(None, before)
     return fire is not None and fire <= after
 
 

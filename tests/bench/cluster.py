@@ -94,6 +94,7 @@ class Cluster:
         self.fake = FakeSlack()
         self.chroma = Chroma(path=tmp / "chroma-server")
         self.bots: list[Bot] = []
+        self.cold_start_s = 0.0  # seconds from starting the bot processes to listening, per process
         self._rr = 0
         self._lock = threading.Lock()
 
@@ -204,7 +205,7 @@ def cluster(processes: int) -> Iterator[Cluster]:
             started = time.perf_counter()
             for _ in range(processes):
                 c.start_bot()
-            c.cold_start_s = (time.perf_counter() - started) / processes  # type: ignore[attr-defined]
+            c.cold_start_s = (time.perf_counter() - started) / processes
             yield c
         finally:
             c.stop()

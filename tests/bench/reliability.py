@@ -145,10 +145,7 @@ def outbox_storm(_: Cluster | None = None) -> dict[str, Any]:
                 db, send=slack_sender(client), now=now, limit=100, already_sent=slack_already_sent(client)
             )
             rounds += 1
-        keys = Counter(
-            (m.get("metadata") or {}).get("event_payload", {}).get("key")
-            for m in fake.messages.get("C0TRIAGE01", [])
-        )
+        keys = fake.delivered_keys()
         calls = len(fake.calls_to("chat.postMessage"))
         fake.close()
         db.dispose()

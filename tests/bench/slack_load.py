@@ -168,7 +168,7 @@ def scaled_out(processes: list[int], rates: list[float], seconds: float) -> None
             report(
                 f"cold_start_{n}proc",
                 "make bench-scale",
-                {"processes": n, "seconds_to_ready_per_process": round(c.cold_start_s, 1)},  # type: ignore[attr-defined]
+                {"processes": n, "seconds_to_ready_per_process": round(c.cold_start_s, 1)},
             )
             for rate in rates:
                 figures = measure(c.fake, [b.url for b in c.bots], rate, seconds, CLUSTER_SECRET)

@@ -76,16 +76,6 @@ def _open_tickets(db, config, count: int) -> list[int]:  # noqa: ANN001
     return numbers
 
 
-def _delivered_keys(fake: FakeSlack) -> Counter[str]:
-    keys: Counter[str] = Counter()
-    for messages in list(fake.messages.values()):
-        for m in messages:
-            key = (m.get("metadata") or {}).get("event_payload", {}).get("key")
-            if key:
-                keys[key] += 1
-    return keys
-
-
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_three_schedulers_leader_killed_and_429s_every_notification_exactly_once(
@@ -120,7 +110,7 @@ def test_three_schedulers_leader_killed_and_429s_every_notification_exactly_once
 
     with pg_db.session() as s:
         rows = list(s.exec(select(Notification)))
-    delivered = _delivered_keys(fake)
+    delivered = fake.delivered_keys()
     statuses = Counter(r.status for r in rows)
     rejected = sum(1 for c in fake.calls_to("chat.postMessage")) - sum(delivered.values())
     print(
@@ -172,12 +162,12 @@ def test_a_scheduler_down_for_five_minutes_catches_up_without_a_burst(db, config
 
     for m in range(0, 19):  # up to 09:18, then the scheduler is down until 09:24
         minute(T0 + timedelta(minutes=m))
-    before = _delivered_keys(fake)
+    before = fake.delivered_keys()
     minute(T0 + timedelta(minutes=24))
-    caught_up = _delivered_keys(fake) - before
+    caught_up = fake.delivered_keys() - before
     for m in range(25, 40):
         minute(T0 + timedelta(minutes=m))
-    everything = _delivered_keys(fake)
+    everything = fake.delivered_keys()
     fake.close()
 
     assert max(everything.values()) == 1
@@ -211,7 +201,7 @@ def test_a_send_interrupted_by_a_crash_is_not_repeated(sqlite_db) -> None:
     report = outbox.deliver(
         sqlite_db, send=slack_sender(client), now=T0 + outbox.LEASE, already_sent=slack_already_sent(client)
     )
-    assert report.sent == 1 and _delivered_keys(fake) == {"k:1": 1}
+    assert report.sent == 1 and fake.delivered_keys() == {"k:1": 1}
     fake.close()
 
 
@@ -229,7 +219,7 @@ def test_an_outbox_storm_of_429s_and_500s_loses_and_repeats_nothing(db) -> None:
             db, send=slack_sender(client), now=now, limit=200, already_sent=slack_already_sent(client)
         )
         rounds += 1
-    delivered = _delivered_keys(fake)
+    delivered = fake.delivered_keys()
     refused = len(fake.calls_to("chat.postMessage")) - sum(delivered.values())
     fake.close()
     assert refused > 30, "the storm did not happen"

@@ -43,7 +43,9 @@ def test_question_in_support_channel_gets_a_cited_answer_and_feedback(running: R
     assert "Admin → Billing → Invoices" in text and "help.acme.example/download-invoices" in text
     eyes = [c.args for c in running.fake.calls_to("reactions.add")]
     assert eyes and eyes[0]["name"] == "eyes"
-    wait_for(lambda: running.fake.calls_to("reactions.remove"), what=":eyes: removed once the answer is posted")
+    wait_for(
+        lambda: running.fake.calls_to("reactions.remove"), what=":eyes: removed once the answer is posted"
+    )
     running.slack.click(answer, "kb_helpful", user=CUSTOMER)
     wait_for(lambda: running.fake.calls_to("chat.update"), what="the thanks")
     with running.db.session() as s:

@@ -15,7 +15,11 @@ def test_advance_takes_human_durations_forward_only() -> None:
     assert clock.advance("+2h") == timedelta(hours=2)
     assert clock.advance("1h30m") == timedelta(minutes=90)
     assert clock.offset == timedelta(hours=3, minutes=30)
-    for bad, says in (("-2h", "only moves forward"), ("soon", "not a duration"), ("90d", "more than 60 days")):
+    for bad, says in (
+        ("-2h", "only moves forward"),
+        ("soon", "not a duration"),
+        ("90d", "more than 60 days"),
+    ):
         with pytest.raises(ValueError, match=says):
             clock.advance(bad)
     assert clock.offset == timedelta(hours=3, minutes=30)  # a refused move changes nothing
