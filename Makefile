@@ -8,7 +8,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.deskbot-installed
 
-.PHONY: demo test lint bench bench-kb bench-slack bench-scale bench-route reliability install clean
+.PHONY: demo test lint bench bench-kb kb-signals bench-slack bench-scale bench-route reliability install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ bench: $(STAMP)
 
 bench-kb: $(STAMP)
 	$(PY) -m tests.bench.kb
+
+kb-signals: $(STAMP)
+	$(PY) -m tests.bench.kb_signals
 
 bench-slack: $(STAMP)
 	$(PY) -m tests.bench.slack_load
