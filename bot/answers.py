@@ -48,7 +48,9 @@ def build_knowledge_base(
     return KnowledgeBase(
         store=store,
         embedder=embedder or LocalEmbedder(),
-        decision=DecisionParams(threshold=settings.kb_answer_threshold),
+        decision=DecisionParams(
+            threshold=settings.kb_answer_threshold, suggest_threshold=settings.kb_suggest_threshold
+        ),
         composer=LlmComposer.from_spec(settings.llm_model) if settings.llm_model else None,
     )
 
@@ -110,7 +112,8 @@ class AnswerService:
                 audience=audience,
                 grounded=answer.grounded,
                 confidence=round(answer.confidence, 4),
-                sources=[s.doc_id for s in answer.sources] if answer.grounded else [],
+                # what the person was shown: the cited articles, or those offered as possibly related
+                sources=[s.doc_id for s in (answer.sources if answer.grounded else answer.related)],
                 created_at=self.clock(),
             )
             session.add(row)

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.models import Status, Ticket
 from bot.sla import SlaReport
-from knowledge.base import Answer
+from knowledge.base import Answer, Source, nearly_as_relevant
 
 SECTION_MAX = 3000
 HEADER_MAX = 150
@@ -109,16 +109,18 @@ def sla_line(report: SlaReport | None) -> str:
 # ---- answers ---------------------------------------------------------------------------------------
 
 
+def article_link(source: Source) -> str:
+    """The article's title, linked when it has a URL (the title escaped: it is never mrkdwn). Long
+    titles are shortened and absurdly long URLs left out, so three links always fit one context line
+    and a link is never cut in half."""
+    title = escape(clip(source.title, 150))
+    return f"<{source.url}|{title}>" if source.url and len(source.url) <= 400 else title
+
+
 def answer_message(answer: Answer, *, query_id: int | None) -> dict[str, Any]:
     """A grounded answer: the passage, its sources, and Helpful / Not helpful / Talk to a human."""
     value = str(query_id or "")
-    sources = []
-    top = answer.sources[0].score if answer.sources else 0.0
-    for source in answer.sources[:3]:
-        if source.score < 0.85 * top:
-            continue  # "see also" only for documents nearly as relevant as the one cited
-        title = escape(source.title)
-        sources.append(f"<{source.url}|{title}>" if source.url else title)
+    sources = [article_link(s) for s in nearly_as_relevant(answer.sources[:3])]
     blocks: list[Block] = [section(answer.text)]
     if sources:
         blocks.append(
@@ -142,18 +144,27 @@ def answer_message(answer: Answer, *, query_id: int | None) -> dict[str, Any]:
 
 
 def abstain_message(
-    *, query_id: int | None, opened: int | None = None, unavailable: bool = False
+    *,
+    query_id: int | None,
+    opened: int | None = None,
+    unavailable: bool = False,
+    related: Sequence[Source] = (),
 ) -> dict[str, Any]:
-    """The bot does not know (or cannot search right now): say so plainly and offer a ticket (or say
-    one was opened)."""
+    """The bot does not know (or cannot search right now): say so plainly, list the closest articles
+    when there are some worth a look (never as the answer), and offer a ticket (or say one was opened)."""
     looked = (
         "I can't search our help centre right now"
         if unavailable
         else "I couldn't find this in our help centre"
     )
+    maybe = (
+        [context(":mag: These articles may be related: " + " · ".join(article_link(s) for s in related))]
+        if related
+        else []
+    )
     if opened is not None:
         text = f"{looked}, so I opened ticket *#{opened}* for the team. They will reply in this thread."
-        return {"text": text, "blocks": [section(text)]}
+        return {"text": text, "blocks": [section(text), *maybe]}
     text = (
         "I can't search our help centre right now. A person from the support team can help."
         if unavailable
@@ -163,6 +174,7 @@ def abstain_message(
         "text": text,
         "blocks": [
             section(f":thinking_face: {text}"),
+            *maybe,
             {
                 "type": "actions",
                 "block_id": "kb_abstain",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     chroma_url: str | None = None
     llm_model: str | None = None
     kb_answer_threshold: float = Field(default=0.65, ge=0.0, le=1.0)
+    kb_suggest_threshold: float = Field(default=0.2, ge=0.0, le=1.0)
 
     # Runtime
     http_port: int = Field(default=3000, ge=1, le=65535)
@@ -48,6 +49,17 @@ class Settings(BaseSettings):
             raise ValueError(
                 "DATABASE_URL must start with sqlite:// or postgresql:// "
                 "(e.g. sqlite:///deskbot.db or postgresql://user@host/db)"
+            )
+        return value
+
+    @field_validator("kb_suggest_threshold")
+    @classmethod
+    def _suggest_below_answer(cls, value: float, info: ValidationInfo) -> float:
+        answer = info.data.get("kb_answer_threshold")
+        if answer is not None and value > answer:
+            raise ValueError(
+                f"{value} is above KB_ANSWER_THRESHOLD ({answer}); related articles are offered only when the "
+                "bot abstains, so set it lower (default 0.2), or equal to KB_ANSWER_THRESHOLD to never offer them"
             )
         return value
 

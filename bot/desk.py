@@ -101,11 +101,14 @@ class Desk:
                         where=(channel, thread),
                         actor=user,
                         reason="the knowledge base had no answer",
+                        query_id=reply.query_id,
                     )
                     opened = ticket.number
-                    self._link_query(reply.query_id, ticket.number)
                 payload = blocks.abstain_message(
-                    query_id=reply.query_id, opened=opened, unavailable=reply.answer.why_not == UNAVAILABLE
+                    query_id=reply.query_id,
+                    opened=opened,
+                    unavailable=reply.answer.why_not == UNAVAILABLE,
+                    related=reply.answer.related,
                 )
             self.client.chat_postMessage(channel=channel, thread_ts=thread, **payload)
         finally:
@@ -140,11 +143,11 @@ class Desk:
         if query is not None and query.ticket_number is not None:
             raise InvalidInput(f"This question already has ticket #{query.ticket_number}.")
         question = query.question if query else "Question from Slack"
-        found = (
-            f"\n\nThe bot suggested: {', '.join(query.sources)} (confidence {query.confidence:.2f})"
-            if query and query.sources
-            else "\n\nThe bot found nothing in the knowledge base."
-        )
+        if query and query.sources:
+            shown = "answered from" if query.grounded else "offered as possibly related"
+            found = f"\n\nThe bot {shown}: {', '.join(query.sources)} (confidence {query.confidence:.2f})"
+        else:
+            found = "\n\nThe bot found nothing in the knowledge base."
         ticket = self._open(
             title=question,
             description=question + found,
@@ -152,8 +155,8 @@ class Desk:
             where=(channel, thread_ts or message_ts),
             actor=user,
             reason="requester asked for a human",
+            query_id=query_id,
         )
-        self._link_query(query_id, ticket.number)
         return ticket
 
     # ---- tickets -------------------------------------------------------------------------------
@@ -195,7 +198,11 @@ class Desk:
         priority: Priority | None = None,
         category: str | None = None,
         reason: str | None = None,
+        query_id: int | None = None,
     ) -> Ticket:
+        """Create, auto-assign, acknowledge in the requester's thread, post the triage card. A question
+        the ticket comes from (`query_id`) is linked in the creating transaction, under a row lock, so
+        two clicks on "Talk to a human" can never open two tickets for it."""
         channel, thread_ts = where if where else (None, None)
         if channel is None:
             channel = self._dm(requester)
@@ -223,9 +230,15 @@ class Desk:
         )
         now = self.clock()
         with self.db.transaction() as s:
+            query = s.get(KbQuery, query_id, with_for_update=True) if query_id else None
+            if query is not None and query.ticket_number is not None:
+                raise InvalidInput(f"This question already has ticket #{query.ticket_number}.")
             ticket = tickets.create(s, data=data, actor=actor, config=self.config, now=now)
             report = tickets.report_for(self.config, ticket, tickets.events_of(s, ticket.number), now)
             number = ticket.number
+            if query is not None:
+                query.ticket_number = number
+                s.add(query)
         assert number is not None
         ticket = (
             auto_assign(self.db, number=number, config=self.config, now=now, presence=self.presence) or ticket
@@ -512,15 +525,6 @@ class Desk:
                 self.client.reactions_remove(channel=channel, timestamp=ts, name=name)
         except SlackApiError as exc:  # a missing reaction is cosmetic
             log.info("reaction %s on %s/%s: %s", name, channel, ts, exc.response.get("error"))
-
-    def _link_query(self, query_id: int | None, number: int | None) -> None:
-        if not query_id or number is None:
-            return
-        with self.db.transaction() as s:
-            query = s.get(KbQuery, query_id)
-            if query is not None:
-                query.ticket_number = number
-                s.add(query)
 
     def ticket_in_thread(self, *, channel: str, thread_ts: str) -> int | None:
         with self.db.session() as s:

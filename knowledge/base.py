@@ -47,6 +47,16 @@ class Answer:
     ranking: list[str] = field(default_factory=list)
     elapsed_ms: float = 0.0
     evidence: float = 0.0  # the uncalibrated decision statistic (see knowledge.decide)
+    related: list[Source] = field(default_factory=list)  # on abstain: articles that may still help
+
+
+NEARLY = 0.85  # a second article is worth showing when it scores at least this share of the first
+
+
+def nearly_as_relevant(sources: Sequence[Source]) -> list[Source]:
+    """The first source and those scoring nearly as high ("see also" / "may be related" lists)."""
+    top = sources[0].score if sources else 0.0
+    return [s for s in sources if s.score >= NEARLY * top]
 
 
 @dataclass
@@ -184,7 +194,8 @@ class KnowledgeBase:
             why = (
                 f"No document matches closely enough (confidence {conf:.2f} < {self.decision.threshold:.2f})."
             )
-            return Answer("", sources, conf, False, why, ranking, elapsed, stat)
+            related = nearly_as_relevant(sources) if conf >= self.decision.suggest_threshold else []
+            return Answer("", sources, conf, False, why, ranking, elapsed, stat, related)
         chunks = [h.chunk for h in hits[:4]]
         if chunks[0].position < 0:  # found by its title only: compose from its first passage
             chunks[0] = self.store.first_chunk(hits[0].doc_id) or chunks[0]

@@ -10,6 +10,11 @@ That evidence is mapped to a probability with Platt scaling (a one-feature logis
 compared with a threshold. Slope, intercept and threshold were fitted on the development split of
 the evaluation data (`deskbot eval kb`, stackfaq dev) and ship as product defaults; a team can
 raise `KB_ANSWER_THRESHOLD` to answer less often and more surely.
+
+Below that threshold the bot abstains, but when the confidence still reaches `suggest_threshold` it
+lists the closest articles as "may be related" (never as an answer): on stackfaq dev, 22 of the 32
+answerable questions it abstains on get the right article among those links (`make kb-signals`
+measures the decision; the README explains the trade-off).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ class DecisionParams:
     slope: float = 10.67  # Platt scaling of the evidence into a probability (fitted: eval kb --calibrate)
     intercept: float = -8.96
     threshold: float = 0.65
+    suggest_threshold: float = 0.2  # abstentions at or above this list the 3 closest articles as related
 
 
 def evidence(hits: Sequence[Hit], competitors: int, background: float) -> float:

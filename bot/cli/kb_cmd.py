@@ -121,6 +121,11 @@ def ask(
         console.print(answer.text, highlight=False, markup=False)
     else:
         console.print(f"[yellow]Abstained:[/] {answer.why_not}", highlight=False)
+        if answer.related:
+            offered = ", ".join(f"{s.title} ({s.doc_id})" for s in answer.related)
+            console.print(
+                f"Offered as possibly related, not as the answer: {offered}", highlight=False, markup=False
+            )
     for i, source in enumerate(answer.sources, 1):
         console.print(
             f"  [{i}] {source.title}  ({source.doc_id}, score {source.score:.3f})"

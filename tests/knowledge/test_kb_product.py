@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -55,12 +56,23 @@ def test_cli_ingest_is_idempotent_and_ask_cites_the_article(tmp_path: Path) -> N
     assert "[1] Download invoices and receipts  (download-invoices" in answer.output
     assert "Admin → Billing → Invoices" in answer.output
     off_topic = invoke("kb", "ask", "what is the best pizza topping?")
-    assert "Abstained:" in off_topic.output
-    # Every question is logged with the decision, for the deflection KPI and the unanswered report.
+    assert "Abstained:" in off_topic.output and "possibly related" not in off_topic.output
+    near = invoke("kb", "ask", "my teammate never got the invite email")
+    assert "Abstained:" in near.output
+    assert (
+        "possibly related, not as the answer: Invite teammates and manage seats (invite-teammates)"
+        in near.output
+    )
+    # Every question is logged with the decision and what the person was shown, for the deflection
+    # KPI, the unanswered report and the ticket a "Talk to a human" opens.
     db = Database(f"sqlite:///{tmp_path / 'kb.db'}")
     with db.session() as session:
         logged = session.exec(select(KbQuery).order_by(KbQuery.id)).all()  # type: ignore[arg-type]
-    assert [(q.grounded, q.sources[:1]) for q in logged] == [(True, ["download-invoices"]), (False, [])]
+    assert [(q.grounded, q.sources[:1]) for q in logged] == [
+        (True, ["download-invoices"]),
+        (False, []),
+        (False, ["invite-teammates"]),
+    ]
 
     rebuilt = invoke("kb", "rebuild")
     assert f"{n_docs} added" in rebuilt.output
@@ -149,7 +161,8 @@ def test_customers_never_see_internal_chunks(canary_kb: tuple[KnowledgeBase, lis
         for variant in (question, question.upper()):
             answer = kb.answer(variant, "customer")
             assert not internal_ids & set(answer.ranking), variant
-            assert CANARY not in answer.text and all(s.doc_id not in internal_ids for s in answer.sources)
+            shown = answer.sources + answer.related
+            assert CANARY not in answer.text and all(s.doc_id not in internal_ids for s in shown)
     staff = kb.answer("who approves refunds above 500 EUR?", "staff")
     assert staff.ranking[0] == "runbook-refund-approval"
 
@@ -179,6 +192,28 @@ def test_canned_answers_come_first_and_the_llm_is_never_called_on_abstain(tmp_pa
 
 
 def test_settings_build_the_product_kb(tmp_path: Path) -> None:
-    settings = Settings(chroma_path=tmp_path / "c", kb_answer_threshold=0.99)
+    settings = Settings(chroma_path=tmp_path / "c", kb_answer_threshold=0.99, kb_suggest_threshold=0.5)
     kb = build_knowledge_base(settings)
-    assert kb.decision.threshold == 0.99 and kb.store.count() == 0
+    assert kb.decision.threshold == 0.99 and kb.decision.suggest_threshold == 0.5 and kb.store.count() == 0
+
+
+def test_related_articles_only_when_abstaining_near_an_article(
+    canary_kb: tuple[KnowledgeBase, list[str]],
+) -> None:
+    kb, _ = canary_kb
+    near = kb.answer("my teammate never got the invite email", "customer")
+    assert not near.grounded and [s.doc_id for s in near.related] == ["invite-teammates"]
+    assert kb.decision.suggest_threshold <= near.confidence < kb.decision.threshold
+    # A customer asking about the internal refund runbook is offered the public refund policy only.
+    runbook = kb.answer("who approves refunds above 500 EUR?", "customer")
+    assert not runbook.grounded and [s.doc_id for s in runbook.related] == ["refund-policy"]
+    assert kb.answer("what is the best pizza topping?", "customer").related == []
+    answered = kb.answer("how do I download my invoice as a PDF?", "customer")
+    assert answered.grounded and answered.related == []
+    # Setting the suggestion threshold to the answer threshold turns the list off.
+    strict = KnowledgeBase(
+        store=kb.store,
+        embedder=kb.embedder,
+        decision=replace(kb.decision, suggest_threshold=kb.decision.threshold),
+    )
+    assert strict.answer("my teammate never got the invite email", "customer").related == []

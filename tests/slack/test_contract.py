@@ -71,7 +71,8 @@ def test_builders_stay_within_limits_on_huge_content(config) -> None:
     answer = Answer(huge, [Source("d", huge, "https://x/" + "y" * 3000, 0.9)] * 3, 0.9, True)
     for payload in (
         blocks.answer_message(answer, query_id=1),
-        blocks.abstain_message(query_id=1),
+        blocks.abstain_message(query_id=1, related=answer.sources),
+        blocks.abstain_message(query_id=1, opened=7, related=answer.sources),
         blocks.ticket_card(_ticket(title=huge[:200], description=huge, priority_reason=huge[:300]), None),
         blocks.ticket_ack(_ticket(title=huge[:200]), None),
         blocks.relay("U1", huge, from_agent=True),
@@ -79,6 +80,8 @@ def test_builders_stay_within_limits_on_huge_content(config) -> None:
     ):
         assert not problems_in_message(payload), problems_in_message(payload)
         assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in payload["blocks"])
+        lines = [e["text"] for b in payload["blocks"] if b["type"] == "context" for e in b["elements"]]
+        assert all(line.count("<") == line.count(">") for line in lines), "a link was cut in half"
     modal = blocks.new_ticket_modal(
         categories=[(f"c{i}", huge[:500]) for i in range(300)],
         title=huge,

@@ -70,6 +70,21 @@ def test_unknown_question_is_said_plainly_and_talk_to_a_human_opens_a_ticket(run
         assert s.exec(select(KbQuery)).one().ticket_number == ticket.number
 
 
+def test_a_near_miss_offers_related_articles_and_the_ticket_says_so(running: Running) -> None:
+    question, _ = running.slack.say(SUPPORT, CUSTOMER, "my teammate never got the invite email")
+    [reply] = running.wait_bot(SUPPORT, thread_ts=question["ts"])
+    assert "couldn't find an answer" in reply["text"]  # not presented as the answer
+    related = next(b for b in reply["blocks"] if b["type"] == "context")
+    assert related["elements"][0]["text"] == (
+        ":mag: These articles may be related: "
+        "<https://help.acme.example/invite-teammates|Invite teammates and manage seats>"
+    )
+    assert [b["block_id"] for b in reply["blocks"] if b["type"] == "actions"] == ["kb_abstain"]
+    running.slack.click(reply, "kb_escalate", user=CUSTOMER)
+    ticket = only_ticket(running)
+    assert "The bot offered as possibly related: invite-teammates" in ticket.description
+
+
 def test_agents_work_the_card_and_threads_sync_both_ways(running: Running) -> None:
     question, _ = running.slack.say(
         SUPPORT, CUSTOMER, "My SSO login fails with invalid audience after our Okta change"

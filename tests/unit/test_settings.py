@@ -47,3 +47,17 @@ def test_unknown_database_scheme_is_refused_with_the_fix(monkeypatch: pytest.Mon
     monkeypatch.setenv("DATABASE_URL", "mysql://x")
     with pytest.raises(ValidationError, match="sqlite:// or postgresql://"):
         Settings()
+
+
+def test_suggest_threshold_above_the_answer_threshold_is_refused_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KB_ANSWER_THRESHOLD", "0.5")
+    monkeypatch.setenv("KB_SUGGEST_THRESHOLD", "0.7")
+    with pytest.raises(
+        ValidationError, match=r"above KB_ANSWER_THRESHOLD \(0.5\).*equal to KB_ANSWER_THRESHOLD"
+    ):
+        Settings()
+    monkeypatch.setenv("KB_SUGGEST_THRESHOLD", "0.5")
+    assert Settings().kb_suggest_threshold == 0.5  # equal: never offer related articles
