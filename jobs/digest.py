@@ -20,21 +20,36 @@ from bot.models import ACTIVE_STATUSES, KbQuery, Ticket, TicketEvent
 from bot.support import Priority, SupportConfig
 from jobs.outbox import enqueue
 
+PERIODS = ("daily", "weekly", "monthly")
+
 
 @dataclass(frozen=True)
 class Period:
-    name: str  # "daily" or "weekly"
-    start: datetime
+    name: str  # one of PERIODS
+    start: datetime  # local midnight in the managers' time zone
     end: datetime
 
     @property
     def previous(self) -> Period:
+        """The period before, for the trend figures (the calendar month before, for a month)."""
+        if self.name == "monthly":
+            return Period(self.name, _first_of_month(self.start - timedelta(days=1)), self.start)
         return Period(self.name, self.start - (self.end - self.start), self.start)
 
 
+def _first_of_month(local: datetime) -> datetime:
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
 def period_ending(now: datetime, *, name: str, timezone: str) -> Period:
-    """Yesterday (daily) or last Monday–Sunday (weekly) in the managers' time zone."""
+    """Yesterday (daily), last Monday–Sunday (weekly) or last calendar month (monthly), in the
+    managers' time zone."""
+    if name not in PERIODS:
+        raise ValueError(f"unknown digest period {name!r}; use one of {', '.join(PERIODS)}")
     local = now.astimezone(ZoneInfo(timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if name == "monthly":
+        end = _first_of_month(local)
+        return Period(name, _first_of_month(end - timedelta(days=1)), end)
     if name == "weekly":
         end = local - timedelta(days=local.weekday())
         return Period(name, end - timedelta(days=7), end)
@@ -177,11 +192,12 @@ def render_text(period: Period, figures: dict[str, Any], previous: dict[str, Any
         return f"{value * 100:.0f}%" if value is not None else "–"
 
     zone = ZoneInfo(timezone)
-    span = f"{period.start.astimezone(zone):%a %d %b}" + (
-        f" – {(period.end - timedelta(seconds=1)).astimezone(zone):%a %d %b}"
-        if period.name == "weekly"
-        else ""
-    )
+    first, last = period.start.astimezone(zone), (period.end - timedelta(seconds=1)).astimezone(zone)
+    span = {
+        "daily": f"{first:%a %d %b}",
+        "weekly": f"{first:%a %d %b} – {last:%a %d %b}",
+        "monthly": f"{first:%B %Y}",
+    }[period.name]
     backlog = (
         ", ".join(
             f"{p} {n}"
@@ -192,7 +208,7 @@ def render_text(period: Period, figures: dict[str, Any], previous: dict[str, Any
         or "empty"
     )
     lines = [
-        f"*{'Weekly' if period.name == 'weekly' else 'Daily'} support digest* — {span}",
+        f"*{period.name.capitalize()} support digest* — {span}",
         f"• Opened *{figures['opened']}*{_delta(figures['opened'], previous['opened'])} · resolved *{figures['resolved']}*{_delta(figures['resolved'], previous['resolved'])}",
         f"• Backlog: {backlog} ({figures['backlog_older_than_7d']} older than 7 days)",
         f"• First response: median {dur('first_response_median_s')}, p90 {dur('first_response_p90_s')} · resolution: median {dur('resolution_median_s')}, p90 {dur('resolution_p90_s')}",
@@ -235,7 +251,7 @@ def render_chart(db: Database, period: Period, *, timezone: str, backlog: dict[s
         day = start
         while day < period.end:
             nxt = day + timedelta(days=1)
-            labels.append(day.astimezone(ZoneInfo(timezone)).strftime("%a %d"))
+            labels.append(day.astimezone(ZoneInfo(timezone)).strftime("%d" if days > 14 else "%a %d"))
             opened.append(
                 int(
                     s.exec(
@@ -280,7 +296,8 @@ def render_chart(db: Database, period: Period, *, timezone: str, backlog: dict[s
 def digest(
     db: Database, *, config: SupportConfig, now: datetime, name: str = "daily", dry_run: bool = False
 ) -> tuple[str, bytes, bool]:
-    """Build the digest for the period ending today (or this Monday) and queue it once; (text, png, queued)."""
+    """Build the digest for the period ending today (this Monday, the 1st of this month) and queue it
+    once; (text, png, queued)."""
     zone = config.managers.timezone
     period = period_ending(now, name=name, timezone=zone)
     figures = compute(db, period)

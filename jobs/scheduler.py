@@ -129,6 +129,12 @@ def jobs_for(config: SupportConfig) -> dict[str, Job]:
             _digest("weekly"),
         ),
         Job(
+            "digest_monthly",
+            CronTrigger(day=1, hour=hour, minute=minute, timezone=zone),
+            f"the 1st of each month {config.managers.digest_time} {zone}: monthly digest",
+            _digest("monthly"),
+        ),
+        Job(
             "checkins",
             IntervalTrigger(minutes=1),
             f"every minute: check-ins due ({zone}), configured or /checkin",

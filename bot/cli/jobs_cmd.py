@@ -95,14 +95,17 @@ def digest_cmd(
         False, "--preview", help="Write the text and the PNG locally instead of posting."
     ),
     weekly: bool = typer.Option(False, "--weekly", help="Last week (Monday–Sunday) instead of yesterday."),
+    monthly: bool = typer.Option(False, "--monthly", help="Last calendar month instead of yesterday."),
     out: Path = typer.Option(Path("."), "--out", help="Folder for the preview files."),
     now: str | None = typer.Option(None, "--now", help="Pretend it is this ISO time."),
 ) -> None:
     """The managers' KPI digest: preview it locally, or queue it for the managers' channel."""
     from jobs.digest import digest
 
+    if weekly and monthly:
+        fail("choose one of --weekly and --monthly (neither means yesterday)")
     rt = runtime(ctx)
-    name = "weekly" if weekly else "daily"
+    name = "monthly" if monthly else "weekly" if weekly else "daily"
     text, png, queued = digest(
         rt.db, config=rt.config, now=_when(now) or rt.clock(), name=name, dry_run=preview
     )

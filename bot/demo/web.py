@@ -25,7 +25,8 @@ DEMO_HELP = (
     "*Demo commands* (only in this simulator):\n"
     "• `/demo clock +2h` — move the clock forward (`30m`, `2h`, `1d`…); SLA warnings, breaches, reminders and "
     "check-ins that come due are posted, and the digest if its time passes\n"
-    "• `/demo digest` — post the daily KPI digest to the managers' channel now\n"
+    "• `/demo digest` — post the daily KPI digest to the managers' channel now "
+    "(`/demo digest weekly` or `monthly` for the others)\n"
     "• `/demo help` — this list"
 )
 STATIC = {
@@ -133,7 +134,11 @@ class Simulator:
             except ValueError as exc:
                 raise SimulatorError(str(exc)) from exc
         elif verb == "digest":
-            said = f":bar_chart: Daily digest: {self.ws.digest_now()}"
+            period = rest.strip().lower() or "daily"
+            try:
+                said = f":bar_chart: {period.capitalize()} digest: {self.ws.digest_now(period)}"
+            except ValueError as exc:
+                raise SimulatorError(f"{exc} For example `/demo digest weekly`.") from exc
         elif verb in ("", "help"):
             said = DEMO_HELP
         else:

@@ -203,11 +203,7 @@ class Workspace:
         before = self.clock()
         delta = self.clock.advance(text)
         after = self.clock()
-        extra = [
-            name
-            for name in ("digest_daily", "digest_weekly")
-            if _fires_between(self.config, name, before, after)
-        ]
+        extra = [name for name in DIGEST_JOBS.values() if _fires_between(self.config, name, before, after)]
         summaries = self.run_jobs(*extra)
         zone = self.config.managers.timezone
         local = after.astimezone(ZoneInfo(zone))
@@ -216,10 +212,17 @@ class Workspace:
             "\n".join(f"• {line}" for line in happened) if happened else "Nothing came due."
         )
 
-    def digest_now(self) -> str:
-        """Post the daily digest for the period ending now (what managers get each morning)."""
-        summaries = self.run_jobs("digest_daily")
-        return next((s.split("\n")[0] for s in summaries if s.startswith("digest_daily")), "")
+    def digest_now(self, period: str = "daily") -> str:
+        """Post the digest for the period ending now (what managers get that morning); ValueError for
+        a period that is not daily, weekly or monthly."""
+        if period not in DIGEST_JOBS:
+            raise ValueError(f"`{period}` is not a digest; use one of {', '.join(DIGEST_JOBS)}.")
+        job = DIGEST_JOBS[period]
+        summaries = self.run_jobs(job)
+        return next((s.split("\n")[0] for s in summaries if s.startswith(job)), "")
+
+
+DIGEST_JOBS = {"daily": "digest_daily", "weekly": "digest_weekly", "monthly": "digest_monthly"}
 
 
 def _fires_between(config: SupportConfig, name: str, before: datetime, after: datetime) -> bool:

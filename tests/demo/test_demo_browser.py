@@ -190,6 +190,8 @@ def test_the_readme_tour(page) -> None:  # noqa: ANN001
     expect(chart).to_be_visible()
     page.wait_for_function("[...document.querySelectorAll('.file img')].some(i => i.naturalWidth > 400)")
     shot(page, "7-digest")
+    say(page, "/demo digest monthly")
+    expect(channel).to_contain_text("Monthly support digest")
 
 
 def test_bad_input_gets_slacks_own_errors(page) -> None:  # noqa: ANN001
@@ -208,6 +210,8 @@ def test_bad_input_gets_slacks_own_errors(page) -> None:  # noqa: ANN001
     expect(error).to_contain_text("too long")
     say(page, "/demo clock -2h")
     expect(error).to_contain_text("only moves forward")
+    say(page, "/demo digest yearly")
+    expect(error).to_contain_text("`yearly` is not a digest; use one of daily, weekly, monthly.")
     say(page, "/ticket frobnicate 12")
     usage = page.locator("#messages .msg.ephemeral", has_text="/ticket frobnicate")
     expect(usage).to_contain_text("I don't know")  # Deskbot's own usage help, only for this person

@@ -183,6 +183,51 @@ def test_digest_in_sql_with_chart_and_delivery(db, config, fake: FakeSlack, tmp_
     ).read_text()
 
 
+def test_monthly_digest_covers_the_calendar_month_before(db, config, tmp_path: Path) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    # 1 March 08:30 Berlin: the digest covers February (28 days, in a leap-free year), compared with January.
+    march = datetime(2027, 3, 1, 8, 30, tzinfo=berlin)
+    feb = digest.period_ending(march, name="monthly", timezone="Europe/Berlin")
+    assert (feb.start, feb.end) == (datetime(2027, 2, 1, tzinfo=berlin), datetime(2027, 3, 1, tzinfo=berlin))
+    assert (feb.previous.start, feb.previous.end) == (datetime(2027, 1, 1, tzinfo=berlin), feb.start)
+    # Across a DST change and a year boundary: November's digest ends at local midnight, not UTC.
+    nov = digest.period_ending(
+        datetime(2026, 12, 1, 7, 30, tzinfo=UTC), name="monthly", timezone="Europe/Berlin"
+    )
+    assert nov.start.utcoffset() == nov.end.utcoffset() == timedelta(hours=1)
+    assert (nov.start.month, nov.end.month, nov.previous.start.month, nov.previous.start.utcoffset()) == (
+        11,
+        12,
+        10,
+        timedelta(hours=2),
+    )
+    with pytest.raises(ValueError, match="daily, weekly, monthly"):
+        digest.period_ending(march, name="yearly", timezone="UTC")
+    in_nov = [datetime(2026, 11, d, 10, tzinfo=UTC) for d in (1, 15, 30)]  # three in November
+    for when in [*in_nov, datetime(2026, 10, 31, 22, 30, tzinfo=UTC)]:  # 23:30 Berlin on 31 Oct: October
+        new_ticket(db, config, now=when, title=f"opened {when:%d %b %H:%M}")
+    now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    text, png, queued = digest.digest(db, config=config, now=now, name="monthly")
+    assert text.startswith("*Monthly support digest* — November 2026")
+    assert "Opened *3* (+200%)" in text and queued and png.startswith(b"\x89PNG")
+    _, _, daily = digest.digest(db, config=config, now=now, name="daily")
+    assert daily, "the monthly digest does not stand in for the daily one"
+    assert not digest.digest(db, config=config, now=now + timedelta(hours=2), name="monthly")[2]
+    fire = jobs_for(config)["digest_monthly"].trigger.get_next_fire_time(
+        None, datetime(2026, 12, 2, tzinfo=UTC)
+    )
+    assert fire == datetime(2027, 1, 1, 8, 30, tzinfo=berlin)
+    both = CliRunner().invoke(cli, ["digest", "--weekly", "--monthly", "--preview", "--out", str(tmp_path)])
+    assert both.exit_code != 0 and "choose one of --weekly and --monthly" in both.output
+    result = CliRunner().invoke(
+        cli,
+        ["digest", "--monthly", "--preview", "--out", str(tmp_path), "--now", "2026-12-01T09:00:00+00:00"],
+        env={"DATABASE_URL": str(db.engine.url.render_as_string(hide_password=False))},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Monthly support digest* — November 2026" in (tmp_path / "digest-monthly.txt").read_text()
+
+
 def test_reminders_followups_and_auto_resolve(db, config) -> None:
     unclaimed = new_ticket(db, config, title="Nobody took me")
     waiting = new_ticket(db, config, title="Need your logs", channel="C0SUPPORT1", thread_ts="1.1")
@@ -210,6 +255,7 @@ def test_jobs_have_explicit_ids_and_config_times(config) -> None:
         "deliver_notifications",
         "digest_daily",
         "digest_weekly",
+        "digest_monthly",
         "reminders",
         "checkins",
     } <= set(jobs)

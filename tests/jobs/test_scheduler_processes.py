@@ -146,7 +146,7 @@ def test_restarting_ten_times_never_multiplies_jobs(sqlite_db, config) -> None:
         thread.start()
         thread.join(timeout=20)
         assert not thread.is_alive()
-        assert seen == [expected]  # seven jobs, each once, every time
+        assert seen == [expected]  # every job (eight), each once, every time
     job = jobs_for(config)["sla_sweep"]
     assert job.trigger.interval == timedelta(minutes=1)
 
