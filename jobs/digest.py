@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import io
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +21,7 @@ from bot.db import Database
 from bot.models import ACTIVE_STATUSES, KbQuery, Ticket, TicketEvent
 from bot.support import Priority, SupportConfig
 from jobs.outbox import enqueue
+from knowledge.lexical import tokens
 
 PERIODS = ("daily", "weekly", "monthly")
 
@@ -54,6 +57,21 @@ def period_ending(now: datetime, *, name: str, timezone: str) -> Period:
         end = local - timedelta(days=local.weekday())
         return Period(name, end - timedelta(days=7), end)
     return Period(name, local - timedelta(days=1), local)
+
+
+UNANSWERED_SCAN = 5000  # the most recent unanswered questions of the period grouped for the digest
+
+
+def top_questions(questions: Sequence[str], *, limit: int = 5) -> list[tuple[str, int]]:
+    """The most asked questions, counting rephrasings that use the same words ("Can I pay in CHF?",
+    "how can I pay in chf") as one; each shown in its most common wording, most recent first on ties."""
+    groups: dict[tuple[str, ...], Counter[str]] = {}
+    for question in questions:
+        text = " ".join(question.split())
+        key = tuple(sorted(set(tokens(text)))) or (text.lower(),)
+        groups.setdefault(key, Counter())[text] += 1
+    ranked = sorted(groups.values(), key=lambda c: -c.total())  # stable: most recent first on ties
+    return [(wordings.most_common(1)[0][0], wordings.total()) for wordings in ranked[:limit]]
 
 
 def _seconds(s: Session, later: Any, earlier: Any) -> ColumnElement[float]:
@@ -127,13 +145,16 @@ def compute(db: Database, period: Period) -> dict[str, Any]:
                 ),
             ).where(KbQuery.created_at >= start, KbQuery.created_at < end)
         ).one()
-        unanswered = s.exec(
-            select(func.lower(KbQuery.question), func.count().label("n"))
-            .where(KbQuery.created_at >= start, KbQuery.created_at < end, col(KbQuery.grounded).is_(False))
-            .group_by(func.lower(KbQuery.question))
-            .order_by(literal_column("n").desc())
-            .limit(5)
-        ).all()
+        unanswered = top_questions(
+            s.exec(
+                select(KbQuery.question)
+                .where(
+                    KbQuery.created_at >= start, KbQuery.created_at < end, col(KbQuery.grounded).is_(False)
+                )
+                .order_by(col(KbQuery.created_at).desc())
+                .limit(UNANSWERED_SCAN)
+            ).all()
+        )
         teams = s.exec(
             select(
                 Ticket.team,
