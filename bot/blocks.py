@@ -408,8 +408,10 @@ def home_view(
     queue: Sequence[tuple[Ticket, SlaReport | None]],
     today: dict[str, Any] | None,
     now: datetime,
+    unanswered: Sequence[tuple[str, int]] = (),
 ) -> dict[str, Any]:
-    """App Home: agents see their tickets and the unassigned queue with SLA countdowns; managers see today."""
+    """App Home: agents see their tickets and the unassigned queue with SLA countdowns; managers see
+    today's figures and the week's questions the help centre could not answer."""
     blocks: list[Block] = [{"type": "header", "text": plain("Deskbot")}]
     if role == "requester":
         blocks.append(
@@ -424,6 +426,12 @@ def home_view(
                 "type": "section",
                 "fields": [mrkdwn(f"*{label}*\n{value}") for label, value in list(today.items())[:10]],
             }
+        )
+        blocks.append({"type": "header", "text": plain("Not answered by the help centre (7 days)")})
+        blocks.append(
+            section("\n".join(f"• {escape(clip(q, 150))} ×{n}" for q, n in unanswered))
+            if unanswered
+            else context("Every question this week found an answer. :tada:")
         )
 
     def rows(title: str, items: Sequence[tuple[Ticket, SlaReport | None]], empty: str) -> None:

@@ -10,8 +10,9 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -27,6 +28,7 @@ from bot.routing.triage import Triager
 from bot.support import Priority, SupportConfig
 from bot.timeutil import Clock
 from knowledge.base import Audience
+from knowledge.gaps import UNANSWERED_SCAN, top_questions
 
 log = logging.getLogger("deskbot.desk")
 INTERNAL_PREFIX = re.compile(r"^\s*!note\b[:\s]*", re.I)
@@ -475,11 +477,28 @@ class Desk:
             queue_reports = [
                 (t, tickets.report_for(self.config, t, tickets.events_of(s, t.number), now)) for t in queue
             ]
-            today = self._today(s, now) if role in ("manager", "admin") else None
-        return blocks.home_view(role=role, mine=with_reports, queue=queue_reports, today=today, now=now)
+            manager = role in ("manager", "admin")
+            today = self._today(s, now) if manager else None
+            unanswered = self._unanswered(s, now) if manager else []
+        local = now.astimezone(ZoneInfo(self.config.managers.timezone))
+        return blocks.home_view(
+            role=role, mine=with_reports, queue=queue_reports, today=today, unanswered=unanswered, now=local
+        )
 
-    def _today(self, s: Session, now: Any) -> dict[str, Any]:
-        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    def _unanswered(self, s: Session, now: datetime) -> list[tuple[str, int]]:
+        """The week's most asked questions the knowledge base could not answer (what to write next)."""
+        questions = s.exec(
+            select(KbQuery.question)
+            .where(KbQuery.created_at >= now - timedelta(days=7), KbQuery.grounded == False)  # noqa: E712
+            .order_by(col(KbQuery.created_at).desc())
+            .limit(UNANSWERED_SCAN)
+        ).all()
+        return top_questions(questions)
+
+    def _today(self, s: Session, now: datetime) -> dict[str, Any]:
+        """Figures since midnight in the managers' time zone."""
+        local = now.astimezone(ZoneInfo(self.config.managers.timezone))
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
         opened = s.exec(select(func.count()).select_from(Ticket).where(Ticket.created_at >= start)).one()
         resolved = s.exec(
             select(func.count()).select_from(Ticket).where(col(Ticket.resolved_at) >= start)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import io
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +19,7 @@ from bot.db import Database
 from bot.models import ACTIVE_STATUSES, KbQuery, Ticket, TicketEvent
 from bot.support import Priority, SupportConfig
 from jobs.outbox import enqueue
-from knowledge.lexical import tokens
+from knowledge.gaps import UNANSWERED_SCAN, top_questions
 
 PERIODS = ("daily", "weekly", "monthly")
 
@@ -57,21 +55,6 @@ def period_ending(now: datetime, *, name: str, timezone: str) -> Period:
         end = local - timedelta(days=local.weekday())
         return Period(name, end - timedelta(days=7), end)
     return Period(name, local - timedelta(days=1), local)
-
-
-UNANSWERED_SCAN = 5000  # the most recent unanswered questions of the period grouped for the digest
-
-
-def top_questions(questions: Sequence[str], *, limit: int = 5) -> list[tuple[str, int]]:
-    """The most asked questions, counting rephrasings that use the same words ("Can I pay in CHF?",
-    "how can I pay in chf") as one; each shown in its most common wording, most recent first on ties."""
-    groups: dict[tuple[str, ...], Counter[str]] = {}
-    for question in questions:
-        text = " ".join(question.split())
-        key = tuple(sorted(set(tokens(text)))) or (text.lower(),)
-        groups.setdefault(key, Counter())[text] += 1
-    ranked = sorted(groups.values(), key=lambda c: -c.total())  # stable: most recent first on ties
-    return [(wordings.most_common(1)[0][0], wordings.total()) for wordings in ranked[:limit]]
 
 
 def _seconds(s: Session, later: Any, earlier: Any) -> ColumnElement[float]:

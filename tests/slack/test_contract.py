@@ -95,6 +95,7 @@ def test_builders_stay_within_limits_on_huge_content(config) -> None:
         mine=many,
         queue=many,
         today={f"k{i}": huge[:50] for i in range(20)},
+        unanswered=[(huge, 10**6)] * 5,
         now=__import__("datetime").datetime(2026, 1, 1),
     )
     assert not problems_in_view(home)
