@@ -31,6 +31,8 @@ class Deps:
     db: Database
     clock: Clock = field(default=utcnow)
     answers: AnswerService | None = None  # built from settings on first question when not given
+    # bolt runs listeners here after the ack; `deskbot run` drains it on shutdown
+    listener_executor: ContextExecutor = field(default_factory=lambda: ContextExecutor(max_workers=16))
 
     def answer_service(self) -> Callable[[], AnswerService]:
         """A getter that builds the answer service once (the model loads on the first question)."""
@@ -93,7 +95,7 @@ def build_app(deps: Deps) -> App:
         if settings.slack_signing_secret
         else None,
         logger=logging.getLogger("deskbot.slack"),
-        listener_executor=ContextExecutor(max_workers=16),  # work after the ack keeps the request id
+        listener_executor=deps.listener_executor,  # work after the ack keeps the request id
     )
     desk = Desk(
         config=deps.config,

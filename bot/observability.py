@@ -14,6 +14,7 @@ import contextvars
 import json
 import logging
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -39,11 +40,40 @@ def request_context(request_id: str | None = None) -> Iterator[str]:
 
 
 class ContextExecutor(ThreadPoolExecutor):
-    """A thread pool whose tasks run in the submitter's context (its request id included)."""
+    """A thread pool whose tasks run in the submitter's context (its request id included), and that
+    can be drained: on shutdown, the work Slack was already told "received" (acked) gets to finish."""
+
+    def __init__(self, max_workers: int) -> None:
+        super().__init__(max_workers=max_workers)
+        self._busy = 0
+        self._idle = threading.Condition()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         context = contextvars.copy_context()
-        return super().submit(context.run, fn, *args, **kwargs)
+        with self._idle:
+            self._busy += 1
+        return super().submit(self._tracked, context, fn, *args, **kwargs)
+
+    def _tracked(
+        self, context: contextvars.Context, fn: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        try:
+            return context.run(fn, *args, **kwargs)
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    @property
+    def in_flight(self) -> int:
+        with self._idle:
+            return self._busy
+
+    def drain(self, timeout: float) -> int:
+        """Wait up to `timeout` seconds for submitted work to finish; how many tasks are still running."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._busy == 0, timeout=timeout)
+            return self._busy
 
 
 class _RequestIdFilter(logging.Filter):

@@ -23,7 +23,8 @@ HealthCheck = Callable[[], str]  # returns a short status, raises when the depen
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+    daemon_threads = False
+    block_on_close = True  # server_close() waits for requests being handled (their acks) to finish
 
 
 class _QuietHandler(WSGIRequestHandler):

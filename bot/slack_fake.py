@@ -51,6 +51,7 @@ class FakeSlack:
         self.presence: dict[str, str] = {}
         self._failures: dict[str, list[tuple[int, str, float | None]]] = {}
         self._chaos: tuple[float, float, frozenset[str], float, random.Random] | None = None
+        self._latency: dict[str, float] = {}
         self._lock = threading.Lock()
         self._ts = 1_700_000_000_000000  # microseconds; with a clock, message ts follow it (the demo)
         self._clock = clock
@@ -103,6 +104,11 @@ class FakeSlack:
                 if ratio or server_errors
                 else None
             )
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer every call to `method` only after `seconds` (the call is recorded when it arrives)."""
+        with self._lock:
+            self._latency[method] = seconds
 
     def next_ts(self) -> str:
         with self._lock:
@@ -223,6 +229,8 @@ class FakeSlack:
                 args[key] = json.loads(args[key])
         with self._lock:
             self.calls.append(Call(method, args))
+            delay = self._latency.get(method, 0.0)
+        time.sleep(delay)
         failure = self._failure(method)
         if failure is not None:
             status, error, retry_after = failure

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,14 +103,21 @@ def run(
     deps = Deps(settings=settings, config=rt.config, db=rt.db)
     _prepare_knowledge(deps)
     app = build_app(deps)
+    _stop_on_sigterm()
+    stop_jobs = _start_scheduler(deps, app.client)
     if settings.slack_app_token and not http:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        _start_scheduler(deps, app.client)
+        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
         console.print("Deskbot connected to Slack in Socket Mode. Ctrl-C stops it.")
-        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        try:
+            handler.start()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            handler.close()
+            _finish(deps, stop_jobs)
         return
-    _start_scheduler(deps, app.client)
     from bot.server import make_http_server
 
     server = make_http_server(
@@ -122,23 +131,55 @@ def run(
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        console.print("Stopped.")
+        pass
     finally:
-        server.server_close()
+        server.server_close()  # no new requests; those being acked finish
+        _finish(deps, stop_jobs)
 
 
-def _start_scheduler(deps: Deps, client: object) -> None:
-    """Scheduled jobs in this process too, unless RUN_SCHEDULER=false (then run `deskbot scheduler`)."""
+DRAIN_SECONDS = 25.0  # under the 30 s Docker and Kubernetes allow between SIGTERM and SIGKILL
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (docker stop, Kubernetes, systemd) stops Deskbot like Ctrl-C does, gracefully."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def _finish(deps: Deps, stop_jobs: Callable[[], None]) -> None:
+    """Let the work Slack was already told "received" finish (answers, tickets), then stop the jobs."""
+    running = deps.listener_executor.in_flight
+    if running:
+        console.print(f"Stopping: finishing {running} request(s) already acknowledged to Slack…")
+    left = deps.listener_executor.drain(DRAIN_SECONDS)
+    stop_jobs()
+    console.print(
+        f"Stopped, {left} request(s) cut short after {DRAIN_SECONDS:.0f} s." if left else "Stopped.",
+        highlight=False,
+    )
+
+
+def _start_scheduler(deps: Deps, client: object) -> Callable[[], None]:
+    """Scheduled jobs in this process too, unless RUN_SCHEDULER=false (then run `deskbot scheduler`).
+    Returns what stops them: the running job finishes and the leader lock is released for the others."""
     if not deps.settings.run_scheduler:
-        return
-    import threading
-
+        return lambda: None
     from jobs.scheduler import JobContext, serve
 
+    stop = threading.Event()
     ctx = JobContext(db=deps.db, config=deps.config, client=client)
-    threading.Thread(
-        target=serve, kwargs={"ctx": ctx, "stop": threading.Event()}, name="scheduler", daemon=True
-    ).start()
+    thread = threading.Thread(target=serve, kwargs={"ctx": ctx, "stop": stop}, name="scheduler", daemon=True)
+    thread.start()
+
+    def stop_jobs() -> None:
+        stop.set()
+        thread.join(timeout=DRAIN_SECONDS)
+
+    return stop_jobs
 
 
 def _prepare_knowledge(deps: Deps) -> None:
