@@ -75,11 +75,18 @@ def metrics(rows: Iterable[tuple[dict[str, Any], Answer]]) -> dict[str, Any]:
 
 
 def evaluate(
-    answer: Callable[[str], Answer], rows: list[dict[str, Any]]
+    answer: Callable[[str], Answer],
+    rows: list[dict[str, Any]],
+    *,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> tuple[dict[str, Any], list[tuple[dict[str, Any], Answer]]]:
     """Answer every query (after one warm-up question, so the model and BM25 are loaded) and score."""
     answer("warm up")
-    answered = [(q, answer(q["text"])) for q in rows]
+    answered = []
+    for i, q in enumerate(rows):
+        answered.append((q, answer(q["text"])))
+        if progress:
+            progress(i + 1, len(rows), "")
     return metrics(answered), answered
 
 

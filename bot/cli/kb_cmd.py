@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -28,14 +30,13 @@ def _kb(rt: Runtime):  # type: ignore[no-untyped-def]
         raise
 
 
-def _ingest(rt: Runtime, paths: list[Path], *, prune: bool) -> None:
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A progress bar on stderr (when it is a terminal) and the callback that moves it."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from knowledge.documents import SourceError
-
-    kb = _kb(rt)
     with Progress(
-        TextColumn("[bold]Indexing"),
+        TextColumn(f"[bold]{label}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
@@ -46,9 +47,17 @@ def _ingest(rt: Runtime, paths: list[Path], *, prune: bool) -> None:
     ) as bar:
         task = bar.add_task("", total=None)
 
-        def progress(done: int, total: int, path: str) -> None:
-            bar.update(task, completed=done, total=total, description=Path(path).name if path else "")
+        def update(done: int, total: int, what: str = "") -> None:
+            bar.update(task, completed=done, total=total, description=Path(what).name if what else "")
 
+        yield update
+
+
+def _ingest(rt: Runtime, paths: list[Path], *, prune: bool) -> None:
+    from knowledge.documents import SourceError
+
+    kb = _kb(rt)
+    with _progress("Indexing") as progress:
         try:
             report = kb.ingest(paths, prune=prune, progress=progress)
         except SourceError as exc:
@@ -140,6 +149,54 @@ def ask(
     )
 
 
+@app.command()
+def gaps(
+    ctx: typer.Context,
+    days: int = typer.Option(7, min=1, max=366, help="How far back to look."),
+    limit: int = typer.Option(20, min=1, max=500, help="How many questions to list."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list instead."),
+) -> None:
+    """The questions the bot could not answer, most asked first: what to write next."""
+    from datetime import timedelta
+
+    from sqlmodel import col, select
+
+    from bot.models import KbQuery
+    from knowledge.gaps import UNANSWERED_SCAN
+    from knowledge.gaps import gaps as group
+
+    rt = runtime(ctx)
+    since = rt.clock() - timedelta(days=days)
+    with rt.db.session() as s:
+        rows = s.exec(
+            select(KbQuery.question, KbQuery.sources, KbQuery.ticket_number)
+            .where(KbQuery.created_at >= since, KbQuery.grounded == False)  # noqa: E712
+            .order_by(col(KbQuery.created_at).desc())
+            .limit(UNANSWERED_SCAN)
+        ).all()
+    found = group([(q, sources or [], ticket) for q, sources, ticket in rows], limit=limit)
+    if as_json:
+        print(json.dumps([g.__dict__ for g in found]))
+        return
+    if not found:
+        console.print(f"Every question of the last {days} days found an answer.")
+        return
+    console.print(
+        f"Questions the knowledge base could not answer in the last {days} days "
+        f"({len(rows)} asked; most asked first):",
+        highlight=False,
+    )
+    for g in found:
+        extra = [
+            f"tickets: {g.tickets}" if g.tickets else "",
+            f"offered: {g.offered}" if g.offered else "",
+        ]
+        tail = " · ".join(e for e in extra if e)
+        console.print(
+            f"  ×{g.asked:<4} {g.wording}" + (f"  ({tail})" if tail else ""), highlight=False, markup=False
+        )
+
+
 @eval_app.command("kb")
 def eval_kb(
     ctx: typer.Context,
@@ -167,7 +224,8 @@ def eval_kb(
         return
     with tempfile.TemporaryDirectory(prefix="deskbot-eval-") as tmp:
         knowledge = build_knowledge_base(rt.settings, chroma_path=Path(tmp) / "chroma")
-        report = knowledge.ingest([kb])
+        with _progress("Indexing") as progress:
+            report = knowledge.ingest([kb], progress=progress)
         if report.failed:
             err_console.print(f"[yellow]{len(report.failed)} documents skipped[/]: {report.failed[:3]}")
         service = AnswerService(kb=knowledge)  # no canned answers, no logging: only this KB is measured
@@ -175,7 +233,8 @@ def eval_kb(
         def answer(text: str):  # type: ignore[no-untyped-def]
             return service.answer(text, audience=audience).answer  # type: ignore[arg-type]
 
-        figures, answered = evaluate(answer, rows)
+        with _progress("Answering") as progress:
+            figures, answered = evaluate(answer, rows, progress=progress)
     if fit:
         figures["calibration"] = calibrate(answered)
     if as_json:

@@ -74,6 +74,22 @@ def test_cli_ingest_is_idempotent_and_ask_cites_the_article(tmp_path: Path) -> N
         (False, ["invite-teammates"]),
     ]
 
+    invoke("kb", "ask", "My teammate never got the INVITE email!")  # the same words: one question
+    gaps = invoke("kb", "gaps")
+    assert gaps.exit_code == 0, gaps.output
+    listed = [line.strip() for line in gaps.output.splitlines()[1:]]
+    assert listed == [
+        "×2    My teammate never got the INVITE email!  (offered: invite-teammates)",
+        "×1    what is the best pizza topping?",
+    ]
+    as_json = json.loads(invoke("kb", "gaps", "--json", "--days", "1").output)
+    assert as_json[0] == {
+        "wording": "My teammate never got the INVITE email!",
+        "asked": 2,
+        "tickets": 0,
+        "offered": "invite-teammates",
+    }
+
     rebuilt = invoke("kb", "rebuild")
     assert f"{n_docs} added" in rebuilt.output
 
