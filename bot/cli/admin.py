@@ -60,6 +60,47 @@ def db_upgrade(ctx: typer.Context, revision: str = typer.Option("head", help="Ta
     )
 
 
+@db_app.command("copy")
+def db_copy(
+    ctx: typer.Context,
+    to: str = typer.Option(..., "--to", help="The new database, e.g. postgresql://deskbot@db-host/deskbot."),
+    source: str | None = typer.Option(None, "--from", help="The database to copy (default: DATABASE_URL)."),
+) -> None:
+    """Copy every table into a new, empty database (e.g. SQLite → PostgreSQL when scaling out).
+    Stop Deskbot first, so nothing is written to the old database during the copy."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db import Database
+    from bot.dbcopy import CopyError, copy_database
+
+    from_url = source or runtime(ctx).settings.database_url
+    if not to.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+        fail(f"--to {to!r}: use a sqlite:// or postgresql:// URL (e.g. postgresql://user@host/deskbot)")
+    src, dst = Database(from_url), Database(to)
+    shown = dst.engine.url.render_as_string(hide_password=True)
+    if src.engine.url == dst.engine.url:
+        fail("--to is the database being copied; give the new database's URL")
+
+    def progress(table: str, done: int, total: int) -> None:
+        if done == total:
+            console.print(f"  {table}: {total} rows", highlight=False)
+
+    try:
+        report = copy_database(source=src, target=dst, progress=progress)
+    except CopyError as exc:
+        fail(f"nothing copied: {exc}")
+        return
+    except SQLAlchemyError as exc:
+        fail(f"nothing copied to {shown}: {str(exc).splitlines()[0]}")
+        return
+    console.print(
+        f"[green]✓[/] {sum(report.rows.values())} rows copied to {shown} in {report.seconds:.1f} s. "
+        "Set DATABASE_URL to it and start Deskbot again (the knowledge-base index is not in the "
+        "database and stays as it is).",
+        highlight=False,
+    )
+
+
 @db_app.command("current")
 def db_current(ctx: typer.Context) -> None:
     """Print the schema revision the database is at."""
