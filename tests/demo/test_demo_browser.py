@@ -124,6 +124,12 @@ def test_the_readme_tour(page) -> None:  # noqa: ANN001
     shot(page, "1-cited-answer")
     thread.get_by_role("button", name=re.compile("^👍 Helpful")).click()
 
+    # A near miss: not an answer, but the closest article is offered as possibly related.
+    say(page, "my teammate never got the invite email")
+    channel.locator(".msg", has_text="never got the invite").get_by_text("1 reply").click()
+    expect(thread).to_contain_text("These articles may be related")
+    expect(thread.get_by_role("link", name="Invite teammates and manage seats")).to_be_visible()
+
     # 2. Something the help centre does not cover: the bot says so and offers a ticket.
     say(page, "Our new hires never receive the invitation to join our workspace")
     channel.locator(".msg", has_text="new hires").get_by_text("1 reply").click()
