@@ -76,6 +76,11 @@ def db_copy(
     from_url = source or runtime(ctx).settings.database_url
     if not to.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
         fail(f"--to {to!r}: use a sqlite:// or postgresql:// URL (e.g. postgresql://user@host/deskbot)")
+    from sqlalchemy.engine import make_url
+
+    path = make_url(from_url).database if from_url.startswith("sqlite") else None
+    if path and path != ":memory:" and not Path(path).exists():
+        fail(f"no database to copy at {path}; point --from (or DATABASE_URL) at the one Deskbot uses")
     src, dst = Database(from_url), Database(to)
     shown = dst.engine.url.render_as_string(hide_password=True)
     if src.engine.url == dst.engine.url:

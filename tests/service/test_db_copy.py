@@ -140,4 +140,18 @@ def test_copy_refuses_what_it_cannot_do_with_the_fix(sqlite_db, tmp_path) -> Non
             f"sqlite:///{tmp_path / 'to.db'}",
         ],
     )
-    assert empty.exit_code == 1 and "the source database has no Deskbot schema" in empty.output
+    assert empty.exit_code == 1 and "no database to copy at" in empty.output
+    assert not (tmp_path / "none.db").exists()  # nothing created by looking
+    (tmp_path / "blank.db").touch()
+    blank = CliRunner().invoke(
+        cli,
+        [
+            "db",
+            "copy",
+            "--from",
+            f"sqlite:///{tmp_path / 'blank.db'}",
+            "--to",
+            f"sqlite:///{tmp_path / 'to.db'}",
+        ],
+    )
+    assert blank.exit_code == 1 and "the source database has no Deskbot schema" in blank.output
