@@ -184,12 +184,20 @@ def abstain_message(
     }
 
 
-def feedback_thanks(helpful: bool) -> Block:
-    return context(
-        ":pray: Thanks for the feedback!"
-        if helpful
-        else ":pray: Thanks — we'll use this to improve the answer."
-    )
+def feedback_thanks(helpful: bool, *, query_id: int | None = None) -> list[Block]:
+    """What replaces the feedback buttons: thanks, and after "Not helpful" still the way to a person."""
+    if helpful:
+        return [context(":pray: Thanks for the feedback!")]
+    return [
+        context(":pray: Thanks — we'll use this to improve the answer. Still stuck? A person can help."),
+        {
+            "type": "actions",
+            "block_id": "kb_after_feedback",
+            "elements": [
+                button(":raising_hand: Talk to a human", "kb_escalate", str(query_id or ""), "primary")
+            ],
+        },
+    ]
 
 
 # ---- tickets ---------------------------------------------------------------------------------------

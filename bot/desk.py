@@ -133,7 +133,7 @@ class Desk:
             channel=channel,
             ts=ts,
             text=message.get("text", "Thanks!"),
-            blocks=[*kept, blocks.feedback_thanks(helpful)],
+            blocks=[*kept, *blocks.feedback_thanks(helpful, query_id=query_id)],
         )
 
     def escalate_question(

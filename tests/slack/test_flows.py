@@ -55,6 +55,23 @@ def test_question_in_support_channel_gets_a_cited_answer_and_feedback(running: R
     assert "Thanks for the feedback" in str(running.fake.calls_to("chat.update")[-1].args["blocks"])
 
 
+def test_not_helpful_keeps_the_way_to_a_person(running: Running) -> None:
+    question, _ = running.slack.say(SUPPORT, CUSTOMER, "How do I download my invoices as PDF?")
+    [answer] = running.wait_bot(SUPPORT, thread_ts=question["ts"])
+    running.slack.click(answer, "kb_not_helpful", user=CUSTOMER)
+    update = wait_for(lambda: running.fake.calls_to("chat.update"), what="the thanks")[-1].args
+    assert "Thanks — we'll use this" in str(update["blocks"])
+    buttons = [e["action_id"] for b in update["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["kb_escalate"]  # no second rating, but still a person
+    running.slack.click({**answer, "blocks": update["blocks"]}, "kb_escalate", user=CUSTOMER)
+    ticket = only_ticket(running)
+    assert (
+        "invoices as PDF" in ticket.title and "The bot answered from: download-invoices" in ticket.description
+    )
+    with running.db.session() as s:
+        assert not s.exec(select(Feedback)).one().helpful
+
+
 def test_unknown_question_is_said_plainly_and_talk_to_a_human_opens_a_ticket(running: Running) -> None:
     question, _ = running.slack.say(SUPPORT, CUSTOMER, "Can you recommend a good pizza place in Berlin?")
     [reply] = running.wait_bot(SUPPORT, thread_ts=question["ts"])
