@@ -15,6 +15,7 @@ from bot.answers import AnswerService, build_knowledge_base
 from bot.config import Settings
 from bot.db import Database
 from bot.observability import ContextExecutor
+from bot.recovery import Leases
 from bot.routing.router import CategoryRouter
 from bot.routing.triage import Triager, train_router
 from bot.support import SupportConfig
@@ -33,6 +34,7 @@ class Deps:
     answers: AnswerService | None = None  # built from settings on first question when not given
     # bolt runs listeners here after the ack; `deskbot run` drains it on shutdown
     listener_executor: ContextExecutor = field(default_factory=lambda: ContextExecutor(max_workers=16))
+    leases: Leases | None = None  # the events this process is working on (set by build_app)
 
     def answer_service(self) -> Callable[[], AnswerService]:
         """A getter that builds the answer service once (the model loads on the first question)."""
@@ -106,5 +108,8 @@ def build_app(deps: Deps) -> App:
         triager=deps.triager(),
         presence=SlackPresence(app.client, ttl=deps.config.routing.presence_cache_seconds),
     )
+    deps.leases = Leases(deps.db, deps.clock)
+    deps.listener_executor.before = deps.leases.taken
+    deps.listener_executor.after = deps.leases.finished
     register_all(app, desk)
     return app

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     run_scheduler: bool = True
+    recover_events_after: int = Field(default=60, ge=0, le=3600)  # seconds; 0 turns recovery off
 
     @field_validator("database_url")
     @classmethod

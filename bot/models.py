@@ -201,8 +201,20 @@ class CheckinRow(SQLModel, table=True):
 
 
 class ProcessedEvent(SQLModel, table=True):
-    """Slack event ids already handled (retries and duplicate deliveries are dropped)."""
+    """Slack event ids already taken (retries and duplicate deliveries are dropped). Until its work is
+    done an event keeps its body, so another process can redo it if the one that took it died."""
 
     __tablename__ = "processed_event"
+    __table_args__ = (
+        sa.Index(
+            "ix_processed_event_pending",
+            "received_at",
+            postgresql_where=sa.text("done_at IS NULL"),
+            sqlite_where=sa.text("done_at IS NULL"),
+        ),
+    )
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    body: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    done_at: datetime | None = ts()
+    attempts: int = 0

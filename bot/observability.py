@@ -47,9 +47,13 @@ class ContextExecutor(ThreadPoolExecutor):
         super().__init__(max_workers=max_workers)
         self._busy = 0
         self._idle = threading.Condition()
+        self.before: Callable[[contextvars.Context], None] | None = None  # run when a task is submitted
+        self.after: Callable[[contextvars.Context], None] | None = None  # run when a task ends
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         context = contextvars.copy_context()
+        if self.before is not None:
+            self.before(context)
         with self._idle:
             self._busy += 1
         return super().submit(self._tracked, context, fn, *args, **kwargs)
@@ -60,6 +64,11 @@ class ContextExecutor(ThreadPoolExecutor):
         try:
             return context.run(fn, *args, **kwargs)
         finally:
+            if self.after is not None:
+                try:
+                    self.after(context)
+                except Exception:  # noqa: BLE001 - bookkeeping must not break the pool
+                    logging.getLogger("deskbot").exception("after-task hook failed")
             with self._idle:
                 self._busy -= 1
                 self._idle.notify_all()

@@ -92,7 +92,14 @@ class SlackSimulator:
     def event(
         self, event: dict[str, Any], *, event_id: str | None = None, retry: int = 0, **kw: Any
     ) -> Delivery:
-        body = {
+        body = self.event_body(event, event_id=event_id)
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+        return self.send(json.dumps(body), content_type="application/json", headers=headers, **kw)
+
+    @staticmethod
+    def event_body(event: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
+        """The Events API envelope Slack wraps `event` in."""
+        return {
             "token": "unused",
             "team_id": TEAM,
             "api_app_id": "A0DESKBOT",
@@ -102,8 +109,6 @@ class SlackSimulator:
             "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
             "event": {"event_ts": event.get("ts", f"{time.time():.6f}"), **event},
         }
-        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
-        return self.send(json.dumps(body), content_type="application/json", headers=headers, **kw)
 
     def interactive(self, payload: dict[str, Any]) -> Delivery:
         payload = {"team": {"id": TEAM}, "api_app_id": "A0DESKBOT", "token": "unused", **payload}

@@ -1,4 +1,7 @@
-"""Slack retries events (and may deliver one twice, concurrently): each event id is handled once."""
+"""Slack retries events (and may deliver one twice, concurrently): each event id is handled once.
+
+The first process to take an event records it; questions and reactions keep their body until their
+listener has finished, so another process can redo them if this one dies (`bot.recovery`)."""
 
 from __future__ import annotations
 
@@ -10,17 +13,30 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.desk import Desk
 from bot.models import ProcessedEvent
+from bot.recovery import CURRENT_EVENT, RECOVERABLE, REDO_KEY
 
 
 def register(app: App, desk: Desk) -> None:
     @app.middleware
     def once_per_event(body: dict[str, Any], next: Any) -> BoltResponse | None:  # noqa: A002 - bolt's name
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if not event_id:
-            return next()
+        event_id = str(event_id)[:64] if event_id else None
+        CURRENT_EVENT.set(event_id)  # the listener executor marks it done when its listener finishes
+        if not event_id or body.get(REDO_KEY) == event_id:
+            return next()  # not an event, or one recovery took over (it is recorded already)
+        now = desk.clock()
+        keep = (body.get("event") or {}).get("type") in RECOVERABLE
         try:
             with desk.db.transaction() as s:
-                s.add(ProcessedEvent(event_id=str(event_id)[:64], received_at=desk.clock()))
+                s.add(
+                    ProcessedEvent(
+                        event_id=event_id,
+                        received_at=now,
+                        body={k: v for k, v in body.items() if k != "token"} if keep else None,
+                        done_at=None if keep else now,
+                    )
+                )
         except IntegrityError:
+            CURRENT_EVENT.set(None)
             return BoltResponse(status=200, body="")  # already handled (or being handled): ack, do nothing
         return next()

@@ -28,7 +28,7 @@ from bot.observability import METRICS
 from bot.routing.assign import EveryoneHere, Presence, reassign_unacknowledged
 from bot.support import SupportConfig
 from bot.timeutil import Clock, utcnow
-from jobs import digest, outbox, reminders, sla_sweep
+from jobs import digest, housekeeping, outbox, reminders, sla_sweep
 from jobs.send import slack_already_sent, slack_sender
 
 log = logging.getLogger("deskbot.jobs")
@@ -97,6 +97,11 @@ def _checkins(ctx: JobContext, now: datetime, dry: bool) -> str:
     return f"{len(posted)} check-ins posted" + "".join(f"\n  {line}" for line in posted)
 
 
+def _housekeeping(ctx: JobContext, now: datetime, dry: bool) -> str:
+    pruned = housekeeping.prune_events(ctx.db, now=now, dry_run=dry)
+    return f"{pruned} handled Slack event ids {'to forget' if dry else 'forgotten'}"
+
+
 def jobs_for(config: SupportConfig) -> dict[str, Job]:
     """Every job with its trigger, from the configuration (time zones, times, days by name)."""
     zone = config.managers.timezone
@@ -133,6 +138,12 @@ def jobs_for(config: SupportConfig) -> dict[str, Job]:
             CronTrigger(day=1, hour=hour, minute=minute, timezone=zone),
             f"the 1st of each month {config.managers.digest_time} {zone}: monthly digest",
             _digest("monthly"),
+        ),
+        Job(
+            "housekeeping",
+            IntervalTrigger(hours=1),
+            "hourly: forget Slack event ids older than two days",
+            _housekeeping,
         ),
         Job(
             "checkins",

@@ -12,6 +12,8 @@ import typer
 from bot.cli.context import console, fail, fail_config, runtime
 
 if TYPE_CHECKING:
+    from slack_bolt import App
+
     from bot.app import Deps
 
 config_app = typer.Typer(help="Validate the support configuration.", no_args_is_help=True)
@@ -150,7 +152,7 @@ def run(
     _prepare_knowledge(deps)
     app = build_app(deps)
     _stop_on_sigterm()
-    stop_jobs = _start_scheduler(deps, app.client)
+    stop_jobs = _start_background(deps, app)
     if settings.slack_app_token and not http:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -209,23 +211,40 @@ def _finish(deps: Deps, stop_jobs: Callable[[], None]) -> None:
     )
 
 
-def _start_scheduler(deps: Deps, client: object) -> Callable[[], None]:
-    """Scheduled jobs in this process too, unless RUN_SCHEDULER=false (then run `deskbot scheduler`).
-    Returns what stops them: the running job finishes and the leader lock is released for the others."""
-    if not deps.settings.run_scheduler:
-        return lambda: None
+def _start_background(deps: Deps, app: App) -> Callable[[], None]:
+    """The scheduled jobs (unless RUN_SCHEDULER=false: then run `deskbot scheduler`) and the recovery of
+    events a dead process left unfinished (unless RECOVER_EVENTS_AFTER=0). Returns what stops them:
+    the running job finishes and the leader lock is released for the others."""
+    from datetime import timedelta
+
+    from bot import recovery
     from jobs.scheduler import JobContext, serve
 
     stop = threading.Event()
-    ctx = JobContext(db=deps.db, config=deps.config, client=client)
-    thread = threading.Thread(target=serve, kwargs={"ctx": ctx, "stop": stop}, name="scheduler", daemon=True)
-    thread.start()
+    threads = []
+    if deps.settings.run_scheduler:
+        ctx = JobContext(db=deps.db, config=deps.config, client=app.client)
+        threads.append(threading.Thread(target=serve, kwargs={"ctx": ctx, "stop": stop}, name="scheduler"))
+    if deps.settings.recover_events_after and deps.leases is not None:
+        after = timedelta(seconds=deps.settings.recover_events_after)
+        threads.append(
+            threading.Thread(
+                target=recovery.serve,
+                args=(app, deps.db),
+                kwargs={"leases": deps.leases, "clock": deps.clock, "after": after, "stop": stop},
+                name="event-recovery",
+            )
+        )
+    for thread in threads:
+        thread.daemon = True
+        thread.start()
 
-    def stop_jobs() -> None:
+    def stop_all() -> None:
         stop.set()
-        thread.join(timeout=DRAIN_SECONDS)
+        for thread in threads:
+            thread.join(timeout=DRAIN_SECONDS)
 
-    return stop_jobs
+    return stop_all
 
 
 def _prepare_knowledge(deps: Deps) -> None:

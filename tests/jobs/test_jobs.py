@@ -15,11 +15,11 @@ from typer.testing import CliRunner
 
 from bot import tickets
 from bot.cli import app as cli
-from bot.models import KbQuery, Notification, Status, TicketCreate
+from bot.models import KbQuery, Notification, ProcessedEvent, Status, TicketCreate
 from bot.slack_fake import FakeSlack
 from bot.slack_limits import problems_in_message
 from bot.support import Priority
-from jobs import digest, outbox, reminders, sla_sweep
+from jobs import digest, housekeeping, outbox, reminders, sla_sweep
 from jobs.scheduler import JobContext, LeaderLock, jobs_for, serve
 from jobs.send import slack_sender
 
@@ -226,6 +226,25 @@ def test_monthly_digest_covers_the_calendar_month_before(db, config, tmp_path: P
     )
     assert result.exit_code == 0, result.output
     assert "Monthly support digest* — November 2026" in (tmp_path / "digest-monthly.txt").read_text()
+
+
+def test_housekeeping_forgets_old_handled_events_only(db) -> None:
+    with db.transaction() as s:
+        s.add(
+            ProcessedEvent(event_id="old", received_at=T0 - timedelta(days=3), done_at=T0 - timedelta(days=3))
+        )
+        s.add(
+            ProcessedEvent(
+                event_id="recent", received_at=T0 - timedelta(hours=5), done_at=T0 - timedelta(hours=5)
+            )
+        )
+        s.add(
+            ProcessedEvent(event_id="unfinished", received_at=T0 - timedelta(days=3), body={"event_id": "x"})
+        )
+    assert housekeeping.prune_events(db, now=T0, dry_run=True) == 1
+    assert housekeeping.prune_events(db, now=T0) == 1
+    with db.session() as s:
+        assert sorted(e.event_id for e in s.exec(select(ProcessedEvent))) == ["recent", "unfinished"]
 
 
 def test_reminders_followups_and_auto_resolve(db, config) -> None:

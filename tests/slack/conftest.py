@@ -46,6 +46,7 @@ class Running:
     db: Database
     clock: Any
     url: str
+    app: Any = None  # the bolt App (for what a second process would do with it)
 
     def bot_messages(self, channel: str) -> list[dict[str, Any]]:
         return [m for m in self.fake.messages.get(channel, []) if m.get("bot_id")]
@@ -72,7 +73,7 @@ def running(sqlite_db: Database, config, clock, sample_kb: KnowledgeBase) -> Ite
     host, port = server.server_address[:2]
     url = f"http://{host}:{port}"
     sim = SlackSimulator(events_url=f"{url}/slack/events", secret=SECRET, fake=fake)
-    yield Running(fake, sim, sqlite_db, clock, url)
+    yield Running(fake, sim, sqlite_db, clock, url, app)
     server.shutdown()
     server.server_close()
     fake.close()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from bot import tickets
-from bot.models import Feedback, KbQuery, Note, Status, Ticket
+from bot import recovery, tickets
+from bot.models import Feedback, KbQuery, Note, ProcessedEvent, Status, Ticket
 from bot.slack_fake import BOT_USER
 from bot.slack_sim import wait_for
 from tests.slack.conftest import AGENT, AGENT2, CUSTOMER, MANAGER, SUPPORT, TRIAGE, Running
@@ -368,3 +368,51 @@ def _onboarding(running: Running) -> list:
 
     with running.db.session() as s:
         return [n for n in s.exec(select(Notification)) if n.dedupe_key.startswith("onboarding:")]
+
+
+def test_an_event_a_dead_process_left_unfinished_is_redone_once(running: Running) -> None:
+    # Another process took this question, acknowledged it to Slack and died: its row is not done.
+    message = running.fake.add_message(SUPPORT, CUSTOMER, "How do I download my invoices as PDF?")
+    event = {k: v for k, v in message.items() if k != "blocks"} | {"channel_type": "channel"}
+    body = running.slack.event_body(event, event_id="EvDied00001")
+    with running.db.transaction() as s:
+        s.add(
+            ProcessedEvent(
+                event_id="EvDied00001", received_at=running.clock() - timedelta(minutes=2), body=body
+            )
+        )
+    assert running.slack.event(event, event_id="EvDied00001").status == 200  # a duplicate: dropped
+    after = timedelta(seconds=60)
+    assert (
+        recovery.recover_once(
+            running.app, running.db, now=running.clock() - timedelta(minutes=1.5), after=after
+        )
+        == 0
+    )
+    assert recovery.recover_once(running.app, running.db, now=running.clock(), after=after) == 1
+    [answer] = running.wait_bot(SUPPORT, thread_ts=message["ts"])
+    assert "Admin → Billing → Invoices" in str(answer["blocks"])
+
+    def done() -> ProcessedEvent | None:
+        with running.db.session() as s:
+            row = s.get(ProcessedEvent, "EvDied00001")
+        return row if row is not None and row.done_at is not None else None
+
+    row = wait_for(done, what="the event marked done")
+    assert row.body is None and row.attempts == 1
+    later = running.clock() + timedelta(minutes=5)
+    assert recovery.recover_once(running.app, running.db, now=later, after=after) == 0
+    assert len(running.wait_bot(SUPPORT, thread_ts=message["ts"])) == 1
+
+
+def test_handled_events_are_marked_done_and_keep_no_body(running: Running) -> None:
+    question, delivery = running.slack.say(SUPPORT, CUSTOMER, "How do I reset my password?")
+    running.wait_bot(SUPPORT, thread_ts=question["ts"])
+    running.slack.open_home(AGENT)
+
+    def rows() -> list[ProcessedEvent] | None:
+        with running.db.session() as s:
+            found = list(s.exec(select(ProcessedEvent)))
+        return found if len(found) == 2 and all(r.done_at for r in found) else None
+
+    assert all(r.body is None for r in wait_for(rows, what="both events done"))
