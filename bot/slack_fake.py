@@ -6,6 +6,7 @@ It listens on 127.0.0.1 only, on a free port, and stops with `close()` (or at pr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import threading
@@ -411,13 +412,15 @@ class FakeSlack:
                 self._reply(status, json.dumps(reply).encode(), headers, "application/json")
 
             def _reply(self, status: int, data: bytes, headers: dict[str, str], kind: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
+                # A caller that hung up (a killed bot process) is not an error: Slack would not care.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.send_response(status)
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(data)))
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(data)
 
             do_GET = do_POST  # noqa: N815
 

@@ -107,6 +107,7 @@ class Cluster:
             "SLACK_BOT_TOKEN": "xoxb-cluster",
             "SLACK_SIGNING_SECRET": SECRET,
             "RUN_SCHEDULER": "false",
+            "RECOVER_EVENTS_AFTER": "5",  # an event a killed process left is redone after 5 s
             "KB_SOURCES": str(SAMPLE_DIR / "kb"),
             "LOG_FORMAT": "json",
             "ANONYMIZED_TELEMETRY": "False",

@@ -9,6 +9,8 @@ Scenarios, all on PostgreSQL + a Chroma server + 3 `deskbot run --http` processe
 - duplicates: every event delivered three times at once, to three different processes;
 - kill9: a process is frozen mid-request (SIGSTOP, so the ack never comes), Slack's retry goes to
   another process, then the frozen one is SIGKILLed;
+- kill_after_ack: a process acknowledges a question, starts on it and is SIGKILLed (Slack never
+  resends an acknowledged event; another process's recovery must answer it);
 - outbox_storm: 300 notifications through a Slack answering 30% 429 and 20% 500;
 - postgres_restart: PostgreSQL restarted under a steady load (the bots are not restarted);
 - chroma_restart: the Chroma server killed and started again under load.
@@ -223,12 +225,35 @@ def chroma_restart(c: Cluster) -> dict[str, Any]:
     }
 
 
+def kill_after_ack(c: Cluster) -> dict[str, Any]:
+    """A process acknowledges a question, starts on it, and is SIGKILLed: Slack never resends it, so
+    only Deskbot's own recovery can answer it."""
+    sent, kills = [], 0
+    for i in range(5):
+        victim = c.live_bots()[0]
+        c.fake.slow("reactions.add", 60.0)  # the victim gets stuck in the middle of the question
+        started = len(c.fake.calls_to("reactions.add"))
+        event, ts = _event(i, 1_830_000_000)
+        assert c.sim(victim).event(event, event_id=f"EvAcked{i}").status == 200  # acked: never resent
+        deadline = time.time() + 30
+        while len(c.fake.calls_to("reactions.add")) == started and time.time() < deadline:
+            time.sleep(0.05)
+        victim.proc.send_signal(signal.SIGKILL)
+        victim.proc.wait()
+        kills += 1
+        c.fake.slow("reactions.add", 0.0)
+        sent.append(ts)
+        c.start_bot()
+    return {"events": len(sent), "processes_killed_after_ack": kills, **_outcomes(c, sent, wait=90)}
+
+
 SCENARIOS = {
     "duplicates": duplicates,
     "outbox_storm": outbox_storm,
     "postgres_restart": postgres_restart,
     "chroma_restart": chroma_restart,
     "kill9": kill9,
+    "kill_after_ack": kill_after_ack,
 }
 
 
