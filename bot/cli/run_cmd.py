@@ -1,0 +1,156 @@
+"""`deskbot run`: serve a Slack workspace (HTTP or Socket Mode), with the scheduled jobs and event
+recovery in the background, and stop gracefully on SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import typer
+
+from bot.cli.context import console, fail, runtime
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.app import Deps
+
+
+def run(
+    ctx: typer.Context,
+    http: bool = typer.Option(
+        False, "--http", help="Serve Slack over HTTP (/slack/events) instead of Socket Mode."
+    ),
+    port: int | None = typer.Option(None, help="HTTP port (default: HTTP_PORT)."),
+) -> None:
+    """Start Deskbot for a Slack workspace (Socket Mode with SLACK_APP_TOKEN, else HTTP)."""
+    rt = runtime(ctx)
+    _ = rt.config, rt.db  # validate the configuration and migrate before anything else
+    settings = rt.settings
+    missing = [
+        key
+        for key, value in (
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+        )
+        if value is None
+    ]
+    if missing:
+        fail(
+            f"{' and '.join(missing)} not set. Create the Slack app from bot/slack_manifest.yaml (README: "
+            "'Connect a Slack workspace'), put its tokens in .env, or try Deskbot without Slack: `make demo`.",
+            code=2,
+        )
+    from bot.app import Deps, build_app, health_checks
+    from bot.observability import setup_logging
+
+    setup_logging(level=settings.log_level, fmt=settings.log_format)
+    deps = Deps(settings=settings, config=rt.config, db=rt.db)
+    _prepare_knowledge(deps)
+    app = build_app(deps)
+    _stop_on_sigterm()
+    stop_jobs = _start_background(deps, app)
+    if settings.slack_app_token and not http:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        console.print("Deskbot connected to Slack in Socket Mode. Ctrl-C stops it.")
+        try:
+            handler.start()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            handler.close()
+            _finish(deps, stop_jobs)
+        return
+    from bot.server import make_http_server
+
+    server = make_http_server(
+        app, rt.db, host="0.0.0.0", port=port or settings.http_port, checks=health_checks(deps)
+    )
+    host, bound = server.server_address[:2]
+    console.print(
+        f"Deskbot listening on http://{host}:{bound}/slack/events (health: /healthz, metrics: /metrics). "
+        "Ctrl-C stops it."
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()  # no new requests; those being acked finish
+        _finish(deps, stop_jobs)
+
+
+DRAIN_SECONDS = 25.0  # under the 30 s Docker and Kubernetes allow between SIGTERM and SIGKILL
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (docker stop, Kubernetes, systemd) stops Deskbot like Ctrl-C does, gracefully."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def _finish(deps: Deps, stop_jobs: Callable[[], None]) -> None:
+    """Let the work Slack was already told "received" finish (answers, tickets), then stop the jobs."""
+    running = deps.listener_executor.in_flight
+    if running:
+        console.print(f"Stopping: finishing {running} request(s) already acknowledged to Slack…")
+    left = deps.listener_executor.drain(DRAIN_SECONDS)
+    stop_jobs()
+    console.print(
+        f"Stopped, {left} request(s) cut short after {DRAIN_SECONDS:.0f} s." if left else "Stopped.",
+        highlight=False,
+    )
+
+
+def _start_background(deps: Deps, app: App) -> Callable[[], None]:
+    """The scheduled jobs (unless RUN_SCHEDULER=false: then run `deskbot scheduler`) and the recovery of
+    events a dead process left unfinished (unless RECOVER_EVENTS_AFTER=0). Returns what stops them:
+    the running job finishes and the leader lock is released for the others."""
+    from datetime import timedelta
+
+    from bot import recovery
+    from jobs.scheduler import JobContext, serve
+
+    stop = threading.Event()
+    threads = []
+    if deps.settings.run_scheduler:
+        ctx = JobContext(db=deps.db, config=deps.config, client=app.client)
+        threads.append(threading.Thread(target=serve, kwargs={"ctx": ctx, "stop": stop}, name="scheduler"))
+    if deps.settings.recover_events_after and deps.leases is not None:
+        after = timedelta(seconds=deps.settings.recover_events_after)
+        threads.append(
+            threading.Thread(
+                target=recovery.serve,
+                args=(app, deps.db),
+                kwargs={"leases": deps.leases, "clock": deps.clock, "after": after, "stop": stop},
+                name="event-recovery",
+            )
+        )
+    for thread in threads:
+        thread.daemon = True
+        thread.start()
+
+    def stop_all() -> None:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=DRAIN_SECONDS)
+
+    return stop_all
+
+
+def _prepare_knowledge(deps: Deps) -> None:
+    """Load the model before serving, and index KB_SOURCES on first start (an empty index answers nothing)."""
+    service = deps.answer_service()()
+    kb = service.kb
+    if kb.store.count() == 0 and deps.settings.kb_sources.exists():
+        console.print(f"The knowledge base is empty: indexing {deps.settings.kb_sources} …")
+        report = kb.ingest([deps.settings.kb_sources])
+        console.print(f"  {report.added} documents, {report.chunks} chunks, {len(report.failed)} failed.")
+    console.print(f"Knowledge base ready ({kb.warm_up():.1f} s to load the model and index).")
