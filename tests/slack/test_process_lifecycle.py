@@ -36,7 +36,7 @@ class Bots:
             "DATABASE_URL": f"sqlite:///{tmp_path / 'deskbot.db'}",
             "CHROMA_PATH": str(tmp_path / "chroma"),
             "RUN_SCHEDULER": "false",
-            "RECOVER_EVENTS_AFTER": "2",
+            "RECOVER_EVENTS_AFTER": "4",  # above the 3 s slow call below, so only a dead process is redone
         }
         self.cwd = tmp_path
         self.procs: list[subprocess.Popen[str]] = []
