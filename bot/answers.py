@@ -8,7 +8,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+
+from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.db import Database
@@ -20,8 +23,10 @@ from bot.timeutil import Clock, utcnow
 from knowledge.base import Answer, Audience, KnowledgeBase, Source
 from knowledge.decide import DecisionParams
 from knowledge.embedding import Embedder
+from knowledge.gaps import Gap, gaps
 
 CANNED_ID = "canned"
+UNANSWERED_SCAN = 5000  # at most this many of a period's latest unanswered questions are grouped
 UNAVAILABLE = "the knowledge base is unavailable"  # why_not when the vector store cannot be reached
 log = logging.getLogger("deskbot.answers")
 
@@ -119,3 +124,20 @@ class AnswerService:
             session.add(row)
             session.flush()
             return row.id
+
+
+def unanswered(
+    session: Session, *, since: datetime, until: datetime | None = None, limit: int | None = 5
+) -> list[Gap]:
+    """The most asked questions the knowledge base could not answer since `since` (until `until`),
+    rephrasings with the same words counted together (digest, manager's Home, `deskbot kb gaps`)."""
+    where = [col(KbQuery.created_at) >= since, col(KbQuery.grounded).is_(False)]
+    if until is not None:
+        where.append(col(KbQuery.created_at) < until)
+    rows = session.exec(
+        select(KbQuery.question, KbQuery.sources, KbQuery.ticket_number)
+        .where(*where)
+        .order_by(col(KbQuery.created_at).desc())
+        .limit(UNANSWERED_SCAN)
+    ).all()
+    return gaps([(question, sources or [], ticket) for question, sources, ticket in rows], limit=limit)

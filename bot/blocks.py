@@ -13,6 +13,7 @@ from typing import Any
 from bot.models import Status, Ticket
 from bot.sla import SlaReport
 from knowledge.base import Answer, Source, nearly_as_relevant
+from knowledge.gaps import Gap
 
 SECTION_MAX = 3000
 HEADER_MAX = 150
@@ -416,7 +417,7 @@ def home_view(
     queue: Sequence[tuple[Ticket, SlaReport | None]],
     today: dict[str, Any] | None,
     now: datetime,
-    unanswered: Sequence[tuple[str, int]] = (),
+    unanswered: Sequence[Gap] = (),
 ) -> dict[str, Any]:
     """App Home: agents see their tickets and the unassigned queue with SLA countdowns; managers see
     today's figures and the week's questions the help centre could not answer."""
@@ -437,7 +438,7 @@ def home_view(
         )
         blocks.append({"type": "header", "text": plain("Not answered by the help centre (7 days)")})
         blocks.append(
-            section("\n".join(f"• {escape(clip(q, 150))} ×{n}" for q, n in unanswered))
+            section("\n".join(f"• {escape(clip(g.wording, 150))} ×{g.asked}" for g in unanswered))
             if unanswered
             else context("Every question this week found an answer. :tada:")
         )

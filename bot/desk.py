@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, func, select
 
 from bot import blocks, tickets
-from bot.answers import UNAVAILABLE, AnswerService
+from bot.answers import UNAVAILABLE, AnswerService, unanswered
 from bot.db import Database
 from bot.errors import InvalidInput, PermissionDenied
 from bot.models import ACTIVE_STATUSES, Feedback, KbQuery, Status, Ticket, TicketCreate
@@ -28,7 +28,6 @@ from bot.routing.triage import Triager
 from bot.support import Priority, SupportConfig
 from bot.timeutil import Clock
 from knowledge.base import Audience
-from knowledge.gaps import UNANSWERED_SCAN, top_questions
 
 log = logging.getLogger("deskbot.desk")
 INTERNAL_PREFIX = re.compile(r"^\s*!note\b[:\s]*", re.I)
@@ -477,27 +476,16 @@ class Desk:
             queue_reports = [
                 (t, tickets.report_for(self.config, t, tickets.events_of(s, t.number), now)) for t in queue
             ]
+            local = now.astimezone(ZoneInfo(self.config.managers.timezone))
             manager = role in ("manager", "admin")
-            today = self._today(s, now) if manager else None
-            unanswered = self._unanswered(s, now) if manager else []
-        local = now.astimezone(ZoneInfo(self.config.managers.timezone))
+            today = self._today(s, local) if manager else None
+            gaps = unanswered(s, since=now - timedelta(days=7)) if manager else []
         return blocks.home_view(
-            role=role, mine=with_reports, queue=queue_reports, today=today, unanswered=unanswered, now=local
+            role=role, mine=with_reports, queue=queue_reports, today=today, unanswered=gaps, now=local
         )
 
-    def _unanswered(self, s: Session, now: datetime) -> list[tuple[str, int]]:
-        """The week's most asked questions the knowledge base could not answer (what to write next)."""
-        questions = s.exec(
-            select(KbQuery.question)
-            .where(KbQuery.created_at >= now - timedelta(days=7), KbQuery.grounded == False)  # noqa: E712
-            .order_by(col(KbQuery.created_at).desc())
-            .limit(UNANSWERED_SCAN)
-        ).all()
-        return top_questions(questions)
-
-    def _today(self, s: Session, now: datetime) -> dict[str, Any]:
-        """Figures since midnight in the managers' time zone."""
-        local = now.astimezone(ZoneInfo(self.config.managers.timezone))
+    def _today(self, s: Session, local: datetime) -> dict[str, Any]:
+        """Figures since midnight in the managers' time zone (`local` is now, in that zone)."""
         start = local.replace(hour=0, minute=0, second=0, microsecond=0)
         opened = s.exec(select(func.count()).select_from(Ticket).where(Ticket.created_at >= start)).one()
         resolved = s.exec(

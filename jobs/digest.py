@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, func, literal_column
 from sqlmodel import Session, col, select
 
+from bot import answers
 from bot.blocks import duration
 from bot.db import Database
 from bot.models import ACTIVE_STATUSES, KbQuery, Ticket, TicketEvent
 from bot.support import Priority, SupportConfig
 from jobs.outbox import enqueue
-from knowledge.gaps import UNANSWERED_SCAN, top_questions
 
 PERIODS = ("daily", "weekly", "monthly")
 
@@ -128,16 +128,7 @@ def compute(db: Database, period: Period) -> dict[str, Any]:
                 ),
             ).where(KbQuery.created_at >= start, KbQuery.created_at < end)
         ).one()
-        unanswered = top_questions(
-            s.exec(
-                select(KbQuery.question)
-                .where(
-                    KbQuery.created_at >= start, KbQuery.created_at < end, col(KbQuery.grounded).is_(False)
-                )
-                .order_by(col(KbQuery.created_at).desc())
-                .limit(UNANSWERED_SCAN)
-            ).all()
-        )
+        unanswered = [(g.wording, g.asked) for g in answers.unanswered(s, since=start, until=end)]
         teams = s.exec(
             select(
                 Ticket.team,
@@ -169,7 +160,7 @@ def compute(db: Database, period: Period) -> dict[str, Any]:
             "questions": int(asked or 0),
             "answered_by_bot": int(answered or 0),
             "deflection": round(int(deflected or 0) / int(asked), 3) if asked else None,
-            "top_unanswered": [(q, int(n)) for q, n in unanswered],
+            "top_unanswered": unanswered,
             "teams": {
                 t: {"opened": int(o or 0), "resolved": int(r or 0), "open": int(b or 0)}
                 for t, o, r, b in teams

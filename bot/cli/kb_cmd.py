@@ -159,22 +159,12 @@ def gaps(
     """The questions the bot could not answer, most asked first: what to write next."""
     from datetime import timedelta
 
-    from sqlmodel import col, select
-
-    from bot.models import KbQuery
-    from knowledge.gaps import UNANSWERED_SCAN
-    from knowledge.gaps import gaps as group
+    from bot.answers import unanswered
 
     rt = runtime(ctx)
-    since = rt.clock() - timedelta(days=days)
     with rt.db.session() as s:
-        rows = s.exec(
-            select(KbQuery.question, KbQuery.sources, KbQuery.ticket_number)
-            .where(KbQuery.created_at >= since, KbQuery.grounded == False)  # noqa: E712
-            .order_by(col(KbQuery.created_at).desc())
-            .limit(UNANSWERED_SCAN)
-        ).all()
-    found = group([(q, sources or [], ticket) for q, sources, ticket in rows], limit=limit)
+        every = unanswered(s, since=rt.clock() - timedelta(days=days), limit=None)
+    found = every[:limit]
     if as_json:
         print(json.dumps([g.__dict__ for g in found]))
         return
@@ -183,7 +173,7 @@ def gaps(
         return
     console.print(
         f"Questions the knowledge base could not answer in the last {days} days "
-        f"({len(rows)} asked; most asked first):",
+        f"({sum(g.asked for g in every)} asked; most asked first):",
         highlight=False,
     )
     for g in found:

@@ -23,6 +23,7 @@ from bot.slack_limits import problems_in_message, problems_in_view
 from bot.slack_sim import SlackSimulator, wait_for
 from bot.support import Priority
 from knowledge.base import Answer, Source
+from knowledge.gaps import Gap
 from tests.slack.conftest import CUSTOMER, SECRET, SUPPORT, Running
 
 MANIFEST = Path(__file__).resolve().parents[2] / "bot" / "slack_manifest.yaml"
@@ -95,7 +96,7 @@ def test_builders_stay_within_limits_on_huge_content(config) -> None:
         mine=many,
         queue=many,
         today={f"k{i}": huge[:50] for i in range(20)},
-        unanswered=[(huge, 10**6)] * 5,
+        unanswered=[Gap(wording=huge, asked=10**6, tickets=0, offered=None)] * 5,
         now=__import__("datetime").datetime(2026, 1, 1),
     )
     assert not problems_in_view(home)
