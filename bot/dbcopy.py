@@ -3,7 +3,7 @@
 The target gets the schema from the migrations, must hold no rows yet, and is written in one
 transaction: a failure leaves it empty, never half-copied. Rows are streamed in batches, parents
 before children; afterwards PostgreSQL's id sequences are moved past the copied rows, and the row
-counts of both sides are compared.
+counts are checked before the transaction commits.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Integer, func, select, text
+from sqlalchemy import Connection, Integer, Table, func, select, text
 from sqlmodel import SQLModel
 
 import bot.models  # noqa: F401 - registers every table in SQLModel.metadata
@@ -36,9 +36,10 @@ def copy_database(
     *,
     source: Database,
     target: Database,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> CopyReport:
-    """Copy all rows from `source` into the empty `target` (migrated first); (table, done, total) progress."""
+    """Copy all rows from `source` into the empty `target` (migrated first); `progress(table, rows)`
+    after each table."""
     started = time.perf_counter()
     revision = current_revision(source)
     if revision is None:
@@ -49,39 +50,34 @@ def copy_database(
             f"the source is at schema {revision} and the target at {current_revision(target)}; "
             "run `deskbot db upgrade` against the source first so both are at the latest version"
         )
-    tables = SQLModel.metadata.sorted_tables  # parents before children
-    with target.engine.connect() as conn:
-        for table in tables:
-            if conn.execute(select(func.count()).select_from(table)).scalar_one():
+    report = CopyReport()
+    with source.engine.connect() as read, target.engine.begin() as write:
+        for table in SQLModel.metadata.sorted_tables:  # parents before children
+            if _count(write, table):
                 raise CopyError(
                     f"the target already has rows in '{table.name}'; copy into a new, empty database"
                 )
-    report = CopyReport()
-    with source.engine.connect() as read, target.engine.begin() as write:
-        for table in tables:
-            total = read.execute(select(func.count()).select_from(table)).scalar_one()
-            done = 0
-            order = list(table.primary_key.columns)
-            result = read.execution_options(yield_per=BATCH).execute(select(table).order_by(*order))
+            result = read.execution_options(yield_per=BATCH).execute(
+                select(table).order_by(*table.primary_key.columns)
+            )
+            taken = 0
             for batch in result.mappings().partitions(BATCH):
                 write.execute(table.insert(), [dict(row) for row in batch])
-                done += len(batch)
-                if progress:
-                    progress(table.name, done, total)
-            if progress and not total:
-                progress(table.name, 0, 0)
-            report.rows[table.name] = done
+                taken += len(batch)
+            copied = _count(write, table)
+            if copied != taken:  # raising here rolls the whole copy back
+                raise CopyError(f"'{table.name}': {taken} rows read but {copied} in the target")
+            report.rows[table.name] = copied
+            if progress:
+                progress(table.name, copied)
         if write.dialect.name == "postgresql":
             _advance_sequences(write)
-    with target.engine.connect() as conn:
-        for table in tables:
-            copied = conn.execute(select(func.count()).select_from(table)).scalar_one()
-            if copied != report.rows[table.name]:
-                raise CopyError(
-                    f"'{table.name}': {report.rows[table.name]} rows read but {copied} in the target"
-                )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _count(conn: Connection, table: Table) -> int:
+    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def _advance_sequences(conn: Connection) -> None:

@@ -81,9 +81,8 @@ def db_copy(
     if src.engine.url == dst.engine.url:
         fail("--to is the database being copied; give the new database's URL")
 
-    def progress(table: str, done: int, total: int) -> None:
-        if done == total:
-            console.print(f"  {table}: {total} rows", highlight=False)
+    def progress(table: str, rows: int) -> None:
+        console.print(f"  {table}: {rows} rows", highlight=False)
 
     try:
         report = copy_database(source=src, target=dst, progress=progress)
