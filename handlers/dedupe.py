@@ -37,6 +37,5 @@ def register(app: App, desk: Desk) -> None:
                     )
                 )
         except IntegrityError:
-            CURRENT_EVENT.set(None)
             return BoltResponse(status=200, body="")  # already handled (or being handled): ack, do nothing
         return next()

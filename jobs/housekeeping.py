@@ -14,8 +14,8 @@ KEEP_EVENTS = timedelta(days=2)  # Slack retries an event for about an hour; dup
 
 def prune_events(db: Database, *, now: datetime, dry_run: bool = False) -> int:
     """Delete handled events older than KEEP_EVENTS (unfinished ones stay for recovery); how many."""
-    where = (col(ProcessedEvent.done_at).is_not(None), col(ProcessedEvent.done_at) < now - KEEP_EVENTS)
+    old = col(ProcessedEvent.done_at) < now - KEEP_EVENTS  # unfinished events (NULL) never match
     with db.transaction() as s:
         if dry_run:
-            return int(s.exec(select(func.count()).select_from(ProcessedEvent).where(*where)).one())
-        return int(s.exec(delete(ProcessedEvent).where(*where)).rowcount or 0)  # type: ignore[call-overload]
+            return int(s.exec(select(func.count()).select_from(ProcessedEvent).where(old)).one())
+        return int(s.exec(delete(ProcessedEvent).where(old)).rowcount or 0)  # type: ignore[call-overload]

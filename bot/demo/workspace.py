@@ -27,6 +27,7 @@ from bot.slack_sim import SlackSimulator
 from bot.support import SupportConfig
 from bot.support.durations import parse_minutes
 from bot.timeutil import utcnow
+from jobs.digest import PERIODS
 from jobs.scheduler import JobContext, jobs_for, run_job
 
 log = logging.getLogger("deskbot.demo")
@@ -203,7 +204,8 @@ class Workspace:
         before = self.clock()
         delta = self.clock.advance(text)
         after = self.clock()
-        extra = [name for name in DIGEST_JOBS.values() if _fires_between(self.config, name, before, after)]
+        digests = [f"digest_{period}" for period in PERIODS]
+        extra = [name for name in digests if _fires_between(self.config, name, before, after)]
         summaries = self.run_jobs(*extra)
         zone = self.config.managers.timezone
         local = after.astimezone(ZoneInfo(zone))
@@ -215,14 +217,11 @@ class Workspace:
     def digest_now(self, period: str = "daily") -> str:
         """Post the digest for the period ending now (what managers get that morning); ValueError for
         a period that is not daily, weekly or monthly."""
-        if period not in DIGEST_JOBS:
-            raise ValueError(f"`{period}` is not a digest; use one of {', '.join(DIGEST_JOBS)}.")
-        job = DIGEST_JOBS[period]
+        if period not in PERIODS:
+            raise ValueError(f"`{period}` is not a digest; use one of {', '.join(PERIODS)}.")
+        job = f"digest_{period}"
         summaries = self.run_jobs(job)
         return next((s.split("\n")[0] for s in summaries if s.startswith(job)), "")
-
-
-DIGEST_JOBS = {"daily": "digest_daily", "weekly": "digest_weekly", "monthly": "digest_monthly"}
 
 
 def _fires_between(config: SupportConfig, name: str, before: datetime, after: datetime) -> bool:
