@@ -27,7 +27,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -121,33 +121,19 @@ def kill9(c: Cluster) -> dict[str, Any]:
 
 
 def outbox_storm(_: Cluster | None = None) -> dict[str, Any]:
-    from slack_sdk import WebClient
-
     from bot.db import Database
     from bot.migrations import upgrade
     from bot.slack_fake import FakeSlack
-    from jobs import outbox
-    from jobs.send import slack_already_sent, slack_sender
     from tests.bench.cluster import postgres_database
+    from tests.outbox_storm import storm
 
     with postgres_database() as url:
         db = Database(url)
         upgrade(db)
         fake = FakeSlack()
         fake.fail_randomly(0.3, server_errors=0.2)
-        client = WebClient(token="xoxb", base_url=fake.url)
         now = datetime(2026, 12, 1, 9, tzinfo=UTC)
-        with db.transaction() as s:
-            for i in range(300):
-                outbox.enqueue(s, key=f"storm:{i}", channel="C0TRIAGE01", payload={"text": f"n{i}"}, now=now)
-        rounds = 0
-        while outbox.pending_count(db) and rounds < 200:
-            now += timedelta(minutes=5)  # past any Retry-After or backoff
-            outbox.deliver(
-                db, send=slack_sender(client), now=now, limit=100, already_sent=slack_already_sent(client)
-            )
-            rounds += 1
-        keys = fake.delivered_keys()
+        keys, rounds = storm(db, fake, count=300, now=now, limit=100, max_rounds=200)
         calls = len(fake.calls_to("chat.postMessage"))
         fake.close()
         db.dispose()

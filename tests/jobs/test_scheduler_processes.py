@@ -27,6 +27,7 @@ from bot.support import Priority
 from jobs import outbox, sla_sweep
 from jobs.scheduler import JobContext, jobs_for, serve
 from jobs.send import slack_already_sent, slack_sender
+from tests.outbox_storm import storm
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday; the premium policy runs 24x7 anyway
@@ -208,18 +209,7 @@ def test_a_send_interrupted_by_a_crash_is_not_repeated(sqlite_db) -> None:
 def test_an_outbox_storm_of_429s_and_500s_loses_and_repeats_nothing(db) -> None:
     fake = FakeSlack()
     fake.fail_randomly(0.3, server_errors=0.2, seed=7)
-    client = _client(fake)
-    with db.transaction() as s:
-        for i in range(120):
-            outbox.enqueue(s, key=f"storm:{i}", channel="C0TRIAGE01", payload={"text": f"n{i}"}, now=T0)
-    now, rounds = T0, 0
-    while outbox.pending_count(db) and rounds < 100:
-        now += timedelta(minutes=5)  # past every Retry-After and backoff
-        outbox.deliver(
-            db, send=slack_sender(client), now=now, limit=200, already_sent=slack_already_sent(client)
-        )
-        rounds += 1
-    delivered = fake.delivered_keys()
+    delivered, _ = storm(db, fake, count=120, now=T0, limit=200, max_rounds=100)
     refused = len(fake.calls_to("chat.postMessage")) - sum(delivered.values())
     fake.close()
     assert refused > 30, "the storm did not happen"
