@@ -18,6 +18,7 @@ from bot.observability import ContextExecutor
 from bot.recovery import Leases
 from bot.routing.router import CategoryRouter
 from bot.routing.triage import Triager, train_router
+from bot.slack_text import SafeWebClient
 from bot.support import SupportConfig
 from bot.timeutil import Clock, utcnow
 from knowledge.embedding import LocalEmbedder
@@ -75,9 +76,10 @@ def health_checks(deps: Deps) -> dict[str, Callable[[], str]]:
 
 
 def build_client(settings: Settings) -> WebClient:
-    """A WebClient against SLACK_API_URL that retries 429s after Slack's Retry-After."""
+    """The WebClient every surface sends through: against SLACK_API_URL, retrying 429s after Slack's
+    Retry-After, and behind the text boundary (no broadcast ever leaves, bot/slack_text.py)."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(
+    return SafeWebClient(
         token=token,
         base_url=settings.slack_api_url,
         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.models import Status, Ticket
 from bot.sla import SlaReport
+from bot.slack_text import display, safe
 from knowledge.base import Answer, Source, nearly_as_relevant
 from knowledge.gaps import Gap
 
@@ -73,13 +74,8 @@ def button(text: str, action_id: str, value: str = "", style: str | None = None)
     return out
 
 
-def escape(text: str) -> str:
-    """User text made inert for mrkdwn: no broadcasts (<!here>), no fake links or mentions."""
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def quote(text: str, limit: int = 2500) -> str:
-    return "\n".join(f"> {line}" for line in clip(escape(text), limit).splitlines() or [""])
+    return "\n".join(f"> {line}" for line in safe(clip(text, limit)).splitlines() or [""])
 
 
 def duration(seconds: float) -> str:
@@ -114,7 +110,7 @@ def article_link(source: Source) -> str:
     """The article's title, linked when it has a URL (the title escaped: it is never mrkdwn). Long
     titles are shortened and absurdly long URLs left out, so three links always fit one context line
     and a link is never cut in half."""
-    title = escape(clip(source.title, 150))
+    title = safe(clip(source.title, 150))
     return f"<{source.url}|{title}>" if source.url and len(source.url) <= 400 else title
 
 
@@ -208,7 +204,7 @@ def ticket_card(ticket: Ticket, report: SlaReport | None, *, notes: int = 0) -> 
     """The triage card: what, who, where, the clocks, and the actions that fit the status."""
     number = ticket.number
     status = ticket.status
-    header = f"#{number} {ticket.title}"
+    header = f"#{number} {display(ticket.title)}"
     fields = [
         f"*Status*\n{STATUS_EMOJI.get(status, '')} {status.value.replace('_', ' ')}",
         f"*Priority*\n{PRIORITY_EMOJI.get(ticket.priority.value, '')} {ticket.priority.value}",
@@ -225,7 +221,7 @@ def ticket_card(ticket: Ticket, report: SlaReport | None, *, notes: int = 0) -> 
         blocks.append(section(quote(ticket.description, 1500)))
     facts = [sla_line(report) if status not in (Status.RESOLVED, Status.CLOSED) else ""]
     if ticket.priority_reason:
-        facts.append(f"priority: {escape(ticket.priority_reason)}")
+        facts.append(f"priority: {safe(ticket.priority_reason)}")
     if ticket.csat:
         facts.append(f"CSAT {'★' * ticket.csat}{'☆' * (5 - ticket.csat)} ({ticket.csat}/5)")
     if ticket.channel and ticket.thread_ts:
@@ -255,7 +251,7 @@ def ticket_card(ticket: Ticket, report: SlaReport | None, *, notes: int = 0) -> 
         actions.append(button("Close", "ticket_close", value))
     if actions:
         blocks.append({"type": "actions", "block_id": f"ticket:{number}", "elements": actions})
-    return {"text": clip(f"Ticket #{number}: {ticket.title} ({status.value})", 3000), "blocks": blocks}
+    return {"text": clip(f"Ticket #{number}: {safe(ticket.title)} ({status.value})", 3000), "blocks": blocks}
 
 
 def ticket_ack(ticket: Ticket, report: SlaReport | None) -> dict[str, Any]:
@@ -263,7 +259,7 @@ def ticket_ack(ticket: Ticket, report: SlaReport | None) -> dict[str, Any]:
     expect = ""
     if report is not None and report.first_response.due_at is not None:
         expect = f" We aim to reply within *{duration(report.first_response.target_seconds)}* of working time ({ticket.priority.value} priority)."
-    text = f":ticket: Ticket *#{ticket.number}* is open — {escape(ticket.title)}.{expect} Replies from the team will appear in this thread."
+    text = f":ticket: Ticket *#{ticket.number}* is open — {safe(ticket.title)}.{expect} Replies from the team will appear in this thread."
     return {"text": clip(text, 3000), "blocks": [section(text)]}
 
 
@@ -271,7 +267,7 @@ def relay(author: str, text: str, *, from_agent: bool) -> dict[str, Any]:
     """A message copied between the requester's thread and the card's thread."""
     who = f"<@{author}>" + (" (support)" if from_agent else " (requester)")
     body = f"{who}:\n{quote(text, 2800)}"
-    return {"text": clip(f"{author}: {text}", 3000), "blocks": [section(body)]}
+    return {"text": clip(f"<@{author}>: {safe(text)}", 3000), "blocks": [section(body)]}
 
 
 def csat_prompt(ticket: Ticket) -> dict[str, Any]:
@@ -310,7 +306,7 @@ def new_ticket_modal(
     title: str = "",
     description: str = "",
     category: str | None = None,
-    priority: str = "normal",
+    priority: str | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The 'New ticket' modal; `metadata` (channel, thread, permalink) rides in private_metadata."""
@@ -337,7 +333,7 @@ def new_ticket_modal(
                 "type": "plain_text_input",
                 "action_id": "value",
                 "max_length": 150,
-                "initial_value": clip(title, 150),
+                "initial_value": clip(display(title), 150),
                 "placeholder": plain("In a few words, what is wrong?", 150),
             },
         },
@@ -351,18 +347,25 @@ def new_ticket_modal(
                 "action_id": "value",
                 "multiline": True,
                 "max_length": INPUT_MAX,
-                "initial_value": clip(description, INPUT_MAX),
+                "initial_value": clip(display(description), INPUT_MAX),
             },
         },
         {
             "type": "input",
             "block_id": "priority",
-            "label": plain("Priority", 2000),
+            "optional": True,  # unset, the desk's rules decide (cues, category, the channel's tier)
+            "label": plain("How urgent is it?", 2000),
+            "hint": plain("The team's rules set the priority; what you pick here is passed on to them.", 2000),
             "element": {
                 "type": "static_select",
                 "action_id": "value",
+                "placeholder": plain("Let the desk decide", 150),
                 "options": priority_options,
-                "initial_option": next(o for o in priority_options if o["value"] == priority),
+                **(
+                    {"initial_option": next(o for o in priority_options if o["value"] == priority)}
+                    if priority
+                    else {}
+                ),
             },
         },
     ]
@@ -438,7 +441,7 @@ def home_view(
         )
         blocks.append({"type": "header", "text": plain("Not answered by the help centre (7 days)")})
         blocks.append(
-            section("\n".join(f"• {escape(clip(g.wording, 150))} ×{g.asked}" for g in unanswered))
+            section("\n".join(f"• {safe(clip(g.wording, 150))} ×{g.asked}" for g in unanswered))
             if unanswered
             else context("Every question this week found an answer. :tada:")
         )
@@ -453,7 +456,7 @@ def home_view(
                 {
                     "type": "section",
                     "text": mrkdwn(
-                        f"*#{ticket.number}* {escape(clip(ticket.title, 120))}\n"
+                        f"*#{ticket.number}* {safe(clip(ticket.title, 120))}\n"
                         f"{PRIORITY_EMOJI.get(ticket.priority.value, '')} {ticket.priority.value} · "
                         f"{ticket.status.value.replace('_', ' ')} · {ticket.team} · {sla_line(report)}"
                     ),

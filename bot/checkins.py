@@ -7,9 +7,11 @@ from datetime import datetime
 
 from sqlmodel import select
 
+from bot import access
 from bot.db import Database
-from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.errors import InvalidInput, NotFound
 from bot.models import CheckinRow
+from bot.slack_text import safe
 from bot.support import SupportConfig
 from bot.support.durations import parse_day_spec
 
@@ -27,10 +29,9 @@ def handle(text: str, *, user: str, db: Database, config: SupportConfig, now: da
     """Run one `/checkin` command and return the reply."""
     words = text.strip().split()
     verb = words[0].lower() if words else "help"
+    access.require_staff(config, user, doing="see or schedule check-ins")
     if verb == "list":
         return _list(db, config)
-    if config.role_of(user) == "requester":
-        raise PermissionDenied("Only support staff can schedule check-ins.")
     if verb == "add":
         match = _ADD.match(text.strip())
         if not match:
@@ -81,9 +82,9 @@ def _days(days: list[int]) -> str:
 
 
 def _list(db: Database, config: SupportConfig) -> str:
-    lines = [f"• (config) <#{c.channel}> {_days(c.days)} {c.at}: {c.message[:80]}" for c in config.checkins]
+    lines = [f"• (config) <#{c.channel}> {_days(c.days)} {c.at}: {safe(c.message[:80])}" for c in config.checkins]
     lines += [
-        f"• #{r.id} <#{r.channel}> {_days(r.days)} {r.at}: {r.message[:80]} (by <@{r.created_by}>)"
+        f"• #{r.id} <#{r.channel}> {_days(r.days)} {r.at}: {safe(r.message[:80])} (by <@{r.created_by}>)"
         for r in active(db)
     ]
     return "\n".join(lines) if lines else f"No check-ins yet. {USAGE}"

@@ -18,20 +18,25 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, func, select
 
-from bot import blocks, tickets
+from bot import access, blocks, tickets
 from bot.answers import UNAVAILABLE, AnswerService, unanswered
 from bot.db import Database
 from bot.errors import InvalidInput, PermissionDenied
 from bot.models import ACTIVE_STATUSES, Feedback, KbQuery, Status, Ticket, TicketCreate
 from bot.routing.assign import EveryoneHere, Presence, auto_assign
 from bot.routing.triage import Triager
+from bot.slack_text import safe
 from bot.support import Priority, SupportConfig
 from bot.timeutil import Clock
 from knowledge.base import Audience
 
 log = logging.getLogger("deskbot.desk")
-INTERNAL_PREFIX = re.compile(r"^\s*!note\b[:\s]*", re.I)
-THREAD_COMMAND = re.compile(r"^\s*!(claim|unassign|escalate|wait|resume|resolve|close|reopen)\s*$", re.I)
+THREAD_WORD = re.compile(r"^\s*!(\S*)(.*)$", re.S)  # a message starting with `!` is a command, never a reply
+THREAD_HELP = (
+    "In a ticket card's thread, `!claim`, `!unassign`, `!escalate`, `!wait`, `!resume`, `!resolve`, "
+    "`!close` and `!reopen` act on the ticket; `!note text` adds an internal note. Anything else you "
+    "write here goes to the requester."
+)
 
 ACTIONS: dict[str, Callable[..., Ticket]] = {
     "claim": lambda s, number, actor, **kw: tickets.claim(s, number=number, agent=actor, **kw),
@@ -209,15 +214,18 @@ class Desk:
             channel = self._dm(requester)
         team = None
         if self.triager is not None:
-            triage = self.triager.triage(f"{title}\n{description}", channel=channel, category=category)
-            category, team = triage.category, triage.team
-            why = (
-                triage.reason
-                if priority is None
-                else f"priority {priority.value}: chosen by {actor}; {triage.reason.split('; ', 1)[-1]}"
+            triage = self.triager.triage(
+                f"{title}\n{description}",
+                channel=channel,
+                category=category,
+                asked=priority,
+                by_staff=access.is_staff(self.config, actor),
             )
-            priority = priority or triage.priority
-            reason = f"{reason}; {why}" if reason else why
+            category, team, priority = triage.category, triage.team, triage.priority
+            reason = f"{reason}; {triage.reason}" if reason else triage.reason
+        elif priority is not None and not access.is_staff(self.config, actor):
+            reason = f"{reason + '; ' if reason else ''}the requester asked for {priority.value}"
+            priority = None
         data = TicketCreate(
             title=title[:200],
             description=description[:40000],
@@ -292,10 +300,7 @@ class Desk:
             )
 
     def require_agent(self, user: str) -> None:
-        if self.config.role_of(user) == "requester":
-            raise PermissionDenied(
-                "Only support agents can work tickets. Ask in your support channel instead."
-            )
+        access.require_staff(self.config, user)
 
     def rate(self, *, number: int, score: int, user: str, channel: str, ts: str) -> None:
         with self.db.transaction() as s:
@@ -384,14 +389,13 @@ class Desk:
         assert ticket.number is not None
         now = self.clock()
         if side == "card":
-            if self.config.role_of(user) == "requester":
+            if not access.is_staff(self.config, user):
                 return True  # only the team talks in the card thread
-            command = THREAD_COMMAND.match(text)
-            if command:  # `!resolve` etc. in the card thread: the ticket is implied by the thread
-                self.change(command.group(1).lower(), number=ticket.number, actor=user)
+            internal, body = self._card_thread_command(
+                ticket.number, user=user, text=text, where=(channel, thread_ts)
+            )
+            if body is None:
                 return True
-            internal = bool(INTERNAL_PREFIX.match(text))
-            body = INTERNAL_PREFIX.sub("", text) if internal else text
             with self.db.transaction() as s:
                 tickets.add_note(
                     s,
@@ -410,8 +414,19 @@ class Desk:
                 )
             self.refresh_card(ticket.number)
             return True
-        if user != ticket.requester and self.config.role_of(user) != "requester":
+        if access.is_staff(self.config, user):
             return True  # an agent in the requester's thread speaks to the requester directly
+        with self.db.session() as s:
+            added = access.participants(tickets.events_of(s, ticket.number))
+        if not access.speaks_for_requester(ticket, user, added):
+            self.tell(
+                user=user,
+                channel=channel,
+                thread_ts=thread_ts,
+                text="This thread belongs to someone else's request, so your message was not passed to the "
+                "support team. To ask for help yourself, use `/ticket new` or ask me in a DM.",
+            )
+            return True
         with self.db.transaction() as s:
             current = tickets.get(s, number=ticket.number, lock=True)
             tickets.add_note(
@@ -436,6 +451,35 @@ class Desk:
         self._post_in_card_thread(ticket.number, blocks.relay(user, text, from_agent=False))
         self.refresh_card(ticket.number)
         return True
+
+    def _card_thread_command(
+        self, number: int, *, user: str, text: str, where: tuple[str, str]
+    ) -> tuple[bool, str | None]:
+        """A staff message in the card thread: run a `!verb` (None: nothing to relay), take `!note …` as
+        an internal note, refuse any other `!word` with help; (internal, body) for the rest."""
+        found = THREAD_WORD.match(text)
+        if found is None:
+            return False, text
+        word, rest = found.group(1).lower(), found.group(2).strip()
+        if word == "note" and rest.lstrip(":").strip():
+            return True, rest.lstrip(":").strip()
+        if word in ACTIONS and not rest:
+            self.change(word, number=number, actor=user)
+            return False, None
+        problem = (
+            f"`!{word}` takes nothing after it"
+            if word in ACTIONS
+            else "`!note` needs the note after it"
+            if word == "note"
+            else f"I don't know `!{safe(word[:30])}`"
+        )
+        self.tell(
+            user=user,
+            channel=where[0],
+            thread_ts=where[1],
+            text=f":warning: {problem}, so nothing was sent to the requester.\n{THREAD_HELP}",
+        )
+        return False, None
 
     def _post_in_card_thread(self, number: int, payload: dict[str, Any]) -> None:
         with self.db.session() as s:

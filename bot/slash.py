@@ -6,10 +6,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import tickets
+from sqlmodel import Session
+
+from bot import access, tickets
 from bot.db import Database
 from bot.errors import InvalidInput, PermissionDenied
 from bot.models import Ticket
+from bot.slack_text import safe
 from bot.support import Priority, SupportConfig
 
 HELP = """*Deskbot tickets* — `/ticket <command>`
@@ -19,6 +22,7 @@ HELP = """*Deskbot tickets* — `/ticket <command>`
 • `show N` — a ticket · `sla N` — its SLA clocks explained (policy, business hours, pauses)
 • `claim N` · `unassign N` · `escalate N` · `wait N` · `resume N` · `resolve N` · `close N` · `reopen N`
 • `assign N @user` · `priority N urgent|high|normal|low` · `note N text` (internal)
+• `add N @colleague` — let a colleague follow your ticket and reply in its thread as you can
 • `help` — this message
 In a ticket card's thread, `!claim`, `!wait`, `!resolve`, … act on that ticket, and `!note text` adds an internal note."""
 
@@ -60,8 +64,8 @@ def parse(text: str) -> Command:
         if verb == "search" and not rest:
             raise InvalidInput("Say what to look for: `/ticket search invoice`.")
         return Command(verb, rest=rest)
-    if verb not in AGENT_ONLY and verb not in ("show", "sla"):
-        raise InvalidInput(f"I don't know `/ticket {_inert(verb[:40])}`.\n{HELP}")
+    if verb not in AGENT_ONLY and verb not in ("show", "sla", "add"):
+        raise InvalidInput(f"I don't know `/ticket {safe(verb[:40])}`.\n{HELP}")
     if len(parts) < 2 or not re.fullmatch(r"#?[0-9]{1,9}", parts[1]):
         raise InvalidInput(f"`/ticket {verb}` needs a ticket number, e.g. `/ticket {verb} 42`.")
     return Command(verb, int(parts[1].lstrip("#")), parts[2] if len(parts) > 2 else "")
@@ -71,18 +75,20 @@ def execute(command: Command, *, user: str, db: Database, config: SupportConfig,
     """Run a parsed command for `user` and return the reply text (BotErrors propagate)."""
     if command.verb == "help":
         return HELP
-    role = config.role_of(user)
-    if command.verb in AGENT_ONLY and role == "requester":
-        raise PermissionDenied("Only support agents can change tickets. Ask in your support channel instead.")
+    who = access.viewer(config, user)
+    if command.verb in AGENT_ONLY:
+        access.require_staff(config, user, doing="change tickets")
     if command.verb == "list":
-        return _list(command.rest, user=user, db=db, config=config, now=now)
+        return _list(command.rest, who=who, db=db, config=config, now=now)
     if command.verb == "search":
-        return _search(command.rest, user=user, role=role, db=db)
+        return _search(command.rest, who=who, db=db)
     assert command.number is not None
     if command.verb == "sla":
-        return _sla(command.number, user=user, role=role, db=db, config=config, now=now)
+        return _sla(command.number, user=user, db=db, config=config, now=now)
     if command.verb == "show":
-        return _show(command.number, user=user, role=role, db=db)
+        return _show(command.number, user=user, db=db, config=config)
+    if command.verb == "add":
+        return _add(command.number, _user_id(command.rest, usage="/ticket add 42 @colleague"), user=user, db=db, config=config, now=now)
     if command.verb in CHANGES:
         raise InvalidInput(
             f"`/ticket {command.verb}` changes a ticket: the desk runs it (see `change_args`)."
@@ -97,7 +103,7 @@ def execute(command: Command, *, user: str, db: Database, config: SupportConfig,
 def change_args(command: Command) -> dict[str, object]:
     """The extra arguments of a change verb (`assign` → assignee, `priority` → priority)."""
     if command.verb == "assign":
-        return {"assignee": _user_id(command.rest)}
+        return {"assignee": _user_id(command.rest, usage="/ticket assign 42 @agent")}
     if command.verb == "priority":
         value = command.rest.strip().lower()
         if value not in {p.value for p in Priority}:
@@ -108,15 +114,20 @@ def change_args(command: Command) -> dict[str, object]:
 
 def summary(ticket: Ticket) -> str:
     """One line about a ticket after a change."""
-    return f"#{ticket.number} *{_inert(ticket.title)}* — {ticket.status.value.replace('_', ' ')}, {ticket.priority.value}, team {ticket.team} {ticket.level.value}, assignee {_mention(ticket.assignee)}"
+    return f"#{ticket.number} *{safe(ticket.title)}* — {ticket.status.value.replace('_', ' ')}, {ticket.priority.value}, team {ticket.team} {ticket.level.value}, assignee {_mention(ticket.assignee)}"
 
 
-def _list(view: str, *, user: str, db: Database, config: SupportConfig, now: datetime) -> str:
+def _list(view: str, *, who: access.Viewer, db: Database, config: SupportConfig, now: datetime) -> str:
     if view not in ("mine", "queue", "breaching"):
         raise InvalidInput("Use `/ticket list mine`, `/ticket list queue` or `/ticket list breaching`.")
+    if view != "mine" and not who.staff:
+        raise PermissionDenied("The queue is for the support team. `/ticket mine` lists your requests.")
+    user = who.user
     teams = [name for name, team in config.teams.items() if user in team.members]
     with db.session() as s:
-        if view == "mine":
+        if view == "mine" and not who.staff:
+            rows = tickets.list_tickets(s, view="requested", user=user, limit=20)
+        elif view == "mine":
             rows = tickets.list_tickets(s, view="mine", user=user, limit=20)
         elif view == "queue":
             rows = [
@@ -133,47 +144,51 @@ def _list(view: str, *, user: str, db: Database, config: SupportConfig, now: dat
             "breaching": "Nothing is near its SLA.",
         }[view]
     return "\n".join(
-        f"• #{t.number} {_inert(t.title)} — {t.status.value.replace('_', ' ')}, {t.priority.value}, {t.team}"
+        f"• #{t.number} {safe(t.title)} — {t.status.value.replace('_', ' ')}, {t.priority.value}, {t.team}"
         for t in rows
     )
 
 
-def _search(text: str, *, user: str, role: str, db: Database) -> str:
-    with db.session() as s:
-        rows = tickets.search(s, text=text[:200], limit=20)
-    if role == "requester":
-        rows = [t for t in rows if t.requester == user]
+def _search(text: str, *, who: access.Viewer, db: Database) -> str:
+    with db.session() as s:  # a requester's search only ever reads their own tickets
+        rows = tickets.search(s, text=text[:200], requester=None if who.staff else who.user, limit=20)
     if not rows:
-        return f"No tickets match “{_inert(text[:100])}”."
+        return f"No tickets match “{safe(text[:100])}”."
     return "\n".join(
-        f"• #{t.number} {_inert(t.title)} — {t.status.value.replace('_', ' ')}, {t.team}" for t in rows
+        f"• #{t.number} {safe(t.title)} — {t.status.value.replace('_', ' ')}, {t.team}" for t in rows
     )
 
 
-def _inert(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _visible(s: Session, number: int, *, user: str, config: SupportConfig) -> Ticket:
+    """The ticket, if `user` may see it (otherwise it is answered like one that does not exist)."""
+    ticket = tickets.get(s, number=number)
+    access.require_see(config, ticket, user, access.participants(tickets.events_of(s, number)))
+    return ticket
 
 
-def _show(number: int, *, user: str, role: str, db: Database) -> str:
+def _add(number: int, colleague: str, *, user: str, db: Database, config: SupportConfig, now: datetime) -> str:
+    with db.transaction() as s:
+        _visible(s, number, user=user, config=config)
+        tickets.add_participant(s, number=number, participant=colleague, actor=user, config=config, now=now)
+    return f"<@{colleague}> now follows ticket #{number} and can reply in its thread."
+
+
+def _show(number: int, *, user: str, db: Database, config: SupportConfig) -> str:
     with db.session() as s:
-        t = tickets.get(s, number=number)
-    if role == "requester" and t.requester != user:
-        raise PermissionDenied(f"Ticket #{number} is not yours.")
+        t = _visible(s, number, user=user, config=config)
     return (
-        f"#{t.number} *{_inert(t.title)}*\nstatus {t.status.value.replace('_', ' ')} · priority {t.priority.value} · "
+        f"#{t.number} *{safe(t.title)}*\nstatus {t.status.value.replace('_', ' ')} · priority {t.priority.value} · "
         f"team {t.team} {t.level.value} · assignee {_mention(t.assignee)} · requester <@{t.requester}>"
     )
 
 
-def _sla(number: int, *, user: str, role: str, db: Database, config: SupportConfig, now: datetime) -> str:
+def _sla(number: int, *, user: str, db: Database, config: SupportConfig, now: datetime) -> str:
     """Explain a ticket's SLA: policy, calendar, both clocks with time used, paused and left."""
     from bot.blocks import duration
 
     with db.session() as s:
-        t = tickets.get(s, number=number)
+        t = _visible(s, number, user=user, config=config)
         report = tickets.report_for(config, t, tickets.events_of(s, number), now)
-    if role == "requester" and t.requester != user:
-        raise PermissionDenied(f"Ticket #{number} is not yours.")
     if report is None:
         return f"#{number} uses SLA policy '{t.sla_policy}', which is no longer configured: no clocks run."
     policy = config.sla.policies[t.sla_policy]
@@ -213,10 +228,10 @@ def _mention(user: str | None) -> str:
     return f"<@{user}>" if user else "nobody yet"
 
 
-def _user_id(text: str) -> str:
-    """The user id from '<@U123|name>', '<@U123>' or 'U123'."""
+def _user_id(text: str, *, usage: str) -> str:
+    """The user id from '<@U123|name>', '<@U123>' or 'U123' (W… on Enterprise Grid)."""
     token = text.strip().split()[0] if text.strip() else ""
     token = token.removeprefix("<@").split("|")[0].rstrip(">")
-    if not token.startswith(("U", "W")):
-        raise InvalidInput("Say who: `/ticket assign 42 @someone`.")
+    if not re.fullmatch(r"[UW][A-Z0-9]{2,30}", token):
+        raise InvalidInput(f"Say who, as a Slack mention: `{usage}` (type @ and pick the person).")
     return token

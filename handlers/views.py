@@ -43,7 +43,7 @@ def register(app: App, desk: Desk) -> None:
                 requester=meta.get("requester") or user,
                 channel=meta.get("channel"),
                 thread_ts=meta.get("thread_ts"),
-                priority=Priority(_value(state, "priority") or "normal"),
+                priority=Priority(chosen) if (chosen := _value(state, "priority")) else None,
                 category=_value(state, "category"),
                 actor=user,
             )

@@ -18,6 +18,7 @@ from bot import answers
 from bot.blocks import duration
 from bot.db import Database
 from bot.models import ACTIVE_STATUSES, KbQuery, Ticket, TicketEvent
+from bot.slack_text import safe
 from bot.support import Priority, SupportConfig
 from jobs.outbox import enqueue
 
@@ -213,7 +214,7 @@ def render_text(period: Period, figures: dict[str, Any], previous: dict[str, Any
     ]
     if figures["top_unanswered"]:
         lines.append(
-            "• Top unanswered: " + "; ".join(f"“{q[:80]}” ×{n}" for q, n in figures["top_unanswered"])
+            "• Top unanswered: " + "; ".join(f"“{safe(q[:80])}” ×{n}" for q, n in figures["top_unanswered"])
         )
     if figures["teams"]:
         lines.append(

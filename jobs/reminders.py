@@ -12,6 +12,7 @@ from bot import tickets
 from bot.blocks import button, section
 from bot.db import Database
 from bot.models import Status, Ticket
+from bot.slack_text import safe
 from bot.support import SupportConfig
 from jobs.outbox import enqueue
 
@@ -31,7 +32,7 @@ def _business_since(config: SupportConfig, ticket: Ticket, since: datetime, now:
 
 def followup_message(ticket: Ticket, nudge: int, last: bool) -> dict:
     text = (
-        f"Hi <@{ticket.requester}>, the team is waiting for your reply on ticket *#{ticket.number}* ({ticket.title[:100]}). Still need help?"
+        f"Hi <@{ticket.requester}>, the team is waiting for your reply on ticket *#{ticket.number}* ({safe(ticket.title[:100])}). Still need help?"
         + (
             " If we don't hear back, we'll mark it resolved — you can always reply here to reopen it."
             if last
@@ -88,7 +89,7 @@ def reminders(db: Database, *, config: SupportConfig, now: datetime, dry_run: bo
         for t in stale:
             if _business_since(config, t, t.updated_at, now) < spec.stale_after * 60 or t.assignee is None:
                 continue
-            text = f":hourglass: *#{t.number}* {t.title[:120]} has had no update for {spec.stale_after // 60}h+ of working time. A short reply to the requester keeps them in the loop."
+            text = f":hourglass: *#{t.number}* {safe(t.title[:120])} has had no update for {spec.stale_after // 60}h+ of working time. A short reply to the requester keeps them in the loop."
             if enqueue(
                 s,
                 key=f"stale:{t.number}:{t.updated_at.isoformat()}",
@@ -102,7 +103,7 @@ def reminders(db: Database, *, config: SupportConfig, now: datetime, dry_run: bo
             if _business_since(config, t, t.created_at, now) < spec.unclaimed_after * 60:
                 continue
             team = config.teams.get(t.team) or config.teams[config.general_team]
-            text = f":bell: *#{t.number}* {t.title[:120]} is still unclaimed ({t.priority.value}). Who can take it?"
+            text = f":bell: *#{t.number}* {safe(t.title[:120])} is still unclaimed ({t.priority.value}). Who can take it?"
             if enqueue(
                 s,
                 key=f"unclaimed:{t.number}",
@@ -185,7 +186,7 @@ def checkins(
                 s,
                 key=f"checkin:{key}:{local.date().isoformat()}",
                 channel=channel,
-                payload={"text": message},
+                payload={"text": safe(message)},
                 now=now,
             ):
                 posted.append(f"{channel}: {message}")
@@ -205,7 +206,7 @@ def onboarding(db: Database, *, config: SupportConfig, channel: str, now: dateti
                 s,
                 key=key,
                 channel=channel,
-                payload={"text": spec.message},
+                payload={"text": safe(spec.message)},
                 now=now,
                 at=now + timedelta(days=day),
             ):

@@ -14,6 +14,7 @@ from bot.blocks import duration
 from bot.db import Database
 from bot.models import ACTIVE_STATUSES, Ticket
 from bot.sla import Clock
+from bot.slack_text import safe
 from bot.support import SupportConfig
 from bot.tickets.clocks import next_alert
 from jobs.outbox import enqueue
@@ -87,9 +88,9 @@ def _notify(
 ) -> bool:
     metric = LABEL[clock.metric]
     if stage == "breach":
-        text = f":rotating_light: *#{ticket.number}* {ticket.title} — {metric} SLA *breached* ({duration(clock.left_seconds)} overdue, {ticket.priority.value})."
+        text = f":rotating_light: *#{ticket.number}* {safe(ticket.title)} — {metric} SLA *breached* ({duration(clock.left_seconds)} overdue, {ticket.priority.value})."
     else:
-        text = f":warning: *#{ticket.number}* {ticket.title} — {metric} SLA at {stage[4:]}%: due in {duration(clock.left_seconds)} of working time."
+        text = f":warning: *#{ticket.number}* {safe(ticket.title)} — {metric} SLA at {stage[4:]}%: due in {duration(clock.left_seconds)} of working time."
     key = f"sla:{ticket.number}:{clock.metric}:{stage}"
     team = config.teams.get(ticket.team) or config.teams[config.general_team]
     thread_channel = ticket.triage_channel or team.triage_channel
@@ -125,7 +126,7 @@ def _breach_actions(
     if policy is None:
         return
     key = f"sla:{ticket.number}:{clock.metric}:breach"
-    text = f":rotating_light: SLA breach on *#{ticket.number}* {ticket.title} ({LABEL[clock.metric]}, {ticket.priority.value}, team {ticket.team}, {'<@' + ticket.assignee + '>' if ticket.assignee else 'unassigned'})."
+    text = f":rotating_light: SLA breach on *#{ticket.number}* {safe(ticket.title)} ({LABEL[clock.metric]}, {ticket.priority.value}, team {ticket.team}, {'<@' + ticket.assignee + '>' if ticket.assignee else 'unassigned'})."
     team = config.teams.get(ticket.team) or config.teams[config.general_team]
     if "notify_team" in policy.breach_actions and ticket.triage_ts:
         enqueue(s, key=f"{key}:team", channel=team.triage_channel, payload={"text": text}, now=now)

@@ -51,14 +51,28 @@ class Triager:
                 self._built = self._router()
             return self._built
 
-    def triage(self, text: str, *, channel: str | None, category: str | None = None) -> Triage:
-        """Route `text`; a category the person chose wins over the router."""
+    def triage(
+        self,
+        text: str,
+        *,
+        channel: str | None,
+        category: str | None = None,
+        asked: Priority | None = None,
+        by_staff: bool = False,
+    ) -> Triage:
+        """Route `text`; a category the person chose wins over the router. Priority comes from the
+        rules (cues, category, the channel's tier); a priority support staff chose is applied, one a
+        requester asked for is recorded in the reason but decides nothing."""
         route = None
         if category is None and self.config.categories:
             route = self.router.route(text)
             category = route.category
         tier = self.config.channels[channel].tier if channel in self.config.channels else None
         priority, why = priority_for(text, config=self.config, category=category, tier=tier)
+        if asked is not None and by_staff:
+            priority, why = asked, f"priority {asked.value}: chosen by support staff (the rules said {why})"
+        elif asked is not None:
+            why = f"{why}; the requester asked for {asked.value}"
         team = self.config.team_for_category(category)
         routed = (
             route.reason()

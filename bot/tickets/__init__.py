@@ -6,6 +6,7 @@ from bot.tickets.replay import replay
 from bot.tickets.service import (
     AUTO_ACTOR,
     add_note,
+    add_participant,
     assign,
     auto_assign,
     claim,
@@ -28,6 +29,7 @@ from bot.tickets.service import (
 
 __all__ = [
     "add_note",
+    "add_participant",
     "AUTO_ACTOR",
     "assign",
     "auto_assign",

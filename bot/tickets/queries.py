@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from bot.models import ACTIVE_STATUSES, Status, Ticket
 from bot.timeutil import utcnow
 
-View = Literal["mine", "queue", "team", "breaching", "all"]
+View = Literal["mine", "requested", "queue", "team", "breaching", "all"]
 
 
 def list_tickets(
@@ -25,12 +25,15 @@ def list_tickets(
     horizon: timedelta = timedelta(hours=1),
     limit: int = 50,
 ) -> Sequence[Ticket]:
-    """Active tickets for a view: mine, the unclaimed queue, a team, those near or past their SLA, or all."""
+    """Active tickets for a view: assigned to me, requested by me, the unclaimed queue, a team, those near
+    or past their SLA, or all."""
     if view == "breaching":
         return near_or_past_sla(session, now=now or utcnow(), horizon=horizon, team=team, limit=limit)
     statement = select(Ticket).where(col(Ticket.status).in_(ACTIVE_STATUSES))
     if view == "mine":
         statement = statement.where(Ticket.assignee == user)
+    elif view == "requested":
+        statement = statement.where(Ticket.requester == user)
     elif view == "queue":
         statement = statement.where(col(Ticket.assignee).is_(None))
     if team is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from bot.access import PARTICIPANT_ADDED
 from bot.models import TicketEvent
 
 
@@ -14,6 +15,8 @@ def replay(events: Iterable[TicketEvent]) -> dict[str, Any]:
     for event in events:
         if event.action == "create":
             state = dict(event.after)
+        elif event.action == PARTICIPANT_ADDED:
+            continue  # who follows the ticket, not a field of it
         else:
             state.update(event.after)
     return state

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from bot import access
 from bot.errors import AlreadyClaimed, InvalidInput, NotFound, PermissionDenied
 from bot.models import Note, Status, Ticket, TicketCreate, TicketEvent
 from bot.support.models import Level, Priority, SupportConfig
@@ -107,7 +108,8 @@ def assign(
     now: datetime,
     reason: str | None = None,
 ) -> Ticket:
-    """Give a ticket to `assignee` (replacing any current owner)."""
+    """Give a ticket to `assignee` (an agent; replacing any current owner)."""
+    access.require_assignable(config, assignee)
     return _mutate(
         session,
         "assign",
@@ -318,8 +320,8 @@ def add_note(
     config: SupportConfig,
     now: datetime,
 ) -> Note:
-    """Add an internal note or a public reply; the first public reply by anyone but the requester
-    stamps the first response."""
+    """Add an internal note or a public reply; the first public reply by support staff (never the
+    requester or someone speaking for them) stamps the first response."""
     body = body.strip()
     if not body:
         raise InvalidInput("The note is empty: write something to add.")
@@ -330,7 +332,12 @@ def add_note(
         note = Note(ticket_number=ticket.number, author=author, body=body, internal=internal, created_at=now)
         session.add(note)
         note_box.append(note)
-        stamp = not internal and ticket.first_response_at is None and author != ticket.requester
+        stamp = (
+            not internal
+            and ticket.first_response_at is None
+            and author != ticket.requester
+            and access.is_staff(config, author)
+        )
         return {"first_response_at": now} if stamp else {"notes": "+1"}
 
     _mutate(
@@ -360,6 +367,29 @@ def rate(
         return {"csat": int(score)}
 
     return _mutate(session, "rate", change, number=number, actor=actor, config=config, now=now)
+
+
+def add_participant(
+    session: Session, *, number: int, participant: str, actor: str, config: SupportConfig, now: datetime
+) -> Ticket:
+    """Let `participant` follow the ticket and speak as its requester (added by the requester or staff)."""
+    ticket = get(session, number=number, lock=True)
+    if actor != ticket.requester and not access.is_staff(config, actor):
+        raise PermissionDenied(f"Only the requester of ticket #{number} or the support team can add people.")
+    if participant in access.participants(events_of(session, number)) or participant == ticket.requester:
+        return ticket
+    session.add(
+        TicketEvent(
+            ticket_number=number,
+            actor=actor,
+            action=access.PARTICIPANT_ADDED,
+            after={"participant": participant},
+            at=now,
+            reason="added to the ticket",
+        )
+    )
+    session.flush()
+    return ticket
 
 
 def link_messages(

@@ -47,7 +47,7 @@ def test_manager_home_counts_the_local_day_and_lists_unanswered_questions(db, co
     assert fields["*Opened*"] == "1"  # 00:10 Berlin counts; 23:50 the evening before does not
     at = texts.index("Not answered by the help centre (7 days)")
     assert view["blocks"][at + 1]["text"]["text"] == (
-        "• Can I pay in CHF? ×3\n• Do you have a &lt;!here&gt; dark mode? ×1"
+        "• Can I pay in CHF? ×3\n• Do you have a @\u2060here dark mode? ×1"
     )
     agent_view = desk.home_view_for(user="U0AGENT001")
     assert "Not answered by the help centre (7 days)" not in str(agent_view["blocks"])

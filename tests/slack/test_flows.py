@@ -204,7 +204,7 @@ def test_requesters_cannot_work_tickets_and_are_told_why(running: Running) -> No
     assert "Only support agents" in told[0].args["text"] and told[0].args["user"] == CUSTOMER
     assert _status(running, ticket) == Status.NEW
     reply = running.slack.slash("/ticket", f"show {ticket.number}", user="U0STRANGER", channel=SUPPORT).json()
-    assert "is not yours" in reply["text"]
+    assert f"no ticket #{ticket.number} of yours" in reply["text"]
 
 
 def test_concurrent_claim_clicks_have_one_owner(running: Running) -> None:
