@@ -87,7 +87,7 @@ def display(text: str | None) -> str:
     shown = re.sub(r"<#[CGD][A-Z0-9]+\|([^>]*)>", r"#\1", shown)
     shown = re.sub(r"<#([CGD][A-Z0-9]+)>", r"#\1", shown)
     shown = re.sub(r"<([^<>|]+)>", r"\1", shown)
-    return shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return neutralise_broadcasts(shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
 
 
 def neutralise_broadcasts(text: str) -> str:
@@ -119,4 +119,6 @@ class SafeWebClient(WebClient):
         params: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
-        return super().api_call(api_method, json=scrub(json), data=scrub(data), params=scrub(params), **kwargs)
+        return super().api_call(
+            api_method, json=scrub(json), data=scrub(data), params=scrub(params), **kwargs
+        )

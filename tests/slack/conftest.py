@@ -21,6 +21,7 @@ from bot.slack_sim import SlackSimulator, wait_for
 from knowledge.base import KnowledgeBase
 from knowledge.embedding import LocalEmbedder
 from knowledge.store import VectorStore
+from tests.hostile import leaks
 
 SECRET = "test-signing-secret"
 CUSTOMER, CUSTOMER2 = "U0CUSTOM01", "U0CUSTOM02"
@@ -77,8 +78,10 @@ def running(sqlite_db: Database, config, clock, sample_kb: KnowledgeBase) -> Ite
     server.shutdown()
     server.server_close()
     fake.close()
-    # Every message and view the app sent must have passed Slack's limits.
+    # Every message and view the app sent must have passed Slack's limits, and none may ping a whole
+    # channel or carry a disguised link (the text boundary, bot/slack_text.py).
     for call in fake.calls:
+        assert not leaks(call.args), (call.method, leaks(call.args))
         if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             assert not problems_in_message(call.args), (call.method, problems_in_message(call.args))
         if call.method.startswith("views."):

@@ -337,7 +337,7 @@ def test_checkin_command_and_onboarding_sequence(running: Running, config) -> No
         in running.slack.slash("/checkin", "add tomorrow maybe", user=AGENT, channel=SUPPORT).json()["text"]
     )
     assert (
-        "Only support staff"
+        "Only support agents"
         in running.slack.slash(
             "/checkin", 'add <#C0SUPPORT1> every monday 10:00 "x"', user=CUSTOMER, channel=SUPPORT
         ).json()["text"]

@@ -1,0 +1,135 @@
+"""The text boundary (bot/slack_text.py): people's text can neither ping nor phish through any builder,
+and text Slack already escaped is kept as Slack markup, not escaped twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import blocks, slash
+from bot.models import Status, Ticket
+from bot.slack_text import WORD_JOINER, display, safe, scrub
+from knowledge.base import Answer, Source
+from knowledge.gaps import Gap
+from tests.hostile import HOSTILE, leaks
+
+NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
+
+# text made of the pieces attackers combine: markup, entities, links, broadcasts, plain words
+PIECES = st.sampled_from(
+    [
+        "<",
+        ">",
+        "&",
+        "|",
+        "!",
+        "@",
+        "#",
+        "^",
+        "<!",
+        "channel",
+        "here",
+        "everyone",
+        "subteam^S1",
+        "date^1^x",
+        "https://evil.example",
+        "mailto:a@evil.example",
+        "&amp;",
+        "&lt;",
+        "&gt;",
+        "<@U0AGENT001>",
+        " ",
+        "\n",
+        "label",
+        "é",
+        "‮",
+    ]
+)
+MARKUP = st.lists(st.one_of(PIECES, st.text(max_size=6)), max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(MARKUP)
+def test_safe_text_never_pings_or_disguises_a_link_and_is_stable(text: str) -> None:
+    out = safe(text)
+    assert not leaks(out), (text, out)
+    assert safe(out) == out  # idempotent: text that passed the boundary is never escaped twice
+    assert not leaks(scrub({"text": text, "blocks": [{"text": {"text": text}}]}))
+
+
+@pytest.mark.parametrize(
+    ("incoming", "shown"),
+    [
+        ("Tom &amp; Jerry", "Tom &amp; Jerry"),  # Slack-escaped stays as it is
+        ("a &lt; b &gt; c", "a &lt; b &gt; c"),
+        ("a < b & c", "a &lt; b &amp; c"),  # raw (a modal, the CLI) is escaped once
+        ("ping <@U0AGENT001> and <@W0GRID0001>", "ping <@U0AGENT001> and <@W0GRID0001>"),
+        ("in <#C0SUPPORT1|help-acme>", "in <#C0SUPPORT1|help-acme>"),
+        ("see <https://acme.example/x>", "see <https://acme.example/x>"),
+        ("see <https://acme.example/x|acme.example/x>", "see <https://acme.example/x>"),
+        ("<https://evil.example|Reset SSO>", "Reset SSO (<https://evil.example>)"),
+        ("<!channel> now", f"@{WORD_JOINER}channel now"),
+        ("<!subteam^S1|@oncall>", f"@{WORD_JOINER}oncall"),
+        ("<javascript:alert(1)|x>", "&lt;javascript:alert(1)|x&gt;"),
+    ],
+)
+def test_safe_keeps_slack_markup_and_defuses_the_rest(incoming: str, shown: str) -> None:
+    assert safe(incoming) == shown
+
+
+def test_display_is_readable_plain_text() -> None:
+    assert (
+        display("Tom &amp; Jerry <https://evil.example|Reset>") == "Tom & Jerry Reset (https://evil.example)"
+    )
+    assert "<!" not in display("<!here> hi")
+
+
+def _ticket(text: str) -> Ticket:
+    return Ticket(
+        number=7,
+        title=text[:200],
+        description=text,
+        requester="U0CUSTOM01",
+        channel="C0SUPPORT1",
+        thread_ts="1.1",
+        team="general",
+        status=Status.WAITING,
+        priority_reason=text[:300],
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+def _builders(text: str) -> dict[str, object]:
+    """Every builder that carries people's text, with `text` in each of its slots."""
+    ticket = _ticket(text)
+    source = Source(title=text[:150], url="https://help.acme.example/a", doc_id="a", score=0.9)
+    return {
+        "ticket_card": blocks.ticket_card(ticket, None),
+        "ticket_ack": blocks.ticket_ack(ticket, None),
+        "relay_requester": blocks.relay("U0CUSTOM01", text, from_agent=False),
+        "relay_agent": blocks.relay("U0AGENT001", text, from_agent=True),
+        "abstain_related": blocks.abstain_message(query_id=1, related=[source]),
+        "answer_sources": blocks.answer_message(
+            Answer(text="Go to Settings.", grounded=True, sources=[source], confidence=0.9), query_id=1
+        ),
+        "home": blocks.home_view(
+            role="manager",
+            mine=[(ticket, None)],
+            queue=[(ticket, None)],
+            today={"Opened": 1},
+            now=NOW,
+            unanswered=[Gap(wording=text, asked=2, tickets=0, offered=None)],
+        ),
+        "new_ticket_modal": blocks.new_ticket_modal(categories=[], title=text, description=text),
+        "slash_summary": slash.summary(ticket),
+    }
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_every_builder_defuses_hostile_text(text: str) -> None:
+    for name, payload in _builders(text).items():
+        assert not leaks(payload), (name, leaks(payload))
