@@ -130,6 +130,7 @@ class Desk:
         ts: str,
         message: dict[str, Any],
     ) -> None:
+        self._own_question(query_id, user=user)
         with self.db.transaction() as s:
             s.add(Feedback(query_id=query_id, user=user, helpful=helpful, created_at=self.clock()))
         kept = [b for b in message.get("blocks", []) if b.get("block_id") != "kb_feedback"]
@@ -144,8 +145,7 @@ class Desk:
         self, *, query_id: int | None, user: str, channel: str, message_ts: str, thread_ts: str | None
     ) -> Ticket:
         """'Talk to a human': a ticket carrying the question and what the bot found."""
-        with self.db.session() as s:
-            query = s.get(KbQuery, query_id) if query_id else None
+        query = self._own_question(query_id, user=user)
         if query is not None and query.ticket_number is not None:
             raise InvalidInput(f"This question already has ticket #{query.ticket_number}.")
         question = query.question if query else "Question from Slack"
@@ -164,6 +164,17 @@ class Desk:
             query_id=query_id,
         )
         return ticket
+
+    def _own_question(self, query_id: int | None, *, user: str) -> KbQuery | None:
+        """The question behind an answer's buttons; only its asker (or staff) may rate it or escalate it."""
+        with self.db.session() as s:
+            query = s.get(KbQuery, query_id) if query_id else None
+        if query is not None and query.user and query.user != user and not access.is_staff(self.config, user):
+            raise PermissionDenied(
+                "Only the person who asked can rate this answer or turn it into a ticket. "
+                "Ask me your own question, or use `/ticket new`."
+            )
+        return query
 
     # ---- tickets -------------------------------------------------------------------------------
 

@@ -159,3 +159,13 @@ def test_hostile_titles_and_replies_reach_slack_defused(running: Running, text: 
     running.wait_bot(ticket.triage_channel, 2)
     for call in running.fake.calls:
         assert not leaks(call.args), (call.method, leaks(call.args))
+
+
+@pytest.mark.parametrize("button", ["kb_escalate", "kb_helpful", "kb_not_helpful"])
+def test_only_the_asker_uses_an_answers_buttons(running: Running, button: str) -> None:
+    question, _ = running.slack.say(SUPPORT, CUSTOMER, "How do I download my invoices as PDF?")
+    [answer] = running.wait_bot(SUPPORT, thread_ts=question["ts"])
+    running.slack.click(answer, button, user=CUSTOMER2)
+    told = wait_for(lambda: running.fake.calls_to("chat.postEphemeral"), what="the refusal")
+    assert "Only the person who asked" in told[-1].args["text"] and told[-1].args["user"] == CUSTOMER2
+    assert _count(running) == 0 and not running.fake.calls_to("chat.update")
