@@ -18,9 +18,9 @@ from bot import answers
 from bot.blocks import duration
 from bot.db import Database
 from bot.models import ACTIVE_STATUSES, KbQuery, Ticket, TicketEvent
+from bot.outbox import enqueue
 from bot.slack_text import safe
 from bot.support import Priority, SupportConfig
-from jobs.outbox import enqueue
 
 PERIODS = ("daily", "weekly", "monthly")
 

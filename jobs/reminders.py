@@ -12,9 +12,9 @@ from bot import tickets
 from bot.blocks import button, section
 from bot.db import Database
 from bot.models import Status, Ticket
+from bot.outbox import enqueue
 from bot.slack_text import safe
 from bot.support import SupportConfig
-from jobs.outbox import enqueue
 
 
 @dataclass

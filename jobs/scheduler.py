@@ -23,13 +23,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
+from bot import outbox
 from bot.db import Database
 from bot.observability import METRICS
 from bot.routing.assign import EveryoneHere, Presence, reassign_unacknowledged
+from bot.send import slack_already_sent, slack_sender
 from bot.support import SupportConfig
 from bot.timeutil import Clock, utcnow
-from jobs import digest, housekeeping, outbox, reminders, sla_sweep
-from jobs.send import slack_already_sent, slack_sender
+from jobs import digest, housekeeping, reminders, sla_sweep
 
 log = logging.getLogger("deskbot.jobs")
 

@@ -13,11 +13,11 @@ from bot import tickets
 from bot.blocks import duration
 from bot.db import Database
 from bot.models import ACTIVE_STATUSES, Ticket
+from bot.outbox import enqueue
 from bot.sla import Clock
 from bot.slack_text import safe
 from bot.support import SupportConfig
 from bot.tickets.clocks import next_alert
-from jobs.outbox import enqueue
 
 LABEL = {"first_response": "first response", "resolution": "resolution"}
 

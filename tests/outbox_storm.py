@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 
+from bot import outbox
 from bot.db import Database
+from bot.send import slack_already_sent, slack_sender
 from bot.slack_fake import FakeSlack
-from jobs import outbox
-from jobs.send import slack_already_sent, slack_sender
 
 
 def storm(

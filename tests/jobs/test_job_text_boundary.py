@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot import tickets
+from bot import outbox, tickets
 from bot.app import build_client
 from bot.config import Settings
 from bot.models import CheckinRow, KbQuery, Notification, TicketCreate
+from bot.send import slack_sender
 from bot.slack_fake import FakeSlack
-from jobs import digest, outbox, reminders, sla_sweep
-from jobs.send import slack_sender
+from jobs import digest, reminders, sla_sweep
 from tests.hostile import HOSTILE, leaks
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Tuesday 09:00 Berlin

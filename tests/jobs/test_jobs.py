@@ -13,15 +13,15 @@ from slack_sdk import WebClient
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from bot import tickets
+from bot import outbox, tickets
 from bot.cli import app as cli
 from bot.models import KbQuery, Notification, ProcessedEvent, Status, TicketCreate
+from bot.send import slack_sender
 from bot.slack_fake import FakeSlack
 from bot.slack_limits import problems_in_message
 from bot.support import Priority
-from jobs import digest, housekeeping, outbox, reminders, sla_sweep
+from jobs import digest, housekeeping, reminders, sla_sweep
 from jobs.scheduler import JobContext, LeaderLock, jobs_for, serve
-from jobs.send import slack_sender
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Tuesday 09:00 Berlin
 

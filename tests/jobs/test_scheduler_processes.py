@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot import tickets
+from bot import outbox, tickets
 from bot.models import Notification, TicketCreate
+from bot.send import slack_already_sent, slack_sender
 from bot.slack_fake import FakeSlack
 from bot.support import Priority
-from jobs import outbox, sla_sweep
+from jobs import sla_sweep
 from jobs.scheduler import JobContext, jobs_for, serve
-from jobs.send import slack_already_sent, slack_sender
 from tests.outbox_storm import storm
 
 ROOT = Path(__file__).resolve().parents[2]
