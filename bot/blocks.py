@@ -295,6 +295,12 @@ def csat_prompt(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def waiting_on_you(ticket: Ticket) -> dict[str, Any]:
+    """The requester's nudge when the team waits on them."""
+    text = f"The team is waiting for your reply on ticket #{ticket.number}: answer in this thread and it goes straight back to them."
+    return {"text": text, "blocks": [section(text)]}
+
+
 def csat_thanks(score: int) -> dict[str, Any]:
     text = f":pray: Thanks! You rated this {score}/5."
     return {"text": text, "blocks": [section(text)]}

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,9 +21,10 @@ from sqlmodel import Session, col, func, select
 
 from bot import access, blocks, tickets
 from bot.answers import UNAVAILABLE, AnswerService, unanswered
+from bot.cards import deliver_ticket, ticket_sender
 from bot.db import Database
 from bot.errors import InvalidInput, PermissionDenied
-from bot.models import ACTIVE_STATUSES, Feedback, KbQuery, Status, Ticket, TicketCreate
+from bot.models import ACTIVE_STATUSES, Feedback, KbQuery, Notification, Status, Ticket, TicketCreate
 from bot.routing.assign import EveryoneHere, Presence, auto_assign
 from bot.routing.triage import Triager
 from bot.slack_text import safe
@@ -263,13 +265,12 @@ class Desk:
         ticket = (
             auto_assign(self.db, number=number, config=self.config, now=now, presence=self.presence) or ticket
         )
+        self.deliver(number)  # the card first: the team sees the ticket whatever happens next
         posted = self.client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, **blocks.ticket_ack(ticket, report)
         )
-        requester_thread = (channel, thread_ts or posted["ts"])
-        card = self._post_card(ticket, report)
         with self.db.transaction() as s:
-            return tickets.link_messages(s, number=number, triage=card, requester_thread=requester_thread)
+            return tickets.link_messages(s, number=number, requester_thread=(channel, thread_ts or posted["ts"]))
 
     def change(self, action: str, *, number: int, actor: str, **extra: Any) -> Ticket:
         """Run a ticket action for an agent, then update the card (and ask for CSAT on resolve)."""
@@ -295,20 +296,9 @@ class Desk:
         return ticket
 
     def announce_change(self, action: str, ticket: Ticket) -> None:
-        """The Slack half of `change`: card updated in place, requester told what they need to know."""
-        number = ticket.number
-        assert number is not None
-        self.refresh_card(number)
-        if action == "resolve" and ticket.channel:
-            self.client.chat_postMessage(
-                channel=ticket.channel, thread_ts=ticket.thread_ts, **blocks.csat_prompt(ticket)
-            )
-        if action == "wait" and ticket.channel:
-            self.client.chat_postMessage(
-                channel=ticket.channel,
-                thread_ts=ticket.thread_ts,
-                text=f"The team is waiting for your reply on ticket #{number}: answer in this thread and it goes straight back to them.",
-            )
+        """The Slack half of `change`: what the change queued (card, requester's messages), delivered now."""
+        assert ticket.number is not None
+        self.deliver(ticket.number)
 
     def require_agent(self, user: str) -> None:
         access.require_staff(self.config, user)
@@ -317,7 +307,7 @@ class Desk:
         with self.db.transaction() as s:
             tickets.rate(s, number=number, score=score, actor=user, config=self.config, now=self.clock())
         self.client.chat_update(channel=channel, ts=ts, **blocks.csat_thanks(score))
-        self.refresh_card(number)
+        self.deliver(number)
 
     def followup(self, *, number: int, user: str, resolved: bool, channel: str, ts: str) -> None:
         """The requester's answer to a waiting-on-customer follow-up."""
@@ -349,7 +339,7 @@ class Desk:
                 user, "It's resolved, thanks." if resolved else "I still need help.", from_agent=False
             ),
         )
-        self.refresh_card(number)
+        self.deliver(number)
 
     def csat_comment(self, *, number: int, user: str, comment: str) -> None:
         with self.db.transaction() as s:
@@ -367,26 +357,15 @@ class Desk:
             )
         self._post_in_card_thread(number, blocks.relay(user, f"CSAT comment: {comment}", from_agent=False))
 
-    def refresh_card(self, number: int) -> None:
-        """Update the triage card in place (`chat.update`); post it if it was never posted."""
-        now = self.clock()
-        with self.db.session() as s:
-            ticket = tickets.get(s, number=number)
-            report = tickets.report_for(self.config, ticket, tickets.events_of(s, number), now)
-        payload = blocks.ticket_card(ticket, report)
-        if ticket.triage_channel and ticket.triage_ts:
-            self.client.chat_update(channel=ticket.triage_channel, ts=ticket.triage_ts, **payload)
-            return
-        card = self._post_card(ticket, report)
-        with self.db.transaction() as s:
-            tickets.link_messages(s, number=number, triage=card)
+    def deliver(self, number: int) -> None:
+        """Deliver what the ticket's last changes queued (its card, the requester's messages) now."""
+        report = deliver_ticket(self.db, number=number, send=self._sender, now=self.clock())
+        if report.retried or report.failed:
+            log.warning("ticket #%s: %s update(s) to Slack will be retried, %s failed", number, report.retried, report.failed)
 
-    def _post_card(self, ticket: Ticket, report: Any) -> tuple[str, str]:
-        team = self.config.teams.get(ticket.team) or self.config.teams[self.config.general_team]
-        posted = self.client.chat_postMessage(
-            channel=team.triage_channel, **blocks.ticket_card(ticket, report)
-        )
-        return posted["channel"], posted["ts"]
+    @cached_property
+    def _sender(self) -> Callable[[Notification], None]:
+        return ticket_sender(db=self.db, config=self.config, client=self.client, clock=self.clock)
 
     # ---- thread sync ---------------------------------------------------------------------------
 
@@ -423,7 +402,7 @@ class Desk:
                     thread_ts=ticket.thread_ts,
                     **blocks.relay(user, body, from_agent=True),
                 )
-            self.refresh_card(ticket.number)
+            self.deliver(ticket.number)
             return True
         if access.is_staff(self.config, user):
             return True  # an agent in the requester's thread speaks to the requester directly
@@ -460,7 +439,7 @@ class Desk:
                     reason="requester replied after resolve",
                 )
         self._post_in_card_thread(ticket.number, blocks.relay(user, text, from_agent=False))
-        self.refresh_card(ticket.number)
+        self.deliver(ticket.number)
         return True
 
     def _card_thread_command(

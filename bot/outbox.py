@@ -103,11 +103,12 @@ def deliver(
     now: datetime,
     limit: int = 50,
     already_sent: Callable[[Notification], bool] | None = None,
+    key_prefix: str | None = None,
 ) -> DeliveryReport:
     """Send what is due (`send` raises SlackApiError or OSError on failure); rows whose earlier
     deliverer died mid-send are checked with `already_sent` first."""
     sent = retried = failed = 0
-    for note_id, in_doubt in _lease(db, now=now, limit=limit):
+    for note_id, in_doubt in _lease(db, now=now, limit=limit, key_prefix=key_prefix):
         with db.session() as s:
             note = s.get(Notification, note_id)
         assert note is not None
@@ -143,7 +144,7 @@ def _failure(exc: Exception, *, attempts: int) -> tuple[str, timedelta]:
     return str(exc.response.get("error", "error")), wait
 
 
-def _lease(db: Database, *, now: datetime, limit: int) -> list[tuple[int, bool]]:
+def _lease(db: Database, *, now: datetime, limit: int, key_prefix: str | None = None) -> list[tuple[int, bool]]:
     """Take up to `limit` due rows for this deliverer, each with whether it is in doubt (an expired
     lease: its deliverer died during the send, which Slack may or may not have received)."""
     with db.transaction() as s:
@@ -158,6 +159,8 @@ def _lease(db: Database, *, now: datetime, limit: int) -> list[tuple[int, bool]]
             .order_by(col(Notification.next_attempt_at), col(Notification.id))
             .limit(limit)
         )
+        if key_prefix is not None:  # one ticket's rows, delivered right after its change
+            statement = statement.where(col(Notification.dedupe_key).startswith(key_prefix, autoescape=True))
         if s.get_bind().dialect.name == "postgresql":
             statement = statement.with_for_update(skip_locked=True)
         leased = []

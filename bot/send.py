@@ -15,10 +15,19 @@ from slack_sdk.errors import SlackApiError
 from bot.models import Notification
 
 
-def slack_sender(client: WebClient) -> Callable[[Notification], None]:
+def slack_sender(
+    client: WebClient, *, cards: Callable[[Notification], None] | None = None
+) -> Callable[[Notification], None]:
+    """Send a row: a message, a file, or (with `cards`, the card publisher) a ticket's card."""
+
     def send(note: Notification) -> None:
         payload = dict(note.payload)
         kind = payload.pop("kind", "message")
+        if kind == "card":
+            if cards is None:
+                raise RuntimeError("this deliverer cannot render ticket cards")
+            cards(note)
+            return
         channel = _channel_of(client, note)
         if kind == "file":
             client.files_upload_v2(
@@ -54,8 +63,8 @@ def slack_already_sent(client: WebClient) -> Callable[[Notification], bool]:
     carry no metadata: for them this answers False (a crash mid-upload may repeat the chart)."""
 
     def check(note: Notification) -> bool:
-        if note.payload.get("kind", "message") == "file":
-            return False
+        if note.payload.get("kind", "message") in ("file", "card"):
+            return False  # a card is updated in place (sending again is harmless)
         channel = _channel_of(client, note)
         try:
             if note.thread_ts:

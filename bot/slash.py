@@ -192,7 +192,7 @@ def _sla(number: int, *, user: str, db: Database, config: SupportConfig, now: da
     if report is None:
         return f"#{number} uses SLA policy '{t.sla_policy}', which is no longer configured: no clocks run."
     policy = config.sla.policies[t.sla_policy]
-    team = config.teams.get(t.team) or config.teams[config.general_team]
+    team = config.team(t.team)
     hours = (
         f"business hours of team {t.team} ({team.timezone}, holidays excluded)"
         if policy.business_hours

@@ -102,7 +102,7 @@ def reminders(db: Database, *, config: SupportConfig, now: datetime, dry_run: bo
         for t in unclaimed:
             if _business_since(config, t, t.created_at, now) < spec.unclaimed_after * 60:
                 continue
-            team = config.teams.get(t.team) or config.teams[config.general_team]
+            team = config.team(t.team)
             text = f":bell: *#{t.number}* {safe(t.title[:120])} is still unclaimed ({t.priority.value}). Who can take it?"
             if enqueue(
                 s,

@@ -24,10 +24,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
 from bot import outbox
+from bot.cards import ticket_sender
 from bot.db import Database
 from bot.observability import METRICS
 from bot.routing.assign import EveryoneHere, Presence, reassign_unacknowledged
-from bot.send import slack_already_sent, slack_sender
+from bot.send import slack_already_sent
 from bot.support import SupportConfig
 from bot.timeutil import Clock, utcnow
 from jobs import digest, housekeeping, reminders, sla_sweep
@@ -64,7 +65,10 @@ def _deliver(ctx: JobContext, now: datetime, dry: bool) -> str:
     if dry:
         return f"{outbox.pending_count(ctx.db)} notifications waiting"
     r = outbox.deliver(
-        ctx.db, send=slack_sender(ctx.client), now=now, already_sent=slack_already_sent(ctx.client)
+        ctx.db,
+        send=ticket_sender(db=ctx.db, config=ctx.config, client=ctx.client, clock=ctx.clock),
+        now=now,
+        already_sent=slack_already_sent(ctx.client),
     )
     return f"{r.sent} sent, {r.retried} to retry, {r.failed} failed"
 

@@ -92,7 +92,7 @@ def _notify(
     else:
         text = f":warning: *#{ticket.number}* {safe(ticket.title)} — {metric} SLA at {stage[4:]}%: due in {duration(clock.left_seconds)} of working time."
     key = f"sla:{ticket.number}:{clock.metric}:{stage}"
-    team = config.teams.get(ticket.team) or config.teams[config.general_team]
+    team = config.team(ticket.team)
     thread_channel = ticket.triage_channel or team.triage_channel
     created = enqueue(
         s,
@@ -127,7 +127,7 @@ def _breach_actions(
         return
     key = f"sla:{ticket.number}:{clock.metric}:breach"
     text = f":rotating_light: SLA breach on *#{ticket.number}* {safe(ticket.title)} ({LABEL[clock.metric]}, {ticket.priority.value}, team {ticket.team}, {'<@' + ticket.assignee + '>' if ticket.assignee else 'unassigned'})."
-    team = config.teams.get(ticket.team) or config.teams[config.general_team]
+    team = config.team(ticket.team)
     if "notify_team" in policy.breach_actions and ticket.triage_ts:
         enqueue(s, key=f"{key}:team", channel=team.triage_channel, payload={"text": text}, now=now)
         report.lines.append(f"{team.triage_channel}: {text}")

@@ -288,6 +288,10 @@ class SupportConfig(_Strict):
             return self.categories[category].team
         return self.general_team
 
+    def team(self, name: str | None) -> Team:
+        """A team by name; the general team for a team no longer configured."""
+        return self.teams.get(name or "") or self.teams[self.general_team]
+
     def role_of(self, user_id: str) -> Literal["admin", "manager", "agent", "requester"]:
         """A Slack user's role: admins, managers, agents (incl. team members); everyone else requests."""
         if user_id in self.roles.admins:

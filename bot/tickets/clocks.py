@@ -15,7 +15,7 @@ from bot.support.models import Priority, SupportConfig
 
 def calendar_for(config: SupportConfig, team: str) -> BusinessCalendar:
     """The business calendar of `team` (the general team's when the team is no longer configured)."""
-    spec = config.teams.get(team) or config.teams[config.general_team]
+    spec = config.team(team)
     return BusinessCalendar.from_week(spec.timezone, spec.working_hours.days, spec.holidays)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from bot import access
+from bot.cards import AUTOMATION, after_change
 from bot.errors import AlreadyClaimed, InvalidInput, NotFound, PermissionDenied
 from bot.models import Note, Status, Ticket, TicketCreate, TicketEvent
 from bot.support.models import Level, Priority, SupportConfig
@@ -23,7 +24,7 @@ from bot.tickets.clocks import events_of, report_for, schedule_fields
 MAX_TITLE = 200
 
 
-AUTO_ACTOR = "deskbot"
+AUTO_ACTOR = AUTOMATION
 
 
 def get(session: Session, *, number: int, lock: bool = False) -> Ticket:
@@ -82,6 +83,7 @@ def create(
         )
     )
     session.flush()
+    after_change(session, ticket=ticket, action="create", actor=actor, config=config, now=now)
     return ticket
 
 
@@ -465,6 +467,7 @@ def _mutate(
     session.add(ticket)
     session.add(pending)
     session.flush()
+    after_change(session, ticket=ticket, action=action, actor=actor, config=config, now=now)
     return ticket
 
 

@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from bot import outbox, tickets
 from bot.app import build_client
+from bot.cards import ticket_sender
 from bot.config import Settings
 from bot.models import CheckinRow, KbQuery, Notification, TicketCreate
-from bot.send import slack_sender
 from bot.slack_fake import FakeSlack
 from jobs import digest, reminders, sla_sweep
 from tests.hostile import HOSTILE, leaks
@@ -60,7 +60,8 @@ def test_job_messages_defuse_hostile_text(db, config, text: str) -> None:
     fake = FakeSlack()
     try:
         client = build_client(Settings(slack_bot_token="xoxb-test", slack_api_url=fake.url))
-        outbox.deliver(db, send=slack_sender(client), now=T0 + timedelta(days=4), limit=500)
+        send = ticket_sender(db=db, config=config, client=client, clock=lambda: T0)
+        outbox.deliver(db, send=send, now=T0 + timedelta(days=4), limit=500)
         posted = [c for c in fake.calls if c.method.startswith(("chat.", "files."))]
         assert posted
         for call in posted:

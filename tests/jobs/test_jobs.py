@@ -14,6 +14,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot import outbox, tickets
+from bot.cards import ticket_sender
 from bot.cli import app as cli
 from bot.models import KbQuery, Notification, ProcessedEvent, Status, TicketCreate
 from bot.send import slack_sender
@@ -166,7 +167,8 @@ def test_digest_in_sql_with_chart_and_delivery(db, config, fake: FakeSlack, tmp_
     assert "first-contact resolution 100%" in text
     _, _, again = digest.digest(db, config=config, now=T0 + timedelta(hours=1, minutes=5), name="daily")
     assert not again, "one digest per period"
-    report = outbox.deliver(db, send=slack_sender(client_for(fake)), now=T0 + timedelta(hours=1))
+    send = ticket_sender(db=db, config=config, client=client_for(fake), clock=lambda: T0)
+    report = outbox.deliver(db, send=send, now=T0 + timedelta(hours=1), key_prefix="digest:")
     assert report.sent == 2
     assert fake.calls_to("files.getUploadURLExternal") and fake.calls_to("files.completeUploadExternal")
     assert (
@@ -329,12 +331,14 @@ def test_jobs_cli_dry_run(db, config) -> None:
     runner = CliRunner()
     listed = runner.invoke(cli, ["jobs", "list"], env=env)
     assert "sla_sweep" in listed.output and "digest_daily" in listed.output
+    with db.session() as s:
+        queued = s.exec(select(Notification)).all()  # the new ticket's card
     dry = runner.invoke(
         cli, ["jobs", "run", "sla_sweep", "--dry-run", "--now", "2026-12-01T11:00:00+00:00"], env=env
     )
     assert dry.exit_code == 0 and "(dry run)" in dry.output and "breaches" in dry.output
     with db.session() as s:
-        assert s.exec(select(Notification)).all() == []
+        assert s.exec(select(Notification)).all() == queued
     unknown = runner.invoke(cli, ["jobs", "run", "nope"], env=env)
     assert unknown.exit_code == 1 and "no job named 'nope'" in unknown.output
 

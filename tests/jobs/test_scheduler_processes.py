@@ -21,6 +21,7 @@ import pytest
 from sqlmodel import select
 
 from bot import outbox, tickets
+from bot.cards import ticket_sender
 from bot.models import Notification, TicketCreate
 from bot.send import slack_already_sent, slack_sender
 from bot.slack_fake import FakeSlack
@@ -119,7 +120,13 @@ def test_three_schedulers_leader_killed_and_429s_every_notification_exactly_once
         f"{kills} leaders killed, {sum(w.terms for w in workers)} leadership terms, statuses {dict(statuses)}"
     )
     assert statuses == {"sent": len(rows)}, statuses
-    assert {r.dedupe_key for r in rows} == set(delivered), "a notification was lost or sent without a row"
+    messages = {r.dedupe_key for r in rows if r.payload.get("kind") != "card"}
+    assert messages == {k for k in delivered if not k.startswith("card:")}, (
+        "a notification was lost or sent without a row"
+    )
+    assert {k for k in delivered if k.startswith("card:")} == {f"card:{n}" for n in numbers}, (
+        "one card per ticket"
+    )
     assert max(delivered.values()) == 1, [k for k, n in delivered.items() if n > 1]
     assert rejected > 0 and kills == 4 and sum(w.terms for w in workers) >= 5
     # None missed: every ticket's first-response breach reached its triage thread and the managers.
@@ -155,7 +162,8 @@ def test_restarting_ten_times_never_multiplies_jobs(sqlite_db, config) -> None:
 def test_a_scheduler_down_for_five_minutes_catches_up_without_a_burst(db, config) -> None:
     numbers = _open_tickets(db, config, 6)  # ages 0..10 minutes at T0: first response due in 20..30 min
     fake = FakeSlack()
-    send, check = slack_sender(_client(fake)), slack_already_sent(_client(fake))
+    send = ticket_sender(db=db, config=config, client=_client(fake), clock=lambda: T0)
+    check = slack_already_sent(_client(fake))
 
     def minute(at: datetime) -> None:
         sla_sweep.sla_sweep(db, config=config, now=at)

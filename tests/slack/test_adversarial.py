@@ -6,7 +6,7 @@ checked for broadcasts and disguised links by the `running` fixture."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot import tickets
 from bot.models import Note, Status, Ticket
@@ -25,7 +25,13 @@ def open_ticket(running: Running, title: str, *, user: str = CUSTOMER, **values:
 
     def carded() -> Ticket | None:
         with running.db.session() as s:
-            rows = list(s.exec(select(Ticket).where(Ticket.triage_ts != None).order_by(Ticket.number)))  # noqa: E711
+            rows = list(
+                s.exec(
+                    select(Ticket)
+                    .where(col(Ticket.triage_ts).is_not(None), col(Ticket.thread_ts).is_not(None))
+                    .order_by(Ticket.number)
+                )
+            )  # noqa: E711 (card and requester thread linked)
         return rows[-1] if len(rows) > before else None
 
     return wait_for(carded, what="the ticket's card")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot import recovery, tickets
 from bot.models import Feedback, KbQuery, Note, ProcessedEvent, Status, Ticket
@@ -19,7 +19,13 @@ def carded(running: Running, count: int = 1) -> list[Ticket]:
 
     def found() -> list[Ticket] | None:
         with running.db.session() as s:
-            rows = list(s.exec(select(Ticket).where(Ticket.triage_ts != None).order_by(Ticket.number)))  # noqa: E711
+            rows = list(
+                s.exec(
+                    select(Ticket)
+                    .where(col(Ticket.triage_ts).is_not(None), col(Ticket.thread_ts).is_not(None))
+                    .order_by(Ticket.number)
+                )
+            )  # noqa: E711 (card and requester thread linked)
         return rows if len(rows) >= count else None
 
     return wait_for(found, what=f"{count} triage card(s)")
@@ -342,7 +348,9 @@ def test_checkin_command_and_onboarding_sequence(running: Running, config) -> No
             "/checkin", 'add <#C0SUPPORT1> every monday 10:00 "x"', user=CUSTOMER, channel=SUPPORT
         ).json()["text"]
     )
-    listed = running.slack.slash("/checkin", "list", user=CUSTOMER, channel=SUPPORT).json()["text"]
+    refused = running.slack.slash("/checkin", "list", user=CUSTOMER, channel=SUPPORT).json()["text"]
+    assert "Anything blocking you" not in refused  # customers' check-ins are staff business
+    listed = running.slack.slash("/checkin", "list", user=AGENT, channel=SUPPORT).json()["text"]
     assert "Anything blocking you" in listed and "(config)" in listed
     monday = datetime(2026, 12, 7, 9, 3, tzinfo=UTC)  # 10:03 in Berlin
     posted = checkins(running.db, config=config, now=monday)

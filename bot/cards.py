@@ -1,0 +1,126 @@
+"""The ticket card is a projection of the ticket. Every change, from any surface (Slack, jobs, the CLI,
+the demo), ends in `after_change`, called by the ticket service inside the changing transaction: it
+queues the card refresh (keyed by ticket and version) and the messages the change implies, in the
+outbox. The outbox delivers them once, whichever process does it; `CardPublisher` renders the card
+from the ticket as it is when sent, so a late or retried refresh never shows an older state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot import blocks
+from bot.db import Database
+from bot.models import Notification, Ticket
+from bot.outbox import DeliveryReport, deliver, enqueue
+from bot.support import SupportConfig
+
+CARD = "card"
+AUTOMATION = "deskbot"  # the actor of Deskbot's own changes (auto-assign, auto-resolve)
+
+
+def ticket_keys(number: int) -> str:
+    """The prefix of every outbox key a ticket's changes produce."""
+    return f"ticket:{number}:"
+
+
+def after_change(
+    session: Session, *, ticket: Ticket, action: str, actor: str, config: SupportConfig, now: datetime
+) -> None:
+    """Queue the card refresh for this version of the ticket and the messages the change implies."""
+    number, version = ticket.number, ticket.version
+    assert number is not None
+    key = f"{ticket_keys(number)}v{version}"
+    channel = ticket.triage_channel or config.team(ticket.team).triage_channel
+    enqueue(
+        session,
+        key=f"{key}:card",
+        channel=channel,
+        payload={"number": number, "version": version},
+        kind=CARD,
+        now=now,
+    )
+    if not ticket.channel:
+        return
+    said = _implied(ticket, action=action, actor=actor)
+    if said is not None:
+        enqueue(
+            session,
+            key=f"{key}:{action}",
+            channel=ticket.channel,
+            thread_ts=ticket.thread_ts,
+            payload=said,
+            now=now,
+        )
+
+
+def _implied(ticket: Ticket, *, action: str, actor: str) -> dict[str, Any] | None:
+    """What the requester is told about a change: the CSAT prompt when staff resolve, a nudge on wait."""
+    if action == "resolve" and actor not in (ticket.requester, AUTOMATION):
+        return blocks.csat_prompt(ticket)
+    if action == "wait":
+        return blocks.waiting_on_you(ticket)
+    return None
+
+
+class CardPublisher:
+    """Posts a ticket's card the first time and updates it in place after that, from current state."""
+
+    def __init__(
+        self, *, db: Database, config: SupportConfig, client: WebClient, clock: Callable[[], datetime]
+    ) -> None:
+        self.db, self.config, self.client, self.clock = db, config, client, clock
+
+    def publish(self, note: Notification) -> None:
+        from bot import tickets  # the service imports this module
+
+        number, version = int(note.payload["number"]), int(note.payload["version"])
+        with self.db.session() as s:
+            ticket = tickets.get(s, number=number)
+        if ticket.version > version:
+            return  # a refresh for the newer version is queued; it shows this change too
+        if ticket.triage_channel and ticket.triage_ts:
+            self.client.chat_update(channel=ticket.triage_channel, ts=ticket.triage_ts, **self._card(ticket))
+            return
+        with self.db.transaction() as s:  # the first post, under the ticket's lock: one card per ticket
+            ticket = tickets.get(s, number=number, lock=True)
+            if ticket.triage_channel and ticket.triage_ts:
+                self.client.chat_update(
+                    channel=ticket.triage_channel, ts=ticket.triage_ts, **self._card(ticket)
+                )
+                return
+            posted = self.client.chat_postMessage(
+                channel=note.channel,
+                metadata={"event_type": "deskbot_card", "event_payload": {"key": f"card:{number}"}},
+                **self._card(ticket),
+            )
+            tickets.link_messages(s, number=number, triage=(posted["channel"], posted["ts"]))
+
+    def _card(self, ticket: Ticket) -> dict[str, Any]:
+        from bot import tickets
+
+        with self.db.session() as s:
+            report = tickets.report_for(
+                self.config, ticket, tickets.events_of(s, ticket.number), self.clock()
+            )
+        return blocks.ticket_card(ticket, report)
+
+
+def ticket_sender(
+    *, db: Database, config: SupportConfig, client: WebClient, clock: Callable[[], datetime]
+) -> Callable[[Notification], None]:
+    """The outbox's sender for everything Deskbot queues: messages, files and ticket cards."""
+    from bot.send import slack_sender
+
+    return slack_sender(client, cards=CardPublisher(db=db, config=config, client=client, clock=clock).publish)
+
+
+def deliver_ticket(
+    db: Database, *, number: int, send: Callable[[Notification], None], now: datetime
+) -> DeliveryReport:
+    """Deliver what a ticket's changes queued, now (an interactive surface shows the result at once)."""
+    return deliver(db, send=send, now=now, key_prefix=ticket_keys(number))
