@@ -60,7 +60,7 @@ def split(text: str) -> tuple[FrontMatter | None, str]:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML that refuses anchors, aliases and duplicated keys (each could hide the real value)."""
+    """Safe YAML that refuses anchors, aliases, merge keys and duplicated keys (each could hide a value)."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
@@ -74,6 +74,8 @@ class _StrictLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = key_node.value
+            if key == "<<":
+                raise FrontMatterError("the front matter uses a YAML merge key ('<<'); write each key out")
             if key in seen:
                 raise FrontMatterError(
                     f"front matter key '{key}' appears twice; keep one (which one was meant is unclear)"

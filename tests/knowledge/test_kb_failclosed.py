@@ -125,6 +125,13 @@ CASES = [
         "anchor or alias",
     ),
     Case(
+        "merge-key",
+        "help-centre/vault.md",
+        "---\n<<: {visibility: public}\nvisibility: internal\n---\n" + body("merge-key"),
+        "refused",
+        "merge key",
+    ),
+    Case(
         "unclosed",
         "help-centre/vault.md",
         "---\nvisibility: internal\ntitle: x\n\n" + body("unclosed"),
