@@ -181,4 +181,6 @@ def _kind(value: object) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"a {type(value).__name__} ({value})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    return f"{type(value).__name__} ({value})"  # e.g. a date YAML read from 2024-01-31
