@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from knowledge import chunking, documents
+from knowledge import chunking, documents, sources
 from knowledge.compose import PassageComposer
 from knowledge.decide import DecisionParams, confidence, evidence
 from knowledge.embedding import Embedder
 from knowledge.lexical import Bm25
 from knowledge.retrieve import RetrievalParams, retrieve
 from knowledge.store import VectorStore
+from knowledge.visibility import INTERNAL_UNLESS_STATED, VisibilityRules
 
 Audience = Literal["customer", "staff"]
 
@@ -65,7 +66,10 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
-    failed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # refused files, each message names file and fix
+    withdrawn: list[str] = field(default_factory=list)  # refused documents removed from customers' view
+    notes: list[str] = field(default_factory=list)  # links inside the folder, skipped on purpose
+    legacy: list[str] = field(default_factory=list)  # indexed by an older Deskbot: `kb rebuild` them
     chunks: int = 0
     seconds: float = 0.0
 
@@ -95,15 +99,30 @@ class KnowledgeBase:
         *,
         prune: bool = False,
         progress: Callable[[int, int, str], None] | None = None,
+        root: Path | None = None,
+        rules: VisibilityRules = INTERNAL_UNLESS_STATED,
     ) -> IngestReport:
-        """Index new and changed files, skip unchanged ones, remove deleted ones with `prune`."""
+        """Index new and changed files, skip unchanged ones, remove deleted ones with `prune`.
+
+        Document ids are paths relative to `root` (the sources folder) for paths inside it, else to
+        the folder given. Files that do not state their visibility follow `rules` (internal unless
+        told otherwise). A refused file is reported and its previous copy is withdrawn from customers;
+        `prune` removes only documents under the paths given.
+        """
         started = time.perf_counter()
         report = IngestReport()
-        files = documents.discover(list(paths))
+        scan = sources.scan(list(paths), root)
         indexed = self.store.doc_hashes()
         present = self.store.doc_ids()  # includes documents a killed run left half-written
-        seen: set[str] = set()
+        seen = {f.doc_id for f in scan.files} | {r.doc_id for r in scan.refused if r.doc_id}
         batch: list[tuple[documents.SourceDoc, list[chunking.Chunk]]] = []
+        report.notes = list(scan.notes)
+
+        def refuse(doc_id: str | None, message: str, *, everywhere: bool = False) -> None:
+            report.failed.append(message)
+            if doc_id and doc_id in present:  # never public again until the file is fixed
+                self.store.delete_doc(doc_id, visibilities=None if everywhere else ("public",))
+                report.withdrawn.append(doc_id)
 
         def flush() -> None:
             # One embedding call and one store write for several documents (full model batches, few
@@ -127,14 +146,15 @@ class KnowledgeBase:
             self.store.upsert_many(writes)
             batch.clear()
 
-        for i, path in enumerate(files):
+        for refusal in scan.refused:  # a link out of the folder is no document of ours, for staff either
+            refuse(refusal.doc_id, refusal.message, everywhere=refusal.foreign)
+        for i, file in enumerate(scan.files):
             if progress:
-                progress(i, len(files), str(path))
-            seen.add(path.stem)  # a file that fails to load keeps its previous copy, even with prune
+                progress(i, len(scan.files), str(file.path))
             try:
-                doc = documents.load(path)
+                doc = documents.load(file.path, doc_id=file.doc_id, relative=file.relative, rules=rules)
             except documents.SourceError as exc:
-                report.failed.append(str(exc))
+                refuse(file.doc_id, str(exc))
                 continue
             if indexed.get(doc.doc_id) == doc.content_hash:
                 report.unchanged += 1
@@ -144,11 +164,16 @@ class KnowledgeBase:
                 flush()
         flush()
         if prune:
-            for doc_id in present - seen:
-                self.store.delete_doc(doc_id)
-                report.removed += 1
+            for doc_id in sorted(present - seen):
+                if scan.in_scope(doc_id):
+                    self.store.delete_doc(doc_id)
+                    report.removed += 1
+        if any(not h.startswith(documents.HASH_VERSION) for h in indexed.values()):
+            report.legacy = sorted(
+                d for d, h in self.store.doc_hashes().items() if not h.startswith(documents.HASH_VERSION)
+            )
         if progress:
-            progress(len(files), len(files), "")
+            progress(len(scan.files), len(scan.files), "")
         self._bm25 = None
         report.seconds = time.perf_counter() - started
         return report

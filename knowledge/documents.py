@@ -1,4 +1,4 @@
-"""Read source files (Markdown with front matter, text, HTML, PDF) into documents."""
+"""Read one source file (Markdown or text with front matter, HTML, PDF) into a document."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-import yaml
+from knowledge import frontmatter
+from knowledge.sources import SUFFIXES, SourceError
+from knowledge.visibility import INTERNAL_UNLESS_STATED, VisibilityRules
 
-SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf"}
 MAX_BYTES = 20 * 1024 * 1024  # a help-centre article larger than this is an export gone wrong
+HASH_VERSION = "v2:"  # content hashes also cover the visibility; older indexes lack the prefix
 
-
-class SourceError(Exception):
-    """A source file that cannot be read; the message names the file and the problem."""
+__all__ = ["SUFFIXES", "SourceDoc", "SourceError", "load"]
 
 
 @dataclass(frozen=True)
@@ -25,28 +25,25 @@ class SourceDoc:
     title: str
     text: str
     url: str | None = None
-    visibility: str = "public"
+    visibility: str = "internal"
     tags: tuple[str, ...] = ()
     owner: str | None = None
     content_hash: str = field(default="")
     markdown: bool = False
 
 
-def discover(paths: list[Path]) -> list[Path]:
-    """Every supported file under the given files and folders, sorted."""
-    found: set[Path] = set()
-    for path in paths:
-        if path.is_dir():
-            found.update(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
-        elif path.is_file():
-            found.add(path)
-        else:
-            raise SourceError(f"{path}: no such file or folder")
-    return sorted(found)
+def load(
+    path: Path,
+    *,
+    doc_id: str | None = None,
+    relative: str | None = None,
+    rules: VisibilityRules = INTERNAL_UNLESS_STATED,
+) -> SourceDoc:
+    """Read one file into a SourceDoc (raises SourceError with the reason).
 
-
-def load(path: Path) -> SourceDoc:
-    """Read one file into a SourceDoc (raises SourceError with the reason)."""
+    `relative` is the path the visibility rules match (default: the file name); a file that does not
+    state its visibility follows `rules`, which make it internal unless told otherwise.
+    """
     suffix = path.suffix.lower()
     try:
         size = path.stat().st_size
@@ -58,56 +55,41 @@ def load(path: Path) -> SourceDoc:
         raw = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
-    digest = hashlib.sha256(raw).hexdigest()
+    meta = frontmatter.FrontMatter()
     if suffix == ".pdf":
-        text, meta = _pdf_text(path), {}
+        text = _pdf_text(path)
     else:
         try:
-            decoded = raw.decode("utf-8")
+            decoded = raw.decode("utf-8").removeprefix("\ufeff")
         except UnicodeDecodeError:
             raise SourceError(f"{path}: not UTF-8 text (a binary file?); save it as UTF-8") from None
         if "\x00" in decoded:
             raise SourceError(f"{path}: looks like a binary file (it contains NUL bytes)")
         if suffix in (".html", ".htm"):
-            text, meta = _html_text(decoded)
-        elif suffix in (".md", ".markdown"):
-            meta, text = _front_matter(path, decoded)
-        else:
-            text, meta = decoded, {}
+            text, title = _html_text(decoded)
+            meta = frontmatter.FrontMatter(title=title)
+        else:  # Markdown and plain text: a front matter, when there is one, is read (never left as body)
+            try:
+                found, text = frontmatter.split(decoded)
+            except frontmatter.FrontMatterError as exc:
+                raise SourceError(f"{path}: {exc}") from None
+            meta = found or meta
     if not text.strip():
         raise SourceError(f"{path}: no text in the file")
-    visibility = str(meta.get("visibility", "public")).lower()
-    if visibility not in ("public", "internal"):
-        raise SourceError(f"{path}: visibility must be 'public' or 'internal', not '{visibility}'")
-    title = str(meta.get("title") or _first_heading(text) or path.stem.replace("-", " ").replace("_", " "))
-    tags = meta.get("tags") or ()
+    visibility = rules.decide(relative or path.name, meta.visibility)
+    digest = hashlib.sha256(raw + f"\0{visibility}".encode()).hexdigest()
     return SourceDoc(
-        doc_id=path.stem,
+        doc_id=doc_id or path.stem,
         path=str(path),
-        title=title,
+        title=meta.title or _first_heading(text) or path.stem.replace("-", " ").replace("_", " "),
         text=text,
-        url=meta.get("url"),
+        url=meta.url,
         visibility=visibility,
-        tags=tuple(str(t) for t in (tags if isinstance(tags, list) else [tags])),
-        owner=meta.get("owner"),
-        content_hash=digest,
+        tags=meta.tags,
+        owner=meta.owner,
+        content_hash=HASH_VERSION + digest,
         markdown=suffix in (".md", ".markdown"),
     )
-
-
-def _front_matter(path: Path, text: str) -> tuple[dict, str]:
-    match = re.match(r"^---\s*\n(.*?)\n---\s*\n?", text, flags=re.S)
-    if not match:
-        return {}, text
-    try:
-        meta = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as exc:
-        raise SourceError(
-            f"{path}: the front matter is not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from None
-    if not isinstance(meta, dict):
-        raise SourceError(f"{path}: the front matter must be key: value lines")
-    return meta, text[match.end() :]
 
 
 def _first_heading(text: str) -> str | None:
@@ -150,11 +132,11 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
-def _html_text(html: str) -> tuple[str, dict]:
+def _html_text(html: str) -> tuple[str, str | None]:
     parser = _TextExtractor()
     parser.feed(html)
     text = re.sub(r"\n{3,}", "\n\n", "".join(parser.parts)).strip()
-    return text, ({"title": parser.title.strip()} if parser.title.strip() else {})
+    return text, parser.title.strip() or None
 
 
 def _pdf_text(path: Path) -> str:

@@ -78,9 +78,11 @@ class VectorStore:
             while ids := collection.get(limit=5000, include=[])["ids"]:
                 collection.delete(ids=ids)
 
-    def delete_doc(self, doc_id: str) -> None:
-        for collection in self.collections.values():  # its visibility may have changed
-            collection.delete(where={"doc_id": doc_id})
+    def delete_doc(self, doc_id: str, *, visibilities: Sequence[str] | None = None) -> None:
+        """Remove a document from the given visibilities' collections (default: all of them)."""
+        for visibility, collection in self.collections.items():  # its visibility may have changed
+            if visibilities is None or visibility in visibilities:
+                collection.delete(where={"doc_id": doc_id})
 
     def _pages(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """`collection.get` in pages (one call for a large collection exceeds SQLite's variable limit)."""

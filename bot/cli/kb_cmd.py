@@ -56,15 +56,33 @@ def _progress(label: str) -> Iterator[Callable[[int, int, str], None]]:
 def _ingest(rt: Runtime, paths: list[Path], *, prune: bool) -> None:
     from knowledge.documents import SourceError
 
+    rules = rt.config.knowledge.visibility.rules()  # a config that cannot be read stops here
     kb = _kb(rt)
     with _progress("Indexing") as progress:
         try:
-            report = kb.ingest(paths, prune=prune, progress=progress)
+            report = kb.ingest(
+                paths, prune=prune, progress=progress, root=rt.settings.kb_sources, rules=rules
+            )
         except SourceError as exc:
             fail(str(exc))
             return
+    for note in report.notes:
+        err_console.print(f"[dim]not followed[/] {note}", highlight=False, soft_wrap=True)
     for problem in report.failed:
-        err_console.print(f"[yellow]skipped[/] {problem}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]refused[/] {problem}", highlight=False, soft_wrap=True)
+    if report.withdrawn:
+        err_console.print(
+            f"[yellow]withdrawn from customers until fixed:[/] {', '.join(report.withdrawn)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if report.legacy:
+        err_console.print(
+            f"[yellow]{len(report.legacy)} documents were indexed by an older Deskbot[/] (ids by file "
+            "name, visibility not fail-closed): run `deskbot kb rebuild` so none stays public by mistake",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(
         f"[green]✓[/] {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.removed} removed, {len(report.failed)} failed — {report.chunks} chunks in "
@@ -197,16 +215,24 @@ def eval_kb(
     fit: bool = typer.Option(
         False, "--calibrate", help="Also fit the confidence (Platt scaling) and print the threshold curve."
     ),
+    unlabelled: str = typer.Option(
+        "public",
+        "--unlabelled",
+        help="Visibility of documents that do not state one (public: an evaluation set is help-centre text).",
+    ),
 ) -> None:
     """Index DOCS with the product's defaults, answer every query through the bot's path, score it."""
     import tempfile
 
     from bot.answers import AnswerService, build_knowledge_base
     from knowledge.evaluate import calibrate, evaluate, read_queries
+    from knowledge.visibility import VisibilityRules
 
     rt = runtime(ctx)
     if not kb.is_dir():
         fail(f"--kb {kb}: not a folder of documents")
+    if unlabelled not in ("public", "internal"):
+        fail(f"--unlabelled must be public or internal, not {unlabelled!r}")
     try:
         rows = read_queries(queries)
     except (OSError, ValueError) as exc:
@@ -215,7 +241,9 @@ def eval_kb(
     with tempfile.TemporaryDirectory(prefix="deskbot-eval-") as tmp:
         knowledge = build_knowledge_base(rt.settings, chroma_path=Path(tmp) / "chroma")
         with _progress("Indexing") as progress:
-            report = knowledge.ingest([kb], progress=progress)
+            # Stated explicitly, not left to a default: the product's default (internal) would hide an
+            # unlabelled evaluation set from the customer audience; a document saying internal stays so.
+            report = knowledge.ingest([kb], progress=progress, rules=VisibilityRules(default=unlabelled))
         if report.failed:
             err_console.print(f"[yellow]{len(report.failed)} documents skipped[/]: {report.failed[:3]}")
         service = AnswerService(kb=knowledge)  # no canned answers, no logging: only this KB is measured

@@ -151,6 +151,10 @@ def _prepare_knowledge(deps: Deps) -> None:
     kb = service.kb
     if kb.store.count() == 0 and deps.settings.kb_sources.exists():
         console.print(f"The knowledge base is empty: indexing {deps.settings.kb_sources} …")
-        report = kb.ingest([deps.settings.kb_sources])
+        report = kb.ingest(
+            [deps.settings.kb_sources],
+            root=deps.settings.kb_sources,
+            rules=deps.config.knowledge.visibility.rules(),
+        )
         console.print(f"  {report.added} documents, {report.chunks} chunks, {len(report.failed)} failed.")
     console.print(f"Knowledge base ready ({kb.warm_up():.1f} s to load the model and index).")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from bot.support.durations import parse_day_spec, parse_minutes, parse_time_range
+from bot.support.knowledge import KnowledgeConfig
 
 
 class Priority(StrEnum):
@@ -273,6 +274,7 @@ class SupportConfig(_Strict):
     canned_answers: list[CannedAnswer] = Field(default_factory=list)
     routing: Routing = Field(default_factory=Routing)
     reminders: Reminders = Field(default_factory=Reminders)
+    knowledge: KnowledgeConfig = Field(default_factory=KnowledgeConfig)
     reopen_window_days: int = Field(
         default=7, ge=0, description="a requester reply this soon after resolve reopens"
     )

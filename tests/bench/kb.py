@@ -43,7 +43,7 @@ def write_corpus(folder: Path, chunks: int, rng: random.Random, words: list[str]
             sections.append(f"## Section {s}\n\n{body}.")
         title = " ".join(rng.choice(words) for _ in range(6))
         (folder / f"doc{d:06d}.md").write_text(
-            f"---\ntitle: {title}\n---\n\n# {title}\n\n" + "\n\n".join(sections)
+            f"---\ntitle: {title}\nvisibility: public\n---\n\n# {title}\n\n" + "\n\n".join(sections)
         )
 
 

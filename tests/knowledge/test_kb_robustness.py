@@ -98,7 +98,7 @@ def test_chroma_server_mode(chroma_server: str, tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "refunds.md").write_text(
-        "---\ntitle: Refunds\n---\n\nRefunds reach the original card in five days.\n"
+        "---\ntitle: Refunds\nvisibility: public\n---\n\nRefunds reach the original card in five days.\n"
     )
     (docs / "runbook.md").write_text(
         "---\ntitle: Refund runbook\nvisibility: internal\n---\n\nAgents approve refunds up to 500 EUR.\n"

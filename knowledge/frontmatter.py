@@ -1,0 +1,186 @@
+"""YAML front matter, read strictly: a typo or an odd value is an error naming the key and the fix.
+
+Fail closed: a key that is not known (`Visibility`, `visiblity`), a visibility that is neither public
+nor internal, a duplicated key, a value of the wrong type, an alias or anchor (the "billion laughs"
+expansion) or an unclosed block refuses the file; nothing is silently read as body and made public.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+KNOWN_KEYS = ("title", "url", "visibility", "tags", "owner")
+MAX_BYTES = 16 * 1024  # title, url, visibility, tags and owner fit in far less
+
+
+class FrontMatterError(ValueError):
+    """The front matter cannot be trusted; the message says what is wrong and how to fix it."""
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    title: str | None = None
+    url: str | None = None
+    visibility: str | None = None  # None: the file does not say (the folder rule decides)
+    tags: tuple[str, ...] = ()
+    owner: str | None = None
+
+
+def split(text: str) -> tuple[FrontMatter | None, str]:
+    """(front matter or None when the file has none, body). A leading BOM and blank lines are skipped."""
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines(keepends=True)
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return None, text
+    opening = lines[first].strip()
+    if opening not in ("---", "+++"):
+        return None, text
+    if opening == "+++":
+        raise FrontMatterError(
+            "the front matter is TOML ('+++'), which is not read; write YAML between '---' lines"
+        )
+    size = 0
+    for end in range(first + 1, len(lines)):
+        if lines[end].strip() == "---":
+            meta = parse("".join(lines[first + 1 : end]))
+            return meta, "".join(lines[end + 1 :])
+        size += len(lines[end].encode("utf-8"))
+        if size > MAX_BYTES:
+            break
+    raise FrontMatterError(
+        f"the front matter opened with '---' on line {first + 1} is not closed within "
+        f"{MAX_BYTES // 1024} KB; end it with a line '---'"
+    )
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML that refuses anchors, aliases, merge keys and duplicated keys (each could hide a value)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise FrontMatterError(
+                "the front matter uses a YAML anchor or alias ('&' or '*'); write each value out in full"
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = key_node.value
+            if key == "<<":
+                raise FrontMatterError("the front matter uses a YAML merge key ('<<'); write each key out")
+            if key in seen:
+                raise FrontMatterError(
+                    f"front matter key '{key}' appears twice; keep one (which one was meant is unclear)"
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse(block: str) -> FrontMatter:
+    """Validate the YAML between the fences into a FrontMatter."""
+    if len(block.encode("utf-8")) > MAX_BYTES:
+        raise FrontMatterError(
+            f"the front matter is larger than {MAX_BYTES // 1024} KB; keep it to the known keys"
+        )
+    try:
+        data = yaml.load(block, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise FrontMatterError(
+            "the front matter is nested too deeply; keep it to 'key: value' lines"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(
+            f"the front matter is not valid YAML ({getattr(exc, 'problem', None) or exc}); "
+            "check quoting and indentation"
+        ) from None
+    if data is None:
+        return FrontMatter()
+    if not isinstance(data, dict):
+        raise FrontMatterError("the front matter must be 'key: value' lines")
+    for key in data:
+        if key not in KNOWN_KEYS:
+            raise FrontMatterError(_unknown_key(key))
+    return FrontMatter(
+        title=_text(data, "title", 'quote it: title: "..."'),
+        url=_url(data),
+        visibility=_visibility(data),
+        tags=_tags(data),
+        owner=_text(data, "owner", "write the owning team or person as text"),
+    )
+
+
+def _unknown_key(key: object) -> str:
+    known = ", ".join(KNOWN_KEYS)
+    by_case = [k for k in KNOWN_KEYS if isinstance(key, str) and k == key.strip().lower()]
+    close = by_case or difflib.get_close_matches(str(key).lower(), KNOWN_KEYS, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else "remove it or fix its spelling. "
+    return f"front matter key '{key}' is not known; {hint}Known keys: {known}"
+
+
+def _text(data: dict, key: str, fix: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise FrontMatterError(f"front matter key '{key}' must be text, not {_kind(value)}; {fix}")
+    return value.strip() or None
+
+
+def _url(data: dict) -> str | None:
+    url = _text(data, "url", "write the article's address, e.g. url: https://help.example.com/article")
+    if url is not None and not re.match(r"https?://[^\s/]+", url):
+        raise FrontMatterError(
+            f"front matter key 'url' must be an http(s) address, not '{url[:80]}'; "
+            "write e.g. url: https://help.example.com/article"
+        )
+    return url
+
+
+def _visibility(data: dict) -> str | None:
+    fix = "write visibility: public (customers may see it) or visibility: internal (staff only)"
+    if "visibility" not in data:
+        return None
+    value = data["visibility"]
+    if not isinstance(value, str):
+        raise FrontMatterError(f"front matter key 'visibility' must be text, not {_kind(value)}; {fix}")
+    # Case and surrounding spaces are forgiven (the word is unambiguous); anything else is refused.
+    word = value.strip().lower()
+    if word not in ("public", "internal"):
+        raise FrontMatterError(f"front matter key 'visibility' is '{value}'; {fix}")
+    return word
+
+
+def _tags(data: dict) -> tuple[str, ...]:
+    value = data.get("tags")
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, str | int | float):
+            raise FrontMatterError(
+                f"front matter key 'tags' must be a list of words, but holds {_kind(item)}; "
+                "write e.g. tags: [billing, invoices] (quote a tag YAML reads as yes/no)"
+            )
+    return tuple(str(t) for t in items)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"yes/no ({value})"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    return f"{type(value).__name__} ({value})"  # e.g. a date YAML read from 2024-01-31

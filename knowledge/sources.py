@@ -1,0 +1,162 @@
+"""Find the source files to ingest: their document ids, the links not followed, what a prune may touch.
+
+A document's id is its path relative to the sources folder, without the suffix (`ops/vault` for
+`ops/vault.md`), so files with the same name in different folders are different documents.
+
+Symbolic links are never followed: one leading out of the sources folder is refused (a link to a
+deployment's `.env` must not become an article), one leading inside is skipped with a note (its target
+is indexed under its own path; following it would index it twice, possibly under a public folder's rule).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf"}
+
+
+class SourceError(Exception):
+    """A source file that cannot be read; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # where to read it (inside the sources folder)
+    doc_id: str  # relative path without its suffix, '/' between folders
+    relative: str  # relative path with its suffix: what the visibility patterns match
+
+
+@dataclass(frozen=True)
+class Refusal:
+    doc_id: str | None  # the document it would have been, when there is one
+    message: str  # names the file, the problem and the fix
+    foreign: bool = False  # a link out of the folder: not a document of this knowledge base at all
+
+
+@dataclass
+class Scan:
+    files: list[SourceFile] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # links inside the folder, skipped on purpose
+    folders: set[str] = field(default_factory=set)  # scanned folders, relative ("" = a whole root)
+    singles: set[str] = field(default_factory=set)  # doc ids of files named one by one
+
+    def in_scope(self, doc_id: str) -> bool:
+        """Whether this run looked where `doc_id` would be (only such documents may be pruned)."""
+        return doc_id in self.singles or any(
+            not folder or doc_id.startswith(folder + "/") for folder in self.folders
+        )
+
+
+def doc_id_of(relative: Path) -> str:
+    return relative.with_suffix("").as_posix() if relative.suffix else relative.as_posix()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _base(path: Path, root: Path | None) -> Path:
+    """The sources folder a path belongs to: `root` when it is inside it, else the folder itself."""
+    where = path.resolve() if path.is_dir() else path.parent.resolve() / path.name
+    if root is not None and _inside(where, root):
+        return root
+    return path.resolve() if path.is_dir() else path.parent.resolve()
+
+
+def scan(paths: list[Path], root: Path | None = None) -> Scan:
+    """Every supported file under the given files and folders (ids relative to `root` when inside it)."""
+    result = Scan()
+    found: dict[str, dict[Path, SourceFile]] = {}
+    resolved_root = root.resolve() if root is not None else None
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise SourceError(f"{path}: no such file or folder")
+        base = _base(path, resolved_root)
+        if path.is_dir() and (not path.is_symlink() or path.resolve() == base):
+            folder = path.resolve()
+            result.folders.add("" if folder == base else folder.relative_to(base).as_posix())
+            for file in _walk(folder, path, base, result):
+                found.setdefault(file.doc_id, {})[file.path.resolve()] = file
+        else:
+            relative = (path.parent.resolve() / path.name).relative_to(base)
+            file = _file(path, relative, base, result)
+            result.singles.add(doc_id_of(relative))
+            if file:
+                found.setdefault(file.doc_id, {})[file.path.resolve()] = file
+    for doc_id, by_path in sorted(found.items()):
+        if len(by_path) == 1:
+            result.files.extend(by_path.values())
+            continue
+        names = " and ".join(sorted(f.relative for f in by_path.values()))
+        result.refused.append(
+            Refusal(
+                doc_id,
+                f"{names} would both be document '{doc_id}'; rename one of them (ids ignore the suffix)",
+            )
+        )
+    result.files.sort(key=lambda f: f.relative)
+    return result
+
+
+def _walk(folder: Path, shown: Path, base: Path, result: Scan) -> list[SourceFile]:
+    """The files under `folder` (resolved); messages name them under `shown`, the path as given."""
+    files: list[SourceFile] = []
+
+    def unreadable(error: OSError) -> None:
+        result.refused.append(Refusal(None, f"{error.filename}: cannot read the folder ({error.strerror})"))
+
+    for directory, subfolders, names in os.walk(folder, onerror=unreadable, followlinks=False):
+        here = Path(directory)
+        for name in sorted(subfolders):
+            if (here / name).is_symlink():
+                link = here / name
+                _link(
+                    shown / link.relative_to(folder), link.relative_to(base), base, result, folder_link=True
+                )
+        for name in sorted(names):
+            path = here / name
+            if path.suffix.lower() in SUFFIXES:
+                file = _file(shown / path.relative_to(folder), path.relative_to(base), base, result)
+                if file:
+                    files.append(file)
+    return files
+
+
+def _file(path: Path, relative: Path, base: Path, result: Scan) -> SourceFile | None:
+    if path.is_symlink():
+        _link(path, relative, base, result, folder_link=False)
+        return None
+    if not path.is_file():
+        result.refused.append(Refusal(doc_id_of(relative), f"{path}: not a regular file"))
+        return None
+    return SourceFile(path, doc_id_of(relative), relative.as_posix())
+
+
+def _link(path: Path, relative: Path, base: Path, result: Scan, *, folder_link: bool) -> None:
+    what = "a link to a folder" if folder_link else "a link"
+    try:
+        target = path.resolve()
+    except (RuntimeError, OSError):
+        result.refused.append(
+            Refusal(
+                None if folder_link else doc_id_of(relative), f"{path}: {what} that loops; remove it", True
+            )
+        )
+        return
+    if _inside(target, base):
+        result.notes.append(
+            f"{path}: {what} inside the sources folder (to {target.relative_to(base).as_posix()}) is not "
+            "followed; the target is indexed under its own path"
+        )
+        return
+    result.refused.append(
+        Refusal(
+            None if folder_link else doc_id_of(relative),
+            f"{path}: {what} leading out of the sources folder (to {target}) is not followed; "
+            "copy the file into the folder if it belongs in the knowledge base",
+            foreign=True,
+        )
+    )

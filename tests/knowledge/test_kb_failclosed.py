@@ -1,0 +1,410 @@
+"""The knowledge base fails closed: no typo, encoding quirk, file format or link makes a document public.
+
+Every internal file carries a canary; each case asserts that no customer answer, source or related
+article shows it, through `KnowledgeBase.answer(question, audience="customer")` (the bot's path).
+A new case is one row of CASES.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from knowledge import chunking, documents
+from knowledge.base import Answer, KnowledgeBase
+from knowledge.embedding import HashEmbedder
+from knowledge.store import VectorStore
+from knowledge.visibility import VisibilityRules
+
+# The admin's rule in these tests: an exported help centre is public, runbooks are staff-only,
+# everything else that does not say is internal (the default).
+RULES = VisibilityRules(public=("help-centre/**",), internal=("runbooks/**",))
+PUBLIC_DOC = (
+    "---\ntitle: Vault basics\nvisibility: public\n---\n\n# Vault basics\n\n"
+    "The vault keeps your files safe. Ask your administrator for access to the vault.\n"
+)
+
+
+def body(case: str) -> str:
+    return f"# Vault override {case}\n\nThe vault override code is 4711. CANARY-{case}\n"
+
+
+def fm(case: str, *lines: str) -> str:
+    return "---\n" + "".join(f"{line}\n" for line in lines) + f"title: Vault override CANARY-{case}\n---\n"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    path: str  # relative to the sources folder
+    content: str | bytes
+    outcome: str  # "refused" (reported, not indexed) or "internal" (staff only)
+    reason: str = ""  # for refused: words the error must contain
+
+
+ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+CASES = [
+    # Front matter keys and values: a public folder's rule would apply if the block were misread.
+    Case(
+        "capital-v",
+        "help-centre/vault.md",
+        fm("capital-v", "Visibility: internal") + body("capital-v"),
+        "refused",
+        "key 'Visibility' is not known; did you mean 'visibility'?",
+    ),
+    Case(
+        "misspelt-key",
+        "help-centre/vault.md",
+        fm("misspelt-key", "visiblity: internal") + body("misspelt-key"),
+        "refused",
+        "did you mean 'visibility'?",
+    ),
+    Case(
+        "value-typo",
+        "help-centre/vault.md",
+        fm("value-typo", "visibility: internl") + body("value-typo"),
+        "refused",
+        "write visibility: public",
+    ),
+    Case(
+        "value-empty",
+        "help-centre/vault.md",
+        fm("value-empty", "visibility:") + body("value-empty"),
+        "refused",
+        "'visibility' must be text",
+    ),
+    Case(
+        "value-list",
+        "help-centre/vault.md",
+        fm("value-list", "visibility: [internal]") + body("value-list"),
+        "refused",
+        "'visibility' must be text, not a list",
+    ),
+    Case(
+        "value-bool",
+        "help-centre/vault.md",
+        fm("value-bool", "visibility: no") + body("value-bool"),
+        "refused",
+        "'visibility' must be text",
+    ),
+    Case(
+        "duplicate-key",
+        "help-centre/vault.md",
+        fm("duplicate-key", "visibility: internal", "visibility: public") + body("duplicate-key"),
+        "refused",
+        "appears twice",
+    ),
+    Case(
+        "value-case",
+        "help-centre/vault.md",
+        fm("value-case", "visibility: ' Internal '") + body("value-case"),
+        "internal",
+    ),
+    Case(
+        "url-not-text",
+        "help-centre/vault.md",
+        fm("url-not-text", "url: [a, b]") + body("url-not-text"),
+        "refused",
+        "'url' must be text",
+    ),
+    Case(
+        "url-not-http",
+        "help-centre/vault.md",
+        fm("url-not-http", "url: javascript:alert(1)") + body("url-not-http"),
+        "refused",
+        "http(s) address",
+    ),
+    Case(
+        "alias-bomb",
+        "help-centre/vault.md",
+        "---\n" + ALIAS_BOMB + "visibility: public\n---\n" + body("alias-bomb"),
+        "refused",
+        "anchor or alias",
+    ),
+    Case(
+        "merge-key",
+        "help-centre/vault.md",
+        "---\n<<: {visibility: public}\nvisibility: internal\n---\n" + body("merge-key"),
+        "refused",
+        "merge key",
+    ),
+    Case(
+        "unclosed",
+        "help-centre/vault.md",
+        "---\nvisibility: internal\ntitle: x\n\n" + body("unclosed"),
+        "refused",
+        "not closed",
+    ),
+    Case(
+        "toml",
+        "help-centre/vault.md",
+        "+++\nvisibility = 'internal'\n+++\n" + body("toml"),
+        "refused",
+        "TOML",
+    ),
+    Case(
+        "not-a-mapping",
+        "help-centre/vault.md",
+        "---\n- visibility: internal\n---\n" + body("not-a-mapping"),
+        "refused",
+        "'key: value' lines",
+    ),
+    # Bytes and blank lines before the block: still front matter.
+    Case(
+        "bom", "help-centre/vault.md", "\ufeff" + fm("bom", "visibility: internal") + body("bom"), "internal"
+    ),
+    Case(
+        "blank-lines",
+        "help-centre/vault.md",
+        "\n\n  \n" + fm("blank-lines", "visibility: internal") + body("blank-lines"),
+        "internal",
+    ),
+    Case(
+        "bom-crlf",
+        "help-centre/vault.md",
+        ("\ufeff\r\n" + fm("bom-crlf", "visibility: internal") + body("bom-crlf")).replace("\n", "\r\n"),
+        "internal",
+    ),
+    Case(
+        "text-front-matter",
+        "help-centre/vault.txt",
+        fm("text-front-matter", "visibility: internal") + body("text-front-matter"),
+        "internal",
+    ),
+    # Files that do not say: the folder rule, internal by default.
+    Case(
+        "html",
+        "exports/vault.html",
+        "<html><head><title>Vault CANARY-html</title></head><body>"
+        "<h1>Vault override</h1><p>The vault override code is 4711. CANARY-html</p></body></html>",
+        "internal",
+    ),
+    Case("text", "exports/vault.txt", body("text"), "internal"),
+    Case("markdown-bare", "vault.md", body("markdown-bare"), "internal"),
+    Case("markdown-no-key", "exports/vault.md", fm("markdown-no-key") + body("markdown-no-key"), "internal"),
+    # An internal folder rule wins over the file's own word and over a public pattern.
+    Case(
+        "runbook-says-public",
+        "runbooks/vault.md",
+        fm("runbook-says-public", "visibility: public") + body("runbook-says-public"),
+        "internal",
+    ),
+    Case(
+        "runbook-html",
+        "runbooks/vault.html",
+        "<p>The vault override code is 4711. CANARY-runbook-html</p>",
+        "internal",
+    ),
+    Case("runbook-case", "Runbooks/vault.txt", body("runbook-case"), "internal"),
+]
+
+
+def make_kb(tmp_path: Path) -> KnowledgeBase:
+    return KnowledgeBase(store=VectorStore(path=tmp_path / "chroma"), embedder=HashEmbedder())
+
+
+def put(root: Path, relative: str, content: str | bytes) -> Path:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_bytes(content.encode("utf-8"))
+    return path
+
+
+def shown_to_customer(kb: KnowledgeBase, canary: str) -> list[Answer]:
+    questions = ["What is the vault override code?", canary, f"vault override code {canary}", "vault 4711"]
+    return [kb.answer(q, audience="customer") for q in questions]
+
+
+def assert_no_canary(answers: list[Answer], canary: str, internal_id: str) -> None:
+    for answer in answers:
+        assert canary not in answer.text and "4711" not in answer.text
+        for source in answer.sources + answer.related:
+            assert canary not in source.title and source.doc_id != internal_id
+        assert internal_id not in answer.ranking
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_internal_content_never_reaches_a_customer(case: Case, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    put(docs, "help-centre/vault-basics.md", PUBLIC_DOC)
+    path = put(docs, case.path, case.content)
+    kb = make_kb(tmp_path)
+    report = kb.ingest([docs], root=docs, rules=RULES)
+    canary = f"CANARY-{case.name}"
+    doc_id = case.path.rsplit(".", 1)[0]
+    if case.outcome == "refused":
+        assert len(report.failed) == 1 and report.failed[0].startswith(f"{path}: "), report.failed
+        assert case.reason in report.failed[0], report.failed[0]
+        assert doc_id not in kb.store.doc_ids()
+    else:
+        assert not report.failed, report.failed
+        assert kb.answer(f"vault override code {canary}", audience="staff").ranking[0] == doc_id
+    answers = shown_to_customer(kb, canary)
+    assert_no_canary(answers, canary, doc_id)
+    assert any(a.sources for a in answers), "the public control document should still be found"
+    assert {c.visibility for c in kb.store.all_chunks() if c.doc_id == "help-centre/vault-basics"} == {
+        "public"
+    }
+
+
+def test_the_error_names_the_file_the_key_and_the_fix(tmp_path: Path) -> None:
+    path = put(tmp_path / "kb", "ops/vault.md", "---\nVisibility: internal\n---\n# Vault\n")
+    with pytest.raises(documents.SourceError) as err:
+        documents.load(path, doc_id="ops/vault", relative="ops/vault.md")
+    assert str(err.value) == (
+        f"{path}: front matter key 'Visibility' is not known; did you mean 'visibility'? "
+        "Known keys: title, url, visibility, tags, owner"
+    )
+    put(tmp_path / "kb", "ops/odd.md", "---\nsecret: yes\n---\n# Odd\n")
+    with pytest.raises(
+        documents.SourceError, match="key 'secret' is not known; remove it or fix its spelling"
+    ):
+        documents.load(tmp_path / "kb" / "ops/odd.md")
+    put(tmp_path / "kb", "ops/url.md", "---\nurl: 42\n---\n# Url\n")
+    with pytest.raises(
+        documents.SourceError, match=r"url\.md: front matter key 'url' must be text, not a number \(42\)"
+    ):
+        documents.load(tmp_path / "kb" / "ops/url.md")
+
+
+def test_an_alias_bomb_is_refused_quickly_and_later_answers_still_work(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    levels = "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 10))
+    put(docs, "bomb.md", "---\nl0: &l0 [lol]\n" + levels + "---\n# Bomb\nlol\n")
+    put(docs, "url.md", "---\ntitle: Bad url\nurl: {href: x}\nvisibility: public\n---\n# Bad url\ntext\n")
+    put(docs, "help.md", PUBLIC_DOC)
+    kb = make_kb(tmp_path)
+    report = kb.ingest([docs])
+    assert report.added == 1 and len(report.failed) == 2
+    assert any("bomb.md" in f and "anchor or alias" in f for f in report.failed)
+    assert any("url.md" in f and "'url' must be text, not a mapping" in f for f in report.failed)
+    answer = kb.answer("how do I get access to the vault?", audience="customer")
+    assert answer.sources and answer.sources[0].doc_id == "help"
+
+
+def test_files_with_the_same_name_in_different_folders_are_two_documents(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    put(docs, "billing/faq.md", "---\nvisibility: public\n---\n# Billing FAQ\nInvoices are sent monthly.\n")
+    put(
+        docs,
+        "sso/faq.md",
+        "---\nvisibility: internal\n---\n# SSO FAQ\nOkta metadata CANARY-sso lives here.\n",
+    )
+    kb = make_kb(tmp_path)
+    report = kb.ingest([docs])
+    assert report.added == 2 and kb.store.doc_ids() == {"billing/faq", "sso/faq"}
+    assert kb.answer("okta metadata CANARY-sso", audience="staff").ranking[0] == "sso/faq"
+    assert_no_canary(shown_to_customer(kb, "CANARY-sso"), "CANARY-sso", "sso/faq")
+    # The same stem twice in one folder cannot be told apart: both are refused, naming each other.
+    put(docs, "billing/faq.html", "<p>Another billing FAQ</p>")
+    again = kb.ingest([docs])
+    assert again.failed == [
+        "billing/faq.html and billing/faq.md would both be document 'billing/faq'; rename one of them "
+        "(ids ignore the suffix)"
+    ]
+    assert again.withdrawn == ["billing/faq"]
+
+
+def test_prune_removes_only_what_is_gone_under_the_paths_given(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    for name in ("a/one.md", "a/two.md", "b/three.md", "four.md"):
+        put(docs, name, f"---\nvisibility: public\n---\n# {name}\nAbout {name}.\n")
+    kb = make_kb(tmp_path)
+    assert kb.ingest([docs], root=docs).added == 4
+    # One file, with prune: nothing else is touched.
+    single = kb.ingest([docs / "a/one.md"], root=docs, prune=True)
+    assert (single.unchanged, single.removed) == (1, 0)
+    assert kb.store.doc_ids() == {"a/one", "a/two", "b/three", "four"}
+    # A subfolder, with prune: only what vanished from it goes.
+    (docs / "a/two.md").unlink()
+    (docs / "b/three.md").unlink()
+    sub = kb.ingest([docs / "a"], root=docs, prune=True)
+    assert sub.removed == 1 and kb.store.doc_ids() == {"a/one", "b/three", "four"}
+    # The whole folder, with prune: the rest of what is gone.
+    whole = kb.ingest([docs], root=docs, prune=True)
+    assert whole.removed == 1 and kb.store.doc_ids() == {"a/one", "four"}
+
+
+def test_links_out_of_the_sources_folder_are_refused_and_an_old_copy_removed(tmp_path: Path) -> None:
+    docs, outside = tmp_path / "docs", tmp_path / "deploy"
+    put(outside, ".env", "SLACK_BOT_TOKEN=xoxb-CANARY-token-0000\n")
+    put(outside, "shared/notes.md", "---\nvisibility: public\n---\n# Notes\nxoxb-CANARY-token-0000\n")
+    put(docs, "help.md", PUBLIC_DOC)
+    # As it was before the fix: the token indexed under a public rule.
+    put(docs, "config.txt", "SLACK_BOT_TOKEN=xoxb-CANARY-token-0000\n")
+    everything_public = VisibilityRules(default="public")
+    kb = make_kb(tmp_path)
+    assert kb.ingest([docs], root=docs, rules=everything_public).added == 2
+    (docs / "config.txt").unlink()
+    os.symlink(outside / ".env", docs / "config.txt")
+    os.symlink(outside / "shared", docs / "shared")
+    report = kb.ingest([docs], root=docs, rules=everything_public)
+    assert sorted(report.failed) == [
+        f"{docs / 'config.txt'}: a link leading out of the sources folder (to {outside / '.env'}) is not "
+        "followed; copy the file into the folder if it belongs in the knowledge base",
+        f"{docs / 'shared'}: a link to a folder leading out of the sources folder (to {outside / 'shared'}) "
+        "is not followed; copy the file into the folder if it belongs in the knowledge base",
+    ]
+    assert kb.store.doc_ids() == {"help"}  # the old copy is gone, for staff too
+    for audience in ("customer", "staff"):
+        for question in ("SLACK_BOT_TOKEN", "xoxb-CANARY-token-0000", "what is the bot token?"):
+            answer = kb.answer(question, audience=audience)  # type: ignore[arg-type]
+            assert "CANARY" not in answer.text and all(s.doc_id == "help" for s in answer.sources)
+
+
+def test_links_inside_the_folder_are_not_followed(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    put(docs, "ops/vault.html", "<p>The vault override code is 4711. CANARY-inside</p>")
+    put(docs, "help-centre/vault-basics.md", PUBLIC_DOC)
+    os.symlink(docs / "ops/vault.html", docs / "help-centre/vault.html")  # would be public by the rule
+    kb = make_kb(tmp_path)
+    report = kb.ingest([docs], root=docs, rules=RULES)
+    assert not report.failed and kb.store.doc_ids() == {"ops/vault", "help-centre/vault-basics"}
+    assert (
+        len(report.notes) == 1
+        and "help-centre/vault.html: a link inside the sources folder" in report.notes[0]
+    )
+    assert_no_canary(shown_to_customer(kb, "CANARY-inside"), "CANARY-inside", "help-centre/vault")
+
+
+def test_a_refused_file_is_withdrawn_from_customers_and_the_others_still_ingest(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    put(docs, "vault.md", fm("edited", "visibility: public") + "# Vault\nThe vault opens at nine.\n")
+    put(docs, "help.md", PUBLIC_DOC)
+    kb = make_kb(tmp_path)
+    kb.ingest([docs])
+    put(docs, "vault.md", fm("edited", "Visibility: internal") + body("edited"))
+    put(docs, "new.md", "---\nvisibility: public\n---\n# New\nA new article about vault keys.\n")
+    report = kb.ingest([docs])
+    assert (report.added, report.unchanged, len(report.failed), report.withdrawn) == (1, 1, 1, ["vault"])
+    assert "vault" not in kb.store.doc_ids()
+    assert_no_canary(shown_to_customer(kb, "CANARY-edited"), "CANARY-edited", "vault")
+
+
+def test_a_rule_change_reindexes_unchanged_files(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    put(docs, "guide.html", "<h1>Export guide</h1><p>Exports arrive as CSV files.</p>")
+    kb = make_kb(tmp_path)
+    kb.ingest([docs])
+    assert not kb.answer("exports csv", audience="customer").sources
+    report = kb.ingest([docs], rules=VisibilityRules(public=("*.html",)))
+    assert report.updated == 1 and kb.answer("exports csv", audience="customer").sources[0].doc_id == "guide"
+
+
+def test_documents_indexed_before_the_fix_are_reported(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    put(docs, "help.md", PUBLIC_DOC)
+    kb = make_kb(tmp_path)
+    stale = put(tmp_path / "old", "vault.md", fm("old", "visibility: public") + "# Vault\nOld text.\n")
+    doc = documents.load(stale)
+    chunks = chunking.split(doc)
+    vectors = kb.embedder.embed([c.embed_text for c in chunks] + [doc.title])
+    kb.store.upsert(chunks, vectors[:-1], "0" * 64, vectors[-1])  # a hash as the old version wrote it
+    report = kb.ingest([docs])
+    assert report.legacy == ["vault"]

@@ -1,0 +1,83 @@
+"""The `knowledge.visibility` rule: glob semantics, and config errors that name the line, key and fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import SAMPLE_DIR
+from bot.support import ConfigError, parse_support_config
+from knowledge.visibility import VisibilityRules
+
+SAMPLE = (SAMPLE_DIR / "support.yaml").read_text()
+BASE = SAMPLE[: SAMPLE.index("\nknowledge:")] + "\nknowledge:\n  visibility:\n"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "public"),
+    [
+        ("help-centre/**", "help-centre/a/b.html", True),
+        ("help-centre/", "help-centre/b.html", True),
+        ("help-centre/*", "help-centre/a/b.html", False),  # '*' stays inside one folder
+        ("*.html", "a/b.html", False),
+        ("**/*.html", "a/b.html", True),
+        ("**/*.html", "b.html", True),
+        ("help-centre/**", "Help-Centre/b.html", False),  # public patterns are case-sensitive
+        ("faq.md", "faq.md", True),
+        ("faq.md", "faq.mdx", False),
+    ],
+)
+def test_public_patterns(pattern: str, path: str, public: bool) -> None:
+    rules = VisibilityRules(public=(pattern,))
+    assert rules.decide(path, None) == ("public" if public else "internal")
+
+
+def test_order_internal_rule_then_the_file_then_public_rule_then_default() -> None:
+    rules = VisibilityRules(public=("help/**",), internal=("help/drafts/**",))
+    assert rules.decide("help/drafts/x.md", "public") == "internal"
+    assert rules.decide("HELP/Drafts/x.md", None) == "internal"
+    assert rules.decide("help/x.md", "internal") == "internal"
+    assert rules.decide("help/x.md", None) == "public"
+    assert rules.decide("other/x.md", "public") == "public"
+    assert rules.decide("other/x.md", None) == "internal"
+    assert VisibilityRules(default="public").decide("other/x.html", None) == "public"
+
+
+def test_the_sample_configuration_reads() -> None:
+    config = parse_support_config(SAMPLE)
+    assert config.knowledge.visibility.rules() == VisibilityRules(
+        public=("help-centre/**",), internal=("runbooks/**",)
+    )
+    assert parse_support_config(SAMPLE[: SAMPLE.index("\nknowledge:")]).knowledge.visibility.default == (
+        "internal"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (
+            "    default: publik\n",
+            "knowledge.visibility.default: 'publik' is not allowed. Fix: use 'public' or",
+        ),
+        ("    Public: [a]\n", "knowledge.visibility.Public: Extra inputs are not permitted. Fix: remove it"),
+        (
+            '    public: ["/srv/help/**"]\n',
+            "knowledge.visibility.public: '/srv/help/**' is an absolute path. Fix: write it relative to "
+            "the sources folder (KB_SOURCES), e.g. 'srv/help/**'.",
+        ),
+        (
+            '    internal: ["../ops/**"]\n',
+            "knowledge.visibility.internal: '../ops/**' climbs out of the sources folder with '..'. Fix:",
+        ),
+        (
+            '    public: ["a/**"]\n    internal: ["a/**"]\n',
+            "knowledge.visibility: 'a/**' is listed under both public and internal. "
+            "Fix: keep it in one list (internal would win).",
+        ),
+    ],
+)
+def test_config_errors_name_the_line_key_and_fix(lines: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_support_config(BASE + lines, file="support.yaml")
+    line = BASE.count("\n") + (0 if expected.startswith("knowledge.visibility:") else 1)
+    assert f"support.yaml:{line}: {expected}" in str(err.value)
