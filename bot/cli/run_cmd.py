@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from slack_bolt import App
 
     from bot.app import Deps
+    from bot.config import Settings
+    from bot.support import SupportConfig
 
 
 def run(
@@ -54,7 +56,8 @@ def run(
     from bot.observability import setup_logging
 
     setup_logging(level=settings.log_level, fmt=settings.log_format)
-    deps = Deps(settings=settings, config=rt.config, db=rt.db)
+    config, group_checks = _with_user_groups(rt.config, settings)
+    deps = Deps(settings=settings, config=config, db=rt.db)
     _prepare_knowledge(deps)
     app = build_app(deps)
     _stop_on_sigterm()
@@ -82,7 +85,7 @@ def run(
             host=host or settings.http_host,
             port=port or settings.http_port,
             signing_secret=settings.slack_signing_secret.get_secret_value(),
-            checks={**health_checks(deps), **background},
+            checks={**health_checks(deps), **background, **group_checks},
         )
     except OSError as exc:
         stop_jobs()
@@ -178,6 +181,31 @@ def _alive(thread: threading.Thread) -> Callable[[], str]:
         return "ok"
 
     return check
+
+
+def _with_user_groups(
+    config: SupportConfig, settings: Settings
+) -> tuple[SupportConfig, dict[str, Callable[[], str]]]:
+    """Teams defined by a Slack user group get its members as agents (listed now, then every
+    `routing.user_group_cache_seconds`); a group that cannot be listed is said, and logged on every retry."""
+    groups = config.user_groups()
+    if not groups:
+        return config, {}
+    from bot.app import build_client
+    from bot.support.membership import SlackUserGroups, fix_for, health_check
+
+    resolver = SlackUserGroups(build_client(settings), ttl=config.routing.user_group_cache_seconds)
+    for group, state in resolver.refresh(list(groups)).items():
+        teams = ", ".join(groups[group])
+        if state.error:
+            console.print(
+                f"[red]User group {group} (team {teams}) cannot be listed[/]: {state.error} — "
+                f"{fix_for(state.error)}. Until it can, the team has only its listed members.",
+                highlight=False,
+            )
+        else:
+            console.print(f"User group {group} (team {teams}): {len(state.members)} agents.", highlight=False)
+    return config.with_groups(resolver), {"user_groups": health_check(resolver)}
 
 
 def _prepare_knowledge(deps: Deps) -> None:
