@@ -37,11 +37,25 @@ class Settings(BaseSettings):
     kb_suggest_threshold: float = Field(default=0.2, ge=0.0, le=1.0)
 
     # Runtime
+    http_host: str = "127.0.0.1"  # loopback unless told: 0.0.0.0 is an explicit choice (containers, LBs)
     http_port: int = Field(default=3000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     run_scheduler: bool = True
     recover_events_after: int = Field(default=60, ge=0, le=3600)  # seconds; 0 turns recovery off
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @classmethod
+    def _not_blank(cls, value: object, info: ValidationInfo) -> object:
+        # A pasted secret often carries a newline; a blank one would verify signatures anyone can compute.
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValueError(
+                    f"{(info.field_name or '').upper()} is blank (only spaces): copy it from your Slack app "
+                    "(api.slack.com/apps → Basic Information / OAuth & Permissions) into .env, or remove the line"
+                )
+            return value.strip()
+        return value
 
     @field_validator("database_url")
     @classmethod

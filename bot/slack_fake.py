@@ -50,6 +50,7 @@ class FakeSlack:
         self.view_triggers: dict[str, str] = {}  # view id -> the trigger id it was opened with
         self.users = users or {}
         self.presence: dict[str, str] = {}
+        self.usergroups: dict[str, list[str]] = {}  # user group id (S…) -> its members
         self._failures: dict[str, list[tuple[int, str, float | None]]] = {}
         self._chaos: tuple[float, float, frozenset[str], float, random.Random] | None = None
         self._latency: dict[str, float] = {}
@@ -350,6 +351,12 @@ class FakeSlack:
                     },
                 },
             }
+        if method == "usergroups.users.list":
+            with self._lock:
+                members = self.usergroups.get(str(args.get("usergroup", "")))
+            if members is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(members)}
         if method == "users.getPresence":
             return {"ok": True, "presence": self.presence.get(args.get("user", ""), "active")}
         if method == "files.getUploadURLExternal":

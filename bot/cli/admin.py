@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.cli import run_cmd
 from bot.cli.context import console, fail, fail_config, runtime
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.support import SupportConfig
 
 config_app = typer.Typer(help="Validate the support configuration.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
@@ -33,6 +38,42 @@ def config_check(
         f"{len(config.checkins)} check-ins.",
         highlight=False,
     )
+    if config.user_groups() and not _user_groups_resolve(config, runtime(ctx).settings):
+        raise typer.Exit(1)
+
+
+def _user_groups_resolve(config: SupportConfig, settings: Settings) -> bool:
+    """List each team's Slack user group now and say what was found; False when one cannot be listed."""
+    from bot.app import build_client
+    from bot.support.membership import GroupLookupError, SlackUserGroups, fix_for
+
+    groups = config.user_groups()
+    if settings.slack_bot_token is None:
+        console.print(
+            f"[yellow]![/] user groups {', '.join(groups)} not checked (SLACK_BOT_TOKEN is not set); "
+            "`deskbot run` lists their members with usergroups.users.list (scope usergroups:read).",
+            highlight=False,
+        )
+        return True
+    resolver, ok = SlackUserGroups(build_client(settings)), True
+    for group, teams in groups.items():
+        try:
+            members = resolver.fetch(group)
+        except GroupLookupError as exc:
+            ok = False
+            bare = [t for t in teams if not config.teams[t].members]
+            alone = f"; team(s) {', '.join(bare)} would have no agents" if bare else ""
+            console.print(
+                f"[red]✗[/] user group {group} (team {', '.join(teams)}) cannot be listed: {exc.code} — "
+                f"{fix_for(exc.code)}{alone}.",
+                highlight=False,
+            )
+            continue
+        console.print(
+            f"[green]✓[/] user group {group} (team {', '.join(teams)}): {len(members)} members.",
+            highlight=False,
+        )
+    return ok
 
 
 @db_app.command("upgrade")

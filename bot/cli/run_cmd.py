@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from slack_bolt import App
 
     from bot.app import Deps
+    from bot.config import Settings
+    from bot.support import SupportConfig
 
 
 def run(
@@ -22,9 +24,17 @@ def run(
     http: bool = typer.Option(
         False, "--http", help="Serve Slack over HTTP (/slack/events) instead of Socket Mode."
     ),
-    port: int | None = typer.Option(None, help="HTTP port (default: HTTP_PORT)."),
+    host: str | None = typer.Option(
+        None,
+        help="Address to listen on in HTTP mode (default: HTTP_HOST, 127.0.0.1 = this machine only; "
+        "0.0.0.0 = every interface, e.g. in a container or behind a load balancer).",
+    ),
+    port: int | None = typer.Option(None, help="HTTP port (default: HTTP_PORT, 3000)."),
 ) -> None:
-    """Start Deskbot for a Slack workspace (Socket Mode with SLACK_APP_TOKEN, else HTTP)."""
+    """Start Deskbot for a Slack workspace (Socket Mode with SLACK_APP_TOKEN, else HTTP).
+
+    SLACK_SIGNING_SECRET is required in both modes: HTTP mode verifies every request with it, and
+    Socket Mode (which does not use it) refuses to start without it so a later --http never runs open."""
     rt = runtime(ctx)
     _ = rt.config, rt.db  # validate the configuration and migrate before anything else
     settings = rt.settings
@@ -46,11 +56,12 @@ def run(
     from bot.observability import setup_logging
 
     setup_logging(level=settings.log_level, fmt=settings.log_format)
-    deps = Deps(settings=settings, config=rt.config, db=rt.db)
+    config, group_checks = _with_user_groups(rt.config, settings)
+    deps = Deps(settings=settings, config=config, db=rt.db)
     _prepare_knowledge(deps)
     app = build_app(deps)
     _stop_on_sigterm()
-    stop_jobs = _start_background(deps, app)
+    stop_jobs, background = _start_background(deps, app)
     if settings.slack_app_token and not http:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -66,9 +77,22 @@ def run(
         return
     from bot.server import make_http_server
 
-    server = make_http_server(
-        app, rt.db, host="0.0.0.0", port=port or settings.http_port, checks=health_checks(deps)
-    )
+    assert settings.slack_signing_secret is not None  # checked above
+    try:
+        server = make_http_server(
+            app,
+            rt.db,
+            host=host or settings.http_host,
+            port=port or settings.http_port,
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            checks={**health_checks(deps), **background, **group_checks},
+        )
+    except OSError as exc:
+        stop_jobs()
+        fail(
+            f"cannot listen on {host or settings.http_host}:{port or settings.http_port} ({exc.strerror}); "
+            "pick another --host/--port (HTTP_HOST/HTTP_PORT)"
+        )
     host, bound = server.server_address[:2]
     console.print(
         f"Deskbot listening on http://{host}:{bound}/slack/events (health: /healthz, metrics: /metrics). "
@@ -109,10 +133,10 @@ def _finish(deps: Deps, stop_jobs: Callable[[], None]) -> None:
     )
 
 
-def _start_background(deps: Deps, app: App) -> Callable[[], None]:
+def _start_background(deps: Deps, app: App) -> tuple[Callable[[], None], dict[str, Callable[[], str]]]:
     """The scheduled jobs (unless RUN_SCHEDULER=false: then run `deskbot scheduler`) and the recovery of
-    events a dead process left unfinished (unless RECOVER_EVENTS_AFTER=0). Returns what stops them:
-    the running job finishes and the leader lock is released for the others."""
+    events a dead process left unfinished (unless RECOVER_EVENTS_AFTER=0). Returns what stops them (the
+    running job finishes and the leader lock is released for the others) and their health checks."""
     from datetime import timedelta
 
     from bot import recovery
@@ -142,7 +166,46 @@ def _start_background(deps: Deps, app: App) -> Callable[[], None]:
         for thread in threads:
             thread.join(timeout=DRAIN_SECONDS)
 
-    return stop_all
+    checks = {thread.name.replace("-", "_"): _alive(thread) for thread in threads}
+    if not deps.settings.run_scheduler:
+        checks["scheduler"] = lambda: "not in this process (RUN_SCHEDULER=false)"
+    return stop_all, checks
+
+
+def _alive(thread: threading.Thread) -> Callable[[], str]:
+    """A /healthz check: a background thread that died is reported down."""
+
+    def check() -> str:
+        if not thread.is_alive():
+            raise RuntimeError(f"the {thread.name} thread has stopped")
+        return "ok"
+
+    return check
+
+
+def _with_user_groups(
+    config: SupportConfig, settings: Settings
+) -> tuple[SupportConfig, dict[str, Callable[[], str]]]:
+    """Teams defined by a Slack user group get its members as agents (listed now, then every
+    `routing.user_group_cache_seconds`); a group that cannot be listed is said, and logged on every retry."""
+    groups = config.user_groups()
+    if not groups:
+        return config, {}
+    from bot.app import build_client
+    from bot.support.membership import SlackUserGroups, fix_for, health_check
+
+    resolver = SlackUserGroups(build_client(settings), ttl=config.routing.user_group_cache_seconds)
+    for group, state in resolver.refresh(list(groups)).items():
+        teams = ", ".join(groups[group])
+        if state.error:
+            console.print(
+                f"[red]User group {group} (team {teams}) cannot be listed[/]: {state.error} — "
+                f"{fix_for(state.error)}. Until it can, the team has only its listed members.",
+                highlight=False,
+            )
+        else:
+            console.print(f"User group {group} (team {teams}): {len(state.members)} agents.", highlight=False)
+    return config.with_groups(resolver), {"user_groups": health_check(resolver)}
 
 
 def _prepare_knowledge(deps: Deps) -> None:

@@ -95,7 +95,7 @@ def _ticket_story(
     db: Database, *, config: SupportConfig, rng: random.Random, opened: datetime, now: datetime, category: str
 ) -> None:
     team = config.team_for_category(category)
-    agents = config.teams[team].members or ["U0AGENT001"]
+    agents = config.members_of(team) or ["U0AGENT001"]
     priority = rng.choices(
         [Priority.URGENT, Priority.HIGH, Priority.NORMAL, Priority.LOW], weights=[1, 3, 10, 3]
     )[0]

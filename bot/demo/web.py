@@ -10,14 +10,19 @@ with Slack's own wording.
 from __future__ import annotations
 
 import json
+import logging
+import uuid
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from bot.demo.api import CSP, Refused, check_host, check_same_site, content_length, dispatch, parse_body
 from bot.demo.workspace import OTHERS, PEOPLE, Workspace
 from bot.slack_fake import BOT_USER
+
+log = logging.getLogger("deskbot.demo")
 
 MAX_MESSAGE = 40_000  # Slack's limit on a message's text
 COMMANDS = ("/ticket", "/checkin")
@@ -167,16 +172,19 @@ class Simulator:
         return {"ok": True}
 
     def shortcut(self, *, user: str, channel: str, ts: str) -> dict[str, Any]:
+        _known_user(user)
         _delivered(self.sim.shortcut("create_ticket", self._find(channel, ts), user=user))
         return {"ok": True}
 
     def react(self, *, user: str, channel: str, ts: str, name: str) -> dict[str, Any]:
+        _known_user(user)
         message = self._find(channel, ts)
         self.ws.fake.react(channel, ts, name, user)
         _delivered(self.sim.react(message, name, user=user))
         return {"ok": True}
 
     def submit(self, *, user: str, view_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        _known_user(user)
         view = self.ws.fake.views.get(view_id)
         if view is None:
             raise SimulatorError("That form was already closed.")
@@ -222,7 +230,34 @@ def make_web_server(simulator: Simulator, *, host: str = "127.0.0.1", port: int 
     """The simulator's HTTP server (not started)."""
 
     class Handler(BaseHTTPRequestHandler):
+        timeout = 15  # a client that stalls mid-request frees its thread
+
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            self._guarded(self._get)
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._guarded(self._post)
+
+        def _guarded(self, handle: Any) -> None:
+            """Run a handler: refusals answer their status, anything unexpected a plain 500 with a ref."""
+            try:
+                check_host(self.headers, self.server.server_address[:2])
+                handle()
+            except Refused as refused:
+                self._json(refused.status, {"ok": False, "error": refused.message})
+            except SimulatorError as exc:
+                self._json(400, {"ok": False, "error": str(exc)})
+            except (LookupError, ValueError):
+                log.info("demo request refused as malformed", exc_info=True)
+                self._json(400, {"ok": False, "error": "Bad request."})
+            except TimeoutError:
+                self.close_connection = True
+            except Exception:  # noqa: BLE001 - the log has the traceback, the page a reference
+                ref = uuid.uuid4().hex[:8]
+                log.exception("demo request failed ref=%s", ref)
+                self._json(500, {"ok": False, "error": f"Something went wrong in the demo (ref {ref})."})
+
+        def _get(self) -> None:
             url = urlparse(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             if url.path in STATIC:
@@ -242,45 +277,15 @@ def make_web_server(simulator: Simulator, *, host: str = "127.0.0.1", port: int 
             else:
                 self._json(404, {"ok": False, "error": "not found"})
 
-        def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers.get("Content-Length") or 0)
-            try:
-                body = json.loads(self.rfile.read(length) or b"{}")
-                user = str(body.get("user", ""))
-                route = urlparse(self.path).path
-                if route == "/api/message":
-                    result = simulator.post(
-                        user=user,
-                        channel=body["channel"],
-                        text=str(body.get("text", "")),
-                        thread_ts=body.get("thread_ts"),
-                    )
-                elif route == "/api/action":
-                    result = simulator.action(user=user, body=body)
-                elif route == "/api/submit":
-                    result = simulator.submit(
-                        user=user, view_id=body["view_id"], values=body.get("values") or {}
-                    )
-                elif route == "/api/close":
-                    result = simulator.close(view_id=body["view_id"])
-                elif route == "/api/react":
-                    result = simulator.react(
-                        user=user, channel=body["channel"], ts=body["ts"], name=body["name"]
-                    )
-                elif route == "/api/shortcut":
-                    result = simulator.shortcut(user=user, channel=body["channel"], ts=body["ts"])
-                elif route == "/api/home":
-                    result = simulator.open_home(user=user)
-                else:
-                    self._json(404, {"ok": False, "error": "not found"})
-                    return
-            except SimulatorError as exc:
-                self._json(400, {"ok": False, "error": str(exc)})
-                return
-            except (KeyError, ValueError, LookupError) as exc:
-                self._json(400, {"ok": False, "error": f"Bad request: {exc}"})
-                return
-            self._json(200, result)
+        def _post(self) -> None:
+            check_same_site(self.headers)
+            length = content_length(self.headers)
+            raw = self.rfile.read(length)
+            if len(raw) < length:
+                raise Refused(400, "Bad request: the body is shorter than its Content-Length.")
+            route = urlparse(self.path).path
+            body = parse_body(route, raw)
+            self._json(200, dispatch(simulator, route, body))
 
         def _json(self, status: int, payload: Any) -> None:
             self._send(status, json.dumps(payload).encode(), "application/json")
@@ -290,6 +295,8 @@ def make_web_server(simulator: Simulator, *, host: str = "127.0.0.1", port: int 
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Content-Security-Policy", CSP)
             self.end_headers()
             self.wfile.write(data)
 

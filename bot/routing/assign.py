@@ -80,10 +80,11 @@ def choose(
     on_shift = calendar.business_seconds(now, now + timedelta(seconds=1)) > 0
     if not on_shift:
         return None, f"team {team} is off shift"
-    load = _open_load(session, spec.members)
+    members = config.members_of(team)  # listed members and the team's Slack user group
+    load = _open_load(session, members)
     skipped: list[str] = []
     candidates: list[str] = []
-    for agent in spec.members:
+    for agent in members:
         if agent in exclude:
             skipped.append(f"<@{agent}> did not acknowledge")
         elif presence.is_away(agent):
@@ -96,11 +97,11 @@ def choose(
     if not candidates:
         return None, f"no agent available{note}"
     if spec.assignment == "least_loaded":
-        agent = min(candidates, key=lambda a: (load.get(a, 0), spec.members.index(a)))
+        agent = min(candidates, key=lambda a: (load.get(a, 0), members.index(a)))
         return agent, f"least loaded: {load.get(agent, 0)} open{note}"
-    last = _last_auto_assigned(session, team, spec.members)
-    start = spec.members.index(last) + 1 if last in spec.members else 0
-    ordered = spec.members[start:] + spec.members[:start]
+    last = _last_auto_assigned(session, team, members)
+    start = members.index(last) + 1 if last in members else 0
+    ordered = members[start:] + members[:start]
     agent = next(a for a in ordered if a in candidates)
     return agent, f"round robin{note}"
 

@@ -8,10 +8,19 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from bot.support.durations import parse_day_spec, parse_minutes, parse_time_range
 from bot.support.knowledge import KnowledgeConfig
+from bot.support.membership import GroupMembers, NoGroups
 
 
 class Priority(StrEnum):
@@ -108,7 +117,9 @@ class Team(_Strict):
     name: str | None = None
     triage_channel: str = Field(description="Channel id (C…) or #name where ticket cards are posted")
     members: list[str] = Field(default_factory=list)
-    user_group: str | None = None
+    user_group: str | None = Field(
+        default=None, description="Slack user group id (S…): its members are agents of the team too"
+    )
     timezone: Annotated[str, BeforeValidator(_check_timezone)] = "UTC"
     working_hours: Hours = Field(default_factory=lambda: WeeklyHours.parse("mon-fri 09:00-17:00"))
     holidays: list[date] = Field(default_factory=list)
@@ -245,6 +256,9 @@ class Routing(_Strict):
         default=None, description="reassign an auto-assigned ticket not acknowledged in time"
     )
     presence_cache_seconds: int = Field(default=300, ge=0)
+    user_group_cache_seconds: int = Field(
+        default=300, ge=10, description="how long a team's Slack user group members are reused"
+    )
 
 
 class Reminders(_Strict):
@@ -278,6 +292,31 @@ class SupportConfig(_Strict):
     reopen_window_days: int = Field(
         default=7, ge=0, description="a requester reply this soon after resolve reopens"
     )
+    _groups: GroupMembers = PrivateAttr(default_factory=NoGroups)
+
+    def with_groups(self, groups: GroupMembers) -> SupportConfig:
+        """This configuration with teams' `user_group` members resolved by `groups` (the composition root's)."""
+        copy = self.model_copy()
+        copy._groups = groups
+        return copy
+
+    def members_of(self, team: str) -> list[str]:
+        """A team's agents: its listed `members`, then its Slack user group's (no duplicates)."""
+        spec = self.teams[team]
+        group = self._groups.members(spec.user_group) if spec.user_group else ()
+        return list(dict.fromkeys([*spec.members, *group]))
+
+    def teams_of(self, user_id: str) -> list[str]:
+        """The teams a user is an agent of (members or user group)."""
+        return [name for name in self.teams if user_id in self.members_of(name)]
+
+    def user_groups(self) -> dict[str, list[str]]:
+        """User group id -> the teams defined (in part) by it."""
+        out: dict[str, list[str]] = {}
+        for name, team in self.teams.items():
+            if team.user_group:
+                out.setdefault(team.user_group, []).append(name)
+        return out
 
     def policy_for(self, tier: str | None) -> tuple[str, SlaPolicy]:
         """The SLA policy name and policy for a customer tier (the default when the tier has none)."""
@@ -295,11 +334,12 @@ class SupportConfig(_Strict):
         return self.teams.get(name or "") or self.teams[self.general_team]
 
     def role_of(self, user_id: str) -> Literal["admin", "manager", "agent", "requester"]:
-        """A Slack user's role: admins, managers, agents (incl. team members); everyone else requests."""
+        """A Slack user's role: admins, managers, agents (incl. team members and user groups); everyone
+        else requests."""
         if user_id in self.roles.admins:
             return "admin"
         if user_id in self.roles.managers:
             return "manager"
-        if user_id in self.roles.agents or any(user_id in t.members for t in self.teams.values()):
+        if user_id in self.roles.agents or self.teams_of(user_id):
             return "agent"
         return "requester"

@@ -14,8 +14,45 @@ const EMOJI = {
   busts_in_silhouette: "👥", thinking_face: "🤔", disappointed: "😞", large_blue_circle: "🔵", large_orange_circle: "🟠", neutral_face: "😐", new: "🆕", pray: "🙏", repeat: "🔁", slightly_frowning_face: "🙁", slightly_smiling_face: "🙂", "star-struck": "🤩", stopwatch: "⏱️", white_circle: "⚪", hourglass_done: "⌛", alarm_clock: "⏰", email: "📧", outbox_tray: "📤", robot_face: "🤖", books: "📚", link: "🔗", pushpin: "📌", heavy_check_mark: "✔️",
 };
 
-function esc(text) {
-  return String(text ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+// Nothing from the server becomes markup: every node is built with createElement, text goes in through
+// text nodes, attributes through setAttribute / dataset, and links only ever point at http(s) or mailto.
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === "") continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+function fragment(...children) {
+  const out = document.createDocumentFragment();
+  for (const child of children.flat(Infinity)) {
+    if (child !== undefined && child !== null && child !== "") out.append(child instanceof Node ? child : String(child));
+  }
+  return out;
+}
+
+// A link target Slack markup may carry: http(s) and mailto only (no javascript:, data:, vbscript: …).
+function safeHref(url) {
+  try {
+    const parsed = new URL(url);
+    return ["http:", "https:", "mailto:"].includes(parsed.protocol) ? parsed.href : null;
+  } catch (e) { return null; }
+}
+
+// An image source: http(s), or a file this page serves (/files/…).
+function safeSrc(url) {
+  const text = String(url ?? "");
+  if (/^\/files\/[A-Za-z0-9]+$/.test(text)) return text;
+  const href = safeHref(text);
+  return href && !href.startsWith("mailto:") ? href : null;
 }
 
 function personName(id) {
@@ -23,31 +60,72 @@ function personName(id) {
   return p ? p.real_name : id;
 }
 
-// Slack mrkdwn → HTML (escape first, then Slack's own markup).
+// Slack escapes literal <, > and & as entities; in text they are shown as the characters.
+function unescapeSlack(text) {
+  return String(text ?? "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+function emojify(text) {
+  return String(text ?? "").replace(/:([a-z0-9_+-]+):/g, (m, name) => EMOJI[name] || m);
+}
+
+// <…> markup: a mention, a channel, a broadcast, or a link (which stays text unless its URL is safe).
+function angle(inside) {
+  const [target, ...rest] = inside.split("|");
+  const label = rest.join("|");
+  let match = /^@([UW][A-Z0-9]+)$/.exec(target);
+  if (match) return h("b", { class: "mention" }, "@" + personName(match[1]));
+  match = /^#(C[A-Z0-9]+)$/.exec(target);
+  if (match) return h("b", {}, label ? "#" + unescapeSlack(label) : channelName(match[1]));
+  match = /^!(here|channel|everyone)$/.exec(target);
+  if (match) return h("b", {}, "@" + match[1]);
+  const url = unescapeSlack(target);
+  const text = label ? unescapeSlack(label) : url;
+  const href = safeHref(url);
+  return href ? h("a", { href, target: "_blank", rel: "noopener noreferrer" }, text) : document.createTextNode(text);
+}
+
+const INLINE = /<([^<>\n]*)>|`([^`\n]+)`|(?<![^\s(])\*([^*\n]+)\*|(?<![^\s(])_([^_\n]+)_|(?<![^\s(])~([^~\n]+)~/g;
+
+// One line of Slack mrkdwn → nodes: links, mentions, `code`, *bold*, _italic_, ~strike~, :emoji:.
+function inline(text) {
+  const out = [];
+  let at = 0;
+  for (const m of text.matchAll(INLINE)) {
+    if (m.index > at) out.push(emojify(unescapeSlack(text.slice(at, m.index))));
+    if (m[1] !== undefined) out.push(angle(m[1]));
+    else if (m[2] !== undefined) out.push(h("code", {}, unescapeSlack(m[2])));
+    else if (m[3] !== undefined) out.push(h("b", {}, inline(m[3])));
+    else if (m[4] !== undefined) out.push(h("i", {}, inline(m[4])));
+    else out.push(h("s", {}, inline(m[5])));
+    at = m.index + m[0].length;
+  }
+  if (at < text.length) out.push(emojify(unescapeSlack(text.slice(at))));
+  return out;
+}
+
+// Slack mrkdwn → a DocumentFragment (```pre```, > quotes, line breaks, and the inline rules above).
 function mrkdwn(raw) {
-  // Slack escapes literal <, > and & as entities: keep them literal (never markup) through the rules below.
-  let text = esc(String(raw ?? "").replace(/&lt;/g, "\u0001").replace(/&gt;/g, "\u0002").replace(/&amp;/g, "\u0003"));
-  const pres = [];
-  text = text.replace(/```([\s\S]*?)```/g, (_, body) => { pres.push(body); return `\u0000${pres.length - 1}\u0000`; });
-  text = text.replace(/&lt;(https?:\/\/[^|&]+?)\|([^&]+?)&gt;/g, '<a href="$1" target="_blank" rel="noopener">$2</a>');
-  text = text.replace(/&lt;(https?:\/\/[^&]+?)&gt;/g, '<a href="$1" target="_blank" rel="noopener">$1</a>');
-  text = text.replace(/&lt;@([UW][A-Z0-9]+)(?:\|[^&]*)?&gt;/g, (_, id) => `<b class="mention">@${esc(personName(id))}</b>`);
-  text = text.replace(/&lt;#(C[A-Z0-9]+)(?:\|([^&]*))?&gt;/g, (_, id, name) => `<b>${esc(name ? "#" + name : channelName(id))}</b>`);
-  text = text.replace(/&lt;!(here|channel|everyone)&gt;/g, "<b>@$1</b>");
-  text = text.replace(/`([^`\n]+)`/g, "<code>$1</code>");
-  text = text.replace(/(^|[\s(])\*([^*\n]+)\*/g, "$1<b>$2</b>");
-  text = text.replace(/(^|[\s(])_([^_\n]+)_/g, "$1<i>$2</i>");
-  text = text.replace(/(^|[\s(])~([^~\n]+)~/g, "$1<s>$2</s>");
-  text = text.replace(/:([a-z0-9_+-]+):/g, (m, name) => EMOJI[name] || m);
-  text = text.split("\n").map((line) => line.startsWith("&gt; ") ? `<blockquote>${line.slice(5)}</blockquote>` : line).join("\n");
-  text = text.replace(/<\/blockquote>\n/g, "</blockquote>").replace(/\n/g, "<br>");
-  text = text.replace(/\u0000(\d+)\u0000/g, (_, i) => `<pre>${pres[Number(i)]}</pre>`);
-  return text.replace(/\u0001/g, "&lt;").replace(/\u0002/g, "&gt;").replace(/\u0003/g, "&amp;");
+  const out = document.createDocumentFragment();
+  String(raw ?? "").split(/```([\s\S]*?)```/).forEach((part, i) => {
+    if (i % 2 === 1) { out.append(h("pre", {}, unescapeSlack(part))); return; }
+    const lines = part.split("\n");
+    lines.forEach((line, j) => {
+      if (line.startsWith("> ")) { out.append(h("blockquote", {}, inline(line.slice(2)))); return; }
+      out.append(...inline(line));
+      if (j < lines.length - 1) out.append(h("br"));
+    });
+  });
+  return out;
 }
 
 function textObject(obj) {
-  if (!obj) return "";
-  return obj.type === "mrkdwn" ? mrkdwn(obj.text) : esc(obj.text).replace(/:([a-z0-9_+-]+):/g, (m, n) => EMOJI[n] || m);
+  if (!obj) return fragment();
+  return obj.type === "mrkdwn" ? mrkdwn(obj.text) : document.createTextNode(emojify(obj.text));
+}
+
+function plainText(obj) {
+  return obj ? (obj.type === "mrkdwn" ? mrkdwn(obj.text).textContent : emojify(obj.text)) : "";
 }
 
 function channelName(id) {
@@ -57,60 +135,67 @@ function channelName(id) {
 
 // ---- Block Kit ------------------------------------------------------------------------------------
 
+const BUTTON_STYLES = { primary: "primary", danger: "danger" };
+
 function element(el, ctx) {
+  const context = JSON.stringify(ctx);
   if (el.type === "button") {
-    const style = el.style ? ` ${el.style}` : "";
-    return `<button class="bk${style}" data-action="${esc(el.action_id)}" data-ctx='${esc(JSON.stringify(ctx))}'>${textObject(el.text)}</button>`;
+    const style = BUTTON_STYLES[el.style] ? ` ${BUTTON_STYLES[el.style]}` : "";
+    return h("button", { class: `bk${style}`, dataset: { action: el.action_id ?? "", ctx: context } }, textObject(el.text));
   }
-  if (el.type === "static_select") {
-    const options = (el.options || []).map((o) => `<option value="${esc(o.value)}">${textObject(o.text)}</option>`).join("");
-    return `<select class="bk" data-select="${esc(el.action_id)}" data-ctx='${esc(JSON.stringify(ctx))}'><option value="">${textObject(el.placeholder) || "Choose…"}</option>${options}</select>`;
+  if (el.type === "static_select" || el.type === "users_select") {
+    const users = el.type === "users_select";
+    const choices = users
+      ? Object.values(people).filter((p) => /^U0[AME]/.test(p.id)).map((p) => h("option", { value: p.id }, p.real_name))
+      : (el.options || []).map((o) => h("option", { value: o.value }, plainText(o.text)));
+    const data = users ? { userSelect: el.action_id ?? "", ctx: context } : { select: el.action_id ?? "", ctx: context };
+    const prompt = plainText(el.placeholder) || (users ? "Pick someone…" : "Choose…");
+    return h("select", { class: "bk", dataset: data }, h("option", { value: "" }, prompt), choices);
   }
-  if (el.type === "users_select") {
-    const options = Object.values(people).filter((p) => p.id.startsWith("U0A") || p.id.startsWith("U0M") || p.id.startsWith("U0E"))
-      .map((p) => `<option value="${p.id}">${esc(p.real_name)}</option>`).join("");
-    return `<select class="bk" data-user-select="${esc(el.action_id)}" data-ctx='${esc(JSON.stringify(ctx))}'><option value="">${textObject(el.placeholder) || "Pick someone…"}</option>${options}</select>`;
-  }
-  if (el.type === "image") return `<img src="${esc(el.image_url)}" alt="${esc(el.alt_text)}" width="20">`;
-  if (el.type === "mrkdwn" || el.type === "plain_text") return `<span>${textObject(el)}</span>`;
-  return `<span class="muted">[${esc(el.type)}]</span>`;
+  if (el.type === "image") return h("img", { src: safeSrc(el.image_url), alt: el.alt_text ?? "", width: 20 });
+  if (el.type === "mrkdwn" || el.type === "plain_text") return h("span", {}, textObject(el));
+  return h("span", { class: "muted" }, `[${el.type}]`);
 }
 
-function blocksHtml(blocks, ctx) {
-  return (blocks || []).map((b) => {
+function blocks(list, ctx) {
+  return fragment((list || []).map((b) => {
     switch (b.type) {
-      case "header": return `<div class="block header">${textObject(b.text)}</div>`;
-      case "divider": return `<div class="block divider"></div>`;
-      case "context": return `<div class="block context">${(b.elements || []).map((e) => element(e, ctx)).join(" ")}</div>`;
-      case "actions": return `<div class="block actions">${(b.elements || []).map((e) => element(e, ctx)).join("")}</div>`;
-      case "image": return `<div class="block"><img src="${esc(b.image_url)}" alt="${esc(b.alt_text)}"></div>`;
+      case "header": return h("div", { class: "block header" }, textObject(b.text));
+      case "divider": return h("div", { class: "block divider" });
+      case "context": return h("div", { class: "block context" }, (b.elements || []).map((e) => [element(e, ctx), " "]));
+      case "actions": return h("div", { class: "block actions" }, (b.elements || []).map((e) => element(e, ctx)));
+      case "image": return h("div", { class: "block" }, h("img", { src: safeSrc(b.image_url), alt: b.alt_text ?? "" }));
       case "section": {
-        const fields = b.fields ? `<div class="fields">${b.fields.map((f) => `<div>${textObject(f)}</div>`).join("")}</div>` : "";
-        const accessory = b.accessory ? `<div>${element(b.accessory, ctx)}</div>` : "";
-        return `<div class="block section"><div>${textObject(b.text)}${fields}</div>${accessory}</div>`;
+        const fields = b.fields ? h("div", { class: "fields" }, b.fields.map((f) => h("div", {}, textObject(f)))) : null;
+        const accessory = b.accessory ? h("div", {}, element(b.accessory, ctx)) : null;
+        return h("div", { class: "block section" }, h("div", {}, textObject(b.text), fields), accessory);
       }
-      case "input": return inputHtml(b);
-      default: return `<div class="block muted">[${esc(b.type)} block]</div>`;
+      case "input": return inputBlock(b);
+      default: return h("div", { class: "block muted" }, `[${b.type} block]`);
     }
-  }).join("");
+  }));
 }
 
-function inputHtml(b) {
+function inputBlock(b) {
   const el = b.element || {};
-  const id = `input-${esc(b.block_id)}`;
+  const id = `input-${b.block_id}`;
+  const common = { id, dataset: { block: b.block_id ?? "" } };
   let field;
   if (el.type === "static_select") {
     const chosen = el.initial_option?.value;
-    field = `<select id="${id}" data-block="${esc(b.block_id)}"><option value="">${textObject(el.placeholder) || "Choose…"}</option>` +
-      (el.options || []).map((o) => `<option value="${esc(o.value)}"${o.value === chosen ? " selected" : ""}>${textObject(o.text)}</option>`).join("") + "</select>";
+    field = h("select", common, h("option", { value: "" }, plainText(el.placeholder) || "Choose…"),
+      (el.options || []).map((o) => h("option", { value: o.value, selected: o.value === chosen }, plainText(o.text))));
   } else if (el.multiline) {
-    field = `<textarea id="${id}" data-block="${esc(b.block_id)}" rows="4" maxlength="${el.max_length || 3000}">${esc(el.initial_value || "")}</textarea>`;
+    field = h("textarea", { ...common, rows: 4, maxlength: el.max_length || 3000 });
+    field.value = el.initial_value || "";
   } else {
-    field = `<input id="${id}" data-block="${esc(b.block_id)}" value="${esc(el.initial_value || "")}" maxlength="${el.max_length || 3000}">`;
+    field = h("input", { ...common, maxlength: el.max_length || 3000 });
+    field.value = el.initial_value || "";
   }
-  const hint = b.hint ? `<div class="hint">${textObject(b.hint)}</div>` : "";
-  const optional = b.optional ? ' <span class="muted">(optional)</span>' : "";
-  return `<div class="block"><label for="${id}">${textObject(b.label)}${optional}</label>${field}${hint}<div class="error" data-error="${esc(b.block_id)}"></div></div>`;
+  const hint = b.hint ? h("div", { class: "hint" }, textObject(b.hint)) : null;
+  const optional = b.optional ? [" ", h("span", { class: "muted" }, "(optional)")] : null;
+  return h("div", { class: "block" }, h("label", { for: id }, textObject(b.label), optional), field, hint,
+    h("div", { class: "error", dataset: { error: b.block_id ?? "" } }));
 }
 
 // ---- messages -------------------------------------------------------------------------------------
@@ -121,24 +206,29 @@ function when(ts) {
   return d.toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit", timeZone });
 }
 
-function messageHtml(m, inThread) {
+function messageNode(m, inThread) {
   const bot = Boolean(m.bot_id);
   const who = bot ? "Deskbot" : personName(m.user);
   const ctx = { channel: m.channel, ts: m.ts };
-  const body = m.blocks && m.blocks.length ? blocksHtml(m.blocks, ctx) : `<div>${mrkdwn(m.text)}</div>`;
-  const files = (m.files || []).map((f) => `<div class="file"><div class="muted">${esc(f.title || f.name)}</div><img src="/files/${esc(f.id)}" alt="${esc(f.title || f.name)}"></div>`).join("");
-  const reactions = (m.reactions || []).map((r) => `<span class="reaction" title="${esc(r.users.map(personName).join(", "))}">${EMOJI[r.name] || ":" + esc(r.name) + ":"} ${r.count}</span>`).join("");
-  const eph = m.ephemeral_to ? `<div class="only-you">👁 Only visible to you</div>` : "";
-  const replies = !inThread && m.reply_count ? `<button class="replies" data-thread="${esc(m.ts)}">${m.reply_count} ${m.reply_count === 1 ? "reply" : "replies"}</button>` : "";
-  const threadTool = inThread ? "" : `<button data-open-thread="${esc(m.ts)}">Reply in thread</button>`;
-  const personTools = bot ? "" : `<button data-react="${esc(m.ts)}" data-channel="${esc(m.channel)}" title="React with :ticket:">🎫 React</button>` +
-    `<button data-shortcut="${esc(m.ts)}" data-channel="${esc(m.channel)}">Create ticket</button>`;
-  const tools = m.ephemeral_to ? "" : `<div class="msg-tools">${threadTool}${personTools}</div>`;
+  const body = m.blocks && m.blocks.length ? blocks(m.blocks, ctx) : h("div", {}, mrkdwn(m.text));
+  const files = (m.files || []).map((f) => h("div", { class: "file" }, h("div", { class: "muted" }, f.title || f.name),
+    h("img", { src: safeSrc(`/files/${f.id}`), alt: f.title || f.name || "" })));
+  const reactions = (m.reactions || []).map((r) => h("span", { class: "reaction", title: (r.users || []).map(personName).join(", ") },
+    `${EMOJI[r.name] || ":" + r.name + ":"} ${r.count}`));
+  const eph = m.ephemeral_to ? h("div", { class: "only-you" }, "👁 Only visible to you") : null;
+  const replies = !inThread && m.reply_count
+    ? h("button", { class: "replies", dataset: { thread: m.ts } }, `${m.reply_count} ${m.reply_count === 1 ? "reply" : "replies"}`) : null;
+  const threadTool = inThread ? null : h("button", { dataset: { openThread: m.ts } }, "Reply in thread");
+  const personTools = bot ? null : [
+    h("button", { dataset: { react: m.ts, channel: m.channel }, title: "React with :ticket:" }, "🎫 React"),
+    h("button", { dataset: { shortcut: m.ts, channel: m.channel } }, "Create ticket"),
+  ];
+  const tools = m.ephemeral_to ? null : h("div", { class: "msg-tools" }, threadTool, personTools);
   const initial = bot ? "D" : (who || "?").slice(0, 1);
-  return `<div class="msg${m.ephemeral_to ? " ephemeral" : ""}" data-ts="${esc(m.ts)}" data-testid="message">
-    <div class="avatar${bot ? " bot" : ""}">${esc(initial)}</div>
-    <div class="body">${eph}<div><span class="who">${esc(who)}</span><span class="when">${when(m.ts)}</span></div>
-      ${body}${files}<div>${reactions}</div>${replies}${tools}</div></div>`;
+  return h("div", { class: `msg${m.ephemeral_to ? " ephemeral" : ""}`, dataset: { ts: m.ts, testid: "message" } },
+    h("div", { class: `avatar${bot ? " bot" : ""}` }, initial),
+    h("div", { class: "body" }, eph, h("div", {}, h("span", { class: "who" }, who), h("span", { class: "when" }, when(m.ts))),
+      body, files, h("div", {}, reactions), replies, tools));
 }
 
 function render(state) {
@@ -148,7 +238,9 @@ function render(state) {
   const clock = new Date(state.clock);
   $("clock").textContent = `🕒 ${clock.toLocaleString([], { weekday: "short", day: "2-digit", month: "short", hour: "2-digit", minute: "2-digit", timeZone: tz })} (${tz})`;
   $("role").textContent = people[ui.user]?.role || "";
-  $("channels").innerHTML = state.channels.map((c) => `<a href="#" data-channel-link="${c.id}" class="${ui.view === "channel" && ui.channel === c.id ? "active" : ""}">${esc(c.name)}</a>`).join("");
+  $("channels").replaceChildren(...state.channels.map((c) => h("a", {
+    href: "#", dataset: { channelLink: c.id }, class: ui.view === "channel" && ui.channel === c.id ? "active" : "",
+  }, c.name)));
   $("nav-home").className = ui.view === "home" ? "active" : "";
   $("nav-dm").className = ui.view === "dm" ? "active" : "";
   const home = ui.view === "home";
@@ -157,18 +249,19 @@ function render(state) {
   $("composer").hidden = home;
   if (home) {
     $("title").textContent = "Deskbot — Home";
-    $("home").innerHTML = state.home ? blocksHtml(state.home.blocks, { where: "home" }) : `<div class="empty">Opening the Home tab…</div>`;
+    $("home").replaceChildren(state.home ? blocks(state.home.blocks, { where: "home" }) : h("div", { class: "empty" }, "Opening the Home tab…"));
   } else {
     $("title").textContent = ui.view === "dm" ? "Deskbot (direct messages)" : channelName(ui.channel);
     const list = state.messages || [];
     const box = $("messages");
     const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
-    box.innerHTML = list.length ? list.map((m) => messageHtml(m, false)).join("") : `<div class="empty">No messages yet. Say hello, ask a question, or type <code>/ticket new</code>.</div>`;
+    box.replaceChildren(...(list.length ? list.map((m) => messageNode(m, false))
+      : [h("div", { class: "empty" }, "No messages yet. Say hello, ask a question, or type ", h("code", {}, "/ticket new"), ".")]));
     if (atBottom) box.scrollTop = box.scrollHeight;
   }
   $("thread").hidden = !ui.thread;
   if (ui.thread && state.thread) {
-    $("thread-messages").innerHTML = state.thread.map((m) => messageHtml(m, true)).join("");
+    $("thread-messages").replaceChildren(...state.thread.map((m) => messageNode(m, true)));
   }
   renderModal(state.modals || []);
 }
@@ -179,13 +272,15 @@ function renderModal(modals) {
   const key = view ? view.id + JSON.stringify(view.blocks).length : "";
   if (key === ui.modalKey) return; // keep what the person is typing
   ui.modalKey = key;
-  if (!view) { layer.hidden = true; layer.innerHTML = ""; return; }
+  if (!view) { layer.hidden = true; layer.replaceChildren(); return; }
   layer.hidden = false;
-  layer.innerHTML = `<form class="modal" data-testid="modal" data-view="${esc(view.id)}">
-    <h2>${textObject(view.title)}</h2>
-    <div class="content">${blocksHtml(view.blocks, { where: "modal" })}<div class="error" id="modal-error"></div></div>
-    <div class="footer"><button type="button" class="bk" data-close-modal="${esc(view.id)}">${textObject(view.close) || "Cancel"}</button>
-      ${view.submit ? `<button type="submit" class="bk primary">${textObject(view.submit)}</button>` : ""}</div></form>`;
+  const cancel = plainText(view.close) || "Cancel";
+  layer.replaceChildren(h("form", { class: "modal", dataset: { testid: "modal", view: view.id } },
+    h("h2", {}, textObject(view.title)),
+    h("div", { class: "content" }, blocks(view.blocks, { where: "modal" }), h("div", { class: "error", id: "modal-error" })),
+    h("div", { class: "footer" },
+      h("button", { type: "button", class: "bk", dataset: { closeModal: view.id } }, cancel),
+      view.submit ? h("button", { type: "submit", class: "bk primary" }, textObject(view.submit)) : null)));
 }
 
 // ---- talking to the server ------------------------------------------------------------------------
@@ -288,8 +383,8 @@ $("who").addEventListener("change", () => {
 });
 
 fetch(`/api/state?user=${ui.user}`).then((r) => r.json()).then((state) => {
-  $("who").innerHTML = Object.values(state.people).filter((p) => p.switch)
-    .map((p) => `<option value="${p.id}">${esc(p.real_name)} — ${esc(p.role)}</option>`).join("");
+  $("who").replaceChildren(...Object.values(state.people).filter((p) => p.switch)
+    .map((p) => h("option", { value: p.id }, `${p.real_name} — ${p.role}`)));
   $("who").value = ui.user;
   go("channel", ui.channel);
   setInterval(poll, 800);
