@@ -68,6 +68,12 @@ def require_see(config: SupportConfig, ticket: Ticket, user: str, added: set[str
         raise NotFound(f"There is no ticket #{ticket.number} of yours. `/ticket mine` lists your requests.")
 
 
+def queue_teams(config: SupportConfig, user: str) -> list[str]:
+    """The teams whose queue a staff member sees: their own teams, or every team for staff in none
+    (managers, admins, agents listed only in `roles`). The one rule for Home and `/ticket queue`."""
+    return config.teams_of(user) or list(config.teams)
+
+
 def require_assignable(config: SupportConfig, assignee: str) -> None:
     """Tickets go to agents (or managers and admins), never to a requester."""
     if not assignee.startswith(("U", "W")) or config.role_of(assignee) == "requester":

@@ -486,7 +486,6 @@ class Desk:
         """The App Home view `user` sees: their tickets, their teams' queue, and today's figures for managers."""
         role = self.config.role_of(user)
         now = self.clock()
-        teams = [name for name, team in self.config.teams.items() if user in team.members]
         with self.db.session() as s:
             if role == "requester":
                 mine = list(
@@ -501,7 +500,7 @@ class Desk:
                 mine = list(tickets.list_tickets(s, view="mine", user=user, limit=20))
                 queue = [
                     t
-                    for team in teams or list(self.config.teams)
+                    for team in access.queue_teams(self.config, user)
                     for t in tickets.list_tickets(s, view="queue", team=team, limit=20)
                 ]
             with_reports = [

@@ -123,7 +123,6 @@ def _list(view: str, *, who: access.Viewer, db: Database, config: SupportConfig,
     if view != "mine" and not who.staff:
         raise PermissionDenied("The queue is for the support team. `/ticket mine` lists your requests.")
     user = who.user
-    teams = [name for name, team in config.teams.items() if user in team.members]
     with db.session() as s:
         if view == "mine" and not who.staff:
             rows = tickets.list_tickets(s, view="requested", user=user, limit=20)
@@ -132,7 +131,7 @@ def _list(view: str, *, who: access.Viewer, db: Database, config: SupportConfig,
         elif view == "queue":
             rows = [
                 t
-                for team in teams or [config.general_team]
+                for team in access.queue_teams(config, user)
                 for t in tickets.list_tickets(s, view="queue", team=team, limit=20)
             ]
         else:
