@@ -57,6 +57,7 @@ class FakeSlack:
         scopes (default: what bot/slack_manifest.yaml asks for). `page_max`: a smaller page limit for
         conversations.history/replies (15 for apps distributed outside the Marketplace since 2025)."""
         self.calls: list[Call] = []
+        self._lock = threading.Lock()
         self.members: dict[str, set[str]] | None = None if channels is None else {}
         for channel in channels or ():
             self.add_channel(channel)
@@ -74,7 +75,6 @@ class FakeSlack:
         self._failures: dict[str, list[tuple[int, str, float | None]]] = {}
         self._chaos: tuple[float, float, frozenset[str], float, random.Random] | None = None
         self._latency: dict[str, float] = {}
-        self._lock = threading.Lock()
         self._ts = 1_700_000_000_000000  # microseconds; with a clock, message ts follow it (the demo)
         self._clock = clock
         self._ids = 0
