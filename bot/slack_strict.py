@@ -21,6 +21,8 @@ MANIFEST = Path(__file__).with_name("slack_manifest.yaml")
 CONVERSATION_FAMILIES = ("channels", "groups", "im", "mpim")
 _INTEGER = re.compile(r"-?[0-9]+")
 _BOOLEANS = {"true", "false", "1", "0"}
+# Sent with any call: the token, and the workspace an org-wide app acts in (bolt adds it to views.*).
+_EVERY_METHOD = {"token", "team_id"}
 
 
 @cache
@@ -87,7 +89,7 @@ def argument_problems(method: str, args: Mapping[str, Any]) -> list[str]:
 def unknown_arguments(method: str, args: Mapping[str, Any]) -> list[str]:
     """Arguments the specification does not list for `method` (Slack ignores them: often a typo)."""
     known = METHODS[method]["args"]
-    return [name for name in args if name not in known and name != "token"]
+    return [name for name in args if name not in known and name not in _EVERY_METHOD]
 
 
 def _fits(kind: str, value: Any) -> bool:
