@@ -409,22 +409,6 @@ class FakeSlack:
                 "ok": True,
                 "permalink": f"https://deskbot-demo.slack.com/archives/{args.get('channel')}/p{ts}",
             }
-        if method == "users.info":
-            user = args.get("user", "")
-            profile = self.users.get(user, {})
-            return {
-                "ok": True,
-                "user": {
-                    "id": user,
-                    "name": profile.get("name", user.lower()),
-                    "real_name": profile.get("real_name", user),
-                    "tz": profile.get("tz", "UTC"),
-                    "profile": {
-                        "display_name": profile.get("name", user.lower()),
-                        "status_text": profile.get("status", ""),
-                    },
-                },
-            }
         if method == "users.getPresence":
             return {"ok": True, "presence": self.presence.get(args.get("user", ""), "active")}
         if method == "files.getUploadURLExternal":

@@ -38,7 +38,6 @@ METHODS = (
     "reactions.add",
     "reactions.remove",
     "users.getPresence",
-    "users.info",
     "views.open",
     "views.publish",
 )
