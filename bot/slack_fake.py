@@ -38,9 +38,12 @@ class Call:
 class FakeSlack:
     """The fake server; `calls` holds every Web API call in order, `messages` every message per channel.
 
-    It answers the methods Deskbot uses like Slack does (ids, timestamps, errors), rejects payloads
-    that break Block Kit limits with `invalid_blocks`, and can be told to fail: `fail_next(method,
-    status=429, retry_after=1)` makes the next call(s) to `method` answer like a rate-limited Slack.
+    It answers the methods Deskbot uses like Slack does (ids, timestamps, errors) and refuses what Slack
+    refuses: methods outside its specification table, scopes the manifest does not grant
+    (`missing_scope`), missing or mistyped arguments, conversations the bot cannot see or is not in
+    (`bot.slack_strict`), payloads that break Block Kit limits (`invalid_blocks`). It can be told to
+    fail: `fail_next(method, status=429, retry_after=1)` makes the next call(s) to `method` answer
+    like a rate-limited Slack.
     """
 
     def __init__(
