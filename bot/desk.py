@@ -265,12 +265,30 @@ class Desk:
         ticket = (
             auto_assign(self.db, number=number, config=self.config, now=now, presence=self.presence) or ticket
         )
-        self.deliver(number)  # the card first: the team sees the ticket whatever happens next
-        posted = self.client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, **blocks.ticket_ack(ticket, report)
-        )
+        # The ticket exists now: nothing below may fail the request, or the requester tries again and
+        # opens it twice. The card goes first, to the team's triage channel (where the bot is).
+        self.deliver(number)  # through the outbox: a refused card is retried, never raised here
+        ack = blocks.ticket_ack(ticket, report)
+        requester_thread: tuple[str, str] | None = None
+        try:
+            posted = self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **ack)
+            requester_thread = (channel, thread_ts or posted["ts"])
+        except SlackApiError as exc:  # e.g. not_in_channel: a channel the bot was never invited to
+            log.warning("ticket #%s: no acknowledgement in %s: %s", number, channel, exc.response.get("error"))
+            try:  # the requester hears it in a DM, and that DM becomes their side of the ticket
+                dm = self._dm(requester)
+                posted = self.client.chat_postMessage(channel=dm, **ack)
+                self.client.chat_postMessage(
+                    channel=dm,
+                    thread_ts=posted["ts"],
+                    text=f"I'm not in <#{channel}>, so I'll keep you posted on ticket #{number} here. "
+                    "Reply in this thread to reach the team.",
+                )
+                requester_thread = (dm, posted["ts"])
+            except SlackApiError as again:
+                log.error("ticket #%s: requester %s not told: %s", number, requester, again.response.get("error"))
         with self.db.transaction() as s:
-            return tickets.link_messages(s, number=number, requester_thread=(channel, thread_ts or posted["ts"]))
+            return tickets.link_messages(s, number=number, requester_thread=requester_thread)
 
     def change(self, action: str, *, number: int, actor: str, **extra: Any) -> Ticket:
         """Run a ticket action for an agent, then update the card (and ask for CSAT on resolve)."""
@@ -572,13 +590,19 @@ class Desk:
         return found[0].number if found else None
 
     def message_text(self, *, channel: str, ts: str) -> dict[str, Any] | None:
-        """The message at (channel, ts), read back from Slack (for :ticket: reactions)."""
+        """The message at (channel, ts), read back from Slack (for :ticket: reactions). History lists the
+        channel's messages but not thread replies; for a reply, `conversations.replies` answers with the
+        thread's parent first, so the one with this ts is picked, never the first."""
+        window = {"latest": ts, "oldest": ts, "inclusive": True}
         try:
-            got = self.client.conversations_replies(channel=channel, ts=ts, limit=1, inclusive=True)
+            got = self.client.conversations_history(channel=channel, limit=1, **window)
+            found = [m for m in got.get("messages") or [] if m.get("ts") == ts]
+            if not found:
+                got = self.client.conversations_replies(channel=channel, ts=ts, limit=2, **window)
+                found = [m for m in got.get("messages") or [] if m.get("ts") == ts]
         except SlackApiError:
             return None
-        messages = got.get("messages") or []
-        return messages[0] if messages else None
+        return found[0] if found else None
 
     def permalink(self, *, channel: str, ts: str) -> str | None:
         try:

@@ -4,8 +4,9 @@ A job that produces a notification calls `enqueue` inside its own transaction: i
 notification was already produced (by an earlier run, a restarted process or a second scheduler)
 and nothing happens. `deliver` sends due rows: a row is leased before the Slack call (so two
 deliverers never send it twice), marked sent after it, and on Slack errors rescheduled (429 after
-Retry-After, 5xx and timeouts with exponential backoff, for up to 24 hours) or marked failed when
-retrying cannot help (a permanent error such as channel_not_found).
+Retry-After, 5xx, Slack's transient errors and timeouts with exponential backoff, for up to 24 hours)
+or marked failed at once when retrying cannot help (any other Slack error: missing_scope,
+not_in_channel, channel_not_found, invalid_auth …), with an error log line and the row's last_error.
 
 A deliverer can die between Slack accepting a message and the row being marked sent. Such a row is
 "in doubt" when its lease runs out; before sending it again the deliverer asks `already_sent` (for
@@ -33,16 +34,17 @@ log = logging.getLogger("deskbot.outbox")
 
 LEASE = timedelta(minutes=2)
 GIVE_UP_AFTER = timedelta(hours=24)  # transient errors (429, 5xx, timeouts) are retried this long
-PERMANENT = {
-    "channel_not_found",
-    "not_in_channel",
-    "invalid_blocks",
-    "is_archived",
-    "invalid_auth",
-    "account_inactive",
-    "user_not_found",
-    "no_text",
-    "msg_too_long",
+# Slack errors that say "not now" rather than "never": everything else Slack answers fails at once
+# (missing_scope, not_in_channel, channel_not_found, invalid_auth, account_inactive, invalid_blocks …),
+# since sending the same call again for a day cannot make it succeed.
+TRANSIENT = {
+    "ratelimited",
+    "rate_limited",
+    "internal_error",
+    "fatal_error",
+    "request_timeout",
+    "service_unavailable",
+    "team_is_restricted_temporarily",
 }
 
 
@@ -120,11 +122,19 @@ def deliver(
             else:
                 send(note)
         except (SlackApiError, OSError) as exc:  # OSError: timeouts, connection resets
-            error, wait = _failure(exc, attempts=note.attempts)
-            if error in PERMANENT or now - as_utc(note.created_at) >= GIVE_UP_AFTER:
+            error, transient, wait = _failure(exc, attempts=note.attempts)
+            expired = now - as_utc(note.created_at) >= GIVE_UP_AFTER
+            if not transient or expired:
                 _finish(db, note_id, status="failed", error=error, now=now)
                 failed += 1
-                log.error("notification %s failed for good: %s", note.dedupe_key, error)
+                why = "still failing after 24 hours" if transient else "Slack refused it; retrying cannot help"
+                log.error(
+                    "notification %s to %s failed for good (%s): %s",
+                    note.dedupe_key,
+                    note.channel,
+                    why,
+                    error,
+                )
             else:
                 _finish(db, note_id, status="pending", error=error, now=now, retry_at=now + wait)
                 retried += 1
@@ -134,14 +144,19 @@ def deliver(
     return DeliveryReport(sent, retried, failed)
 
 
-def _failure(exc: Exception, *, attempts: int) -> tuple[str, timedelta]:
-    """What went wrong, and how long to wait before trying again (Slack's Retry-After on a 429)."""
+def _failure(exc: Exception, *, attempts: int) -> tuple[str, bool, timedelta]:
+    """What went wrong, whether trying again can help (429, 5xx, Slack's transient errors, network
+    errors), and how long to wait first (Slack's Retry-After on a 429)."""
     if not isinstance(exc, SlackApiError):
-        return type(exc).__name__, _backoff(attempts)
+        return type(exc).__name__, True, _backoff(attempts)
     status = int(getattr(exc.response, "status_code", 200) or 200)
     retry_after = _retry_after(exc)
     wait = retry_after if status == 429 and retry_after is not None else _backoff(attempts)
-    return str(exc.response.get("error", "error")), wait
+    error = str(exc.response.get("error", "error"))
+    transient = status == 429 or status >= 500 or error in TRANSIENT
+    if error == "missing_scope":  # say which: the fix is adding it to the manifest and reinstalling
+        error += f" (needed {exc.response.get('needed')}; add it to the app manifest and reinstall)"
+    return error, transient, wait
 
 
 def _lease(db: Database, *, now: datetime, limit: int, key_prefix: str | None = None) -> list[tuple[int, bool]]:

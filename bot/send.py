@@ -52,8 +52,8 @@ EVENT_TYPE = "deskbot_notification"
 
 
 def _channel_of(client: WebClient, note: Notification) -> str:
-    """The row's channel; for a person (U…), their DM with the bot."""
-    if note.channel.startswith("U"):
+    """The row's channel; for a person (U…, or W… on Enterprise Grid), their DM with the bot."""
+    if note.channel.startswith(("U", "W")):
         return str(client.conversations_open(users=note.channel)["channel"]["id"])
     return note.channel
 

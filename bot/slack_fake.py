@@ -12,12 +12,17 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from bot import slack_history
+from bot.slack_limits import problems_in_message, problems_in_view
+from bot.slack_spec import METHODS
+from bot.slack_strict import argument_problems, manifest_scopes, missing_scope, unknown_arguments
 
 BOT_USER = "U0DESKBOT"
 TEAM = "T0DESKBOT"
@@ -33,15 +38,35 @@ class Call:
 class FakeSlack:
     """The fake server; `calls` holds every Web API call in order, `messages` every message per channel.
 
-    It answers the methods Deskbot uses like Slack does (ids, timestamps, errors), rejects payloads
-    that break Block Kit limits with `invalid_blocks`, and can be told to fail: `fail_next(method,
-    status=429, retry_after=1)` makes the next call(s) to `method` answer like a rate-limited Slack.
+    It answers the methods Deskbot uses like Slack does (ids, timestamps, errors) and refuses what Slack
+    refuses: methods outside its specification table, scopes the manifest does not grant
+    (`missing_scope`), missing or mistyped arguments, conversations the bot cannot see or is not in
+    (`bot.slack_strict`), payloads that break Block Kit limits (`invalid_blocks`). It can be told to
+    fail: `fail_next(method, status=429, retry_after=1)` makes the next call(s) to `method` answer
+    like a rate-limited Slack.
     """
 
     def __init__(
-        self, *, users: dict[str, dict[str, Any]] | None = None, clock: Callable[[], datetime] | None = None
+        self,
+        *,
+        users: dict[str, dict[str, Any]] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        channels: Iterable[str] | None = None,
+        scopes: Iterable[str] | None = None,
+        page_max: int | None = None,
     ) -> None:
+        """`channels`: the channels that exist, with the bot in each (add more with `add_channel`); None
+        is an open world where every C…/G… channel exists with the bot in it. `scopes`: the bot token's
+        scopes (default: what bot/slack_manifest.yaml asks for). `page_max`: a smaller page limit for
+        conversations.history/replies (15 for apps distributed outside the Marketplace since 2025)."""
         self.calls: list[Call] = []
+        self._lock = threading.Lock()
+        self.members: dict[str, set[str]] | None = None if channels is None else {}
+        for channel in channels or ():
+            self.add_channel(channel)
+        self.scopes = frozenset(scopes) if scopes is not None else manifest_scopes()
+        self.page_max = page_max
+        self.unknown_args: list[tuple[str, str]] = []  # (method, argument) the spec does not list
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.home: dict[str, dict[str, Any]] = {}
@@ -54,7 +79,6 @@ class FakeSlack:
         self._failures: dict[str, list[tuple[int, str, float | None]]] = {}
         self._chaos: tuple[float, float, frozenset[str], float, random.Random] | None = None
         self._latency: dict[str, float] = {}
-        self._lock = threading.Lock()
         self._ts = 1_700_000_000_000000  # microseconds; with a clock, message ts follow it (the demo)
         self._clock = clock
         self._ids = 0
@@ -112,6 +136,26 @@ class FakeSlack:
         with self._lock:
             self._latency[method] = seconds
 
+    def add_channel(self, channel: str, *, bot: bool = True, members: Iterable[str] = ()) -> None:
+        """Declare a channel (C… public, G… private), with the bot in it unless `bot=False`."""
+        with self._lock:
+            if self.members is None:
+                self.members = {}
+            people = self.members.setdefault(channel, set())
+            people.update(members)
+            if bot:
+                people.add(BOT_USER)
+
+    def join(self, channel: str, user: str) -> None:
+        """`user` is in `channel` (a declared one; in an open world and in DMs there is nothing to record)."""
+        with self._lock:
+            if self.members is not None and channel in self.members:
+                self.members[channel].add(user)
+
+    def is_member(self, channel: str, user: str = BOT_USER) -> bool:
+        with self._lock:
+            return self.members is None or channel.startswith("D") or user in self.members.get(channel, ())
+
     def next_ts(self) -> str:
         with self._lock:
             return self.next_ts_unlocked()
@@ -131,6 +175,10 @@ class FakeSlack:
         if thread_ts:
             message["thread_ts"] = thread_ts
         with self._lock:
+            if self.members is not None and not channel.startswith("D"):
+                if channel not in self.members:
+                    raise LookupError(f"no channel {channel}: declare it with add_channel()")
+                self.members[channel].add(user)  # who posts in a channel is in it
             self.messages.setdefault(channel, []).append(message)
         return message
 
@@ -238,11 +286,49 @@ class FakeSlack:
             status, error, retry_after = failure
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
             return status, {"ok": False, "error": error}, headers
+        refused = self._refusal(method, args)
+        if refused is not None:
+            return 200, refused, {}
         return 200, self._ok(method, args), {}
 
-    def _ok(self, method: str, args: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - one branch per method
-        from bot.slack_limits import problems_in_message, problems_in_view
+    def _refusal(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """What Slack refuses before doing anything: an unknown method, a scope the app lacks, bad
+        arguments, a conversation the bot cannot see or is not in."""
+        if method not in METHODS:
+            return {"ok": False, "error": "unknown_method"}
+        given = {k: v for k, v in args.items() if k != "token"}
+        with self._lock:
+            self.unknown_args += [(method, name) for name in unknown_arguments(method, given)]
+        refused = missing_scope(method, given, self.scopes)
+        if refused is not None:
+            return refused
+        problems = argument_problems(method, given)
+        if problems:
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": problems}}
+        return self._conversation_refusal(method, given)
 
+    def _conversation_refusal(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        key = "channel_id" if method == "files.completeUploadExternal" else "channel"
+        if key not in METHODS[method]["args"] or method == "conversations.open":
+            return None
+        channel = str(args.get(key) or "")
+        if not channel:
+            return None if key == "channel_id" else {"ok": False, "error": "channel_not_found"}
+        if channel.startswith("D") or (channel[:1] in "UW" and method == "chat.postMessage"):
+            return None  # DMs always work; a user id as channel posts in the app's DM with them
+        with self._lock:
+            if self.members is None:
+                return None
+            people = self.members.get(channel)
+        if people is None or (BOT_USER not in people and channel.startswith("G")):
+            return {"ok": False, "error": "channel_not_found"}  # a private channel is invisible to outsiders
+        if BOT_USER not in people and method != "chat.getPermalink":
+            return {"ok": False, "error": "not_in_channel"}
+        if method == "chat.postEphemeral" and str(args.get("user")) not in people:
+            return {"ok": False, "error": "user_not_in_channel"}
+        return None
+
+    def _ok(self, method: str, args: dict[str, Any]) -> dict[str, Any]:  # noqa: C901 - one branch per method
         if method == "auth.test":
             return {
                 "ok": True,
@@ -316,40 +402,16 @@ class FakeSlack:
             users = str(args.get("users", ""))
             return {"ok": True, "channel": {"id": "D" + users.split(",")[0][1:]}}
         if method == "conversations.replies":
-            messages = self.thread(args.get("channel", ""), args.get("ts", ""))
-            if not messages:
-                return {"ok": False, "error": "thread_not_found"}
-            return {"ok": True, "messages": messages[: int(args.get("limit") or 1000)]}
+            with self._lock:
+                return slack_history.replies(self.messages.get(args["channel"], []), args, self.page_max)
         if method == "conversations.history":
             with self._lock:
-                oldest = float(args.get("oldest") or 0)
-                found = [
-                    m
-                    for m in self.messages.get(args.get("channel", ""), [])
-                    if float(m["ts"]) >= oldest and m.get("thread_ts") in (None, m["ts"])
-                ]
-            return {"ok": True, "messages": list(reversed(found))[: int(args.get("limit") or 100)]}
+                return slack_history.history(self.messages.get(args["channel"], []), args, self.page_max)
         if method == "chat.getPermalink":
             ts = str(args.get("message_ts", "")).replace(".", "")
             return {
                 "ok": True,
                 "permalink": f"https://deskbot-demo.slack.com/archives/{args.get('channel')}/p{ts}",
-            }
-        if method == "users.info":
-            user = args.get("user", "")
-            profile = self.users.get(user, {})
-            return {
-                "ok": True,
-                "user": {
-                    "id": user,
-                    "name": profile.get("name", user.lower()),
-                    "real_name": profile.get("real_name", user),
-                    "tz": profile.get("tz", "UTC"),
-                    "profile": {
-                        "display_name": profile.get("name", user.lower()),
-                        "status_text": profile.get("status", ""),
-                    },
-                },
             }
         if method == "usergroups.users.list":
             with self._lock:

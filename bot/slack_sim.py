@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -22,6 +23,29 @@ from typing import Any
 from bot.slack_fake import BOT_USER, TEAM, FakeSlack
 
 _ids = itertools.count(1)
+# What Slack keeps as markup when a person types it: mentions (U… or W… on Enterprise Grid), channel
+# links, special mentions (<!here>) and links with an optional label. Everything else is escaped.
+_ENTITY = re.compile(
+    r"<(?:@[UW][A-Z0-9]+|#[CG][A-Z0-9]+|![a-z]+(?:\^[^<>|]*)?|(?:https?|mailto):[^<>|\s]+)(?:\|[^<>]*)?>"
+)
+_BARE_URL = re.compile(r"https?://[^\s<>]+")
+
+
+def slack_markup(text: str) -> str:
+    """What a person typed, as Slack delivers it in events (and in slash commands with should_escape):
+    `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`; mentions `<@U…>`, channels `<#C…|name>` and links
+    `<url|label>` kept as markup; bare URLs turned into `<url>` links."""
+    out, last = [], 0
+    for entity in _ENTITY.finditer(text):
+        out += [_escaped(text[last : entity.start()]), entity.group(0)]
+        last = entity.end()
+    out.append(_escaped(text[last:]))
+    return "".join(out)
+
+
+def _escaped(plain: str) -> str:
+    escaped = plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BARE_URL.sub(lambda link: f"<{link.group(0)}>", escaped)
 
 
 @dataclass(frozen=True)
@@ -120,7 +144,9 @@ class SlackSimulator:
     def say(
         self, channel: str, user: str, text: str, *, thread_ts: str | None = None, event_id: str | None = None
     ) -> tuple[dict[str, Any], Delivery]:
-        """Post a message as `user` (a DM when the channel starts with D), mentions included."""
+        """Post a message as `user` (a DM when the channel starts with D): `text` is what they typed, with
+        mentions written `<@U…>`; the message and its event carry it as Slack markup (`slack_markup`)."""
+        text = slack_markup(text)
         message = self.fake.add_message(channel, user, text, thread_ts=thread_ts)
         event = {k: v for k, v in message.items() if k != "blocks"}
         event["channel_type"] = "im" if channel.startswith("D") else "channel"
@@ -130,10 +156,13 @@ class SlackSimulator:
         return message, delivery
 
     def slash(self, command: str, text: str, *, user: str, channel: str) -> Delivery:
+        """Run a slash command in `channel`; the manifest's commands have should_escape: true, so the
+        text arrives as Slack markup like a message's."""
+        self.fake.join(channel, user)  # people run commands in channels they are in
         body = urllib.parse.urlencode(
             {
                 "command": command,
-                "text": text,
+                "text": slack_markup(text),
                 "user_id": user,
                 "user_name": user.lower(),
                 "team_id": TEAM,

@@ -5,6 +5,7 @@ listener has finished, so another process can redo them if this one dies (`bot.r
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import App
@@ -15,8 +16,23 @@ from bot.desk import Desk
 from bot.models import ProcessedEvent
 from bot.recovery import CURRENT_EVENT, RECOVERABLE, REDO_KEY
 
+log = logging.getLogger("deskbot.handlers")
+
 
 def register(app: App, desk: Desk) -> None:
+    @app.middleware
+    def rate_limited_notice(body: dict[str, Any], next: Any) -> BoltResponse | None:  # noqa: A002
+        """Slack's `app_rate_limited` callback (events over 30,000 an hour were dropped) is not an
+        event_callback, so no listener matches it and bolt would answer 404: log it and answer 200."""
+        if body.get("type") != "app_rate_limited":
+            return next()
+        log.warning(
+            "Slack dropped events for team %s: app rate limited since minute %s",
+            body.get("team_id"),
+            body.get("minute_rate_limited"),
+        )
+        return BoltResponse(status=200, body="")
+
     @app.middleware
     def once_per_event(body: dict[str, Any], next: Any) -> BoltResponse | None:  # noqa: A002 - bolt's name
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None

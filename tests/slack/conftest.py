@@ -28,6 +28,8 @@ CUSTOMER, CUSTOMER2 = "U0CUSTOM01", "U0CUSTOM02"
 AGENT, AGENT2 = "U0AGENT001", "U0AGENT002"
 MANAGER = "U0MANAGER1"
 SUPPORT, ENTERPRISE, TRIAGE = "C0SUPPORT1", "C0ENTERPR1", "C0TRIAGE01"
+RANDOM = "C0RANDOM01"  # not configured, but the bot was invited (it answers @mentions there)
+OUTSIDE = "C0OUTSIDE1"  # a public channel the bot is not in
 
 
 @pytest.fixture(scope="session")
@@ -62,9 +64,16 @@ class Running:
         return wait_for(found, what=f"{count} bot message(s) in {channel}")
 
 
+def bot_channels(config) -> list[str]:
+    """The channels the bot is in: support channels, team triage channels, the managers' channel, #random."""
+    triage = [t.triage_channel for t in config.teams.values() if t.triage_channel]
+    return [*config.channels, *triage, *filter(None, [config.managers.channel]), RANDOM]
+
+
 @pytest.fixture
 def running(sqlite_db: Database, config, clock, sample_kb: KnowledgeBase) -> Iterator[Running]:
-    fake = FakeSlack()
+    fake = FakeSlack(channels=bot_channels(config))
+    fake.add_channel(OUTSIDE, bot=False)
     settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=fake.url)
     answers = AnswerService.from_config(kb=sample_kb, config=config, db=sqlite_db, clock=clock)
     app = build_app(Deps(settings=settings, config=config, db=sqlite_db, clock=clock, answers=answers))
@@ -78,6 +87,7 @@ def running(sqlite_db: Database, config, clock, sample_kb: KnowledgeBase) -> Ite
     server.shutdown()
     server.server_close()
     fake.close()
+    assert not fake.unknown_args, f"arguments Slack's specification does not list: {fake.unknown_args}"
     # Every message and view the app sent must have passed Slack's limits, and none may ping a whole
     # channel or carry a disguised link (the text boundary, bot/slack_text.py).
     for call in fake.calls:

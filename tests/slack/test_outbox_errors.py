@@ -1,0 +1,97 @@
+"""The outbox against a strict Slack: what Slack refuses for good fails at once, with a log line and the
+row's last_error; only 429s (after Retry-After), 5xx and network errors are retried."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from slack_sdk import WebClient
+from sqlmodel import select
+
+from bot import outbox
+from bot.models import Notification
+from bot.send import slack_sender
+from bot.slack_fake import FakeSlack
+from bot.slack_strict import manifest_scopes
+
+T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+INSIDE, OUTSIDE, PRIVATE = "C0TRIAGE01", "C0OUTSIDE1", "G0PRIVATE1"
+
+
+@pytest.fixture
+def fake():
+    server = FakeSlack(channels=[INSIDE])
+    server.add_channel(OUTSIDE, bot=False)
+    server.add_channel(PRIVATE, bot=False)
+    yield server
+    server.close()
+
+
+def _deliver(db, fake: FakeSlack, *, at: datetime = T0) -> outbox.DeliveryReport:
+    return outbox.deliver(db, send=slack_sender(WebClient(token="xoxb-test", base_url=fake.url)), now=at)
+
+
+def _rows(db) -> dict[str, Notification]:
+    with db.session() as s:
+        return {n.dedupe_key: n for n in s.exec(select(Notification))}
+
+
+def test_permanent_errors_fail_at_once_with_a_log_line(db, fake: FakeSlack, caplog) -> None:
+    with db.transaction() as s:
+        outbox.enqueue(s, key="nowhere", channel="C0NOWHERE", payload={"text": "x"}, now=T0)
+        outbox.enqueue(s, key="outside", channel=OUTSIDE, payload={"text": "x"}, now=T0)
+        outbox.enqueue(s, key="private", channel=PRIVATE, payload={"text": "x"}, now=T0)
+        outbox.enqueue(s, key="inside", channel=INSIDE, payload={"text": "x"}, now=T0)
+    with caplog.at_level(logging.ERROR, logger="deskbot.outbox"):
+        report = _deliver(db, fake)
+    assert (report.sent, report.retried, report.failed) == (1, 0, 3)
+    rows = _rows(db)
+    assert rows["nowhere"].last_error == "channel_not_found"
+    assert rows["outside"].last_error == "not_in_channel"
+    assert rows["private"].last_error == "channel_not_found", "a private channel is invisible to outsiders"
+    assert {r.status for k, r in rows.items() if k != "inside"} == {"failed"}
+    assert sum("failed for good" in r.getMessage() for r in caplog.records) == 3
+    assert _deliver(db, fake, at=T0 + timedelta(hours=1)) == outbox.DeliveryReport(), "never tried again"
+
+
+def test_missing_scope_fails_at_once_and_names_the_scope(db, caplog) -> None:
+    fake = FakeSlack(channels=[INSIDE], scopes=manifest_scopes() - {"files:write"})
+    try:
+        with db.transaction() as s:
+            payload = {"content_b64": base64.b64encode(b"png").decode(), "filename": "c.png", "title": "t"}
+            outbox.enqueue(s, key="chart", channel=INSIDE, payload=payload, kind="file", now=T0)
+        with caplog.at_level(logging.ERROR, logger="deskbot.outbox"):
+            assert _deliver(db, fake).failed == 1
+        row = _rows(db)["chart"]
+        assert row.status == "failed" and row.last_error.startswith("missing_scope (needed files:write")
+        assert "files:write" in caplog.text
+    finally:
+        fake.close()
+
+
+def test_transient_errors_are_retried(db, fake: FakeSlack) -> None:
+    with db.transaction() as s:
+        outbox.enqueue(s, key="k", channel=INSIDE, payload={"text": "hello"}, now=T0)
+    fake.fail_next("chat.postMessage", status=429, error="ratelimited", retry_after=30)
+    assert _deliver(db, fake).retried == 1
+    assert _deliver(db, fake, at=T0 + timedelta(seconds=20)).sent == 0, "waits Retry-After"
+    fake.fail_next("chat.postMessage", status=503, error="service_unavailable", retry_after=None)
+    assert _deliver(db, fake, at=T0 + timedelta(seconds=31)).retried == 1
+    fake.fail_next("chat.postMessage", status=200, error="internal_error", retry_after=None)
+    assert _deliver(db, fake, at=T0 + timedelta(minutes=5)).retried == 1
+    assert _deliver(db, fake, at=T0 + timedelta(minutes=20)).sent == 1
+    assert _rows(db)["k"].status == "sent"
+
+
+def test_connection_errors_are_retried(db) -> None:
+    gone = FakeSlack(channels=[INSIDE])
+    gone.close()  # nothing listens on its port any more
+    with db.transaction() as s:
+        outbox.enqueue(s, key="k", channel=INSIDE, payload={"text": "hello"}, now=T0)
+    report = _deliver(db, gone)
+    row = _rows(db)["k"]
+    assert report.retried == 1 and row.status == "pending" and row.last_error
+    assert _deliver(db, gone, at=T0 + timedelta(days=2)).failed == 1, "given up after 24 hours"
