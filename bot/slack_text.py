@@ -91,8 +91,13 @@ def display(text: str | None) -> str:
 
 
 def neutralise_broadcasts(text: str) -> str:
-    """`text` with every `<!channel>`, `<!here>`, `<!everyone>` and `<!subteam^…>` made inert."""
-    return BROADCAST.sub(lambda m: _inert_broadcast(m.group(1), m.group(2)), text)
+    """`text` with every `<!channel>`, `<!here>`, `<!everyone>` and `<!subteam^…>` made inert (repeated
+    until none is left: defusing `<!<!here>>` must not leave a new `<!…>` behind)."""
+    while True:
+        done = BROADCAST.sub(lambda m: _inert_broadcast(m.group(1), m.group(2)), text)
+        if done == text:
+            return done
+        text = done
 
 
 def scrub(value: Any) -> Any:

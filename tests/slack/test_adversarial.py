@@ -150,7 +150,7 @@ def test_priority_is_decided_by_rules_and_a_requesters_choice_is_recorded(runnin
 def test_slack_escaped_text_is_relayed_as_slack_markup(running: Running) -> None:
     ticket = open_ticket(running, "Escaping")
     running.slack.say(
-        SUPPORT, CUSTOMER, "Tom &amp; Jerry &lt;3 ask <@U0AGENT001>", thread_ts=ticket.thread_ts
+        SUPPORT, CUSTOMER, "Tom & Jerry <3 ask <@U0AGENT001>", thread_ts=ticket.thread_ts  # the sim escapes it
     )
     relayed = running.wait_bot(ticket.triage_channel, 1, thread_ts=ticket.triage_ts)[-1]
     shown = str(relayed["blocks"])

@@ -4,6 +4,7 @@ reads, and Slack's app_rate_limited callback. The fake refuses what Slack refuse
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import time
@@ -43,8 +44,14 @@ def called_methods() -> set[str]:
     names = {name for path in sources for name in CALL.findall(path.read_text())}
     methods = set(BOLT_CALLS)
     for name in names:
-        methods |= set(SDK_HELPERS.get(name, (name.replace("_", ".", 1),)))
+        methods |= set(SDK_HELPERS[name] if name in SDK_HELPERS else (web_api_name(name),))
     return methods
+
+
+def web_api_name(python_name: str) -> str:
+    """The Web API method a WebClient method calls (`usergroups_users_list` → `usergroups.users.list`)."""
+    source = inspect.getsource(getattr(WebClient, python_name))
+    return re.findall(r'api_call\(\s*"([^"]+)"', source)[0]
 
 
 # ---- scopes --------------------------------------------------------------------------------------------
@@ -138,7 +145,9 @@ def _tickets(running: Running) -> list[Ticket]:
 
 
 def _assert_opened_once_and_requester_told(running: Running, requester: str) -> Ticket:
-    carded = wait_for(lambda: [t for t in _tickets(running) if t.triage_ts], what="the triage card")
+    carded = wait_for(
+        lambda: [t for t in _tickets(running) if t.triage_ts and t.thread_ts], what="the card and the DM thread"
+    )
     time.sleep(0.3)
     [ticket] = _tickets(running)
     assert ticket == carded[0] and ticket.requester == requester
@@ -240,8 +249,8 @@ def test_ticket_reaction_on_a_thread_reply_reads_that_reply(running: Running) ->
 
 @pytest.mark.parametrize("user", ["U0CUSTOM01", GRID_USER])
 def test_user_ids_of_both_kinds_are_users(user: str) -> None:
-    assert slash._user_id(f"<@{user}|someone>") == user
-    assert slash._user_id(user) == user
+    assert slash._user_id(f"<@{user}|someone>", usage="/ticket assign 42 @agent") == user
+    assert slash._user_id(user, usage="/ticket assign 42 @agent") == user
     assert from_a_person({"type": "message", "user": user, "text": "hi"}, BOT_USER)
     assert slack_markup(f"<@{user}> a < b") == f"<@{user}> a &lt; b"
     fake = FakeSlack(channels=[])
