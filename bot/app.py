@@ -88,7 +88,7 @@ def build_client(settings: Settings) -> WebClient:
 
 def build_app(deps: Deps) -> App:
     """The bolt App with every handler registered."""
-    from bot.desk import Desk
+    from bot.desk import Desk, DeskContext
     from bot.routing.assign import SlackPresence
     from handlers import register_all
 
@@ -102,13 +102,15 @@ def build_app(deps: Deps) -> App:
         listener_executor=deps.listener_executor,  # work after the ack keeps the request id
     )
     desk = Desk(
-        config=deps.config,
-        db=deps.db,
-        client=app.client,
-        answers=deps.answer_service(),
-        clock=deps.clock,
-        triager=deps.triager(),
-        presence=SlackPresence(app.client, ttl=deps.config.routing.presence_cache_seconds),
+        DeskContext(
+            config=deps.config,
+            db=deps.db,
+            client=app.client,
+            answers=deps.answer_service(),
+            clock=deps.clock,
+            triager=deps.triager(),
+            presence=SlackPresence(app.client, ttl=deps.config.routing.presence_cache_seconds),
+        )
     )
     deps.leases = Leases(deps.db, deps.clock)
     deps.listener_executor.before = deps.leases.taken

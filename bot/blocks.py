@@ -480,3 +480,64 @@ def home_view(
     if role != "requester":
         rows("Unassigned queue", queue, "The queue is empty.")
     return {"type": "home", "blocks": blocks[:100]}
+
+
+# ---- short messages --------------------------------------------------------------------------------
+
+
+def _message(text: str) -> dict[str, Any]:
+    return {"text": clip(text, 3000), "blocks": [section(text)]}
+
+
+def ask_me() -> dict[str, Any]:
+    """A mention with nothing after it."""
+    return {"text": "Ask me a question and I'll look in the help centre."}
+
+
+def what_the_bot_found(query: Any) -> str:
+    """For the ticket a 'Talk to a human' opens: what the bot answered from or offered."""
+    if query is not None and query.sources:
+        shown = "answered from" if query.grounded else "offered as possibly related"
+        return f"\n\nThe bot {shown}: {', '.join(query.sources)} (confidence {query.confidence:.2f})"
+    return "\n\nThe bot found nothing in the knowledge base."
+
+
+def not_in_channel(channel: str, number: int | None) -> dict[str, Any]:
+    """The requester's DM when the channel they asked in refuses the bot."""
+    return {
+        "text": f"I'm not in <#{channel}>, so I'll keep you posted on ticket #{number} here. "
+        "Reply in this thread to reach the team."
+    }
+
+
+def followup_thanks(resolved: bool) -> dict[str, Any]:
+    return _message(
+        "Thanks — we've marked it resolved." if resolved else "Thanks — the team has been told you still need help."
+    )
+
+
+def followup_said(resolved: bool) -> str:
+    """What the requester's follow-up answer says in the card thread."""
+    return "It's resolved, thanks." if resolved else "I still need help."
+
+
+def not_your_thread() -> dict[str, Any]:
+    """Someone who is not the requester (nor added by them) wrote in a ticket's requester thread."""
+    return {
+        "text": "This thread belongs to someone else's request, so your message was not passed to the "
+        "support team. To ask for help yourself, use `/ticket new` or ask me in a DM."
+    }
+
+
+def thread_command_refused(word: str, rest: str) -> dict[str, Any]:
+    """A `!word` in a card thread that is not a command (or has words after it): refused, with help."""
+    from bot.verbs import THREAD_VERBS, thread_help
+
+    problem = (
+        f"`!{word}` takes nothing after it"
+        if word in THREAD_VERBS
+        else "`!note` needs the note after it"
+        if word == "note"
+        else f"I don't know `!{safe(word[:30])}`"
+    )
+    return {"text": f":warning: {problem}, so nothing was sent to the requester.\n{thread_help()}"}

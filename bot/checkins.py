@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import select
 
@@ -11,6 +11,7 @@ from bot import access
 from bot.db import Database
 from bot.errors import InvalidInput, NotFound
 from bot.models import CheckinRow
+from bot.outbox import enqueue
 from bot.slack_text import safe
 from bot.support import SupportConfig
 from bot.support.durations import parse_day_spec
@@ -88,3 +89,22 @@ def _list(db: Database, config: SupportConfig) -> str:
         for r in active(db)
     ]
     return "\n".join(lines) if lines else f"No check-ins yet. {USAGE}"
+
+
+def onboarding(db: Database, *, config: SupportConfig, channel: str, now: datetime) -> int:
+    """Schedule the onboarding check-ins (e.g. day 1, 7, 30) for a new customer channel; once per channel."""
+    spec = config.onboarding
+    scheduled = 0
+    with db.transaction() as s:
+        for day in spec.after_days:
+            key = f"onboarding:{channel}:{day}"
+            if enqueue(
+                s,
+                key=key,
+                channel=channel,
+                payload={"text": safe(spec.message)},
+                now=now,
+                at=now + timedelta(days=day),
+            ):
+                scheduled += 1
+    return scheduled

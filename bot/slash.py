@@ -8,38 +8,26 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot import access, tickets
+from bot import access, tickets, verbs
 from bot.db import Database
 from bot.errors import InvalidInput, PermissionDenied
 from bot.models import Ticket
 from bot.slack_text import safe
 from bot.support import Priority, SupportConfig
 
-HELP = """*Deskbot tickets* — `/ticket <command>`
+HELP = f"""*Deskbot tickets* — `/ticket <command>`
 • `new [title]` — open a ticket (a form opens)
 • `mine` · `queue` · `list breaching` — your tickets, your team's unclaimed queue, those near their SLA
 • `search words` — find tickets by title or description
 • `show N` — a ticket · `sla N` — its SLA clocks explained (policy, business hours, pauses)
-• `claim N` · `unassign N` · `escalate N` · `wait N` · `resume N` · `resolve N` · `close N` · `reopen N`
-• `assign N @user` · `priority N urgent|high|normal|low` · `note N text` (internal)
+{verbs.slash_help()}
+• `note N text` — an internal note (support staff)
 • `add N @colleague` — let a colleague follow your ticket and reply in its thread as you can
 • `help` — this message
-In a ticket card's thread, `!claim`, `!wait`, `!resolve`, … act on that ticket, and `!note text` adds an internal note."""
+{verbs.thread_help()}"""
 
-AGENT_ONLY = {
-    "claim",
-    "unassign",
-    "escalate",
-    "wait",
-    "resume",
-    "resolve",
-    "close",
-    "reopen",
-    "assign",
-    "priority",
-    "note",
-}
-CHANGES = AGENT_ONLY - {"note"}  # run by the desk (bot/desk.py), which also updates the card
+CHANGES = set(verbs.VERBS)  # run through the desk, which delivers the card refresh after the ack
+AGENT_ONLY = CHANGES | {"note"}
 
 
 @dataclass(frozen=True)

@@ -9,92 +9,84 @@ from slack_bolt import Ack, App
 
 from bot import blocks
 from bot.desk import Desk
+from bot.verbs import VERBS
 from handlers.guard import guarded
+from handlers.payloads import Action
 
-
-def _where(body: dict[str, Any]) -> tuple[str, str | None, str | None, str | None]:
-    """(user, channel, message ts, thread ts) of a block action."""
-    message = body.get("message") or {}
-    channel = (body.get("channel") or body.get("container") or {}).get("id") or body.get("container", {}).get(
-        "channel_id"
-    )
-    return body["user"]["id"], channel, message.get("ts"), message.get("thread_ts")
+CARD_BUTTONS = re.compile("^ticket_(" + "|".join(v.name for v in VERBS.values() if v.label) + ")$")
 
 
 def register(app: App, desk: Desk) -> None:
     @app.action(re.compile(r"^kb_(helpful|not_helpful)$"))
     def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        user, channel, ts, _ = _where(body)
-        with guarded(desk, user=user, channel=channel):
-            query_id = int(action["value"]) if action.get("value", "").isdigit() else None
-            desk.feedback(
-                query_id=query_id,
-                user=user,
-                helpful=action["action_id"] == "kb_helpful",
-                channel=channel or "",
-                ts=ts or "",
-                message=body.get("message") or {},
+        a = Action.parse(body, action)
+        with guarded(desk, user=a.user, channel=a.channel):
+            desk.answering.feedback(
+                query_id=a.query_id,
+                user=a.user,
+                helpful=a.action_id == "kb_helpful",
+                channel=a.channel or "",
+                ts=a.message_ts or "",
+                message=a.message,
             )
 
     @app.action("kb_escalate")
     def on_escalate(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        user, channel, ts, thread = _where(body)
-        with guarded(desk, user=user, channel=channel, thread_ts=thread):
-            query_id = int(action["value"]) if action.get("value", "").isdigit() else None
-            desk.escalate_question(
-                query_id=query_id, user=user, channel=channel or "", message_ts=ts or "", thread_ts=thread
+        a = Action.parse(body, action)
+        with guarded(desk, user=a.user, channel=a.channel, thread_ts=a.thread_ts):
+            desk.answering.escalate(
+                query_id=a.query_id,
+                user=a.user,
+                channel=a.channel or "",
+                message_ts=a.message_ts or "",
+                thread_ts=a.thread_ts,
             )
 
-    @app.action(re.compile(r"^ticket_(claim|escalate|wait|resume|resolve|reopen|close)$"))
+    @app.action(CARD_BUTTONS)
     def on_ticket_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        user, channel, _, thread = _where(body)
-        with guarded(desk, user=user, channel=channel, thread_ts=thread):
-            desk.change(action["action_id"].removeprefix("ticket_"), number=int(action["value"]), actor=user)
-            if body.get("view", {}).get("type") == "home":
-                desk.publish_home(user=user)
+        a = Action.parse(body, action)
+        with guarded(desk, user=a.user, channel=a.channel, thread_ts=a.thread_ts):
+            desk.work.change(a.action_id.removeprefix("ticket_"), number=a.number, actor=a.user)
+            if a.in_home:
+                desk.home.publish(user=a.user)
 
     @app.action("ticket_assign")
     def on_assign(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        user, channel, _, _ = _where(body)
-        with guarded(desk, user=user, channel=channel):
-            number = int(action["block_id"].split(":", 1)[1])
-            desk.change("assign", number=number, actor=user, assignee=action["selected_user"])
+        a = Action.parse(body, action)
+        with guarded(desk, user=a.user, channel=a.channel):
+            number = int(a.block_id.split(":", 1)[1])
+            desk.work.change("assign", number=number, actor=a.user, assignee=a.selected_user)
 
     @app.action(re.compile(r"^csat_[1-5]$"))
     def on_csat(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        user, channel, ts, thread = _where(body)
-        with guarded(desk, user=user, channel=channel, thread_ts=thread):
-            desk.rate(
-                number=int(action["value"]),
-                score=int(action["action_id"][-1]),
-                user=user,
-                channel=channel or "",
-                ts=ts or "",
+        a = Action.parse(body, action)
+        with guarded(desk, user=a.user, channel=a.channel, thread_ts=a.thread_ts):
+            score = int(a.action_id[-1])
+            desk.work.rate(
+                number=a.number, score=score, user=a.user, channel=a.channel or "", ts=a.message_ts or ""
             )
 
     @app.action(re.compile(r"^followup_(help|resolved)$"))
     def on_followup(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
-        user, channel, ts, thread = _where(body)
-        with guarded(desk, user=user, channel=channel, thread_ts=thread):
-            desk.followup(
-                number=int(action["value"]),
-                user=user,
-                resolved=action["action_id"] == "followup_resolved",
-                channel=channel or "",
-                ts=ts or "",
+        a = Action.parse(body, action)
+        with guarded(desk, user=a.user, channel=a.channel, thread_ts=a.thread_ts):
+            desk.work.followup(
+                number=a.number,
+                user=a.user,
+                resolved=a.action_id == "followup_resolved",
+                channel=a.channel or "",
+                ts=a.message_ts or "",
             )
 
     @app.action("csat_comment")
     def on_csat_comment(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
         ack()
-        user, channel, _, _ = _where(body)
-        with guarded(desk, user=user, channel=channel):
-            client.views_open(
-                trigger_id=body["trigger_id"], view=blocks.csat_comment_modal(int(action["value"]))
-            )
+        a = Action.parse(body, action)
+        with guarded(desk, user=a.user, channel=a.channel):
+            client.views_open(trigger_id=a.trigger_id, view=blocks.csat_comment_modal(a.number))

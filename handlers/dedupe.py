@@ -40,10 +40,10 @@ def register(app: App, desk: Desk) -> None:
         CURRENT_EVENT.set(event_id)  # the listener executor marks it done when its listener finishes
         if not event_id or body.get(REDO_KEY) == event_id:
             return next()  # not an event, or one recovery took over (it is recorded already)
-        now = desk.clock()
+        now = desk.ctx.clock()
         keep = (body.get("event") or {}).get("type") in RECOVERABLE
         try:
-            with desk.db.transaction() as s:
+            with desk.ctx.db.transaction() as s:
                 s.add(
                     ProcessedEvent(
                         event_id=event_id,

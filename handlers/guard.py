@@ -21,11 +21,11 @@ def guarded(
     try:
         yield
     except BotError as exc:
-        desk.tell(user=user, channel=channel, thread_ts=thread_ts, text=f":warning: {exc.message}")
+        desk.slack.tell(user=user, channel=channel, thread_ts=thread_ts, text=f":warning: {exc.message}")
     except Exception:
         ref = uuid.uuid4().hex[:8]
         log.exception("handler failed ref=%s user=%s channel=%s", ref, user, channel)
-        desk.tell(
+        desk.slack.tell(
             user=user,
             channel=channel,
             thread_ts=thread_ts,

@@ -6,15 +6,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import blocks
-from bot.desk import Desk
+from bot.desk import Desk, Request
 from handlers.guard import guarded
 
 TICKET_REACTIONS = {"ticket", "admission_tickets"}
-
-
-def category_choices(desk: Desk) -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ").capitalize()) for name in desk.config.categories]
 
 
 def register(app: App, desk: Desk) -> None:
@@ -29,14 +24,9 @@ def register(app: App, desk: Desk) -> None:
                 "channel": channel,
                 "thread_ts": message.get("thread_ts") or message.get("ts"),
                 "requester": message.get("user") or user,
-                "permalink": desk.permalink(channel=channel, ts=message.get("ts", "")) if channel else None,
+                "permalink": desk.slack.permalink(channel=channel, ts=message.get("ts", "")) if channel else None,
             }
-            view = blocks.new_ticket_modal(
-                categories=category_choices(desk),
-                title=text.split("\n", 1)[0],
-                description=text,
-                metadata=meta,
-            )
+            view = desk.commands.new_ticket_form(title=text.split("\n", 1)[0], description=text, metadata=meta)
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.event("reaction_added")
@@ -45,43 +35,38 @@ def register(app: App, desk: Desk) -> None:
         channel, user = item.get("channel", ""), event.get("user", "")
         if event.get("reaction") not in TICKET_REACTIONS or item.get("type") != "message":
             return
-        if channel not in desk.config.channels:
+        if not desk.answering.is_support_channel(channel):
             return  # only in configured support channels
         with guarded(desk, user=user, channel=channel):
-            message = desk.message_text(channel=channel, ts=item["ts"])
+            message = desk.slack.message(channel=channel, ts=item["ts"])
             if message is None or message.get("bot_id"):
                 return
             thread = message.get("thread_ts") or item["ts"]
-            existing = desk.ticket_in_thread(channel=channel, thread_ts=thread)
+            existing = desk.intake.ticket_in_thread(channel=channel, thread_ts=thread)
             if existing is not None:
-                desk.tell(user=user, channel=channel, text=f"This message already has ticket #{existing}.")
+                desk.slack.tell(user=user, channel=channel, text=f"This message already has ticket #{existing}.")
                 return
             text = message.get("text", "")
-            desk.open_ticket(
+            request = Request(
                 title=text.split("\n", 1)[0] or "Ticket from a reaction",
                 description=text,
                 requester=message.get("user") or event.get("item_user") or user,
+                actor=user,
                 channel=channel,
                 thread_ts=thread,
-                actor=user,
                 reason=f"opened with :{event['reaction']}: by <@{user}>",
             )
+            desk.intake.open(request)
 
     @app.event("member_joined_channel")
     def on_joined(event: dict[str, Any], context: Any) -> None:
         """Deskbot added to a customer channel: schedule the onboarding check-ins (day 1, 7, 30…)."""
-        from jobs.reminders import onboarding
-
-        channel = event.get("channel", "")
-        if event.get("user") != context.bot_user_id:
-            return
-        spec = desk.config.channels.get(channel)
-        if spec is not None and spec.audience == "customer":
-            onboarding(desk.db, config=desk.config, channel=channel, now=desk.clock())
+        if event.get("user") == context.bot_user_id:
+            desk.commands.onboard(channel=event.get("channel", ""))
 
     @app.event("app_home_opened")
     def on_home(event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return
         with guarded(desk, user=event["user"]):
-            desk.publish_home(user=event["user"])
+            desk.home.publish(user=event["user"])

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.desk import Desk
+from bot.desk import Desk, Request
 from bot.support import Priority
 from handlers.guard import guarded
 
@@ -37,16 +37,18 @@ def register(app: App, desk: Desk) -> None:
         if meta.get("permalink"):
             description += f"\n\nFrom: {meta['permalink']}"
         with guarded(desk, user=user, channel=meta.get("channel")):
-            desk.open_ticket(
+            chosen = _value(state, "priority")
+            request = Request(
                 title=title,
                 description=description,
                 requester=meta.get("requester") or user,
+                actor=user,
                 channel=meta.get("channel"),
                 thread_ts=meta.get("thread_ts"),
-                priority=Priority(chosen) if (chosen := _value(state, "priority")) else None,
+                priority=Priority(chosen) if chosen else None,
                 category=_value(state, "category"),
-                actor=user,
             )
+            desk.intake.open(request)
 
     @app.view("csat_comment")
     def on_csat_comment(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -57,4 +59,4 @@ def register(app: App, desk: Desk) -> None:
         ack()
         user = body["user"]["id"]
         with guarded(desk, user=user):
-            desk.csat_comment(number=int(view["private_metadata"]), user=user, comment=comment)
+            desk.work.csat_comment(number=int(view["private_metadata"]), user=user, comment=comment)

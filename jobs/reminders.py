@@ -193,22 +193,3 @@ def checkins(
         if dry_run:
             s.rollback()
     return posted
-
-
-def onboarding(db: Database, *, config: SupportConfig, channel: str, now: datetime) -> int:
-    """Schedule the onboarding check-ins (e.g. day 1, 7, 30) for a new customer channel; once per channel."""
-    spec = config.onboarding
-    scheduled = 0
-    with db.transaction() as s:
-        for day in spec.after_days:
-            key = f"onboarding:{channel}:{day}"
-            if enqueue(
-                s,
-                key=key,
-                channel=channel,
-                payload={"text": safe(spec.message)},
-                now=now,
-                at=now + timedelta(days=day),
-            ):
-                scheduled += 1
-    return scheduled

@@ -271,6 +271,6 @@ def serve(
                     break
         finally:
             scheduler.shutdown(wait=True)
-            lock.release()
-            if on_leader:
+            if on_leader:  # said before the lock goes: the next leader is never announced first
                 on_leader(False)
+            lock.release()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import typer
 
+from bot import verbs
 from bot.cli.context import Runtime, console, fail, runtime
+from bot.verbs import Verb
 
 app = typer.Typer(no_args_is_help=True)
 AS = typer.Option(None, "--as", help="Who does it (a Slack user id); default: cli:<your login>.")
@@ -64,29 +67,19 @@ def create(
     _change(ctx, tickets.create, actor, data=data)
 
 
-def _simple(name: str, help_text: str) -> None:
+def _simple(verb: Verb) -> None:
     def command(
         ctx: typer.Context, number: int = typer.Argument(..., help="Ticket number."), actor: str | None = AS
     ) -> None:
-        from bot import tickets
+        _change(ctx, partial(verbs.run, verb.name), actor, number=number)
 
-        _change(ctx, getattr(tickets, name), actor, "agent" if name == "claim" else "actor", number=number)
-
-    command.__doc__ = help_text
-    app.command(name.replace("_", "-"))(command)
+    command.__doc__ = verb.help[0].upper() + verb.help[1:] + "."
+    app.command(verb.command)(command)
 
 
-for _name, _help in (
-    ("claim", "Take a ticket (fails, naming the owner, if someone has it)."),
-    ("unassign", "Put a ticket back in its team's queue."),
-    ("escalate", "Raise the level and hand it to that level's team."),
-    ("wait_on_customer", "Pause the SLA clocks until the customer answers."),
-    ("resume", "The customer answered: clocks run again."),
-    ("resolve", "Mark resolved."),
-    ("close", "Close a resolved ticket for good."),
-    ("reopen", "Reopen a resolved ticket."),
-):
-    _simple(_name, _help)
+for _verb in verbs.VERBS.values():  # the verbs with nothing after the number; assign and priority follow
+    if not _verb.extra:
+        _simple(_verb)
 
 
 @app.command()

@@ -234,9 +234,10 @@ def bench_sweep_and_digest(db: Database, size: int) -> None:
 def bench_queue_and_home(db: Database, size: int) -> None:
     """`/ticket queue` for an agent and the App Home view for an agent and a manager, as Slack gets them."""
     from bot import slash
-    from bot.desk import Desk
+    from bot.desk import DeskContext
+    from bot.desk.home import Home
 
-    desk = Desk(config=CONFIG, db=db, client=None, answers=lambda: None, clock=lambda: NOW)  # type: ignore[arg-type]
+    home = Home(DeskContext(config=CONFIG, db=db, client=None, answers=lambda: None, clock=lambda: NOW))  # type: ignore[arg-type]
     agent, manager = "U0AGENT001", "U0MANAGER1"
 
     def queue() -> None:
@@ -245,8 +246,8 @@ def bench_queue_and_home(db: Database, size: int) -> None:
     figures = {}
     for name, fn in (
         ("ticket_queue", queue),
-        ("home_agent", lambda: desk.home_view_for(user=agent)),
-        ("home_manager", lambda: desk.home_view_for(user=manager)),
+        ("home_agent", lambda: home.view_for(user=agent)),
+        ("home_manager", lambda: home.view_for(user=manager)),
     ):
         fn()  # warm the cache
         samples = timed(fn, 15)

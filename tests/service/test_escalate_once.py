@@ -7,7 +7,7 @@ import threading
 from slack_sdk import WebClient
 from sqlmodel import select
 
-from bot.desk import Desk
+from bot.desk import Desk, DeskContext
 from bot.errors import InvalidInput
 from bot.models import KbQuery, Ticket
 from bot.slack_fake import FakeSlack
@@ -19,11 +19,13 @@ def test_concurrent_escalations_of_one_question_open_one_ticket(db, config, cloc
     fake = FakeSlack()
     try:
         desk = Desk(
-            config=config,
-            db=db,
-            client=WebClient(token="xoxb-test", base_url=fake.url),
-            answers=lambda: None,  # type: ignore[arg-type,return-value]
-            clock=clock,
+            DeskContext(
+                config=config,
+                db=db,
+                client=WebClient(token="xoxb-test", base_url=fake.url),
+                answers=lambda: None,  # type: ignore[arg-type,return-value]
+                clock=clock,
+            )
         )
         with db.transaction() as s:
             query = KbQuery(
@@ -45,7 +47,7 @@ def test_concurrent_escalations_of_one_question_open_one_ticket(db, config, cloc
         def click() -> None:
             barrier.wait()
             try:
-                ticket = desk.escalate_question(
+                ticket = desk.answering.escalate(
                     query_id=query_id,
                     user="U0CUSTOM01",
                     channel="C0SUPPORT1",

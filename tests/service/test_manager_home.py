@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot import tickets
-from bot.desk import Desk
+from bot.desk import DeskContext
+from bot.desk.home import Home
 from bot.models import KbQuery, TicketCreate
 
 MANAGER = "U0MANAGER1"
@@ -35,8 +36,8 @@ def test_manager_home_counts_the_local_day_and_lists_unanswered_questions(db, co
         ]:
             s.add(KbQuery(question=question, grounded=False, created_at=NOW - age))
         s.add(KbQuery(question="How do I reset my password?", grounded=True, created_at=NOW))
-    desk = Desk(config=config, db=db, client=None, answers=lambda: None, clock=lambda: NOW)  # type: ignore[arg-type,return-value]
-    view = desk.home_view_for(user=MANAGER)
+    home = Home(DeskContext(config=config, db=db, client=None, answers=lambda: None, clock=lambda: NOW))  # type: ignore[arg-type,return-value]
+    view = home.view_for(user=MANAGER)
     texts = [str(b.get("text", {}).get("text", "")) for b in view["blocks"]]
     fields = {
         f["text"].split("\n")[0]: f["text"].split("\n")[1]
@@ -49,5 +50,5 @@ def test_manager_home_counts_the_local_day_and_lists_unanswered_questions(db, co
     assert view["blocks"][at + 1]["text"]["text"] == (
         "• Can I pay in CHF? ×3\n• Do you have a @\u2060here dark mode? ×1"
     )
-    agent_view = desk.home_view_for(user="U0AGENT001")
+    agent_view = home.view_for(user="U0AGENT001")
     assert "Not answered by the help centre (7 days)" not in str(agent_view["blocks"])

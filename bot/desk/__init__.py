@@ -1,0 +1,44 @@
+"""The Slack desk: the flows behind every handler, one small part each.
+
+`Desk` holds them: `answering` (questions and answers), `intake` (opening tickets), `work` (changing
+them), `relay` (thread sync), `home` (App Home), `commands` (/ticket, /checkin) and `slack` (Slack
+I/O besides the outbox). Handlers
+parse Slack's payload, ack, and call one of them. Who may do what is `bot.access`; every Slack string
+and block is built in `bot.blocks`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.desk.answering import Answering
+from bot.desk.commands import Commands
+from bot.desk.context import DeskContext
+from bot.desk.home import Home
+from bot.desk.intake import Intake, Request
+from bot.desk.relay import Relay
+from bot.desk.slack_io import SlackIO
+from bot.desk.work import TicketWork
+
+__all__ = ["Desk", "DeskContext", "Request"]
+
+
+@dataclass
+class Desk:
+    ctx: DeskContext
+    slack: SlackIO = field(init=False)
+    intake: Intake = field(init=False)
+    answering: Answering = field(init=False)
+    work: TicketWork = field(init=False)
+    relay: Relay = field(init=False)
+    home: Home = field(init=False)
+    commands: Commands = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.slack = SlackIO(self.ctx.client)
+        self.intake = Intake(self.ctx, self.slack)
+        self.answering = Answering(self.ctx, self.slack, self.intake)
+        self.work = TicketWork(self.ctx)
+        self.relay = Relay(self.ctx, self.slack, self.work)
+        self.home = Home(self.ctx)
+        self.commands = Commands(self.ctx, self.work)
