@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from bot import tickets
-from bot.blocks import button, section
+from bot import notices, tickets
 from bot.db import Database
 from bot.models import Status, Ticket
 from bot.outbox import enqueue
@@ -30,133 +29,108 @@ def _business_since(config: SupportConfig, ticket: Ticket, since: datetime, now:
     return tickets.calendar_for(config, ticket.team).business_seconds(since, now) if since < now else 0.0
 
 
-def followup_message(ticket: Ticket, nudge: int, last: bool) -> dict:
-    text = (
-        f"Hi <@{ticket.requester}>, the team is waiting for your reply on ticket *#{ticket.number}* ({safe(ticket.title[:100])}). Still need help?"
-        + (
-            " If we don't hear back, we'll mark it resolved — you can always reply here to reopen it."
-            if last
-            else ""
-        )
-    )
-    return {
-        "text": text,
-        "blocks": [
-            section(text),
-            {
-                "type": "actions",
-                "block_id": f"followup:{ticket.number}",
-                "elements": [
-                    button("Still need help", "followup_help", str(ticket.number), "primary"),
-                    button("It's resolved", "followup_resolved", str(ticket.number)),
-                ],
-            },
-        ],
-    }
+def _older_than(s: Session, *where: object) -> list[Ticket]:
+    return list(s.exec(select(Ticket).where(*where)))
 
 
 def reminders(db: Database, *, config: SupportConfig, now: datetime, dry_run: bool = False) -> RemindReport:
+    """Nudge stale and unclaimed tickets' owners, follow up with requesters who owe an answer."""
     report = RemindReport()
     spec = config.reminders
     with db.session() as s:
-        stale = list(
-            s.exec(
-                select(Ticket).where(
-                    col(Ticket.status).in_((Status.OPEN, Status.REOPENED)),
-                    col(Ticket.assignee).is_not(None),
-                    Ticket.updated_at <= now - timedelta(minutes=spec.stale_after),
-                )
-            )
+        stale = _older_than(
+            s,
+            col(Ticket.status).in_((Status.OPEN, Status.REOPENED)),
+            col(Ticket.assignee).is_not(None),
+            Ticket.updated_at <= now - timedelta(minutes=spec.stale_after),
         )
-        unclaimed = list(
-            s.exec(
-                select(Ticket).where(
-                    Ticket.status == Status.NEW,
-                    col(Ticket.assignee).is_(None),
-                    Ticket.created_at <= now - timedelta(minutes=spec.unclaimed_after),
-                )
-            )
+        unclaimed = _older_than(
+            s,
+            Ticket.status == Status.NEW,
+            col(Ticket.assignee).is_(None),
+            Ticket.created_at <= now - timedelta(minutes=spec.unclaimed_after),
         )
-        waiting = list(
-            s.exec(
-                select(Ticket).where(
-                    Ticket.status == Status.WAITING,
-                    Ticket.updated_at <= now - timedelta(minutes=spec.waiting_followup_after),
-                )
-            )
+        waiting = _older_than(
+            s,
+            Ticket.status == Status.WAITING,
+            Ticket.updated_at <= now - timedelta(minutes=spec.waiting_followup_after),
         )
     with db.transaction() as s:
         for t in stale:
-            if _business_since(config, t, t.updated_at, now) < spec.stale_after * 60 or t.assignee is None:
-                continue
-            text = f":hourglass: *#{t.number}* {safe(t.title[:120])} has had no update for {spec.stale_after // 60}h+ of working time. A short reply to the requester keeps them in the loop."
-            if enqueue(
-                s,
-                key=f"stale:{t.number}:{t.updated_at.isoformat()}",
-                channel=t.assignee,
-                payload={"text": text},
-                now=now,
-            ):
-                report.stale += 1
-                report.lines.append(f"DM {t.assignee}: {text}")
+            _nudge_stale(s, t, config=config, now=now, report=report)
         for t in unclaimed:
-            if _business_since(config, t, t.created_at, now) < spec.unclaimed_after * 60:
-                continue
-            team = config.team(t.team)
-            text = f":bell: *#{t.number}* {safe(t.title[:120])} is still unclaimed ({t.priority.value}). Who can take it?"
-            if enqueue(
-                s,
-                key=f"unclaimed:{t.number}",
-                channel=t.triage_channel or team.triage_channel,
-                thread_ts=t.triage_ts,
-                payload={"text": text},
-                now=now,
-            ):
-                report.unclaimed += 1
-                report.lines.append(f"{team.triage_channel}: {text}")
+            _nudge_unclaimed(s, t, config=config, now=now, report=report)
         for t in waiting:
-            assert t.number is not None
-            waited = _business_since(config, t, t.updated_at, now)
-            due = int(waited // (spec.waiting_followup_after * 60))
-            if due < 1 or not t.channel:
-                continue
-            if due > spec.waiting_max_nudges:
-                if not dry_run:
-                    tickets.resume(s, number=t.number, actor=tickets.AUTO_ACTOR, config=config, now=now)
-                    tickets.resolve(
-                        s,
-                        number=t.number,
-                        actor=tickets.AUTO_ACTOR,
-                        config=config,
-                        now=now,
-                        reason=f"no reply after {spec.waiting_max_nudges} follow-ups",
-                    )
-                    enqueue(
-                        s,
-                        key=f"autoresolved:{t.number}",
-                        channel=t.channel,
-                        thread_ts=t.thread_ts,
-                        payload={
-                            "text": f"Ticket #{t.number} was resolved as we didn't hear back. Reply here any time to reopen it."
-                        },
-                        now=now,
-                    )
-                report.auto_resolved.append(t.number)
-                continue
-            message = followup_message(t, due, last=due == spec.waiting_max_nudges)
-            if enqueue(
-                s,
-                key=f"followup:{t.number}:{t.updated_at.isoformat()}:{due}",
-                channel=t.channel,
-                thread_ts=t.thread_ts,
-                payload=message,
-                now=now,
-            ):
-                report.followups += 1
-                report.lines.append(f"{t.channel}: {message['text']}")
+            _follow_up(s, t, config=config, now=now, report=report, dry_run=dry_run)
         if dry_run:
             s.rollback()
     return report
+
+
+def _nudge_stale(
+    s: Session, t: Ticket, *, config: SupportConfig, now: datetime, report: RemindReport
+) -> None:
+    after = config.reminders.stale_after
+    if t.assignee is None or _business_since(config, t, t.updated_at, now) < after * 60:
+        return
+    text = notices.stale_nudge(t, hours=after // 60)
+    key = f"stale:{t.number}:{t.updated_at.isoformat()}"
+    if enqueue(s, key=key, channel=t.assignee, payload={"text": text}, now=now):
+        report.stale += 1
+        report.lines.append(f"DM {t.assignee}: {text}")
+
+
+def _nudge_unclaimed(
+    s: Session, t: Ticket, *, config: SupportConfig, now: datetime, report: RemindReport
+) -> None:
+    if _business_since(config, t, t.created_at, now) < config.reminders.unclaimed_after * 60:
+        return
+    channel = t.triage_channel or config.team(t.team).triage_channel
+    text = notices.unclaimed_nudge(t)
+    if enqueue(
+        s,
+        key=f"unclaimed:{t.number}",
+        channel=channel,
+        thread_ts=t.triage_ts,
+        payload={"text": text},
+        now=now,
+    ):
+        report.unclaimed += 1
+        report.lines.append(f"{channel}: {text}")
+
+
+def _follow_up(
+    s: Session, t: Ticket, *, config: SupportConfig, now: datetime, report: RemindReport, dry_run: bool
+) -> None:
+    """Ask again after each follow-up interval; after the last nudge, resolve it."""
+    assert t.number is not None
+    spec = config.reminders
+    due = int(_business_since(config, t, t.updated_at, now) // (spec.waiting_followup_after * 60))
+    if due < 1 or not t.channel:
+        return
+    if due > spec.waiting_max_nudges:
+        if not dry_run:
+            reason = f"no reply after {spec.waiting_max_nudges} follow-ups"
+            tickets.resume(s, number=t.number, actor=tickets.AUTO_ACTOR, config=config, now=now)
+            tickets.resolve(
+                s, number=t.number, actor=tickets.AUTO_ACTOR, config=config, now=now, reason=reason
+            )
+            key = f"autoresolved:{t.number}"
+            enqueue(
+                s,
+                key=key,
+                channel=t.channel,
+                thread_ts=t.thread_ts,
+                payload=notices.auto_resolved(t),
+                now=now,
+            )
+        report.auto_resolved.append(t.number)
+        return
+    message = notices.followup(t, last=due == spec.waiting_max_nudges)
+    key = f"followup:{t.number}:{t.updated_at.isoformat()}:{due}"
+    if enqueue(s, key=key, channel=t.channel, thread_ts=t.thread_ts, payload=message, now=now):
+        report.followups += 1
+        report.lines.append(f"{t.channel}: {message['text']}")
 
 
 def checkins(

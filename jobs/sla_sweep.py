@@ -9,17 +9,15 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot import tickets
-from bot.blocks import duration
+from bot import notices, tickets
 from bot.db import Database
 from bot.models import ACTIVE_STATUSES, Ticket
 from bot.outbox import enqueue
 from bot.sla import Clock
-from bot.slack_text import safe
 from bot.support import SupportConfig
 from bot.tickets.clocks import next_alert
 
-LABEL = {"first_response": "first response", "resolution": "resolution"}
+LABEL = notices.LABEL
 
 
 @dataclass
@@ -86,11 +84,7 @@ def _notify(
     stage: str,
     report: SweepReport,
 ) -> bool:
-    metric = LABEL[clock.metric]
-    if stage == "breach":
-        text = f":rotating_light: *#{ticket.number}* {safe(ticket.title)} — {metric} SLA *breached* ({duration(clock.left_seconds)} overdue, {ticket.priority.value})."
-    else:
-        text = f":warning: *#{ticket.number}* {safe(ticket.title)} — {metric} SLA at {stage[4:]}%: due in {duration(clock.left_seconds)} of working time."
+    text = notices.sla_alert(ticket, clock, stage=stage)
     key = f"sla:{ticket.number}:{clock.metric}:{stage}"
     team = config.team(ticket.team)
     thread_channel = ticket.triage_channel or team.triage_channel
@@ -126,7 +120,7 @@ def _breach_actions(
     if policy is None:
         return
     key = f"sla:{ticket.number}:{clock.metric}:breach"
-    text = f":rotating_light: SLA breach on *#{ticket.number}* {safe(ticket.title)} ({LABEL[clock.metric]}, {ticket.priority.value}, team {ticket.team}, {'<@' + ticket.assignee + '>' if ticket.assignee else 'unassigned'})."
+    text = notices.sla_breach_broadcast(ticket, clock)
     team = config.team(ticket.team)
     if "notify_team" in policy.breach_actions and ticket.triage_ts:
         enqueue(s, key=f"{key}:team", channel=team.triage_channel, payload={"text": text}, now=now)
