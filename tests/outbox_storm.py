@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 
 from bot import outbox
 from bot.db import Database
+from bot.fakes.slack import FakeSlack
 from bot.send import slack_already_sent, slack_sender
-from bot.slack_fake import FakeSlack
 
 
 def storm(

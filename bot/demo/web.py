@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlparse
 
 from bot.demo.api import CSP, Refused, check_host, check_same_site, content_length, dispatch, parse_body
 from bot.demo.workspace import OTHERS, PEOPLE, Workspace
-from bot.slack_fake import BOT_USER
+from bot.fakes.slack import BOT_USER
 
 log = logging.getLogger("deskbot.demo")
 

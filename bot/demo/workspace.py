@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 from bot.app import Deps, build_app, health_checks
 from bot.config import Settings
 from bot.db import Database
+from bot.fakes.simulator import SlackSimulator
+from bot.fakes.slack import FakeSlack
 from bot.migrations import upgrade
 from bot.server import make_http_server
-from bot.slack_fake import FakeSlack
-from bot.slack_sim import SlackSimulator
 from bot.support import SupportConfig
 from bot.support.durations import parse_minutes
 from bot.timeutil import utcnow

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import SAMPLE_DIR
-from bot.slack_fake import FakeSlack
-from bot.slack_sim import Delivery, SlackSimulator
+from bot.fakes.simulator import Delivery, SlackSimulator
+from bot.fakes.slack import FakeSlack
 
 PG_ADMIN_URL = os.environ.get("DESKBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET = "cluster-secret"

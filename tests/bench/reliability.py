@@ -122,8 +122,8 @@ def kill9(c: Cluster) -> dict[str, Any]:
 
 def outbox_storm(_: Cluster | None = None) -> dict[str, Any]:
     from bot.db import Database
+    from bot.fakes.slack import FakeSlack
     from bot.migrations import upgrade
-    from bot.slack_fake import FakeSlack
     from tests.bench.cluster import postgres_database
     from tests.outbox_storm import storm
 

@@ -19,9 +19,9 @@ from bot.answers import AnswerService
 from bot.app import Deps, build_app
 from bot.config import SAMPLE_DIR, Settings
 from bot.db import Database
+from bot.fakes.slack import FakeSlack
 from bot.migrations import upgrade
 from bot.server import make_http_server
-from bot.slack_fake import FakeSlack
 from bot.support import load_support_config
 from bot.timeutil import utcnow
 from knowledge.base import KnowledgeBase
@@ -51,7 +51,7 @@ def send_load(
 ) -> None:
     """The second process: one event every 1/rate s (each on its own thread, like Slack's fan-out),
     spread round-robin over `url` when it lists several bot processes (the load balancer)."""
-    from bot.slack_sim import SlackSimulator
+    from bot.fakes.simulator import SlackSimulator
 
     urls = [url] if isinstance(url, str) else url
     sims = [SlackSimulator(events_url=u, secret=secret, fake=None) for u in urls]  # type: ignore[arg-type]

@@ -13,8 +13,8 @@ from bot import outbox, tickets
 from bot.app import build_client
 from bot.cards import ticket_sender
 from bot.config import Settings
+from bot.fakes.slack import FakeSlack
 from bot.models import CheckinRow, KbQuery, Notification, TicketCreate
-from bot.slack_fake import FakeSlack
 from jobs import digest, reminders, sla_sweep
 from tests.hostile import HOSTILE, leaks
 

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 from bot import outbox, tickets
 from bot.cards import ticket_sender
 from bot.cli import app as cli
+from bot.fakes.slack import FakeSlack
 from bot.models import KbQuery, Notification, ProcessedEvent, Status, TicketCreate
 from bot.send import slack_sender
-from bot.slack_fake import FakeSlack
 from bot.slack_limits import problems_in_message
 from bot.support import Priority
 from jobs import digest, housekeeping, reminders, sla_sweep

@@ -22,9 +22,9 @@ from sqlmodel import select
 
 from bot import outbox, tickets
 from bot.cards import ticket_sender
+from bot.fakes.slack import FakeSlack
 from bot.models import Notification, TicketCreate
 from bot.send import slack_already_sent, slack_sender
-from bot.slack_fake import FakeSlack
 from bot.support import Priority
 from jobs import sla_sweep
 from jobs.scheduler import JobContext, jobs_for, serve

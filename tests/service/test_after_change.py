@@ -19,9 +19,9 @@ from bot.cards import ticket_sender
 from bot.cli import app as cli
 from bot.config import Settings
 from bot.db import Database
+from bot.fakes.slack import FakeSlack
 from bot.models import Ticket, TicketCreate
 from bot.routing.assign import EveryoneHere, reassign_unacknowledged
-from bot.slack_fake import FakeSlack
 from bot.support import SupportConfig
 from jobs import reminders, sla_sweep
 

@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from bot.desk import Desk, DeskContext
 from bot.errors import InvalidInput
+from bot.fakes.slack import FakeSlack
 from bot.models import KbQuery, Ticket
-from bot.slack_fake import FakeSlack
 
 CLICKS = 8
 

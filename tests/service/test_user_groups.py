@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from bot import tickets
 from bot.app import build_client
 from bot.config import SAMPLE_DIR, Settings
+from bot.fakes.slack import FakeSlack
 from bot.models import TicketCreate
 from bot.routing import assign
-from bot.slack_fake import FakeSlack
 from bot.support import SupportConfig, load_support_config
 from bot.support.membership import SlackUserGroups, StaticGroups, health_check
 

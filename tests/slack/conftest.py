@@ -14,10 +14,10 @@ from bot.answers import AnswerService
 from bot.app import Deps, build_app
 from bot.config import SAMPLE_DIR, Settings
 from bot.db import Database
+from bot.fakes.simulator import SlackSimulator, wait_for
+from bot.fakes.slack import FakeSlack
 from bot.server import make_http_server
-from bot.slack_fake import FakeSlack
 from bot.slack_limits import problems_in_message, problems_in_view
-from bot.slack_sim import SlackSimulator, wait_for
 from knowledge.base import KnowledgeBase
 from knowledge.embedding import LocalEmbedder
 from knowledge.store import VectorStore

@@ -1,4 +1,4 @@
-"""Signed requests for the HTTP-mode tests, through `bot.slack_sim` (one implementation of Slack signing)."""
+"""Signed requests for the HTTP-mode tests, through `bot.fakes.simulator` (one implementation of Slack signing)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from bot.slack_sim import SlackSimulator
+from bot.fakes.simulator import SlackSimulator
 
 SECRET = "test-signing-secret"
 

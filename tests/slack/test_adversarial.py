@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import col, select
 
 from bot import tickets
+from bot.fakes.simulator import wait_for
 from bot.models import Note, Status, Ticket
-from bot.slack_sim import wait_for
 from tests.hostile import HOSTILE, leaks
 from tests.slack.conftest import AGENT, CUSTOMER, CUSTOMER2, SUPPORT, TRIAGE, Running
 

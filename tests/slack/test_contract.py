@@ -16,11 +16,11 @@ from bot import blocks, slash
 from bot.app import Deps, build_app
 from bot.config import Settings
 from bot.errors import BotError
+from bot.fakes.simulator import SlackSimulator, wait_for
+from bot.fakes.slack import FakeSlack
 from bot.models import Level, Status, Ticket
 from bot.server import make_http_server
-from bot.slack_fake import FakeSlack
 from bot.slack_limits import problems_in_message, problems_in_view
-from bot.slack_sim import SlackSimulator, wait_for
 from bot.support import Priority
 from knowledge.base import Answer, Source
 from knowledge.gaps import Gap

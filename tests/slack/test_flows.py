@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import col, select
 
 from bot import recovery, tickets
+from bot.fakes.simulator import wait_for
+from bot.fakes.slack import BOT_USER
 from bot.models import Feedback, KbQuery, Note, ProcessedEvent, Status, Ticket
-from bot.slack_fake import BOT_USER
-from bot.slack_sim import wait_for
 from tests.slack.conftest import AGENT, AGENT2, CUSTOMER, MANAGER, SUPPORT, TRIAGE, Running
 
 

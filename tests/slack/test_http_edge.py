@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from bot.app import Deps, build_app
 from bot.config import Settings
+from bot.fakes.slack import FakeSlack
 from bot.server import make_http_server
-from bot.slack_fake import FakeSlack
 from tests.slack.signing import SECRET
 
 FORM = "application/x-www-form-urlencoded"

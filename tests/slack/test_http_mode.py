@@ -13,9 +13,9 @@ import pytest
 from bot import tickets
 from bot.app import Deps, build_app
 from bot.config import Settings
+from bot.fakes.slack import FakeSlack
 from bot.models import TicketCreate
 from bot.server import make_http_server
-from bot.slack_fake import FakeSlack
 from tests.slack.signing import SECRET, signed_post, slash_body
 
 AGENT, OTHER, CUSTOMER = "U0AGENT001", "U0AGENT002", "U0CUSTOM01"

@@ -12,10 +12,10 @@ from slack_sdk import WebClient
 from sqlmodel import select
 
 from bot import outbox
+from bot.fakes.slack import FakeSlack
+from bot.fakes.strict import manifest_scopes
 from bot.models import Notification
 from bot.send import slack_sender
-from bot.slack_fake import FakeSlack
-from bot.slack_strict import manifest_scopes
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 INSIDE, OUTSIDE, PRIVATE = "C0TRIAGE01", "C0OUTSIDE1", "G0PRIVATE1"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack_fake import FakeSlack
-from bot.slack_sim import SlackSimulator, wait_for
+from bot.fakes.simulator import SlackSimulator, wait_for
+from bot.fakes.slack import FakeSlack
 from tests.slack.signing import SECRET
 
 SUPPORT, CUSTOMER = "C0SUPPORT1", "U0CUSTOM01"

@@ -1,6 +1,6 @@
 """Deskbot against Slack as it really is: the scopes the manifest grants, channels the bot is not in,
 messages from bots and channel events, reactions on thread replies, Enterprise Grid W… ids, paginated
-reads, and Slack's app_rate_limited callback. The fake refuses what Slack refuses (bot.slack_strict)."""
+reads, and Slack's app_rate_limited callback. The fake refuses what Slack refuses (bot.fakes.strict)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import select
 
 from bot import slash
+from bot.fakes.simulator import slack_markup, wait_for
+from bot.fakes.slack import BOT_USER, TEAM, FakeSlack
+from bot.fakes.spec import METHODS
+from bot.fakes.strict import MANIFEST, manifest_scopes, scopes_for
 from bot.models import KbQuery, Notification, Ticket
 from bot.send import _channel_of
-from bot.slack_fake import BOT_USER, TEAM, FakeSlack
-from bot.slack_sim import slack_markup, wait_for
-from bot.slack_spec import METHODS
-from bot.slack_strict import MANIFEST, manifest_scopes, scopes_for
 from handlers.messages import from_a_person
 from tests.slack.conftest import AGENT, CUSTOMER, CUSTOMER2, OUTSIDE, SUPPORT, Running
 
@@ -39,7 +39,7 @@ def called_methods() -> set[str]:
         path
         for folder in ("bot", "handlers", "jobs")
         for path in (ROOT / folder).rglob("*.py")
-        if "demo" not in path.parts and path.name not in ("slack_fake.py", "slack_sim.py")
+        if "demo" not in path.parts and "fakes" not in path.parts
     ]
     names = {name for path in sources for name in CALL.findall(path.read_text())}
     methods = set(BOLT_CALLS)
@@ -60,7 +60,7 @@ def web_api_name(python_name: str) -> str:
 def test_the_spec_table_covers_exactly_the_methods_the_code_calls() -> None:
     called = called_methods()
     assert "chat.postMessage" in called and "files.completeUploadExternal" in called
-    assert called == set(METHODS), "regenerate bot/slack_spec.py with tests/slack_spec/extract.py"
+    assert called == set(METHODS), "regenerate bot/fakes/spec.py with tests/slack_spec/extract.py"
 
 
 def test_manifest_grants_exactly_what_the_methods_and_events_need() -> None:
@@ -127,7 +127,9 @@ def test_conversations_and_membership_are_enforced() -> None:
         assert error(client.chat_postEphemeral, user=CUSTOMER, **ephemeral) is None
         dm = client.conversations_open(users=CUSTOMER)["channel"]["id"]
         assert error(client.chat_postMessage, channel=dm, text="DMs always work") is None
-        assert error(client.api_call, api_method="chat.postMessage", json={"channel": "C0HELP0001"}) == "no_text"
+        assert (
+            error(client.api_call, api_method="chat.postMessage", json={"channel": "C0HELP0001"}) == "no_text"
+        )
         no_ts = {"channel": "C0HELP0001", "text": "x"}
         assert error(client.api_call, api_method="chat.update", json=no_ts) == "invalid_arguments"
         assert error(client.api_call, api_method="chat.unfurl", json=no_ts) == "unknown_method"
@@ -146,7 +148,8 @@ def _tickets(running: Running) -> list[Ticket]:
 
 def _assert_opened_once_and_requester_told(running: Running, requester: str) -> Ticket:
     carded = wait_for(
-        lambda: [t for t in _tickets(running) if t.triage_ts and t.thread_ts], what="the card and the DM thread"
+        lambda: [t for t in _tickets(running) if t.triage_ts and t.channel == _dm_of(requester)],
+        what="the card and the DM thread",
     )
     time.sleep(0.3)
     [ticket] = _tickets(running)
@@ -188,8 +191,17 @@ NOT_QUESTIONS = {
     "another app's bot user": {"user": "U0OTHERBOT", "bot_id": "B0OTHERAPP", "text": QUESTION},
     "our own message": {"user": BOT_USER, "bot_id": "B0DESKBOT", "text": QUESTION},
     "channel_topic": {"subtype": "channel_topic", "user": CUSTOMER, "topic": QUESTION, "text": QUESTION},
-    "channel_join": {"subtype": "channel_join", "user": CUSTOMER, "text": f"<@{CUSTOMER}> has joined the channel"},
-    "file_share without text": {"subtype": "file_share", "user": CUSTOMER, "text": "", "files": [{"id": "F1"}]},
+    "channel_join": {
+        "subtype": "channel_join",
+        "user": CUSTOMER,
+        "text": f"<@{CUSTOMER}> has joined the channel",
+    },
+    "file_share without text": {
+        "subtype": "file_share",
+        "user": CUSTOMER,
+        "text": "",
+        "files": [{"id": "F1"}],
+    },
     "message_changed": {
         "subtype": "message_changed",
         "hidden": True,
@@ -296,11 +308,18 @@ def test_threads_come_parent_first_in_pages() -> None:
         history = client.conversations_history(channel="C0HELP0001", limit=500)
         assert len(history["messages"]) == 15 and history["has_more"], "capped at the page maximum"
         assert history["messages"][0]["text"] == "m19" and "r0" not in str(history["messages"])
-        rest = client.conversations_history(channel="C0HELP0001", cursor=history["response_metadata"]["next_cursor"])
+        rest = client.conversations_history(
+            channel="C0HELP0001", cursor=history["response_metadata"]["next_cursor"]
+        )
         assert [m["text"] for m in rest["messages"]] == [*(f"m{i}" for i in range(4, -1, -1)), "parent"]
-        exact = client.conversations_history(channel="C0HELP0001", limit=1, **{**window, "latest": others[3]["ts"], "oldest": others[3]["ts"]})
+        exact = client.conversations_history(
+            channel="C0HELP0001", limit=1, **{**window, "latest": others[3]["ts"], "oldest": others[3]["ts"]}
+        )
         assert [m["text"] for m in exact["messages"]] == ["m3"]
-        for bad, error in (({"limit": "lots"}, "invalid_arguments"), ({"cursor": "garbage"}, "invalid_cursor")):
+        for bad, error in (
+            ({"limit": "lots"}, "invalid_arguments"),
+            ({"cursor": "garbage"}, "invalid_cursor"),
+        ):
             with pytest.raises(SlackApiError) as refused:
                 client.conversations_history(channel="C0HELP0001", **bad)
             assert refused.value.response["error"] == error

@@ -1,4 +1,4 @@
-"""Regenerate `bot/slack_spec.py` from Slack's published API specification (run by hand, never by tests).
+"""Regenerate `bot/fakes/spec.py` from Slack's published API specification (run by hand, never by tests).
 
     .venv/bin/python -m tests.slack_spec.extract [/path/to/slack-api-specs]
 
@@ -20,7 +20,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SOURCE = ROOT.parent / "shared" / "slack"
-TARGET = ROOT / "bot" / "slack_spec.py"
+TARGET = ROOT / "bot" / "fakes" / "spec.py"
 
 # What Deskbot calls: WebClient methods in bot/, handlers/, jobs/ (tests/slack/test_strict_slack.py
 # checks this list against the code), bolt's own auth.test, and files_upload_v2's two methods.

@@ -19,10 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot import slack_history
+from bot.fakes import history as slack_history
+from bot.fakes.spec import METHODS
+from bot.fakes.strict import argument_problems, manifest_scopes, missing_scope, unknown_arguments
 from bot.slack_limits import problems_in_message, problems_in_view
-from bot.slack_spec import METHODS
-from bot.slack_strict import argument_problems, manifest_scopes, missing_scope, unknown_arguments
 
 BOT_USER = "U0DESKBOT"
 TEAM = "T0DESKBOT"
@@ -41,7 +41,7 @@ class FakeSlack:
     It answers the methods Deskbot uses like Slack does (ids, timestamps, errors) and refuses what Slack
     refuses: methods outside its specification table, scopes the manifest does not grant
     (`missing_scope`), missing or mistyped arguments, conversations the bot cannot see or is not in
-    (`bot.slack_strict`), payloads that break Block Kit limits (`invalid_blocks`). It can be told to
+    (`bot.fakes.strict`), payloads that break Block Kit limits (`invalid_blocks`). It can be told to
     fail: `fail_next(method, status=429, retry_after=1)` makes the next call(s) to `method` answer
     like a rate-limited Slack.
     """

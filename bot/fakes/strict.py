@@ -1,7 +1,7 @@
-"""What real Slack refuses before it does anything, from its published specification (`bot.slack_spec`):
+"""What real Slack refuses before it does anything, from its published specification (`bot.fakes.spec`):
 a method the app's token has no scope for, a required argument missing, an argument of the wrong type.
 
-The fake Slack Web API server (`bot.slack_fake`) asks these before answering, so a call that would fail in
+The fake Slack Web API server (`bot.fakes.slack`) asks these before answering, so a call that would fail in
 a real workspace fails in the tests and the demo too.
 """
 
@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from bot.slack_spec import EVENTS, METHODS
+from bot.fakes.spec import EVENTS, METHODS
 
-MANIFEST = Path(__file__).with_name("slack_manifest.yaml")
+MANIFEST = Path(__file__).parent.parent / "slack_manifest.yaml"
 CONVERSATION_FAMILIES = ("channels", "groups", "im", "mpim")
 _INTEGER = re.compile(r"-?[0-9]+")
 _BOOLEANS = {"true", "false", "1", "0"}

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack_fake import BOT_USER, TEAM, FakeSlack
+from bot.fakes.slack import BOT_USER, TEAM, FakeSlack
 
 _ids = itertools.count(1)
 # What Slack keeps as markup when a person types it: mentions (U… or W… on Enterprise Grid), channel

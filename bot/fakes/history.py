@@ -1,8 +1,8 @@
 """Reading a conversation back the way Slack answers it: conversations.history (channel-level messages,
 newest first) and conversations.replies (a thread, parent first), both paginated with `limit` and
-`response_metadata.next_cursor`, and both capped at the page size Slack documents (`bot.slack_spec`).
+`response_metadata.next_cursor`, and both capped at the page size Slack documents (`bot.fakes.spec`).
 
-Used by the fake Slack Web API server (`bot.slack_fake`) on its stored messages.
+Used by the fake Slack Web API server (`bot.fakes.slack`) on its stored messages.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import binascii
 from collections.abc import Callable
 from typing import Any
 
-from bot.slack_spec import METHODS
+from bot.fakes.spec import METHODS
 
 Message = dict[str, Any]
 
