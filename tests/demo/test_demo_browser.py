@@ -222,8 +222,11 @@ def test_the_composer_turns_names_into_slack_references(page) -> None:  # noqa: 
 
     as_person(page, "U0MANAGER1")
     open_channel(page, "#support-managers")
-    say(page, '/checkin add #acme-bigcorp every friday 16:00 "How did this week go?"')
+    say(page, '/checkin add #acme-bigcorp every monday 10:00 "Anything blocking?"')
     expect(page.locator("#messages .msg.ephemeral").last).to_contain_text("acme-bigcorp")
+    say(page, "/ticket assign 118 @dana")
+    expect(page.locator("#messages .msg.ephemeral").last).to_contain_text("#118")
+    expect(page.locator("#messages .msg.ephemeral").last).not_to_contain_text("Say who")
     say(page, "/ticket assign 1 @Zed")
     expect(page.get_by_test_id("composer-error")).to_contain_text("There is nobody called @Zed")
 
