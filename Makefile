@@ -2,17 +2,33 @@
 #   make demo   - run Deskbot on its embedded defaults (no Slack workspace needed)
 #   make test   - run the whole test suite (SQLite and PostgreSQL, the real model and vector store)
 # Both create .venv and install what is missing first.
+#
+# PyTorch comes first, from PyTorch's CPU wheel index as an extra index: for the same version its CPU
+# build (2.13.0+cpu) sorts above PyPI's (which on Linux pulls ~3 GB of CUDA wheels). Where that index is
+# unreachable, pip still takes a CPU build it finds through your own pip configuration (a mirror,
+# find-links); otherwise the fallback is PyPI's torch, CUDA on Linux. Override with TORCH=... or
+# TORCH_INDEX=... (e.g. a mirror of https://download.pytorch.org/whl/cpu).
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.deskbot-installed
+TORCH       ?= torch==2.13.0
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
 .PHONY: demo test lint bench bench-kb kb-signals bench-slack bench-scale bench-route reliability install clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	@if $(PY) -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/torch/", timeout=15)' '$(TORCH_INDEX)' 2>/dev/null; then \
+	  echo "Installing $(TORCH), CPU build, from $(TORCH_INDEX) ..."; \
+	  $(PY) -m pip install --quiet '$(TORCH)' --extra-index-url '$(TORCH_INDEX)'; \
+	else \
+	  echo "$(TORCH_INDEX) is unreachable: installing $(TORCH) from pip's own index and find-links."; \
+	  $(PY) -m pip install --quiet '$(TORCH)'; \
+	fi
+	@$(PY) -c 'import importlib.metadata as m, sys; v = m.version("torch"); print("PyTorch", v, "(CPU build)" if "+cpu" in v or sys.platform == "darwin" else "(not the CPU build: its CUDA libraries take several GB)")'
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 

@@ -53,17 +53,27 @@ class Job:
     run: Callable[[JobContext, datetime, bool], str]  # (context, now, dry_run) -> summary
 
 
+def count(n: int, word: str, plural: str | None = None) -> str:
+    """`1 ticket`, `2 tickets`, `0 breaches` (pass `plural` when adding an s is wrong)."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+def sweep_summary(checked: int, warnings: int, breaches: int, escalated: list[int]) -> str:
+    """`12 tickets checked: 1 warning, 2 breaches; escalated #118, #120`."""
+    line = f"{count(checked, 'ticket')} checked: {count(warnings, 'warning')}, {count(breaches, 'breach', 'breaches')}"
+    return line + (f"; escalated {', '.join(f'#{n}' for n in escalated)}" if escalated else "")
+
+
 def _sweep(ctx: JobContext, now: datetime, dry: bool) -> str:
     r = sla_sweep.sla_sweep(ctx.db, config=ctx.config, now=now, dry_run=dry)
-    return (
-        f"{r.checked} tickets checked, {r.warnings} warnings, {r.breaches} breaches, escalated {r.escalated}"
-        + "".join(f"\n  {line}" for line in r.lines)
+    return sweep_summary(r.checked, r.warnings, r.breaches, r.escalated) + "".join(
+        f"\n  {line}" for line in r.lines
     )
 
 
 def _deliver(ctx: JobContext, now: datetime, dry: bool) -> str:
     if dry:
-        return f"{outbox.pending_count(ctx.db)} notifications waiting"
+        return f"{count(outbox.pending_count(ctx.db), 'notification')} waiting"
     r = outbox.deliver(
         ctx.db,
         send=ticket_sender(db=ctx.db, config=ctx.config, client=ctx.client, clock=ctx.clock),
@@ -77,13 +87,13 @@ def _reassign(ctx: JobContext, now: datetime, dry: bool) -> str:
     if dry:
         return "would re-offer unacknowledged tickets"
     moved = reassign_unacknowledged(ctx.db, config=ctx.config, now=now, presence=ctx.presence)
-    return f"{len(moved)} tickets re-offered"
+    return f"{count(len(moved), 'ticket')} re-offered"
 
 
 def _remind(ctx: JobContext, now: datetime, dry: bool) -> str:
     r = reminders.reminders(ctx.db, config=ctx.config, now=now, dry_run=dry)
     return (
-        f"{r.stale} stale, {r.unclaimed} unclaimed, {r.followups} follow-ups, auto-resolved {r.auto_resolved}"
+        f"{r.stale} stale, {r.unclaimed} unclaimed, {count(r.followups, 'follow-up')}, {r.auto_resolved} auto-resolved"
         + "".join(f"\n  {line}" for line in r.lines)
     )
 
@@ -91,20 +101,31 @@ def _remind(ctx: JobContext, now: datetime, dry: bool) -> str:
 def _digest(name: str) -> Callable[[JobContext, datetime, bool], str]:
     def run(ctx: JobContext, now: datetime, dry: bool) -> str:
         text_, _, queued = digest.digest(ctx.db, config=ctx.config, now=now, name=name, dry_run=dry)
-        state = "queued" if queued else "not queued (dry run, already sent, or no managers channel)"
-        return f"{state}:\n{text_}"
+        return digest_summary(text_, queued=queued)
 
     return run
 
 
+def digest_summary(text: str, *, queued: bool) -> str:
+    """The digest's title on the first line, saying whether it was queued; the digest below it."""
+    title, _, rest = text.partition("\n")
+    title = title.replace("*", "").strip()
+    state = (
+        "queued for the managers' channel"
+        if queued
+        else "not queued (a dry run, already sent, or no managers' channel)"
+    )
+    return f"{title}: {state}" + (f"\n{rest}" if rest.strip() else "")
+
+
 def _checkins(ctx: JobContext, now: datetime, dry: bool) -> str:
     posted = reminders.checkins(ctx.db, config=ctx.config, now=now, dry_run=dry)
-    return f"{len(posted)} check-ins posted" + "".join(f"\n  {line}" for line in posted)
+    return f"{count(len(posted), 'check-in')} posted" + "".join(f"\n  {line}" for line in posted)
 
 
 def _housekeeping(ctx: JobContext, now: datetime, dry: bool) -> str:
     pruned = housekeeping.prune_events(ctx.db, now=now, dry_run=dry)
-    return f"{pruned} handled Slack event ids {'to forget' if dry else 'forgotten'}"
+    return f"{count(pruned, 'handled Slack event id')} {'to forget' if dry else 'forgotten'}"
 
 
 def jobs_for(config: SupportConfig) -> dict[str, Job]:

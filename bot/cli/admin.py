@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from bot.cli import run_cmd
-from bot.cli.context import console, fail, fail_config, runtime
+from bot.cli.context import console, fail, fail_config, reaching, runtime, shown_url
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -83,8 +83,9 @@ def db_upgrade(ctx: typer.Context, revision: str = typer.Option("head", help="Ta
     from bot.migrations import current_revision, upgrade
 
     settings = runtime(ctx).settings
-    db = Database(settings.database_url)
-    before = current_revision(db)
+    with reaching(settings.database_url):
+        db = Database(settings.database_url)
+        before = current_revision(db)
     try:
         upgrade(db, revision)
     except Exception as exc:  # noqa: BLE001 - show the operator what the database said
@@ -147,9 +148,10 @@ def db_current(ctx: typer.Context) -> None:
     from bot.db import Database
     from bot.migrations import current_revision
 
-    console.print(
-        current_revision(Database(runtime(ctx).settings.database_url)) or "empty (run `deskbot db upgrade`)"
-    )
+    url = runtime(ctx).settings.database_url
+    with reaching(url):
+        revision = current_revision(Database(url))
+    console.print(revision or "empty (run `deskbot db upgrade`)")
 
 
 def demo(
@@ -182,6 +184,11 @@ def demo(
         fail(
             f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); pick another port with --port, or --port 0"
         )
+    console.print(
+        f"  Database: {shown_url(workspace.settings.database_url)} (the demo's own; other `deskbot` "
+        "commands use DATABASE_URL)",
+        highlight=False,
+    )
     workspace.start(progress=lambda line: console.print(f"  {line}", highlight=False))
     host, bound = web.server_address[:2]
     stop = threading.Event()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -15,6 +18,11 @@ from bot.support import ConfigError, SupportConfig, load_support_config
 from bot.timeutil import Clock, utcnow
 
 console = Console()
+# Said where a command finds nothing: the browser demo is the usual first run, and it has its own database.
+DEMO_HINT = (
+    "(The browser demo keeps its own database in .deskbot/demo/demo.db: "
+    "DATABASE_URL=sqlite:///.deskbot/demo/demo.db deskbot ticket list shows its tickets.)"
+)
 err_console = Console(stderr=True)
 
 
@@ -37,13 +45,56 @@ class Runtime:
     def db(self) -> Database:
         from bot.migrations import upgrade
 
-        db = Database(self.settings.database_url)
-        upgrade(db)
+        with reaching(self.settings.database_url):
+            db = Database(self.settings.database_url)
+            upgrade(db)
         return db
+
+    @property
+    def database(self) -> str:
+        """The database commands use, password hidden: `sqlite:///deskbot.db`."""
+        return shown_url(self.settings.database_url)
 
     @property
     def actor(self) -> str:
         return f"cli:{getpass.getuser()}"
+
+
+def shown_url(url: str) -> str:
+    """A database URL fit to print: the password hidden (`postgresql://deskbot:***@db/deskbot`)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("@")[-1] if "@" in url else url
+
+
+@contextmanager
+def reaching(url: str) -> Iterator[None]:
+    """Turn "the database is not there" into one line naming it, instead of a driver's traceback."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        fail(
+            f"cannot reach the database {shown_url(url)}: {reason}. "
+            "Check DATABASE_URL (in the environment or .env) and that the database server is running."
+        )
+
+
+def require_indexed(settings: Settings, knowledge: Any) -> None:
+    """Stop with the next step when the vector store is empty (a fresh clone), before a question is
+    answered from nothing: `deskbot kb ask` says "nothing is indexed yet", not "no documents"."""
+    if knowledge.store.count() == 0:
+        where = settings.chroma_url or settings.chroma_path
+        fail(
+            f"nothing is indexed yet in {where}: run `deskbot kb ingest` "
+            f"(it indexes KB_SOURCES, now {settings.kb_sources}), then ask again."
+        )
 
 
 def runtime(ctx: typer.Context) -> Runtime:

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from bot import verbs
-from bot.cli.context import Runtime, console, fail, runtime
+from bot.cli.context import DEMO_HINT, Runtime, console, fail, runtime
 from bot.verbs import Verb
 
 app = typer.Typer(no_args_is_help=True)
@@ -206,7 +206,7 @@ def _print_rows(rt: Runtime, rows: Any, as_json: bool) -> None:
         console.print_json(json.dumps([tickets.snapshot(t) for t in rows]))
         return
     if not rows:
-        console.print("No tickets.")
+        console.print(f"No tickets in {rt.database}. {DEMO_HINT}", highlight=False)
         return
     table = Table("#", "status", "priority", "team", "level", "assignee", "resolution due", "title")
     for t in rows:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +44,52 @@ STATIC = {
 
 class SimulatorError(Exception):
     """Input the simulated Slack client refuses; the message is shown to the person."""
+
+
+_MENTION = re.compile(r"(?<![^\s(])@([A-Za-z][\w.-]*)")
+_CHANNEL = re.compile(r"(?<![^\s(])#([a-z0-9][a-z0-9_-]*)", re.I)
+
+
+def slack_references(
+    text: str, *, people: dict[str, dict[str, str]], channels: dict[str, str], command: bool
+) -> str:
+    """What Slack's client does to what a person types: `@dana` or `@Dana` becomes `<@U…>` and
+    `#acme-bigcorp` becomes `<#C…|acme-bigcorp>` (in slash commands, with `should_escape`, a mention
+    also carries the name: `<@U…|dana>`). A name nobody has stays text in a message, as in Slack; in a
+    command it is refused with the names there are, since the command needs a real reference."""
+    by_name: dict[str, tuple[str, str]] = {}
+    for uid, person in people.items():
+        handle = person.get("name") or uid
+        for key in (handle, (person.get("real_name") or "").split(" ")[0]):
+            if key:
+                by_name.setdefault(key.lower(), (uid, handle))
+    by_channel = {name.lstrip("#").lower(): cid for cid, name in channels.items()}
+
+    def person(match: re.Match[str]) -> str:
+        word = match[1].rstrip(".,;:!?")
+        found = by_name.get(word.lower())
+        if found is None:
+            if command:
+                known = ", ".join(sorted({f"@{h}" for _, h in by_name.values()}))
+                raise SimulatorError(
+                    f"There is nobody called @{word} in this workspace. Mention one of: {known}."
+                )
+            return match[0]
+        uid, handle = found
+        ref = f"<@{uid}|{handle}>" if command else f"<@{uid}>"
+        return ref + match[1][len(word) :]
+
+    def channel(match: re.Match[str]) -> str:
+        word = match[1].rstrip(".,;:!?-_")
+        cid = by_channel.get(word.lower())
+        if cid is None:
+            if command and not word.isdigit():
+                known = ", ".join(sorted(channels.values()))
+                raise SimulatorError(f"There is no channel #{word} in this workspace. Channels: {known}.")
+            return match[0]
+        return f"<#{cid}|{word.lower()}>" + match[1][len(word) :]
+
+    return _CHANNEL.sub(channel, _MENTION.sub(person, text))
 
 
 class Simulator:
@@ -106,11 +153,18 @@ class Simulator:
             )
         if text.startswith("/"):
             command, _, rest = text.strip().partition(" ")
+            if command in COMMANDS:
+                rest = self._references(rest, command=True)
             return self.command(user=user, channel=channel, command=command, text=rest.strip())
-        text = text.replace("@deskbot", f"<@{BOT_USER}>")
+        text = self._references(text, command=False)
         message, delivery = self.sim.say(channel, user, text, thread_ts=thread_ts)
         _delivered(delivery)
         return {"ok": True, "ts": message["ts"]}
+
+    def _references(self, text: str, *, command: bool) -> str:
+        people = {uid: dict(p) for uid, p in self.ws.fake.users.items()}
+        people[BOT_USER] = {"name": "deskbot", "real_name": "Deskbot"}
+        return slack_references(text, people=people, channels=self.ws.channels, command=command)
 
     def command(self, *, user: str, channel: str, command: str, text: str) -> dict[str, Any]:
         if command == "/demo":
@@ -141,7 +195,7 @@ class Simulator:
         elif verb == "digest":
             period = rest.strip().lower() or "daily"
             try:
-                said = f":bar_chart: {period.capitalize()} digest: {self.ws.digest_now(period)}"
+                said = f":bar_chart: {self.ws.digest_now(period)}"
             except ValueError as exc:
                 raise SimulatorError(f"{exc} For example `/demo digest weekly`.") from exc
         elif verb in ("", "help"):

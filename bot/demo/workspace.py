@@ -78,19 +78,28 @@ class DemoClock:
         return delta
 
     @classmethod
-    def on_a_working_morning(cls, timezone: str) -> DemoClock:
-        """Real time during a weekday 09:00–15:00 in `timezone`; otherwise the next weekday at 09:30, so
-        the business-hours SLA clocks tick when the demo moves time forward."""
-        zone = ZoneInfo(timezone)
-        now = utcnow().astimezone(zone)
-        if now.weekday() < 5 and 9 <= now.hour < 15:
+    def when_every_team_works(cls, config: SupportConfig, *, now: datetime | None = None) -> DemoClock:
+        """Real time when every team is at work for the next hour (holidays included); otherwise the
+        next such half hour. With the sample configuration that is 15:00 in Berlin, 9:00 in New York:
+        a ticket of any team has its SLA clock running from the start, so `/demo clock +3h` breaches
+        it as the README's tour says."""
+        from bot.tickets.clocks import calendar_for
+
+        real = now or utcnow()
+        calendars = [calendar_for(config, key) for key in config.teams]
+        hour = timedelta(hours=1)
+
+        def everyone_works(at: datetime) -> bool:
+            return all(cal.business_seconds(at, at + hour) >= hour.total_seconds() for cal in calendars)
+
+        if everyone_works(real):
             return cls()
-        start = now.replace(hour=9, minute=30, second=0, microsecond=0)
-        if start <= now:
-            start += timedelta(days=1)
-        while start.weekday() >= 5:
-            start += timedelta(days=1)
-        return cls(offset=start - now)
+        start = real.replace(minute=0, second=0, microsecond=0)
+        for step in range(1, 14 * 48):  # two weeks of half hours
+            at = start + timedelta(minutes=30 * step)
+            if everyone_works(at):
+                return cls(offset=at - real)
+        return cls()  # the teams never overlap: real time, and the tour's SLA steps may not fire
 
 
 def channel_names(config: SupportConfig) -> dict[str, str]:
@@ -111,7 +120,7 @@ class Workspace:
         self, *, config: SupportConfig, data_dir: Path, kb_sources: Path, seed_days: int = 21
     ) -> None:
         self.config = config
-        self.clock = DemoClock.on_a_working_morning(config.managers.timezone)
+        self.clock = DemoClock.when_every_team_works(config)
         directory = {uid: {"name": n.split()[0].lower(), "real_name": n} for uid, n in OTHERS.items()}
         self.fake = FakeSlack(
             users={**directory, **{uid: {**p} for uid, p in PEOPLE.items()}}, clock=self.clock
@@ -221,7 +230,7 @@ class Workspace:
             raise ValueError(f"`{period}` is not a digest; use one of {', '.join(PERIODS)}.")
         job = f"digest_{period}"
         summaries = self.run_jobs(job)
-        return next((s.split("\n")[0] for s in summaries if s.startswith(job)), "")
+        return next((s.split("\n")[0].removeprefix(f"{job}: ") for s in summaries if s.startswith(job)), "")
 
 
 def _fires_between(config: SupportConfig, name: str, before: datetime, after: datetime) -> bool:
@@ -237,7 +246,7 @@ def _quiet(summary: str) -> bool:
         for marker in (
             "0 warnings, 0 breaches",
             ": 0 tickets re-offered",
-            "0 stale, 0 unclaimed, 0 follow-ups",
+            "0 stale, 0 unclaimed, 0 follow-ups, 0 auto-resolved",
             ": 0 check-ins posted",
             "0 sent, 0 to retry, 0 failed",
         )

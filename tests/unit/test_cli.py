@@ -95,3 +95,44 @@ def test_json_logs_carry_the_request_id_into_worker_threads() -> None:
     first, second = (json.loads(line) for line in stream.getvalue().splitlines())
     assert first["message"] == "after the ack" and first["request_id"] == "abc123"
     assert second["request_id"] == "-" and second["ticket"] == 7 and second["level"] == "WARNING"
+
+
+# ---- first contact: which database, an empty index, an unreachable database --------------------------
+
+
+def test_an_empty_list_names_the_database_and_the_demos(tmp_path: Path) -> None:
+    result = invoke("ticket", "list")
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert f"No tickets in sqlite:///{tmp_path / 'cli.db'}." in text
+    assert "DATABASE_URL=sqlite:///.deskbot/demo/demo.db deskbot ticket list" in text
+
+
+@pytest.mark.parametrize("command", [("ticket", "list"), ("db", "upgrade"), ("db", "current")])
+def test_an_unreachable_database_is_one_line_naming_it_without_the_password(
+    monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://deskbot:s3cret@127.0.0.1:1/deskbot")
+    result = invoke(*command)
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # not a traceback
+    text = " ".join(result.output.split())
+    assert "Error: cannot reach the database postgresql://deskbot:***@127.0.0.1:1/deskbot:" in text
+    assert "Check DATABASE_URL" in text and "s3cret" not in text and "Traceback" not in text
+
+
+def test_an_empty_index_says_to_ingest_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from types import SimpleNamespace
+
+    import typer
+
+    from bot.cli.context import require_indexed
+    from bot.config import Settings
+
+    settings = Settings(chroma_path=tmp_path / "chroma")
+    empty = SimpleNamespace(store=SimpleNamespace(count=lambda: 0))
+    with pytest.raises(typer.Exit):
+        require_indexed(settings, empty)
+    said = " ".join(capsys.readouterr().err.split())
+    assert f"nothing is indexed yet in {tmp_path / 'chroma'}: run `deskbot kb ingest`" in said
+    require_indexed(settings, SimpleNamespace(store=SimpleNamespace(count=lambda: 3)))  # indexed: goes on

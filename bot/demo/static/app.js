@@ -1,7 +1,7 @@
 // Deskbot demo workspace: renders what the fake Slack holds and sends what you do to Deskbot.
 "use strict";
 
-const ui = { user: "U0CUSTOM01", view: "channel", channel: "C0SUPPORT1", thread: null, last: "", modalKey: "" };
+const ui = { user: "U0CUSTOM01", view: "channel", channel: "C0SUPPORT1", thread: null, threadShown: null, last: "", modalKey: "" };
 let people = {};
 const $ = (id) => document.getElementById(id);
 
@@ -260,8 +260,14 @@ function render(state) {
     if (atBottom) box.scrollTop = box.scrollHeight;
   }
   $("thread").hidden = !ui.thread;
+  if (!ui.thread) ui.threadShown = null;
   if (ui.thread && state.thread) {
-    $("thread-messages").replaceChildren(...state.thread.map((m) => messageNode(m, true)));
+    // Like Slack: a thread opens at its latest message, and follows new ones unless you scrolled up.
+    const pane = $("thread-messages");
+    const follow = ui.threadShown !== ui.thread || pane.scrollHeight - pane.scrollTop - pane.clientHeight < 80;
+    pane.replaceChildren(...state.thread.map((m) => messageNode(m, true)));
+    if (follow) pane.scrollTop = pane.scrollHeight;
+    ui.threadShown = ui.thread;
   }
   renderModal(state.modals || []);
 }
