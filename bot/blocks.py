@@ -254,12 +254,25 @@ def ticket_card(ticket: Ticket, report: SlaReport | None, *, notes: int = 0) -> 
     return {"text": clip(f"Ticket #{number}: {safe(ticket.title)} ({status.value})", 3000), "blocks": blocks}
 
 
-def ticket_ack(ticket: Ticket, report: SlaReport | None) -> dict[str, Any]:
-    """What the requester sees in their thread when a ticket is opened."""
+def ticket_ack(
+    ticket: Ticket, report: SlaReport | None, *, opens_at: datetime | None = None, working_time: bool = True
+) -> dict[str, Any]:
+    """What the requester sees in their thread when a ticket is opened. A promise matches the clock:
+    outside the team's hours it says when the team starts (`opens_at`, in the team's time zone), and a
+    24x7 policy promises wall-clock time."""
+    title = safe(ticket.title).rstrip(".?!") or "your request"
     expect = ""
     if report is not None and report.first_response.due_at is not None:
-        expect = f" We aim to reply within *{duration(report.first_response.target_seconds)}* of working time ({ticket.priority.value} priority)."
-    text = f":ticket: Ticket *#{ticket.number}* is open — {safe(ticket.title)}.{expect} Replies from the team will appear in this thread."
+        within = duration(report.first_response.target_seconds)
+        kind = " of working time" if working_time else ""
+        expect = f" We aim to reply within *{within}*{kind} ({ticket.priority.value} priority)."
+        if opens_at is not None:
+            zone = str(opens_at.tzinfo).split("/")[-1].replace("_", " ")
+            expect = (
+                f" The team will look at it from *{opens_at:%a %H:%M}* {zone} time; first reply within"
+                f" *{within}* of working time ({ticket.priority.value} priority)."
+            )
+    text = f":ticket: Ticket *#{ticket.number}* is open — {title}.{expect} Replies from the team will appear in this thread."
     return {"text": clip(text, 3000), "blocks": [section(text)]}
 
 

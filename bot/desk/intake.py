@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
@@ -101,7 +104,7 @@ class Intake:
     ) -> tuple[str, str] | None:
         """Tell the requester where they asked; by DM when that channel refuses the bot. The thread
         their side of the ticket lives in, if any."""
-        ack = blocks.ticket_ack(ticket, report)
+        ack = blocks.ticket_ack(ticket, report, **self._promise(ticket))
         try:
             posted = self.ctx.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **ack)
             return channel, thread_ts or posted["ts"]
@@ -119,6 +122,18 @@ class Intake:
         except SlackApiError as again:
             log.error("ticket #%s: requester not told: %s", ticket.number, again.response.get("error"))
             return None
+
+    def _promise(self, ticket: Ticket) -> dict[str, Any]:
+        """When the team starts on it (if not now) and whether its clock counts working time."""
+        policy = self.ctx.config.sla.policies.get(ticket.sla_policy)
+        if policy is None or not policy.business_hours:
+            return {"working_time": False}
+        calendar = tickets.calendar_for(self.ctx.config, ticket.team)
+        now = self.ctx.clock()
+        first = next(calendar.intervals(now, now + timedelta(days=14)), None)
+        if first is None or first[0] <= now + timedelta(minutes=1):
+            return {}
+        return {"opens_at": first[0].astimezone(ZoneInfo(calendar.timezone))}
 
     def ticket_in_thread(self, *, channel: str, thread_ts: str) -> int | None:
         with self.ctx.db.session() as s:
