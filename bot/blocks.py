@@ -221,7 +221,8 @@ def ticket_card(ticket: Ticket, report: SlaReport | None, *, notes: int = 0) -> 
         blocks.append(section(quote(ticket.description, 1500)))
     facts = [sla_line(report) if status not in (Status.RESOLVED, Status.CLOSED) else ""]
     if ticket.priority_reason:
-        facts.append(f"priority: {safe(ticket.priority_reason)}")
+        reason = ticket.priority_reason  # already reads "priority high: matched 'outage'; category …"
+        facts.append(safe(reason if reason.startswith("priority") else f"priority: {reason}"))
     if ticket.csat:
         facts.append(f"CSAT {'★' * ticket.csat}{'☆' * (5 - ticket.csat)} ({ticket.csat}/5)")
     if ticket.channel and ticket.thread_ts:

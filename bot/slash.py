@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -188,17 +189,19 @@ def _sla(number: int, *, user: str, db: Database, config: SupportConfig, now: da
     lines = [
         f"*#{number} SLA* — policy `{t.sla_policy}`, priority {report.priority.value}, clocks count {hours}."
     ]
+    zone = ZoneInfo(team.timezone)  # the team's clock: the hours the promise is counted in
+    place = team.timezone.split("/")[-1].replace("_", " ")
     for label, clock in (("First response", report.first_response), ("Resolution", report.resolution)):
         state = {"running": "running", "paused": "paused (waiting on the customer)", "stopped": "stopped"}[
             clock.state
         ]
         if clock.breached:
-            outcome = f"*breached* at {clock.breached_at:%a %d %b %H:%M} UTC"
+            outcome = f"*breached* at {clock.breached_at.astimezone(zone):%a %d %b %H:%M} {place} time"
         elif clock.state == "stopped":
             outcome = "met"
         else:
             outcome = f"{duration(clock.left_seconds)} left" + (
-                f", due {clock.due_at:%a %d %b %H:%M} UTC" if clock.due_at else ""
+                f", due {clock.due_at.astimezone(zone):%a %d %b %H:%M} {place} time" if clock.due_at else ""
             )
         lines.append(
             f"• {label}: target {duration(clock.target_seconds)}, used {duration(clock.used_seconds)}, "

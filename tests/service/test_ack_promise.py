@@ -47,3 +47,13 @@ def test_outside_the_teams_hours_the_promise_says_when_it_starts(db, config) -> 
 def test_a_24x7_policy_promises_wall_clock_time(db, config) -> None:
     text = _ack(db, config, category="integrations", channel="C0ENTERPR1", priority=Priority.URGENT)
     assert "We aim to reply within" in text and "of working time" not in text
+
+
+def test_ticket_sla_tells_due_times_in_the_teams_time_zone(db, config) -> None:
+    from bot import slash
+
+    _ack(db, config, category="integrations", channel="C0SUPPORT1")
+    text = slash.execute(
+        slash.parse("sla 1"), user="U0AGENT006", db=db, config=config, now=TUESDAY_3AM_NEW_YORK
+    )
+    assert "due Tue 01 Dec 11:00 New York time" in text and "UTC" not in text
