@@ -20,9 +20,9 @@ from bot.observability import METRICS
 from bot.support import SupportConfig
 from bot.support.models import CannedAnswer
 from bot.timeutil import Clock, utcnow
-from knowledge.base import Answer, Audience, KnowledgeBase, Source
+from knowledge.base import Answer, Audience, EngineMismatch, KnowledgeBase, Source
 from knowledge.decide import DecisionParams
-from knowledge.embedding import Embedder
+from knowledge.embedding import Engine
 from knowledge.gaps import Gap, gaps
 
 CANNED_ID = "canned"
@@ -38,11 +38,12 @@ class Reply:
 
 
 def build_knowledge_base(
-    settings: Settings, *, embedder: Embedder | None = None, chroma_path: Path | None = None
+    settings: Settings, *, embedder: Engine | None = None, chroma_path: Path | None = None
 ) -> KnowledgeBase:
-    """The product's knowledge base from settings: Chroma (embedded or server), MiniLM, optional LLM."""
+    """The product's knowledge base from settings: Chroma (embedded or server), the KB_ENGINE embedding
+    engine (default `knowledge.embedding.DEFAULT_ENGINE`), optional LLM."""
     from knowledge.compose import LlmComposer
-    from knowledge.embedding import LocalEmbedder
+    from knowledge.embedding import get_engine
     from knowledge.store import VectorStore
 
     store = (
@@ -52,7 +53,7 @@ def build_knowledge_base(
     )
     return KnowledgeBase(
         store=store,
-        embedder=embedder or LocalEmbedder(),
+        embedder=embedder or get_engine(settings.kb_engine),
         decision=DecisionParams(
             threshold=settings.kb_answer_threshold, suggest_threshold=settings.kb_suggest_threshold
         ),
@@ -90,6 +91,9 @@ class AnswerService:
         else:
             try:
                 answer = self.kb.answer(question, audience)
+            except EngineMismatch as exc:  # the operator must rebuild; the asker is offered a person
+                log.error("%s", exc)
+                answer = Answer("", [], 0.0, False, why_not=UNAVAILABLE)
             except Exception:  # noqa: BLE001 - the vector store is down: say so, offer a person
                 log.exception("knowledge base unavailable")
                 answer = Answer("", [], 0.0, False, why_not=UNAVAILABLE)

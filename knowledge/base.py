@@ -6,12 +6,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from knowledge import chunking, documents
 from knowledge.compose import PassageComposer
 from knowledge.decide import DecisionParams, confidence, evidence
-from knowledge.embedding import Embedder
+from knowledge.embedding import Engine
 from knowledge.lexical import Bm25
 from knowledge.retrieve import RetrievalParams, retrieve
 from knowledge.store import VectorStore
@@ -50,6 +50,18 @@ class Answer:
     related: list[Source] = field(default_factory=list)  # on abstain: articles that may still help
 
 
+class EngineMismatch(RuntimeError):
+    """The index was built by another embedding engine: its vectors cannot be compared with ours."""
+
+    def __init__(self, built: str, current: str) -> None:
+        self.built, self.current = built, current
+        super().__init__(
+            f"The knowledge-base index was built with the embedding engine {built!r}, but this process "
+            f"uses {current!r}: their vectors cannot be compared. Rebuild the index with the new engine "
+            f"(`deskbot kb rebuild`), or set KB_ENGINE={built} to keep the old one."
+        )
+
+
 NEARLY = 0.85  # a second article is worth showing when it scores at least this share of the first
 
 
@@ -75,7 +87,7 @@ class KnowledgeBase:
         self,
         *,
         store: VectorStore,
-        embedder: Embedder,
+        embedder: Engine,
         retrieval: RetrievalParams | None = None,
         decision: DecisionParams | None = None,
         composer: Composer | None = None,
@@ -88,6 +100,22 @@ class KnowledgeBase:
         self.composer: Composer = composer or PassageComposer()
         self.embed_batch = embed_batch
         self._bm25: Bm25 | None = None
+        self._checked = False
+
+    @property
+    def engine(self) -> Engine:
+        return self.embedder
+
+    def check_engine(self) -> dict[str, Any]:
+        """The index's record of itself; EngineMismatch when another engine built it.
+
+        An index from before engines were recorded was built by all-MiniLM-L6-v2, the only engine then."""
+        meta = self.store.read_meta()
+        built = meta.get("engine") or ("all-MiniLM-L6-v2" if self.store.count() else None)
+        if built and built != self.embedder.name and self.store.count():
+            raise EngineMismatch(built, self.embedder.name)
+        self._checked = True
+        return meta
 
     def ingest(
         self,
@@ -99,6 +127,9 @@ class KnowledgeBase:
         """Index new and changed files, skip unchanged ones, remove deleted ones with `prune`."""
         started = time.perf_counter()
         report = IngestReport()
+        meta = self.check_engine()
+        if meta.get("engine") != self.embedder.name:
+            self.store.write_meta({**meta, "engine": self.embedder.name, "dim": int(self.embedder.dim)})
         files = documents.discover(list(paths))
         indexed = self.store.doc_hashes()
         present = self.store.doc_ids()  # includes documents a killed run left half-written
@@ -109,7 +140,7 @@ class KnowledgeBase:
             # One embedding call and one store write for several documents (full model batches, few
             # index commits); titles are written after chunks, so a kill leaves whole documents only.
             texts = [t for doc, chunks in batch for t in [*(c.embed_text for c in chunks), doc.title]]
-            vectors = self.embedder.embed(texts) if texts else None
+            vectors = self.embedder.passages(texts) if texts else None
             at = 0
             writes = []
             for doc, chunks in batch:
@@ -156,7 +187,7 @@ class KnowledgeBase:
     def warm_up(self) -> float:
         """Load the model and the lexical index now (not on the first question); returns seconds."""
         started = time.perf_counter()
-        self.embedder.embed(["warm up"])
+        self.embedder.queries(["warm up"])
         _ = self.bm25
         return time.perf_counter() - started
 
@@ -172,7 +203,9 @@ class KnowledgeBase:
         question = " ".join(question.split())
         if not question:
             return Answer("", [], 0.0, False, "The question is empty.")
-        vector = self.embedder.embed([question])[0]
+        if not self._checked:
+            self.check_engine()
+        vector = self.embedder.queries([question])[0]
         hits = retrieve(
             question,
             vector,

@@ -30,6 +30,17 @@ def _kb(rt: Runtime):  # type: ignore[no-untyped-def]
         raise
 
 
+def _checked(knowledge):  # type: ignore[no-untyped-def]
+    """The knowledge base, if its index was built by this engine (else the error says how to rebuild)."""
+    from knowledge.base import EngineMismatch
+
+    try:
+        knowledge.check_engine()
+    except EngineMismatch as exc:
+        fail(str(exc))
+    return knowledge
+
+
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int, str], None]]:
     """A progress bar on stderr (when it is a terminal) and the callback that moves it."""
@@ -56,7 +67,7 @@ def _progress(label: str) -> Iterator[Callable[[int, int, str], None]]:
 def _ingest(rt: Runtime, paths: list[Path], *, prune: bool) -> None:
     from knowledge.documents import SourceError
 
-    kb = _kb(rt)
+    kb = _checked(_kb(rt))
     with _progress("Indexing") as progress:
         try:
             report = kb.ingest(paths, prune=prune, progress=progress)
@@ -93,7 +104,7 @@ def rebuild(
 ) -> None:
     """Drop the index and build it again from the source files."""
     rt = runtime(ctx)
-    _kb(rt).store.reset()
+    _kb(rt).store.reset()  # also forgets which engine built it: the new index records the current one
     _ingest(rt, paths or [rt.settings.kb_sources], prune=True)
 
 
@@ -101,11 +112,13 @@ def rebuild(
 def stats(ctx: typer.Context) -> None:
     """Documents and chunks in the index."""
     rt = runtime(ctx)
-    figures = _kb(rt).stats()
+    knowledge = _kb(rt)
+    figures = knowledge.stats()
+    built = knowledge.store.read_meta().get("engine") or "unrecorded"
     where = rt.settings.chroma_url or rt.settings.chroma_path
     console.print(
         f"{where}: {figures['documents']} documents ({figures['internal_documents']} internal), "
-        f"{figures['chunks']} chunks",
+        f"{figures['chunks']} chunks; built with {built} (this process uses {knowledge.embedder.name})",
         highlight=False,
     )
 
@@ -122,7 +135,7 @@ def ask(
     if audience not in ("customer", "staff"):
         fail(f"--audience must be customer or staff, not {audience!r}")
     rt = runtime(ctx)
-    knowledge = _kb(rt)
+    knowledge = _checked(_kb(rt))
     loaded = knowledge.warm_up()
     service = AnswerService.from_config(kb=knowledge, config=rt.config, db=rt.db, clock=rt.clock)
     answer = service.answer(question, audience=audience, user=rt.actor).answer  # type: ignore[arg-type]
