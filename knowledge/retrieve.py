@@ -44,19 +44,30 @@ def retrieve(
     bm25: Bm25,
     visibilities: Sequence[str],
     params: RetrievalParams,
+    exclude: frozenset[str] = frozenset(),
+    exclude_titles: frozenset[str] = frozenset(),
 ) -> list[Hit]:
-    """Documents ranked by mean(title, best chunk cosine) + weight × BM25/BM25max; each with its best chunk."""
+    """Documents ranked by mean(title, best chunk cosine) + weight × BM25/BM25max; each with its best chunk.
+
+    `exclude` leaves documents out entirely and `exclude_titles` only their title vectors: the
+    self-calibration asks how a question scores when its article is missing (a near miss)."""
     titles: dict[str, float] = {}
     title_chunks: dict[str, Chunk] = {}
     chunks: dict[str, tuple[Chunk, float]] = {}
     for chunk, score in store.query(vector, k=params.dense_k, visibilities=visibilities):
+        if chunk.doc_id in exclude:
+            continue
         if chunk.position < 0:
+            if chunk.doc_id in exclude_titles:
+                continue
             titles[chunk.doc_id] = score
             title_chunks[chunk.doc_id] = chunk
         elif chunk.doc_id not in chunks or score > chunks[chunk.doc_id][1]:
             chunks[chunk.doc_id] = (chunk, score)
     lexical: dict[str, tuple[Chunk, float]] = {}
     for chunk, score in bm25.search(question, k=params.lexical_k, visibilities=visibilities):
+        if chunk.doc_id in exclude:
+            continue
         if chunk.doc_id not in lexical or score > lexical[chunk.doc_id][1]:
             lexical[chunk.doc_id] = (chunk, score)
     # A document outside one list scores that list's lowest value: it ranked below everything fetched.

@@ -157,9 +157,76 @@ def ask(
         )
     console.print(
         f"confidence {answer.confidence:.2f} · answered in {answer.elapsed_ms:.0f} ms "
-        f"(model and index loaded in {loaded:.1f} s)",
+        f"(model and index loaded in {loaded:.1f} s) · question language {answer.language or 'unclear'}"
+        + (f" · passage in {answer.passage_language}" if answer.passage_language else "")
+        + f" · engine {answer.engine}",
         highlight=False,
     )
+
+
+@app.command()
+def calibrate(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print the curves as JSON."),
+) -> None:
+    """Refit the answer/abstain curve with people's verdicts; show the curve and what changed."""
+    from bot.answers import verdicts
+
+    rt = runtime(ctx)
+    knowledge = _checked(_kb(rt))
+    with rt.db.session() as s:
+        right, wrong = verdicts(s, now=rt.clock())
+    before, after = knowledge.learn(right, wrong)
+    threshold = knowledge.decision.threshold
+    rows = []
+    for p in (0.3, 0.5, 0.65, 0.8, 0.9):
+        rows.append(
+            {
+                "probability": p,
+                "evidence_before": round(before.evidence_at(p), 4),
+                "evidence_after": round(after.evidence_at(p), 4),
+                "near_misses_answered": _share(after.near_miss, after.evidence_at(p)),
+                "found_answered": _share(after.found, after.evidence_at(p)),
+            }
+        )
+    summary = {
+        "engine": knowledge.embedder.name,
+        "pseudo_questions": {"near_miss": len(after.near_miss), "found": len(after.found)},
+        "feedback": {"right": len(right), "wrong": len(wrong)},
+        "threshold": threshold,
+        "answers_above_evidence": {
+            "before": round(before.evidence_at(threshold), 4),
+            "after": round(after.evidence_at(threshold), 4),
+        },
+        "curve": rows,
+    }
+    if as_json:
+        print(json.dumps(summary))
+        return
+    console.print(
+        f"Engine {summary['engine']}; self-calibrated on {len(after.near_miss)} near misses and "
+        f"{len(after.found)} found articles (the KB's titles asked as questions); "
+        f"feedback: {len(right)} answers right, {len(wrong)} wrong.",
+        highlight=False,
+    )
+    console.print(" P(right)  evidence before → after   near misses answered   titles found answered")
+    for r in rows:
+        console.print(
+            f"   {r['probability']:.2f}     {r['evidence_before']:7.3f} → {r['evidence_after']:7.3f}"
+            f"        {r['near_misses_answered']:.2f}                  {r['found_answered']:.2f}",
+            highlight=False,
+        )
+    b, a = summary["answers_above_evidence"]["before"], summary["answers_above_evidence"]["after"]
+    change = "unchanged" if abs(a - b) < 1e-4 else ("stricter" if a > b else "more permissive")
+    console.print(
+        f"At KB_ANSWER_THRESHOLD={threshold:.2f} the bot answers above evidence {a:.3f} "
+        f"(was {b:.3f}: {change}).",
+        highlight=False,
+    )
+
+
+def _share(values: list[float], at_least: float) -> float:
+    return round(sum(v >= at_least for v in values) / len(values), 3) if values else 0.0
 
 
 @app.command()
@@ -172,15 +239,24 @@ def gaps(
     """The questions the bot could not answer, most asked first: what to write next."""
     from datetime import timedelta
 
-    from bot.answers import unanswered
+    from bot.answers import not_helpful, unanswered
 
     rt = runtime(ctx)
+    since = rt.clock() - timedelta(days=days)
     with rt.db.session() as s:
-        every = unanswered(s, since=rt.clock() - timedelta(days=days), limit=None)
+        every = unanswered(s, since=since, limit=None)
+        disliked = not_helpful(s, since=since, limit=limit)
     found = every[:limit]
     if as_json:
-        print(json.dumps([g.__dict__ for g in found]))
+        print(
+            json.dumps([g.__dict__ for g in found] + [{**g.__dict__, "not_helpful": True} for g in disliked])
+        )
         return
+    if disliked:
+        console.print(f"Answers people said didn't help in the last {days} days (with the article used):")
+        for g in disliked:
+            used = f"  (article: {g.offered})" if g.offered else ""
+            console.print(f"  ×{g.asked:<4} {g.wording}{used}", highlight=False, markup=False)
     if not found:
         console.print(f"Every question of the last {days} days found an answer.")
         return
@@ -238,6 +314,10 @@ def eval_kb(
 
         with _progress("Answering") as progress:
             figures, answered = evaluate(answer, rows, progress=progress)
+    from collections import Counter
+
+    figures["engine"] = knowledge.embedder.name
+    figures["languages"] = dict(Counter(a.language or "unclear" for _, a in answered).most_common())
     if fit:
         figures["calibration"] = calibrate(answered)
     if as_json:
