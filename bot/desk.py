@@ -28,6 +28,7 @@ from bot.routing.triage import Triager
 from bot.slack_text import safe
 from bot.support import Priority, SupportConfig
 from bot.timeutil import Clock
+from knowledge import language
 from knowledge.base import Audience
 
 log = logging.getLogger("deskbot.desk")
@@ -95,7 +96,9 @@ class Desk:
             audience = self.audience_for(channel=channel, user=user)
             reply = self.answers().answer(question, audience=audience, user=user, channel=channel)
             if reply.answer.grounded:
-                payload = blocks.answer_message(reply.answer, query_id=reply.query_id)
+                payload = blocks.answer_message(
+                    reply.answer, query_id=reply.query_id, lang=reply.answer.language
+                )
             else:
                 spec = self.config.channels.get(channel)
                 opened = None
@@ -115,6 +118,7 @@ class Desk:
                     opened=opened,
                     unavailable=reply.answer.why_not == UNAVAILABLE,
                     related=reply.answer.related,
+                    lang=reply.answer.language,
                 )
             self.client.chat_postMessage(channel=channel, thread_ts=thread, **payload)
         finally:
@@ -130,7 +134,8 @@ class Desk:
         ts: str,
         message: dict[str, Any],
     ) -> None:
-        self._own_question(query_id, user=user)
+        asked = self._own_question(query_id, user=user)
+        lang = language.detect(asked.question) if asked is not None else None
         with self.db.transaction() as s:
             s.add(Feedback(query_id=query_id, user=user, helpful=helpful, created_at=self.clock()))
         kept = [b for b in message.get("blocks", []) if b.get("block_id") != "kb_feedback"]
@@ -138,7 +143,7 @@ class Desk:
             channel=channel,
             ts=ts,
             text=message.get("text", "Thanks!"),
-            blocks=[*kept, *blocks.feedback_thanks(helpful, query_id=query_id)],
+            blocks=[*kept, *blocks.feedback_thanks(helpful, query_id=query_id, lang=lang)],
         )
 
     def escalate_question(
@@ -301,7 +306,9 @@ class Desk:
         self.refresh_card(number)
         if action == "resolve" and ticket.channel:
             self.client.chat_postMessage(
-                channel=ticket.channel, thread_ts=ticket.thread_ts, **blocks.csat_prompt(ticket)
+                channel=ticket.channel,
+                thread_ts=ticket.thread_ts,
+                **blocks.csat_prompt(ticket, lang=language.detect(ticket.description or ticket.title)),
             )
         if action == "wait" and ticket.channel:
             self.client.chat_postMessage(
