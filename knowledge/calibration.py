@@ -70,14 +70,16 @@ def fit(
     positives: Sequence[float],
     neg_weights: Sequence[float] | None = None,
     pos_weights: Sequence[float] | None = None,
+    slope: float | None = None,
 ) -> tuple[float, float]:
-    """Weighted one-feature logistic regression (Newton's method, a small ridge on the slope)."""
+    """Weighted one-feature logistic regression (Newton's method, a small ridge on the slope); with
+    `slope` given, only the intercept is fitted (the curve shifts, it never turns over)."""
     if not negatives or not positives:
         return 0.0, 0.0
     xs = [*negatives, *positives]
     ys = [0.0] * len(negatives) + [1.0] * len(positives)
     ws = [*(neg_weights or [1.0] * len(negatives)), *(pos_weights or [1.0] * len(positives))]
-    a = b = 0.0
+    a, b = (slope or 0.0), 0.0
     for _ in range(100):
         ga = gb = 0.0
         haa, hab, hbb = RIDGE, 0.0, 1e-9
@@ -90,6 +92,13 @@ def fit(
             hab += v * x
             hbb += v
         ga -= RIDGE * a
+        if slope is not None:
+            a = slope
+            db = gb / hbb
+            b += db
+            if abs(db) < 1e-9:
+                break
+            continue
         det = haa * hbb - hab * hab
         if det <= 0:
             break
@@ -109,7 +118,10 @@ def self_curve(near_miss: Sequence[float], found: Sequence[float], background: f
 
 
 def with_feedback(curve: Curve, positives: Sequence[float], negatives: Sequence[float]) -> Curve:
-    """The self-calibration plus people's verdicts (each worth FEEDBACK_WEIGHT pseudo-questions)."""
+    """The self-calibration plus people's verdicts (each worth FEEDBACK_WEIGHT pseudo-questions).
+
+    The verdicts move the curve (its intercept: where the threshold falls), keeping the steepness the
+    KB's own pseudo-questions gave it: a few verdicts on one question cannot turn the curve over."""
     n_neg, n_pos = len(curve.near_miss), len(curve.found)
     scale = n_pos / n_neg if n_neg else 1.0
     a, b = fit(
@@ -117,6 +129,7 @@ def with_feedback(curve: Curve, positives: Sequence[float], negatives: Sequence[
         [*curve.found, *positives],
         [scale] * n_neg + [FEEDBACK_WEIGHT] * len(negatives),
         [1.0] * n_pos + [FEEDBACK_WEIGHT] * len(positives),
+        slope=curve.slope if curve.slope > 0 else None,
     )
     return Curve(a, b, curve.near_miss, curve.found, list(positives), list(negatives), curve.background)
 
