@@ -465,6 +465,7 @@ def home_view(
     today: dict[str, Any] | None,
     now: datetime,
     unanswered: Sequence[Gap] = (),
+    unhelpful: Sequence[Gap] = (),
 ) -> dict[str, Any]:
     """App Home: agents see their tickets and the unassigned queue with SLA countdowns; managers see
     today's figures and the week's questions the help centre could not answer."""
@@ -489,6 +490,17 @@ def home_view(
             if unanswered
             else context("Every question this week found an answer. :tada:")
         )
+        if unhelpful:
+            blocks.append({"type": "header", "text": plain("Answers people said didn't help (7 days)")})
+            blocks.append(
+                section(
+                    "\n".join(
+                        f"• {safe(clip(g.wording, 150))} ×{g.asked}"
+                        + (f" — article: {safe(clip(g.offered, 100))}" if g.offered else "")
+                        for g in unhelpful
+                    )
+                )
+            )
 
     def rows(title: str, items: Sequence[tuple[Ticket, SlaReport | None]], empty: str) -> None:
         blocks.append({"type": "header", "text": plain(title)})
