@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, func, select
 
 from bot import access, blocks, tickets
-from bot.answers import UNAVAILABLE, AnswerService, unanswered
+from bot.answers import UNAVAILABLE, AnswerService, not_helpful, unanswered
 from bot.db import Database
 from bot.errors import InvalidInput, PermissionDenied
 from bot.models import ACTIVE_STATUSES, Feedback, KbQuery, Status, Ticket, TicketCreate
@@ -542,8 +542,15 @@ class Desk:
             manager = role in ("manager", "admin")
             today = self._today(s, local) if manager else None
             gaps = unanswered(s, since=now - timedelta(days=7)) if manager else []
+            disliked = not_helpful(s, since=now - timedelta(days=7)) if manager else []
         return blocks.home_view(
-            role=role, mine=with_reports, queue=queue_reports, today=today, unanswered=gaps, now=local
+            role=role,
+            mine=with_reports,
+            queue=queue_reports,
+            today=today,
+            unanswered=gaps,
+            unhelpful=disliked,
+            now=local,
         )
 
     def _today(self, s: Session, local: datetime) -> dict[str, Any]:
