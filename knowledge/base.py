@@ -265,6 +265,7 @@ class KnowledgeBase:
         self.embedder.queries(["warm up"])
         _ = self.bm25
         _ = self.curve
+        language.warm_up()
         return time.perf_counter() - started
 
     @property

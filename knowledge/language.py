@@ -44,3 +44,8 @@ def detect(text: str) -> str | None:
 def _wide(ch: str) -> bool:
     """CJK and kana: one character carries a word, so a short question is still clear."""
     return "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
+
+
+def warm_up() -> None:
+    """Load the detector now (about a second), not on the first question."""
+    _identifier()
