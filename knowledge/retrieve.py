@@ -79,7 +79,12 @@ def retrieve(
     chunk_floor = min((s for _, s in chunks.values()), default=0.0)
     top_lex = max((s for _, s in lexical.values()), default=0.0) or 1.0
     candidates = titles.keys() | chunks.keys() | lexical.keys()
-    denses = {d: (titles.get(d, title_floor) + chunks.get(d, (None, chunk_floor))[1]) / 2 for d in candidates}
+    denses = {}
+    for d in candidates:
+        chunk_score = chunks.get(d, (None, chunk_floor))[1]
+        # a held-out title counts as close as the body (not as the worst title fetched)
+        title_score = titles.get(d, chunk_score if d in exclude_titles else title_floor)
+        denses[d] = (title_score + chunk_score) / 2
     spread = float(np.std(list(denses.values()))) if len(denses) > 1 else 0.0
     hits = []
     for doc_id in candidates:
