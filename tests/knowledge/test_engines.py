@@ -44,7 +44,9 @@ def test_an_index_built_by_another_engine_is_refused_with_the_fix(tmp_path) -> N
     from knowledge.store import VectorStore
 
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "refunds.md").write_text("---\ntitle: Refunds\n---\nWe refund within 14 days.\n")
+    (tmp_path / "docs" / "refunds.md").write_text(
+        "---\ntitle: Refunds\nvisibility: public\n---\nWe refund within 14 days.\n"
+    )
 
     class OtherEngine(HashEmbedder):
         name = "other-engine"

@@ -39,7 +39,9 @@ def small_kb(tmp_path: Path) -> KnowledgeBase:
     docs = tmp_path / "docs"
     docs.mkdir()
     for doc_id, (title, body) in ARTICLES.items():
-        (docs / f"{doc_id}.md").write_text(f'---\ntitle: "{title}"\n---\n\n# {title}\n\n{body}\n')
+        (docs / f"{doc_id}.md").write_text(
+            f'---\ntitle: "{title}"\nvisibility: public\n---\n\n# {title}\n\n{body}\n'
+        )
     kb = KnowledgeBase(store=VectorStore(path=tmp_path / "chroma"), embedder=get_engine("hash"))
     kb.ingest([docs])
     return kb

@@ -13,9 +13,9 @@ from bot import blocks, i18n
 from bot.answers import AnswerService
 from bot.app import Deps, build_app
 from bot.config import Settings
+from bot.fakes.simulator import SlackSimulator, wait_for
+from bot.fakes.slack import FakeSlack
 from bot.server import make_http_server
-from bot.slack_fake import FakeSlack
-from bot.slack_sim import SlackSimulator, wait_for
 from knowledge.base import Answer, KnowledgeBase
 from knowledge.decide import DecisionParams
 from knowledge.embedding import get_engine
@@ -45,7 +45,9 @@ def slack(tmp_path: Path, sqlite_db, config, clock) -> Iterator[tuple[SlackSimul
     docs = tmp_path / "docs"
     docs.mkdir()
     for doc_id, (title, body) in HELP_CENTRE.items():
-        (docs / f"{doc_id}.md").write_text(f'---\ntitle: "{title}"\n---\n\n# {title}\n\n{body}\n')
+        (docs / f"{doc_id}.md").write_text(
+            f'---\ntitle: "{title}"\nvisibility: public\n---\n\n# {title}\n\n{body}\n'
+        )
     # A three-article KB has few near misses to calibrate on; a desk this small would lower
     # KB_ANSWER_THRESHOLD like this (what is measured here is the language of the reply, not the decision)
     kb = KnowledgeBase(
