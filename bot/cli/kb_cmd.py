@@ -369,10 +369,10 @@ def eval_route(
     test: Path = typer.Option(..., "--test", help="JSONL {text, label} to score."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with the metrics."),
 ) -> None:
-    """Train the router exactly as from category examples (default threshold), then score the test file."""
+    """Train the router exactly as from category examples (calibrated out-of-scope rule), then score the test file."""
     from bot.routing.evaluate import evaluate_router, read_labelled
     from bot.routing.router import CategoryRouter, RouterParams
-    from knowledge.embedding import LocalEmbedder
+    from knowledge.embedding import get_engine
 
     try:
         train_rows, test_rows = read_labelled(train), read_labelled(test)
@@ -385,9 +385,13 @@ def eval_route(
     out_of_scope = examples.pop("oos", [])
     with err_console.status(f"Training on {len(train_rows)} examples…"):
         router = CategoryRouter.train(
-            examples, embedder=LocalEmbedder(), params=RouterParams(), out_of_scope=out_of_scope
+            examples,
+            embedder=get_engine(runtime(ctx).settings.kb_engine),
+            params=RouterParams(),
+            out_of_scope=out_of_scope,
         )
     figures = evaluate_router(router, test_rows)
+    figures["oos_threshold"] = round(router.threshold, 4)
     if as_json:
         print(json.dumps(figures))
         return
