@@ -8,25 +8,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
 from bot.db import Database
-from bot.models import KbQuery
+from bot.models import Feedback, KbQuery
 from bot.observability import METRICS
 from bot.support import SupportConfig
 from bot.support.models import CannedAnswer
 from bot.timeutil import Clock, utcnow
-from knowledge.base import Answer, Audience, KnowledgeBase, Source
+from knowledge.base import Answer, Audience, EngineMismatch, KnowledgeBase, Source
 from knowledge.decide import DecisionParams
-from knowledge.embedding import Embedder
+from knowledge.embedding import Engine
 from knowledge.gaps import Gap, gaps
 
 CANNED_ID = "canned"
-UNANSWERED_SCAN = 5000  # at most this many of a period's latest unanswered questions are grouped
+UNANSWERED_SCAN = 5000
+SETTLED = timedelta(
+    days=3
+)  # an answer with no ticket and no complaint after this long counts as resolved  # at most this many of a period's latest unanswered questions are grouped
 UNAVAILABLE = "the knowledge base is unavailable"  # why_not when the vector store cannot be reached
 log = logging.getLogger("deskbot.answers")
 
@@ -38,11 +41,12 @@ class Reply:
 
 
 def build_knowledge_base(
-    settings: Settings, *, embedder: Embedder | None = None, chroma_path: Path | None = None
+    settings: Settings, *, embedder: Engine | None = None, chroma_path: Path | None = None
 ) -> KnowledgeBase:
-    """The product's knowledge base from settings: Chroma (embedded or server), MiniLM, optional LLM."""
+    """The product's knowledge base from settings: Chroma (embedded or server), the KB_ENGINE embedding
+    engine (default `knowledge.embedding.DEFAULT_ENGINE`), optional LLM."""
     from knowledge.compose import LlmComposer
-    from knowledge.embedding import LocalEmbedder
+    from knowledge.embedding import get_engine
     from knowledge.store import VectorStore
 
     store = (
@@ -52,7 +56,7 @@ def build_knowledge_base(
     )
     return KnowledgeBase(
         store=store,
-        embedder=embedder or LocalEmbedder(),
+        embedder=embedder or get_engine(settings.kb_engine),
         decision=DecisionParams(
             threshold=settings.kb_answer_threshold, suggest_threshold=settings.kb_suggest_threshold
         ),
@@ -90,6 +94,9 @@ class AnswerService:
         else:
             try:
                 answer = self.kb.answer(question, audience)
+            except EngineMismatch as exc:  # the operator must rebuild; the asker is offered a person
+                log.error("%s", exc)
+                answer = Answer("", [], 0.0, False, why_not=UNAVAILABLE)
             except Exception:  # noqa: BLE001 - the vector store is down: say so, offer a person
                 log.exception("knowledge base unavailable")
                 answer = Answer("", [], 0.0, False, why_not=UNAVAILABLE)
@@ -141,3 +148,57 @@ def unanswered(
         .limit(UNANSWERED_SCAN)
     ).all()
     return gaps([(question, sources or [], ticket) for question, sources, ticket in rows], limit=limit)
+
+
+def not_helpful(
+    session: Session, *, since: datetime, until: datetime | None = None, limit: int | None = 5
+) -> list[Gap]:
+    """Answers people said didn't help since `since`, grouped by question (rephrasings with the same
+    words together), most reported first; `offered` is the article the answer used
+    (digest, manager's Home, `deskbot kb gaps`)."""
+    where = [col(Feedback.created_at) >= since, col(Feedback.helpful).is_(False)]
+    if until is not None:
+        where.append(col(Feedback.created_at) < until)
+    rows = session.exec(
+        select(KbQuery.question, KbQuery.sources, KbQuery.ticket_number)
+        .join(Feedback, col(Feedback.query_id) == col(KbQuery.id))
+        .where(*where)
+        .order_by(col(Feedback.created_at).desc())
+        .limit(UNANSWERED_SCAN)
+    ).all()
+    return gaps([(question, sources or [], ticket) for question, sources, ticket in rows], limit=limit)
+
+
+def verdicts(session: Session, *, now: datetime, scan: int = UNANSWERED_SCAN) -> tuple[list[str], list[str]]:
+    """People's verdicts on the bot's answers, as (questions answered right, questions answered wrong).
+
+    Right: marked Helpful, or answered and never turned into a ticket nor marked Not helpful within
+    `SETTLED`. Wrong: marked Not helpful, or followed by a ticket (Talk to a human; a ticket that was
+    reopened came from such an answer too). Canned replies are not the knowledge base's and are left out."""
+    answers = session.exec(
+        select(KbQuery.id, KbQuery.question, KbQuery.ticket_number, KbQuery.created_at, KbQuery.sources)
+        .where(col(KbQuery.grounded).is_(True))
+        .order_by(col(KbQuery.created_at).desc())
+        .limit(scan)
+    ).all()
+    ids = [row[0] for row in answers]
+    votes: dict[int, bool] = {}
+    if ids:
+        for query_id, helpful, _ in session.exec(
+            select(Feedback.query_id, Feedback.helpful, Feedback.created_at)
+            .where(col(Feedback.query_id).in_(ids))
+            .order_by(col(Feedback.created_at))
+        ).all():
+            if query_id is not None:
+                votes[query_id] = helpful  # the latest vote counts
+    right: list[str] = []
+    wrong: list[str] = []
+    for query_id, question, ticket, created_at, sources in answers:
+        if CANNED_ID in (sources or []):
+            continue
+        vote = votes.get(query_id)
+        if vote is False or ticket is not None:
+            wrong.append(question)
+        elif vote is True or created_at <= now - SETTLED:
+            right.append(question)
+    return right, wrong

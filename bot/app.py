@@ -21,7 +21,7 @@ from bot.routing.triage import Triager, train_router
 from bot.slack_text import SafeWebClient
 from bot.support import SupportConfig
 from bot.timeutil import Clock, utcnow
-from knowledge.embedding import LocalEmbedder
+from knowledge.embedding import get_engine
 
 
 @dataclass
@@ -56,7 +56,8 @@ class Deps:
         """Routing with the router trained on first use from this configuration's examples."""
 
         def router() -> CategoryRouter:
-            embedder = self.answers.kb.embedder if self.answers is not None else LocalEmbedder()
+            # the knowledge base's engine: one model per process for both
+            embedder = get_engine(self.settings.kb_engine)
             return train_router(
                 self.config, embedder=embedder, cache_dir=self.settings.chroma_path.parent / "cache"
             )

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot import i18n
+from bot.i18n import t
 from bot.models import Status, Ticket
 from bot.sla import SlaReport
 from bot.slack_text import display, safe
@@ -114,26 +116,36 @@ def article_link(source: Source) -> str:
     return f"<{source.url}|{title}>" if source.url and len(source.url) <= 400 else title
 
 
-def answer_message(answer: Answer, *, query_id: int | None) -> dict[str, Any]:
-    """A grounded answer: the passage, its sources, and Helpful / Not helpful / Talk to a human."""
+def answer_message(answer: Answer, *, query_id: int | None, lang: str | None = None) -> dict[str, Any]:
+    """A grounded answer: the passage, its sources, and Helpful / Not helpful / Talk to a human, in
+    the asker's language `lang` (default: the question's); a quoted passage in another language says so."""
+    lang = lang or answer.language
     value = str(query_id or "")
     sources = [article_link(s) for s in nearly_as_relevant(answer.sources[:3])]
-    blocks: list[Block] = [section(answer.text)]
-    if sources:
+    blocks: list[Block] = []
+    quoted_in = answer.passage_language
+    if quoted_in and i18n.normalize(lang) != "en" and quoted_in != lang:
+        name = i18n.language_name(quoted_in, lang)
         blocks.append(
             context(
-                f":books: Source: {sources[0]}"
-                + (f" · see also {', '.join(sources[1:])}" if len(sources) > 1 else "")
+                ":speech_balloon: "
+                + t(lang, "The passage below is quoted in {language} from our help centre.", language=name)
             )
         )
+    blocks.append(section(answer.text))
+    if sources:
+        see_also = (
+            " · " + t(lang, "see also {links}", links=", ".join(sources[1:])) if len(sources) > 1 else ""
+        )
+        blocks.append(context(":books: " + t(lang, "Source: {source}", source=sources[0]) + see_also))
     blocks.append(
         {
             "type": "actions",
             "block_id": "kb_feedback",
             "elements": [
-                button(":thumbsup: Helpful", "kb_helpful", value),
-                button(":thumbsdown: Not helpful", "kb_not_helpful", value),
-                button(":raising_hand: Talk to a human", "kb_escalate", value),
+                button(":thumbsup: " + t(lang, "Helpful"), "kb_helpful", value),
+                button(":thumbsdown: " + t(lang, "Not helpful"), "kb_not_helpful", value),
+                button(":raising_hand: " + t(lang, "Talk to a human"), "kb_escalate", value),
             ],
         }
     )
@@ -146,26 +158,42 @@ def abstain_message(
     opened: int | None = None,
     unavailable: bool = False,
     related: Sequence[Source] = (),
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """The bot does not know (or cannot search right now): say so plainly, list the closest articles
-    when there are some worth a look (never as the answer), and offer a ticket (or say one was opened)."""
-    looked = (
+    when there are some worth a look (never as the answer), and offer a ticket (or say one was opened),
+    in the asker's language `lang`."""
+    looked = t(
+        lang,
         "I can't search our help centre right now"
         if unavailable
-        else "I couldn't find this in our help centre"
+        else "I couldn't find this in our help centre",
     )
     maybe = (
-        [context(":mag: These articles may be related: " + " · ".join(article_link(s) for s in related))]
+        [
+            context(
+                ":mag: "
+                + t(lang, "These articles may be related:")
+                + " "
+                + " · ".join(article_link(s) for s in related)
+            )
+        ]
         if related
         else []
     )
     if opened is not None:
-        text = f"{looked}, so I opened ticket *#{opened}* for the team. They will reply in this thread."
+        text = t(
+            lang,
+            "{looked}, so I opened ticket *#{number}* for the team. They will reply in this thread.",
+            looked=looked,
+            number=opened,
+        )
         return {"text": text, "blocks": [section(text), *maybe]}
-    text = (
+    text = t(
+        lang,
         "I can't search our help centre right now. A person from the support team can help."
         if unavailable
-        else "I couldn't find an answer to this in our help centre. A person from the support team can help."
+        else "I couldn't find an answer to this in our help centre. A person from the support team can help.",
     )
     return {
         "text": text,
@@ -175,23 +203,35 @@ def abstain_message(
             {
                 "type": "actions",
                 "block_id": "kb_abstain",
-                "elements": [button(":ticket: Open a ticket", "kb_escalate", str(query_id or ""), "primary")],
+                "elements": [
+                    button(
+                        ":ticket: " + t(lang, "Open a ticket"), "kb_escalate", str(query_id or ""), "primary"
+                    )
+                ],
             },
         ],
     }
 
 
-def feedback_thanks(helpful: bool, *, query_id: int | None = None) -> list[Block]:
+def feedback_thanks(helpful: bool, *, query_id: int | None = None, lang: str | None = None) -> list[Block]:
     """What replaces the feedback buttons: thanks, and after "Not helpful" still the way to a person."""
     if helpful:
-        return [context(":pray: Thanks for the feedback!")]
+        return [context(":pray: " + t(lang, "Thanks for the feedback!"))]
     return [
-        context(":pray: Thanks — we'll use this to improve the answer. Still stuck? A person can help."),
+        context(
+            ":pray: "
+            + t(lang, "Thanks — we'll use this to improve the answer. Still stuck? A person can help.")
+        ),
         {
             "type": "actions",
             "block_id": "kb_after_feedback",
             "elements": [
-                button(":raising_hand: Talk to a human", "kb_escalate", str(query_id or ""), "primary")
+                button(
+                    ":raising_hand: " + t(lang, "Talk to a human"),
+                    "kb_escalate",
+                    str(query_id or ""),
+                    "primary",
+                )
             ],
         },
     ]
@@ -284,8 +324,10 @@ def relay(author: str, text: str, *, from_agent: bool) -> dict[str, Any]:
     return {"text": clip(f"<@{author}>: {safe(text)}", 3000), "blocks": [section(body)]}
 
 
-def csat_prompt(ticket: Ticket) -> dict[str, Any]:
-    text = f":white_check_mark: Ticket *#{ticket.number}* is resolved. How did we do?"
+def csat_prompt(ticket: Ticket, lang: str | None = None) -> dict[str, Any]:
+    text = ":white_check_mark: " + t(
+        lang, "Ticket *#{number}* is resolved. How did we do?", number=ticket.number
+    )
     faces = [
         ":disappointed:",
         ":slightly_frowning_face:",
@@ -296,14 +338,14 @@ def csat_prompt(ticket: Ticket) -> dict[str, Any]:
     return {
         "text": clip(text, 3000),
         "blocks": [
-            section(text + " Reply in this thread within the reopen window if it's not fixed."),
+            section(text + " " + t(lang, "Reply in this thread within the reopen window if it's not fixed.")),
             {
                 "type": "actions",
                 "block_id": f"csat:{ticket.number}",
                 "elements": [
                     button(f"{faces[i - 1]} {i}", f"csat_{i}", str(ticket.number)) for i in range(1, 6)
                 ]
-                + [button("Add a comment", "csat_comment", str(ticket.number))],
+                + [button(t(lang, "Add a comment"), "csat_comment", str(ticket.number))],
             },
         ],
     }
@@ -315,8 +357,8 @@ def waiting_on_you(ticket: Ticket) -> dict[str, Any]:
     return {"text": text, "blocks": [section(text)]}
 
 
-def csat_thanks(score: int) -> dict[str, Any]:
-    text = f":pray: Thanks! You rated this {score}/5."
+def csat_thanks(score: int, lang: str | None = None) -> dict[str, Any]:
+    text = ":pray: " + t(lang, "Thanks! You rated this {score}/5.", score=score)
     return {"text": text, "blocks": [section(text)]}
 
 
@@ -375,7 +417,9 @@ def new_ticket_modal(
             "block_id": "priority",
             "optional": True,  # unset, the desk's rules decide (cues, category, the channel's tier)
             "label": plain("How urgent is it?", 2000),
-            "hint": plain("The team's rules set the priority; what you pick here is passed on to them.", 2000),
+            "hint": plain(
+                "The team's rules set the priority; what you pick here is passed on to them.", 2000
+            ),
             "element": {
                 "type": "static_select",
                 "action_id": "value",
@@ -441,6 +485,7 @@ def home_view(
     today: dict[str, Any] | None,
     now: datetime,
     unanswered: Sequence[Gap] = (),
+    unhelpful: Sequence[Gap] = (),
 ) -> dict[str, Any]:
     """App Home: agents see their tickets and the unassigned queue with SLA countdowns; managers see
     today's figures and the week's questions the help centre could not answer."""
@@ -465,6 +510,17 @@ def home_view(
             if unanswered
             else context("Every question this week found an answer. :tada:")
         )
+        if unhelpful:
+            blocks.append({"type": "header", "text": plain("Answers people said didn't help (7 days)")})
+            blocks.append(
+                section(
+                    "\n".join(
+                        f"• {safe(clip(g.wording, 150))} ×{g.asked}"
+                        + (f" — article: {safe(clip(g.offered, 100))}" if g.offered else "")
+                        for g in unhelpful
+                    )
+                )
+            )
 
     def rows(title: str, items: Sequence[tuple[Ticket, SlaReport | None]], empty: str) -> None:
         blocks.append({"type": "header", "text": plain(title)})

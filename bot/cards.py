@@ -18,6 +18,7 @@ from bot.db import Database
 from bot.models import Notification, Ticket
 from bot.outbox import DeliveryReport, deliver, enqueue
 from bot.support import SupportConfig
+from knowledge import language
 
 CARD = "card"
 AUTOMATION = "deskbot"  # the actor of Deskbot's own changes (auto-assign, auto-resolve)
@@ -61,7 +62,7 @@ def after_change(
 def _implied(ticket: Ticket, *, action: str, actor: str) -> dict[str, Any] | None:
     """What the requester is told about a change: the CSAT prompt when staff resolve, a nudge on wait."""
     if action == "resolve" and actor not in (ticket.requester, AUTOMATION):
-        return blocks.csat_prompt(ticket)
+        return blocks.csat_prompt(ticket, lang=language.detect(ticket.description or ticket.title))
     if action == "wait":
         return blocks.waiting_on_you(ticket)
     return None

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     chroma_path: Path = Path(".deskbot/chroma")
     chroma_url: str | None = None
     llm_model: str | None = None
+    # embedding engine: minilm | e5-small | st:<model name or path> (knowledge/embedding.py); None = default
+    kb_engine: str | None = None
     kb_answer_threshold: float = Field(default=0.65, ge=0.0, le=1.0)
     kb_suggest_threshold: float = Field(default=0.2, ge=0.0, le=1.0)
 

@@ -130,6 +130,7 @@ def compute(db: Database, period: Period) -> dict[str, Any]:
             ).where(KbQuery.created_at >= start, KbQuery.created_at < end)
         ).one()
         unanswered = [(g.wording, g.asked) for g in answers.unanswered(s, since=start, until=end)]
+        unhelpful = [(g.wording, g.asked, g.offered) for g in answers.not_helpful(s, since=start, until=end)]
         teams = s.exec(
             select(
                 Ticket.team,
@@ -162,6 +163,7 @@ def compute(db: Database, period: Period) -> dict[str, Any]:
             "answered_by_bot": int(answered or 0),
             "deflection": round(int(deflected or 0) / int(asked), 3) if asked else None,
             "top_unanswered": unanswered,
+            "not_helpful": unhelpful,
             "teams": {
                 t: {"opened": int(o or 0), "resolved": int(r or 0), "open": int(b or 0)}
                 for t, o, r, b in teams
@@ -215,6 +217,14 @@ def render_text(period: Period, figures: dict[str, Any], previous: dict[str, Any
     if figures["top_unanswered"]:
         lines.append(
             "• Top unanswered: " + "; ".join(f"“{safe(q[:80])}” ×{n}" for q, n in figures["top_unanswered"])
+        )
+    if figures.get("not_helpful"):
+        lines.append(
+            "• Answers people said didn't help: "
+            + "; ".join(
+                f"“{safe(q[:80])}” ×{n}" + (f" (article: {safe(a[:60])})" if a else "")
+                for q, n, a in figures["not_helpful"]
+            )
         )
     if figures["teams"]:
         lines.append(

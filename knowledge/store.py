@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from knowledge.chunking import Chunk
 
 COLLECTION = "deskbot_kb"
 PAGE = 5000
+META_ID = "index"
 
 
 VISIBILITIES = ("public", "internal")
@@ -52,6 +54,19 @@ class VectorStore:
             )
             for v in VISIBILITIES
         }
+        # One entry describing the index: which engine built it, its self-calibration (see base.py).
+        self.meta_collection = self.client.get_or_create_collection(
+            f"{collection}_meta", embedding_function=None
+        )
+
+    def read_meta(self) -> dict[str, Any]:
+        """What the index records about itself ({} for a new index)."""
+        got = self.meta_collection.get(ids=[META_ID], include=["documents"])
+        docs = got.get("documents") or []
+        return json.loads(docs[0]) if got["ids"] and docs and docs[0] else {}
+
+    def write_meta(self, meta: dict[str, Any]) -> None:
+        self.meta_collection.upsert(ids=[META_ID], embeddings=[[1.0]], documents=[json.dumps(meta)])
 
     def upsert(
         self, chunks: Sequence[Chunk], vectors: np.ndarray, content_hash: str, title_vector: np.ndarray
@@ -77,6 +92,7 @@ class VectorStore:
         for collection in self.collections.values():
             while ids := collection.get(limit=5000, include=[])["ids"]:
                 collection.delete(ids=ids)
+        self.meta_collection.delete(ids=[META_ID])
 
     def delete_doc(self, doc_id: str, *, visibilities: Sequence[str] | None = None) -> None:
         """Remove a document from the given visibilities' collections (default: all of them)."""

@@ -22,8 +22,12 @@ db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 def config_check(
     ctx: typer.Context,
     path: Path | None = typer.Argument(None, help="The YAML file (default: SUPPORT_CONFIG)."),
+    routing: bool = typer.Option(
+        False, "--routing", help="Also report what the router learned: accuracy per category, confusions."
+    ),
 ) -> None:
-    """Validate a support configuration file and explain every problem (file, line, key, fix)."""
+    """Validate a support configuration file and explain every problem (file, line, key, fix).
+    With --routing: train the router on the categories' examples and report what it learned."""
     from bot.support import ConfigError, load_support_config
 
     target = path or runtime(ctx).settings.support_config
@@ -38,6 +42,8 @@ def config_check(
         f"{len(config.checkins)} check-ins.",
         highlight=False,
     )
+    if routing and config.categories:
+        _routing_report(ctx, config)
     if config.user_groups() and not _user_groups_resolve(config, runtime(ctx).settings):
         raise typer.Exit(1)
 
@@ -74,6 +80,43 @@ def _user_groups_resolve(config: SupportConfig, settings: Settings) -> bool:
             highlight=False,
         )
     return ok
+
+
+def _routing_report(ctx: typer.Context, config) -> None:  # type: ignore[no-untyped-def]
+    """Cross-validated accuracy per category, confused pairs, too few examples, out-of-scope-like examples."""
+    from bot.cli.context import err_console
+    from bot.routing.report import routing_report
+    from knowledge.embedding import get_engine
+
+    with err_console.status("Training the router on the categories' examples…"):
+        report = routing_report(config, engine=get_engine(runtime(ctx).settings.kb_engine))
+    overall = report.overall
+    cal = report.calibration
+    console.print(
+        f"\nRouting: {sum(report.counts.values())} examples in {len(report.counts)} categories; "
+        f"cross-validated accuracy {overall:.0%}; "
+        if overall is not None
+        else "\nRouting: ",
+        end="",
+        highlight=False,
+    )
+    console.print(
+        f"out of scope below {report.threshold:.2f}"
+        + (
+            f" (calibrated: held-out categories refused {cal['unknown_refused']:.0%}, "
+            f"known requests routed {cal['known_routed']:.0%})"
+            if cal.get("separation") is not None
+            else ""
+        ),
+        highlight=False,
+    )
+    for name, n in report.counts.items():
+        acc = report.accuracy.get(name)
+        console.print(
+            f"  {name:<24} {n:>4} examples  {'—' if acc is None else f'{acc:.0%}':>5}", highlight=False
+        )
+    for warning in report.warnings():
+        console.print(f"[yellow]![/] {warning}", highlight=False)
 
 
 @db_app.command("upgrade")

@@ -30,6 +30,17 @@ def _kb(rt: Runtime):  # type: ignore[no-untyped-def]
         raise
 
 
+def _checked(knowledge):  # type: ignore[no-untyped-def]
+    """The knowledge base, if its index was built by this engine (else the error says how to rebuild)."""
+    from knowledge.base import EngineMismatch
+
+    try:
+        knowledge.check_engine()
+    except EngineMismatch as exc:
+        fail(str(exc))
+    return knowledge
+
+
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int, str], None]]:
     """A progress bar on stderr (when it is a terminal) and the callback that moves it."""
@@ -57,7 +68,7 @@ def _ingest(rt: Runtime, paths: list[Path], *, prune: bool) -> None:
     from knowledge.documents import SourceError
 
     rules = rt.config.knowledge.visibility.rules()  # a config that cannot be read stops here
-    kb = _kb(rt)
+    kb = _checked(_kb(rt))
     with _progress("Indexing") as progress:
         try:
             report = kb.ingest(
@@ -111,7 +122,7 @@ def rebuild(
 ) -> None:
     """Drop the index and build it again from the source files."""
     rt = runtime(ctx)
-    _kb(rt).store.reset()
+    _kb(rt).store.reset()  # also forgets which engine built it: the new index records the current one
     _ingest(rt, paths or [rt.settings.kb_sources], prune=True)
 
 
@@ -119,11 +130,13 @@ def rebuild(
 def stats(ctx: typer.Context) -> None:
     """Documents and chunks in the index."""
     rt = runtime(ctx)
-    figures = _kb(rt).stats()
+    knowledge = _kb(rt)
+    figures = knowledge.stats()
+    built = knowledge.store.read_meta().get("engine") or "unrecorded"
     where = rt.settings.chroma_url or rt.settings.chroma_path
     console.print(
         f"{where}: {figures['documents']} documents ({figures['internal_documents']} internal), "
-        f"{figures['chunks']} chunks",
+        f"{figures['chunks']} chunks; built with {built} (this process uses {knowledge.embedder.name})",
         highlight=False,
     )
 
@@ -140,7 +153,7 @@ def ask(
     if audience not in ("customer", "staff"):
         fail(f"--audience must be customer or staff, not {audience!r}")
     rt = runtime(ctx)
-    knowledge = _kb(rt)
+    knowledge = _checked(_kb(rt))
     loaded = knowledge.warm_up()
     service = AnswerService.from_config(kb=knowledge, config=rt.config, db=rt.db, clock=rt.clock)
     answer = service.answer(question, audience=audience, user=rt.actor).answer  # type: ignore[arg-type]
@@ -162,9 +175,76 @@ def ask(
         )
     console.print(
         f"confidence {answer.confidence:.2f} · answered in {answer.elapsed_ms:.0f} ms "
-        f"(model and index loaded in {loaded:.1f} s)",
+        f"(model and index loaded in {loaded:.1f} s) · question language {answer.language or 'unclear'}"
+        + (f" · passage in {answer.passage_language}" if answer.passage_language else "")
+        + f" · engine {answer.engine}",
         highlight=False,
     )
+
+
+@app.command()
+def calibrate(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print the curves as JSON."),
+) -> None:
+    """Refit the answer/abstain curve with people's verdicts; show the curve and what changed."""
+    from bot.answers import verdicts
+
+    rt = runtime(ctx)
+    knowledge = _checked(_kb(rt))
+    with rt.db.session() as s:
+        right, wrong = verdicts(s, now=rt.clock())
+    before, after = knowledge.learn(right, wrong)
+    threshold = knowledge.decision.threshold
+    rows = []
+    for p in (0.3, 0.5, 0.65, 0.8, 0.9):
+        rows.append(
+            {
+                "probability": p,
+                "evidence_before": round(before.evidence_at(p), 4),
+                "evidence_after": round(after.evidence_at(p), 4),
+                "near_misses_answered": _share(after.near_miss, after.evidence_at(p)),
+                "found_answered": _share(after.found, after.evidence_at(p)),
+            }
+        )
+    summary = {
+        "engine": knowledge.embedder.name,
+        "pseudo_questions": {"near_miss": len(after.near_miss), "found": len(after.found)},
+        "feedback": {"right": len(right), "wrong": len(wrong)},
+        "threshold": threshold,
+        "answers_above_evidence": {
+            "before": round(before.evidence_at(threshold), 4),
+            "after": round(after.evidence_at(threshold), 4),
+        },
+        "curve": rows,
+    }
+    if as_json:
+        print(json.dumps(summary))
+        return
+    console.print(
+        f"Engine {summary['engine']}; self-calibrated on {len(after.near_miss)} near misses and "
+        f"{len(after.found)} found articles (the KB's titles asked as questions); "
+        f"feedback: {len(right)} answers right, {len(wrong)} wrong.",
+        highlight=False,
+    )
+    console.print(" P(right)  evidence before → after   near misses answered   titles found answered")
+    for r in rows:
+        console.print(
+            f"   {r['probability']:.2f}     {r['evidence_before']:7.3f} → {r['evidence_after']:7.3f}"
+            f"        {r['near_misses_answered']:.2f}                  {r['found_answered']:.2f}",
+            highlight=False,
+        )
+    b, a = summary["answers_above_evidence"]["before"], summary["answers_above_evidence"]["after"]
+    change = "unchanged" if abs(a - b) < 1e-4 else ("stricter" if a > b else "more permissive")
+    console.print(
+        f"At KB_ANSWER_THRESHOLD={threshold:.2f} the bot answers above evidence {a:.3f} "
+        f"(was {b:.3f}: {change}).",
+        highlight=False,
+    )
+
+
+def _share(values: list[float], at_least: float) -> float:
+    return round(sum(v >= at_least for v in values) / len(values), 3) if values else 0.0
 
 
 @app.command()
@@ -177,15 +257,24 @@ def gaps(
     """The questions the bot could not answer, most asked first: what to write next."""
     from datetime import timedelta
 
-    from bot.answers import unanswered
+    from bot.answers import not_helpful, unanswered
 
     rt = runtime(ctx)
+    since = rt.clock() - timedelta(days=days)
     with rt.db.session() as s:
-        every = unanswered(s, since=rt.clock() - timedelta(days=days), limit=None)
+        every = unanswered(s, since=since, limit=None)
+        disliked = not_helpful(s, since=since, limit=limit)
     found = every[:limit]
     if as_json:
-        print(json.dumps([g.__dict__ for g in found]))
+        print(
+            json.dumps([g.__dict__ for g in found] + [{**g.__dict__, "not_helpful": True} for g in disliked])
+        )
         return
+    if disliked:
+        console.print(f"Answers people said didn't help in the last {days} days (with the article used):")
+        for g in disliked:
+            used = f"  (article: {g.offered})" if g.offered else ""
+            console.print(f"  ×{g.asked:<4} {g.wording}{used}", highlight=False, markup=False)
     if not found:
         console.print(f"Every question of the last {days} days found an answer.")
         return
@@ -253,6 +342,10 @@ def eval_kb(
 
         with _progress("Answering") as progress:
             figures, answered = evaluate(answer, rows, progress=progress)
+    from collections import Counter
+
+    figures["engine"] = knowledge.embedder.name
+    figures["languages"] = dict(Counter(a.language or "unclear" for _, a in answered).most_common())
     if fit:
         figures["calibration"] = calibrate(answered)
     if as_json:
@@ -276,10 +369,10 @@ def eval_route(
     test: Path = typer.Option(..., "--test", help="JSONL {text, label} to score."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with the metrics."),
 ) -> None:
-    """Train the router exactly as from category examples (default threshold), then score the test file."""
+    """Train the router exactly as from category examples (calibrated out-of-scope rule), then score the test file."""
     from bot.routing.evaluate import evaluate_router, read_labelled
     from bot.routing.router import CategoryRouter, RouterParams
-    from knowledge.embedding import LocalEmbedder
+    from knowledge.embedding import get_engine
 
     try:
         train_rows, test_rows = read_labelled(train), read_labelled(test)
@@ -292,9 +385,13 @@ def eval_route(
     out_of_scope = examples.pop("oos", [])
     with err_console.status(f"Training on {len(train_rows)} examples…"):
         router = CategoryRouter.train(
-            examples, embedder=LocalEmbedder(), params=RouterParams(), out_of_scope=out_of_scope
+            examples,
+            embedder=get_engine(runtime(ctx).settings.kb_engine),
+            params=RouterParams(),
+            out_of_scope=out_of_scope,
         )
     figures = evaluate_router(router, test_rows)
+    figures["oos_threshold"] = round(router.threshold, 4)
     if as_json:
         print(json.dumps(figures))
         return

@@ -13,6 +13,7 @@ from bot.desk.intake import Intake, Request
 from bot.desk.slack_io import SlackIO
 from bot.errors import InvalidInput, PermissionDenied
 from bot.models import Feedback, KbQuery, Ticket
+from knowledge import language
 from knowledge.base import Audience
 
 MENTION = re.compile(r"<@[UW][A-Z0-9]+(\|[^>]*)?>")
@@ -54,7 +55,7 @@ class Answering:
             audience = self.audience_for(channel=channel, user=user)
             reply = self.ctx.answers().answer(question, audience=audience, user=user, channel=channel)
             if reply.answer.grounded:
-                payload = blocks.answer_message(reply.answer, query_id=reply.query_id)
+                payload = blocks.answer_message(reply.answer, query_id=reply.query_id, lang=reply.answer.language)
             else:
                 payload = self._abstain(question, reply, channel=channel, user=user, thread=thread)
             self.ctx.client.chat_postMessage(channel=channel, thread_ts=thread, **payload)
@@ -82,6 +83,7 @@ class Answering:
             opened=opened,
             unavailable=reply.answer.why_not == UNAVAILABLE,
             related=reply.answer.related,
+            lang=reply.answer.language,
         )
 
     def feedback(
@@ -95,7 +97,8 @@ class Answering:
         message: dict[str, Any],
     ) -> None:
         """Helpful / Not helpful: recorded, and the buttons replaced by thanks (and still a way to a person)."""
-        self._own_question(query_id, user=user)
+        asked = self._own_question(query_id, user=user)
+        lang = language.detect(asked.question) if asked is not None else None
         with self.ctx.db.transaction() as s:
             s.add(Feedback(query_id=query_id, user=user, helpful=helpful, created_at=self.ctx.clock()))
         kept = [b for b in message.get("blocks", []) if b.get("block_id") != "kb_feedback"]
@@ -103,7 +106,7 @@ class Answering:
             channel=channel,
             ts=ts,
             text=message.get("text", "Thanks!"),
-            blocks=[*kept, *blocks.feedback_thanks(helpful, query_id=query_id)],
+            blocks=[*kept, *blocks.feedback_thanks(helpful, query_id=query_id, lang=lang)],
         )
 
     def escalate(

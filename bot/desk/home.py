@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import access, blocks, kpis, tickets
-from bot.answers import unanswered
+from bot.answers import not_helpful, unanswered
 from bot.desk.context import DeskContext
 
 
@@ -43,12 +43,15 @@ class Home:
             local = now.astimezone(ZoneInfo(config.managers.timezone))
             manager = who.role in ("manager", "admin")
             today = kpis.today(s, local) if manager else None
-            gaps = unanswered(s, since=now - timedelta(days=7)) if manager else []
+            week = now - timedelta(days=7)
+            gaps = unanswered(s, since=week) if manager else []
+            disliked = not_helpful(s, since=week) if manager else []
             return blocks.home_view(
                 role=who.role,
                 mine=reported(mine),
                 queue=reported(queue),
                 today=today,
                 unanswered=gaps,
+                unhelpful=disliked,
                 now=local,
             )

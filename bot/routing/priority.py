@@ -1,19 +1,120 @@
-"""Priority from configurable cues, the channel's customer tier and the category's default — with the reason."""
+"""Priority from configurable cues, the channel's customer tier and the category's default — with the reason.
+
+Cues are phrases (whole words) or example requests, globally (`routing.priority_cues`) or per category
+(`categories.*.priority_cues`). A cue is read in context: a request about a past incident ("Can we get
+an SLA credit for last week's outage?") is not an incident, so the cue is not applied and the reason
+says why ("'outage' refers to a past incident (last week's)").
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
 
 from bot.support import Priority, SupportConfig
+from bot.support.models import PriorityCue
 
 RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
 
+# Words that put an incident in the past or make the request about its aftermath. Read in the same
+# sentence as the cue; a marker that the problem is still there ("still", "again", "right now") wins.
+_PAST = re.compile(
+    r"(?<!\w)(?:last (?:week|month|night|year|quarter|time|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday)(?:'s)?|yesterday(?:'s)?|the day before|previous|prior|earlier this (?:week|month)|"
+    r"(?:a|two|three|few|several|\d+) (?:days?|weeks?|months?) ago|back in \w+|in (?:january|february|march|"
+    r"april|may|june|july|august|september|october|november|december)|post-?mortem|root cause|rca|"
+    r"incident report|sla credit|service credit|credit for|refund for|compensation for|report (?:on|about)|"
+    r"what (?:caused|happened)|why (?:was|were|did)|was resolved|has been resolved|was fixed|"
+    r"after the|during the)(?!\w)"
+)
+_ONGOING = re.compile(
+    r"(?<!\w)(?:still|again|right now|currently|at the moment|ongoing|since (?:this|today|\d)|"
+    r"is down|are down|is not working|isn't working|keeps)(?!\w)"
+)
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+
+
+def past_reference(text: str, start: int, end: int) -> str | None:
+    """The words that put the cue at `text[start:end]` in the past, or None when it may be happening now."""
+    for sentence in _SENTENCE.finditer(text):
+        if sentence.start() <= start and end <= sentence.end():
+            clause = sentence.group(0)
+            if _ONGOING.search(clause):
+                return None
+            past = _PAST.search(clause)
+            return past.group(0) if past else None
+    return None
+
+
+@dataclass(frozen=True)
+class ExampleMatch:
+    priority: Priority
+    example: str
+    similarity: float
+
+
+def cues_for(config: SupportConfig, category: str | None) -> list[PriorityCue]:
+    spec = config.categories.get(category or "")
+    return list(config.routing.priority_cues) + (list(spec.priority_cues) if spec is not None else [])
+
+
+class ExampleCues:
+    """Priority examples as a nearest-neighbour decision: a request gets a cue's priority when its nearest
+    example (by the router's embedding) is one of that cue's examples rather than an ordinary category
+    example — the configuration's own examples are the yardstick, no similarity threshold."""
+
+    def __init__(
+        self,
+        *,
+        cues: Sequence[tuple[str | None, PriorityCue]],  # (category or None for all, cue)
+        ordinary: Sequence[str],
+        embed: Callable[[list[str]], np.ndarray],
+    ) -> None:
+        self._rows = [(scope, cue.priority, ex) for scope, cue in cues for ex in cue.examples if ex.strip()]
+        self._embed = embed
+        texts = [ex for _, _, ex in self._rows]
+        self._cue_vectors = embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        ordinary = [t for t in ordinary if t.strip()]
+        self._ordinary = embed(list(ordinary)) if ordinary and texts else np.zeros((0, 1), dtype=np.float32)
+
+    @classmethod
+    def from_config(cls, config: SupportConfig, embed: Callable[[list[str]], np.ndarray]) -> ExampleCues:
+        cues: list[tuple[str | None, PriorityCue]] = [(None, c) for c in config.routing.priority_cues]
+        for name, spec in config.categories.items():
+            cues.extend((name, c) for c in spec.priority_cues)
+        ordinary = [ex for spec in config.categories.values() for ex in spec.examples]
+        return cls(cues=cues, ordinary=ordinary, embed=embed)
+
+    def match(self, text: str, *, category: str | None) -> ExampleMatch | None:
+        if not self._rows or not len(self._ordinary):
+            return None
+        vector = self._embed([text])[0]
+        cue_sims = self._cue_vectors @ vector
+        allowed = np.array([scope is None or scope == category for scope, _, _ in self._rows])
+        if not allowed.any():
+            return None
+        cue_sims = np.where(allowed, cue_sims, -np.inf)
+        best = int(np.argmax(cue_sims))
+        if cue_sims[best] <= float(np.max(self._ordinary @ vector)):
+            return None
+        _, priority, example = self._rows[best]
+        return ExampleMatch(priority, example, float(cue_sims[best]))
+
 
 def priority_for(
-    text: str, *, config: SupportConfig, category: str | None, tier: str | None
+    text: str,
+    *,
+    config: SupportConfig,
+    category: str | None,
+    tier: str | None,
+    examples: ExampleCues | None = None,
 ) -> tuple[Priority, str]:
     """The highest priority any rule gives, and a reason a person can read ("matched 'production down'")."""
     candidates: list[tuple[Priority, str]] = [(Priority.NORMAL, "default")]
+    notes: list[str] = []
     spec = config.categories.get(category or "")
     if spec is not None and spec.default_priority is not None:
         candidates.append(
@@ -23,11 +124,30 @@ def priority_for(
         level = config.routing.tier_priority[tier]
         candidates.append((level, f"{tier} customers get at least {level.value}"))
     lowered = " ".join(text.lower().split())
-    for cue in config.routing.priority_cues:
+    for cue in cues_for(config, category):
         for phrase in cue.phrases:
-            if re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", lowered):
-                candidates.append((cue.priority, f"matched '{phrase}'"))
-                break
+            found = re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", lowered)
+            if found is None:
+                continue
+            past = past_reference(lowered, found.start(), found.end())
+            if past is not None:
+                notes.append(f"'{phrase}' refers to a past incident ({past}), not {cue.priority.value}")
+                continue
+            candidates.append((cue.priority, f"matched '{phrase}'"))
+            break
+    if examples is not None:
+        hit = examples.match(text, category=category)
+        if hit is not None:
+            past = _PAST.search(lowered) if not _ONGOING.search(lowered) else None
+            if past is not None:
+                notes.append(
+                    f"like a {hit.priority.value} example but about a past incident ({past.group(0)})"
+                )
+            else:
+                candidates.append(
+                    (hit.priority, f"like the example '{hit.example[:60]}' ({hit.similarity:.2f})")
+                )
     best = max(candidates, key=lambda c: RANK[c[0]])
     reasons = [r for p, r in candidates if p == best[0] and r != "default"]
-    return best[0], f"priority {best[0].value}: " + ("; ".join(reasons) if reasons else "default")
+    why = f"priority {best[0].value}: " + ("; ".join(reasons) if reasons else "default")
+    return best[0], why + "".join(f"; {n}" for n in notes)

@@ -1,10 +1,22 @@
 """Category router: which category a request belongs to — or none (out of scope).
 
-Features are the request's MiniLM sentence embedding (meaning) next to character 2–5-gram TF-IDF
+Features are the request's sentence embedding from the shared engine (multilingual-e5-small by
+default, so English examples route German or Chinese requests) next to character 2–5-gram TF-IDF
 (wording: product names, error codes, misspellings); the classifier is a multinomial logistic
 regression over the categories' example requests, plus an "out of scope" class when examples of
-unrelated requests are configured. A request is out of scope when that class wins or when the winning
-category's probability is below the threshold — one probability threshold, nothing fitted per data set.
+unrelated requests are configured.
+
+The out-of-scope rule is calibrated on the configuration itself at training time: the categories are
+split into five groups and each group is held out in turn (with a fifth of the other examples). A
+held-out category's examples, scored by a router that never saw it, are what an unknown request looks
+like for *this* desk; held-out examples of the trained categories are what a known one looks like. The
+threshold on the winning category's probability is the one that best separates the two (known
+requests routed right vs unknown ones refused, weighed equally). Eight close categories and 150
+distant ones get different thresholds from the same rule; nothing is fitted to an evaluation set.
+
+A request in a language other than the examples' (py3langid) is scored across languages: the
+multilingual engine places a translation less close than a same-language paraphrase, so probabilities
+run lower, and the threshold is halved for it (a property of cross-lingual matching, not of a data set).
 
 Trained from the support configuration at start-up (or on config change) and cached by content hash,
 in memory and on disk; routing a request takes a few milliseconds.
@@ -23,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.embedding import Embedder
+from knowledge.embedding import Engine
 
 OOS = "oos"
 
@@ -31,8 +43,9 @@ OOS = "oos"
 @dataclass(frozen=True)
 class RouterParams:
     c: float = 20.0  # inverse regularisation of the logistic regression
-    embedding_weight: float = 1.5  # scale of the sentence embedding next to the TF-IDF block
-    oos_threshold: float = 0.33  # below this top probability a request is out of scope
+    embedding_weight: float = 3.0  # scale of the sentence embedding next to the TF-IDF block
+    oos_threshold: float | None = None  # None: calibrated from the examples (see the module doc)
+    folds: int = 5  # category groups held out in turn to calibrate the out-of-scope rule
 
 
 @dataclass(frozen=True)
@@ -45,38 +58,61 @@ class Route:
     def out_of_scope(self) -> bool:
         return self.category is None
 
+    threshold: float | None = None  # the out-of-scope threshold this decision used
+
     def reason(self) -> str:
+        """What the card and the audit event say: "category billing, 0.82; runner-up refunds 0.11"."""
         if self.category is None:
             best = (
-                f" (closest: {self.alternatives[0][0]} {self.alternatives[0][1]:.2f})"
+                f" (closest {self.alternatives[0][0]}, {self.alternatives[0][1]:.2f}"
+                + (f" < {self.threshold:.2f}" if self.threshold is not None else "")
+                + ")"
                 if self.alternatives
                 else ""
             )
             return f"out of scope{best}"
-        return f"category {self.category} ({self.confidence:.2f})"
+        runner = (
+            f"; runner-up {self.alternatives[0][0]} {self.alternatives[0][1]:.2f}"
+            if self.alternatives
+            else ""
+        )
+        return f"category {self.category}, {self.confidence:.2f}{runner}"
 
 
 class CategoryRouter:
     def __init__(
-        self, *, model: Any, vectorizer: Any, classes: Sequence[str], params: RouterParams, embedder: Embedder
+        self,
+        *,
+        model: Any,
+        vectorizer: Any,
+        classes: Sequence[str],
+        params: RouterParams,
+        embedder: Engine,
+        threshold: float = 0.0,
+        language: str | None = None,
+        calibration: dict[str, Any] | None = None,
     ) -> None:
         self.model = model
         self.vectorizer = vectorizer
         self.classes = list(classes)
         self.params = params
         self.embedder = embedder
+        self.threshold = params.oos_threshold if params.oos_threshold is not None else threshold
+        self.language = language  # the examples' language; requests in another are scored across languages
+        self.calibration = calibration or {}
 
     @classmethod
     def train(
         cls,
         examples: Mapping[str, Sequence[str]],
         *,
-        embedder: Embedder,
+        embedder: Engine,
         params: RouterParams | None = None,
         out_of_scope: Sequence[str] = (),
         cache_dir: Path | None = None,
     ) -> CategoryRouter:
-        """Fit on `examples` (category → example requests) and optional out-of-scope examples."""
+        """Fit on `examples` (category → example requests) and optional out-of-scope examples, and
+        calibrate the out-of-scope rule on them."""
         params = params or RouterParams()
         key = _key(examples, out_of_scope, params, embedder.name)
         with _LOCK:
@@ -91,18 +127,13 @@ class CategoryRouter:
                 return cls(**state, params=params, embedder=embedder)
             except Exception:  # noqa: BLE001 - a stale or broken cache is retrained
                 pass
-        texts: list[str] = []
-        labels: list[str] = []
-        for category, items in examples.items():
-            for text in items:
-                if text.strip():
-                    texts.append(text)
-                    labels.append(category)
-        for text in out_of_scope:
-            if text.strip():
-                texts.append(text)
-                labels.append(OOS)
-        state = _fit(texts, labels, embedder=embedder, params=params)
+        texts, labels = labelled(examples, out_of_scope)
+        vectors = embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        state = _fit(texts, labels, vectors, params=params)
+        if state["model"] is not None and params.oos_threshold is None:
+            state["calibration"] = calibrate(texts, labels, vectors, params=params)
+            state["threshold"] = state["calibration"]["threshold"]
+        state["language"] = _language_of(texts)
         with _LOCK:
             _MEMORY[key] = state
         if cache_dir is not None:
@@ -115,55 +146,159 @@ class CategoryRouter:
     def route(self, text: str) -> Route:
         return self.route_many([text])[0]
 
+    def threshold_for(self, text: str) -> float:
+        """The calibrated threshold, halved for a request in another language than the examples'."""
+        if self.language is None or self.params.oos_threshold is not None:
+            return self.threshold
+        from knowledge.language import detect
+
+        spoken = detect(text)
+        return self.threshold / 2 if spoken is not None and spoken != self.language else self.threshold
+
     def route_many(self, texts: Sequence[str]) -> list[Route]:
         if not texts:
             return []
         if self.model is None:  # zero or one category: nothing to choose
             only = self.classes[0] if self.classes else None
             return [Route(only, 1.0 if only else 0.0) for _ in texts]
-        probabilities = self.model.predict_proba(
-            _features(texts, self.vectorizer, self.embedder, self.params)
-        )
-        order = np.argsort(-probabilities, axis=1)
+        vectors = self.embedder.embed(list(texts))
+        probabilities = self.model.predict_proba(_features(texts, vectors, self.vectorizer, self.params))
         routes = []
-        for row, ranked in zip(probabilities, order, strict=True):
-            top = [(self.classes[i], float(row[i])) for i in ranked[:3]]
-            in_scope = [(c, p) for c, p in top if c != OOS]
-            best, p = top[0]
-            if best == OOS or p < self.params.oos_threshold:
-                routes.append(Route(None, 1.0 - p if best != OOS else p, tuple(in_scope)))
+        for text, row in zip(texts, probabilities, strict=True):
+            threshold = self.threshold_for(text)
+            ranked = [(self.classes[i], float(row[i])) for i in np.argsort(-row)[:4]]
+            in_scope = [(c, p) for c, p in ranked if c != OOS][:3]
+            if ranked[0][0] == OOS:
+                routes.append(Route(None, ranked[0][1], tuple(in_scope), threshold))
+            elif ranked[0][1] < threshold:
+                routes.append(Route(None, 1.0 - ranked[0][1], tuple(in_scope), threshold))
             else:
-                routes.append(Route(best, p, tuple(in_scope[1:])))
+                routes.append(Route(ranked[0][0], ranked[0][1], tuple(in_scope[1:]), threshold))
         return routes
 
 
 _LOCK = threading.Lock()
 _MEMORY: dict[str, dict[str, Any]] = {}
+_VERSION = 2  # bump when the fitted state changes shape (old disk caches are then not read)
+
+
+def labelled(
+    examples: Mapping[str, Sequence[str]], out_of_scope: Sequence[str] = ()
+) -> tuple[list[str], list[str]]:
+    texts: list[str] = []
+    labels: list[str] = []
+    for category, items in examples.items():
+        for text in items:
+            if text.strip():
+                texts.append(text)
+                labels.append(category)
+    for text in out_of_scope:
+        if text.strip():
+            texts.append(text)
+            labels.append(OOS)
+    return texts, labels
 
 
 def _key(examples: Mapping[str, Sequence[str]], oos: Sequence[str], params: RouterParams, model: str) -> str:
-    blob = json.dumps([sorted((k, list(v)) for k, v in examples.items()), list(oos), params.__dict__, model])
+    blob = json.dumps(
+        [sorted((k, list(v)) for k, v in examples.items()), list(oos), params.__dict__, model, _VERSION]
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
-def _features(texts: Sequence[str], vectorizer: Any, embedder: Embedder, params: RouterParams) -> Any:
+def _language_of(texts: Sequence[str]) -> str | None:
+    """The examples' language: the one most examples are detected in (None when unclear)."""
+    from collections import Counter
+
+    from knowledge.language import detect
+
+    counts = Counter(lang for lang in (detect(t) for t in texts[:400]) if lang)
+    if not counts:
+        return None
+    lang, n = counts.most_common(1)[0]
+    return lang if n >= 0.5 * sum(counts.values()) else None
+
+
+def _features(texts: Sequence[str], vectors: np.ndarray, vectorizer: Any, params: RouterParams) -> Any:
     import scipy.sparse as sp
 
-    dense = embedder.embed(list(texts)) * params.embedding_weight
-    return sp.hstack([sp.csr_matrix(dense), vectorizer.transform(texts)]).tocsr()
+    return sp.hstack(
+        [sp.csr_matrix(np.asarray(vectors) * params.embedding_weight), vectorizer.transform(list(texts))]
+    ).tocsr()
 
 
-def _fit(texts: list[str], labels: list[str], *, embedder: Embedder, params: RouterParams) -> dict[str, Any]:
+def _fit(texts: list[str], labels: list[str], vectors: np.ndarray, *, params: RouterParams) -> dict[str, Any]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     classes = sorted(set(labels))
+    if len(classes) < 2:
+        return {"model": None, "vectorizer": None, "classes": [c for c in classes if c != OOS]}
     vectorizer = TfidfVectorizer(
         analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=1 if len(texts) < 500 else 2
     )
-    if len(classes) < 2:
-        return {"model": None, "vectorizer": None, "classes": [c for c in classes if c != OOS]}
     vectorizer.fit(texts)
     model = LogisticRegression(C=params.c, max_iter=3000)
-    model.fit(_features(texts, vectorizer, embedder, params), labels)
+    model.fit(_features(texts, vectors, vectorizer, params), labels)
     return {"model": model, "vectorizer": vectorizer, "classes": list(model.classes_)}
+
+
+def _scores(state: dict[str, Any], texts: list[str], vectors: np.ndarray, params: RouterParams):  # type: ignore[no-untyped-def]
+    """(best in-scope category, its probability, whether the out-of-scope class won) per text."""
+    probabilities = state["model"].predict_proba(_features(texts, vectors, state["vectorizer"], params))
+    classes = np.array(state["classes"])
+    inside = classes != OOS
+    best = probabilities[:, inside].argmax(axis=1)
+    top = probabilities[:, inside].max(axis=1)
+    oos_won = (
+        (classes[probabilities.argmax(axis=1)] == OOS) if (~inside).any() else np.zeros(len(texts), bool)
+    )
+    return classes[inside][best], top, oos_won
+
+
+def calibrate(
+    texts: list[str], labels: list[str], vectors: np.ndarray, *, params: RouterParams, seed: int = 0
+) -> dict[str, Any]:
+    """Hold each group of categories out in turn; pick the threshold that best separates held-out
+    examples of trained categories (routed right) from examples of the held-out categories."""
+    y = np.array(labels)
+    categories = sorted(set(labels) - {OOS})
+    rng = np.random.RandomState(seed)
+    folds = max(2, min(params.folds, len(categories)))
+    group = {c: i % folds for i, c in enumerate(rng.permutation(categories))}
+    fold = rng.permutation(np.arange(len(y)) % folds)
+    grouped = np.array([group.get(label, -1) for label in labels])
+    known: list[float] = []
+    right: list[bool] = []
+    unknown: list[float] = []
+    for f in range(folds):
+        train = (fold != f) & (grouped != f)
+        if len(set(y[train]) - {OOS}) < 2:
+            continue
+        idx = np.flatnonzero(train)
+        state = _fit([texts[i] for i in idx], list(y[idx]), vectors[idx], params=params)
+        for mask, is_known in (((fold == f) & (grouped != f) & (y != OOS), True), (grouped == f, False)):
+            rows = np.flatnonzero(mask)
+            if not len(rows):
+                continue
+            best, top, oos_won = _scores(state, [texts[i] for i in rows], vectors[rows], params)
+            score = np.where(oos_won, 0.0, top)
+            if is_known:
+                known.extend(score)
+                right.extend(best == y[rows])
+            else:
+                unknown.extend(score)
+    k, r, u = np.array(known), np.array(right, dtype=bool), np.array(unknown)
+    if not len(k) or not len(u):
+        return {"threshold": 0.0, "known": len(k), "unknown": len(u), "separation": None}
+    candidates = np.unique(np.concatenate([k, u]))
+    gains = [0.5 * float((r & (k >= t)).mean()) + 0.5 * float((u < t).mean()) for t in candidates]
+    best_at = int(np.argmax(gains))
+    return {
+        "threshold": float(candidates[best_at]),
+        "known": len(k),
+        "unknown": len(u),
+        "separation": round(gains[best_at], 4),  # balanced accuracy of the rule on the held-out groups
+        "known_routed": round(float((r & (k >= candidates[best_at])).mean()), 4),
+        "unknown_refused": round(float((u < candidates[best_at]).mean()), 4),
+    }

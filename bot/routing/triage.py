@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.routing.priority import priority_for
+from bot.routing.priority import ExampleCues, priority_for
 from bot.routing.router import CategoryRouter, Route, RouterParams
 from bot.support import Priority, SupportConfig
-from knowledge.embedding import Embedder
+from knowledge.embedding import Engine
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,7 @@ class Triage:
     route: Route | None
 
 
-def train_router(
-    config: SupportConfig, *, embedder: Embedder, cache_dir: Path | None = None
-) -> CategoryRouter:
+def train_router(config: SupportConfig, *, embedder: Engine, cache_dir: Path | None = None) -> CategoryRouter:
     """The router for this configuration (cached by content: a config change retrains, nothing else does)."""
     return CategoryRouter.train(
         {name: c.examples for name, c in config.categories.items() if c.examples},
@@ -43,6 +41,7 @@ class Triager:
         self._router = router
         self._lock = threading.Lock()
         self._built: CategoryRouter | None = None
+        self._cues: ExampleCues | None = None
 
     @property
     def router(self) -> CategoryRouter:
@@ -50,6 +49,20 @@ class Triager:
             if self._built is None:
                 self._built = self._router()
             return self._built
+
+    @property
+    def example_cues(self) -> ExampleCues | None:
+        """Priority examples, matched with the router's engine (None when no cue has examples)."""
+        has_examples = any(c.examples for c in self.config.routing.priority_cues) or any(
+            c.examples for spec in self.config.categories.values() for c in spec.priority_cues
+        )
+        if not has_examples:
+            return None
+        engine = self.router.embedder
+        with self._lock:
+            if self._cues is None:
+                self._cues = ExampleCues.from_config(self.config, engine.embed)
+            return self._cues
 
     def triage(
         self,
@@ -68,7 +81,9 @@ class Triager:
             route = self.router.route(text)
             category = route.category
         tier = self.config.channels[channel].tier if channel in self.config.channels else None
-        priority, why = priority_for(text, config=self.config, category=category, tier=tier)
+        priority, why = priority_for(
+            text, config=self.config, category=category, tier=tier, examples=self.example_cues
+        )
         if asked is not None and by_staff:
             priority, why = asked, f"priority {asked.value}: chosen by support staff (the rules said {why})"
         elif asked is not None:

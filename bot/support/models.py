@@ -127,12 +127,32 @@ class Team(_Strict):
     max_open_per_agent: int | None = Field(default=None, ge=1)
 
 
+class PriorityCue(_Strict):
+    """What sets a request's priority: phrases ('production down' → urgent, whole words) and/or example
+    requests ('Nobody on our team can log in since this morning'): a request closer to one of the
+    examples than to any ordinary category example gets the priority. A cue that refers to a past
+    incident ("a credit for last week's outage") does not apply; the reason says so."""
+
+    priority: Priority
+    phrases: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_a_trigger(self) -> PriorityCue:
+        if not self.phrases and not self.examples:
+            raise ValueError("give 'phrases' (words that set the priority) or 'examples' (requests like it)")
+        return self
+
+
 class Category(_Strict):
     team: str
     description: str = ""
     examples: list[str] = Field(default_factory=list)
     level: Level = Level.L1
     default_priority: Priority | None = None
+    priority_cues: list[PriorityCue] = Field(
+        default_factory=list, description="cues that apply to this category's requests only"
+    )
 
 
 class Targets(_Strict):
@@ -240,15 +260,14 @@ class CannedAnswer(_Strict):
         return bool(self.pattern and re.search(self.pattern, question, flags=re.I))
 
 
-class PriorityCue(_Strict):
-    """Words in a request that set its priority, e.g. 'production down' → urgent."""
-
-    priority: Priority
-    phrases: list[str] = Field(min_length=1)
-
-
 class Routing(_Strict):
-    out_of_scope_threshold: float = Field(default=0.33, gt=0, lt=1)
+    out_of_scope_threshold: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="leave unset: the router calibrates its out-of-scope rule from the categories' "
+        "examples; a number here overrides it with a fixed probability threshold",
+    )
     out_of_scope_examples: list[str] = Field(default_factory=list)
     priority_cues: list[PriorityCue] = Field(default_factory=list)
     tier_priority: dict[str, Priority] = Field(default_factory=dict, description="minimum priority per tier")

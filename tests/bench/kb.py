@@ -1,6 +1,6 @@
 """Knowledge-base benchmarks: ingestion vs the bare model, answer latency vs bare encode + search, memory.
 
-Run: `make bench-kb` (or `.venv/bin/python -m tests.bench.kb [--chunks 50000] [--ingest-chunks 3000]`).
+Run: `make bench-kb` (or `.venv/bin/python -m tests.bench.kb [--engine e5-small|minilm] [--chunks 50000] [--ingest-chunks 3000]`).
 The corpus is synthetic help-centre text (the sample articles' vocabulary recombined, plus product
 names), one chunk per section, so chunk counts are exact. Ingestion is measured on realistic ~100-word
 chunks; the 50k-chunk latency KB uses ~12-word chunks so it builds in minutes on 2 cores (chunk length
@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.config import SAMPLE_DIR
 from knowledge import chunking, documents
 from knowledge.base import KnowledgeBase
-from knowledge.embedding import LocalEmbedder
+from knowledge.embedding import Engine, get_engine
 from knowledge.store import VectorStore
 from tests.bench.common import report
 
@@ -59,22 +59,22 @@ def pct(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
 
-def bench_ingest(tmp: Path, n_chunks: int, words: list[str]) -> None:
+def bench_ingest(tmp: Path, n_chunks: int, words: list[str], embedder: Engine) -> None:
     docs = tmp / "ingest-docs"
     write_corpus(docs, n_chunks, random.Random(1), words, 100)
     texts = [c.embed_text for p in sorted(docs.glob("*.md")) for c in chunking.split(documents.load(p))]
-    embedder = LocalEmbedder()
-    embedder.embed(["warm up"])
+    embedder.passages(["warm up"])
     start = time.perf_counter()
-    embedder.embed(texts)
+    embedder.passages(texts)
     bare = len(texts) / (time.perf_counter() - start)
     kb = KnowledgeBase(store=VectorStore(path=tmp / "ingest-chroma"), embedder=embedder)
     result = kb.ingest([docs])
     product = result.chunks / result.seconds
     report(
-        "kb_ingest_vs_bare_encode",
+        f"kb_ingest_vs_bare_encode_{embedder.name}",
         COMMAND,
         {
+            "engine": embedder.name,
             "chunks": result.chunks,
             "ingest_chunks_per_s": round(product, 1),
             "bare_encode_chunks_per_s": round(bare, 1),
@@ -84,10 +84,9 @@ def bench_ingest(tmp: Path, n_chunks: int, words: list[str]) -> None:
     )
 
 
-def bench_answer(tmp: Path, n_chunks: int, words: list[str], questions: int) -> None:
+def bench_answer(tmp: Path, n_chunks: int, words: list[str], questions: int, embedder: Engine) -> None:
     docs = tmp / "answer-docs"
     write_corpus(docs, n_chunks, random.Random(2), words, 12)
-    embedder = LocalEmbedder()
     kb = KnowledgeBase(store=VectorStore(path=tmp / "answer-chroma"), embedder=embedder)
     built = kb.ingest([docs])
     loaded = kb.warm_up()
@@ -99,13 +98,14 @@ def bench_answer(tmp: Path, n_chunks: int, words: list[str], questions: int) -> 
         kb.answer(question, "customer")
         product.append((time.perf_counter() - start) * 1000)
         start = time.perf_counter()
-        vector = embedder.embed([question])[0]
+        vector = embedder.queries([question])[0]
         kb.store.collections["public"].query(query_embeddings=[vector.tolist()], n_results=10)
         bare.append((time.perf_counter() - start) * 1000)
     report(
-        f"kb_answer_latency_{n_chunks}",
+        f"kb_answer_latency_{n_chunks}_{embedder.name}",
         COMMAND,
         {
+            "engine": embedder.name,
             "chunks": built.chunks,
             "questions": questions,
             "answer_p50_ms": round(statistics.median(product), 2),
@@ -126,13 +126,14 @@ def main() -> None:
     parser.add_argument("--ingest-chunks", type=int, default=3_000, help="chunks for the ingest ratio")
     parser.add_argument("--questions", type=int, default=300)
     parser.add_argument("--only", choices=["ingest", "answer"], help="run one of the two benchmarks")
+    parser.add_argument("--engine", default=None, help="embedding engine (default: the product's)")
     args = parser.parse_args()
     words = vocabulary()
     with tempfile.TemporaryDirectory(prefix="deskbot-bench-kb-") as tmp:
         if args.only != "answer":
-            bench_ingest(Path(tmp), args.ingest_chunks, words)
+            bench_ingest(Path(tmp), args.ingest_chunks, words, get_engine(args.engine))
         if args.only != "ingest":
-            bench_answer(Path(tmp), args.chunks, words, args.questions)
+            bench_answer(Path(tmp), args.chunks, words, args.questions, get_engine(args.engine))
 
 
 if __name__ == "__main__":

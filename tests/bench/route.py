@@ -11,7 +11,7 @@ import statistics
 import time
 
 from bot.routing.router import CategoryRouter, RouterParams
-from knowledge.embedding import LocalEmbedder
+from knowledge.embedding import get_engine
 from tests.bench.common import report
 from tests.bench.kb import vocabulary
 
@@ -25,7 +25,7 @@ def main() -> None:
         examples[f"cat{c:03d}"] = [
             " ".join(rng.sample(own, 3) + rng.sample(words, rng.randint(4, 10))) for _ in range(100)
         ]
-    embedder = LocalEmbedder()
+    embedder = get_engine()
     embedder.embed(["warm up"])
     started = time.perf_counter()
     router = CategoryRouter.train(examples, embedder=embedder, params=RouterParams())

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.routing.evaluate import evaluate_router, read_labelled
 from bot.routing.router import OOS, CategoryRouter, RouterParams
-from knowledge.embedding import LocalEmbedder
+from knowledge.embedding import get_engine
 from tests.bench.common import report
 
 
@@ -26,7 +26,7 @@ def cross_validate(
     rng.shuffle(order)
     labels = sorted({label for _, label in rows})
     totals: dict[str, list[float]] = {}
-    embedder = LocalEmbedder()
+    embedder = get_engine()
     for fold in range(folds):
         test_idx = set(order[fold::folds])
         hidden = set(rng.sample(labels, max(1, int(held_out * len(labels)))))

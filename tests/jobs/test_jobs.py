@@ -431,6 +431,7 @@ def test_digest_figures_match_a_hand_computed_day(db, config) -> None:
         "answered_by_bot": 3,
         "deflection": 0.25,  # two answered questions (of 8) did not become tickets
         "top_unanswered": [("Can I pay in CHF?", 4), ("Do you support Okta SCIM?", 1)],
+        "not_helpful": [],  # no answer was marked Not helpful
         "teams": {"support": {"opened": 6, "resolved": 4, "open": 4}},
         "agents": {a1: 2, a2: 2},
     }

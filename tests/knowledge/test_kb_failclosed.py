@@ -405,6 +405,7 @@ def test_documents_indexed_before_the_fix_are_reported(tmp_path: Path) -> None:
     doc = documents.load(stale)
     chunks = chunking.split(doc)
     vectors = kb.embedder.embed([c.embed_text for c in chunks] + [doc.title])
+    kb.store.write_meta({**kb.store.read_meta(), "engine": kb.embedder.name, "dim": int(vectors.shape[1])})
     kb.store.upsert(chunks, vectors[:-1], "0" * 64, vectors[-1])  # a hash as the old version wrote it
     report = kb.ingest([docs])
     assert report.legacy == ["vault"]

@@ -15,14 +15,14 @@ from bot.routing.assign import EveryoneHere, SlackPresence, auto_assign, choose,
 from bot.routing.priority import priority_for
 from bot.routing.triage import Triager, train_router
 from bot.support import Priority, SupportConfig
-from knowledge.embedding import LocalEmbedder
+from knowledge.embedding import get_engine
 
 BILLING = ["U0AGENT004", "U0AGENT005"]
 
 
 @pytest.fixture(scope="module")
 def triager(config: SupportConfig) -> Triager:
-    router = train_router(config, embedder=LocalEmbedder())
+    router = train_router(config, embedder=get_engine())
     return Triager(config=config, router=lambda: router)
 
 
@@ -48,12 +48,12 @@ def test_router_categories_and_out_of_scope(triager: Triager, text: str, categor
 
 
 def test_router_is_cached_by_configuration(triager: Triager, config: SupportConfig, tmp_path) -> None:
-    again = train_router(config, embedder=LocalEmbedder())
+    again = train_router(config, embedder=get_engine())
     assert again.model is triager.router.model, "same configuration → the cached model"
     changed = config.model_copy(
         update={"routing": config.routing.model_copy(update={"out_of_scope_examples": ["tell me a joke"]})}
     )
-    on_disk = train_router(changed, embedder=LocalEmbedder(), cache_dir=tmp_path)
+    on_disk = train_router(changed, embedder=get_engine(), cache_dir=tmp_path)
     assert on_disk.model is not triager.router.model and list(tmp_path.glob("router-*.pkl"))
 
 
@@ -221,3 +221,43 @@ def test_slack_presence_is_cached() -> None:
     clock[0] = 301
     presence.is_away("U1")
     assert calls == ["U1", "U1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "note"),
+    [
+        ("Can we get an SLA credit for last week's outage?", Priority.NORMAL, "'outage' refers to a past incident"),
+        ("What caused the outage yesterday?", Priority.NORMAL, "past incident"),
+        ("Please send the post-mortem for the data loss in March", Priority.NORMAL, "past incident"),
+        ("Outage right now: the dashboard is down for all users", Priority.URGENT, "matched 'outage'"),
+        ("The outage from yesterday is still going on", Priority.URGENT, "matched 'outage'"),
+    ],
+)
+def test_priority_cues_read_past_incidents(config: SupportConfig, text: str, expected, note: str) -> None:
+    priority, why = priority_for(text, config=config, category=None, tier=None)
+    assert priority == expected and note in why, why
+
+
+def test_priority_examples_per_category(config: SupportConfig) -> None:
+    from bot.routing.priority import ExampleCues
+    from bot.support.models import PriorityCue
+
+    bug = config.categories["bug"].model_copy(
+        update={
+            "priority_cues": [
+                PriorityCue(priority=Priority.URGENT, examples=["nobody can save any work at all"])
+            ]
+        }
+    )
+    changed = config.model_copy(update={"categories": {**config.categories, "bug": bug}})
+    cues = ExampleCues.from_config(changed, get_engine("hash").embed)
+    priority, why = priority_for(
+        "nobody at all can save work", config=changed, category="bug", tier=None, examples=cues
+    )
+    assert priority == Priority.URGENT and "like the example 'nobody can save any work at all'" in why
+    assert (
+        priority_for(
+            "nobody at all can save work", config=changed, category="billing", tier=None, examples=cues
+        )[0]
+        != Priority.URGENT
+    ), "a category's cue applies to its own requests only"

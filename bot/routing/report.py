@@ -1,0 +1,109 @@
+"""What the router learned from a configuration: `deskbot config check` (summary) and `--routing` (all).
+
+Each category's cross-validated accuracy (its examples routed by routers that did not see them), the
+pairs of categories that take each other's examples ("billing ↔ refunds: 6 of 20 examples"),
+categories with too few examples, and examples that look out of scope (a held-out example scored
+below the calibrated out-of-scope threshold: it reads like none of the categories, its own included).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.routing.router import OOS, CategoryRouter, RouterParams, _fit, _scores, labelled
+from bot.support import SupportConfig
+from knowledge.embedding import Engine
+
+MIN_EXAMPLES = 5  # fewer than this and a category's accuracy cannot be judged (nor its rule learned)
+
+
+@dataclass(frozen=True)
+class Confusion:
+    a: str
+    b: str
+    mistaken: int  # examples of a routed to b plus examples of b routed to a
+    examples: int  # examples of a and b together
+
+    def line(self) -> str:
+        return f"{self.a} ↔ {self.b}: {self.mistaken} of {self.examples} examples"
+
+
+@dataclass
+class RoutingReport:
+    threshold: float
+    accuracy: dict[str, float | None] = field(default_factory=dict)  # category → cross-validated
+    counts: dict[str, int] = field(default_factory=dict)
+    confusions: list[Confusion] = field(default_factory=list)
+    too_few: list[str] = field(default_factory=list)
+    out_of_scope_like: list[tuple[str, str, float]] = field(default_factory=list)  # category, example, score
+    calibration: dict = field(default_factory=dict)
+
+    @property
+    def overall(self) -> float | None:
+        judged = [(self.accuracy[c], self.counts[c]) for c in self.accuracy if self.accuracy[c] is not None]
+        total = sum(n for _, n in judged)
+        return sum(a * n for a, n in judged) / total if total else None
+
+    def warnings(self) -> list[str]:
+        out = [f"{c.line()} — give each clearer, more distinct examples" for c in self.confusions[:5]]
+        out += [
+            f"category {c} has {self.counts.get(c, 0)} examples (give at least {MIN_EXAMPLES})"
+            for c in self.too_few
+        ]
+        out += [
+            f"example of {c} looks out of scope ({score:.2f} < {self.threshold:.2f}): {text[:80]!r}"
+            for c, text, score in self.out_of_scope_like[:10]
+        ]
+        return out
+
+
+def routing_report(config: SupportConfig, *, engine: Engine, folds: int = 5, seed: int = 0) -> RoutingReport:
+    examples = {name: c.examples for name, c in config.categories.items() if c.examples}
+    params = RouterParams(oos_threshold=config.routing.out_of_scope_threshold)
+    texts, labels = labelled(examples, config.routing.out_of_scope_examples)
+    router = CategoryRouter.train(
+        examples, embedder=engine, params=params, out_of_scope=config.routing.out_of_scope_examples
+    )
+    report = RoutingReport(threshold=router.threshold, calibration=dict(router.calibration))
+    counts = Counter(label for label in labels if label != OOS)
+    report.counts = {name: counts.get(name, 0) for name in config.categories}
+    report.too_few = [name for name, n in report.counts.items() if n < MIN_EXAMPLES]
+    judged = [c for c, n in counts.items() if n >= 2]
+    if len(judged) < 2:
+        report.accuracy = dict.fromkeys(report.counts)
+        return report
+    y = np.array(labels)
+    keep = np.isin(y, [*judged, OOS])
+    vectors = engine.embed(texts)
+    rng = np.random.RandomState(seed)
+    fold = np.zeros(len(y), dtype=int)
+    for label in set(y[keep]):  # stratified: each category's examples spread over the folds
+        rows = rng.permutation(np.flatnonzero(y == label))
+        fold[rows] = np.arange(len(rows)) % folds
+    predicted = np.array([""] * len(y), dtype=object)
+    score = np.zeros(len(y))
+    for f in range(folds):
+        train = keep & (fold != f)
+        test = np.flatnonzero(keep & (fold == f) & (y != OOS))
+        if not len(test) or len(set(y[train])) < 2:
+            continue
+        idx = np.flatnonzero(train)
+        state = _fit([texts[i] for i in idx], list(y[idx]), vectors[idx], params=params)
+        best, top, oos_won = _scores(state, [texts[i] for i in test], vectors[test], params)
+        predicted[test] = best
+        score[test] = np.where(oos_won, 0.0, top)
+    pairs: Counter[tuple[str, str]] = Counter()
+    for name in report.counts:
+        rows = np.flatnonzero((y == name) & (predicted != ""))
+        report.accuracy[name] = round(float((predicted[rows] == name).mean()), 3) if len(rows) else None
+        for i in rows:
+            if predicted[i] != name:
+                pairs[tuple(sorted((name, str(predicted[i]))))] += 1  # type: ignore[arg-type]
+            if score[i] < report.threshold:
+                report.out_of_scope_like.append((name, texts[i], float(score[i])))
+    report.confusions = [Confusion(a, b, n, counts[a] + counts[b]) for (a, b), n in pairs.most_common()]
+    report.out_of_scope_like.sort(key=lambda row: row[2])
+    return report

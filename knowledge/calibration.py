@@ -1,0 +1,140 @@
+"""Each knowledge base calibrates its own answer/abstain decision — at ingest, without labels — and
+then learns from its own traffic.
+
+**Without labels.** An article's title is the question it answers, so each title is asked of the
+index twice (`self_calibrate`):
+
+- with its article held out entirely: the best remaining article is a *near miss* — what the bot
+  sees when someone asks a question the help centre does not cover, on this very help centre;
+- with only its title vector held out: the article is *found* through its body.
+
+The decision statistic (`knowledge.decide.evidence`) of both groups is fitted with a logistic curve,
+P(the top article answers | evidence). Nothing in it comes from an evaluation file; the curve is a
+property of this KB and this engine (e5's cosines sit in 0.7–0.9, MiniLM's in 0.1–0.8) and is stored
+with the index, so rebuilding with another engine recalibrates.
+
+**From use.** A person's verdict is stronger evidence than a title: *Helpful*, and an answer that
+never became a ticket, count as positives; *Not helpful*, *Talk to a human* after an answer and a
+reopened ticket count as negatives. `refit` adds them (each worth `FEEDBACK_WEIGHT` pseudo-questions)
+to the self-calibration, so a desk's threshold moves with its own traffic; `deskbot kb calibrate`
+shows the curve before and after.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SAMPLE = 300  # pseudo-questions per KB at most (ingest cost: one query each)
+FEEDBACK_WEIGHT = 3.0  # one person's verdict counts as much as this many pseudo-questions
+RIDGE = 1e-3  # keeps the fit finite when the two groups do not overlap
+
+
+@dataclass
+class Curve:
+    """P(right | evidence) = σ(slope·evidence + intercept), and what it was fitted on."""
+
+    slope: float
+    intercept: float
+    near_miss: list[float] = field(default_factory=list)  # evidence of held-out pseudo-questions (wrong)
+    found: list[float] = field(default_factory=list)  # evidence of found pseudo-questions (right)
+    positives: list[float] = field(default_factory=list)  # evidence of answers people confirmed
+    negatives: list[float] = field(default_factory=list)  # evidence of answers people rejected
+    background: float = 0.0  # a typical unrelated article's score (pads a KB with few documents)
+
+    def probability(self, evidence: float) -> float:
+        z = self.slope * evidence + self.intercept
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def evidence_at(self, probability: float) -> float:
+        """The evidence at which the curve reaches `probability` (the threshold in evidence terms)."""
+        p = min(max(probability, 1e-6), 1 - 1e-6)
+        return (math.log(p / (1 - p)) - self.intercept) / (self.slope or 1e-9)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            k: (round(v, 5) if isinstance(v, float) else [round(x, 5) for x in v])
+            for k, v in asdict(self).items()
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Curve:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+def fit(
+    negatives: Sequence[float],
+    positives: Sequence[float],
+    neg_weights: Sequence[float] | None = None,
+    pos_weights: Sequence[float] | None = None,
+    slope: float | None = None,
+) -> tuple[float, float]:
+    """Weighted one-feature logistic regression (Newton's method, a small ridge on the slope); with
+    `slope` given, only the intercept is fitted (the curve shifts, it never turns over)."""
+    if not negatives or not positives:
+        return 0.0, 0.0
+    xs = [*negatives, *positives]
+    ys = [0.0] * len(negatives) + [1.0] * len(positives)
+    ws = [*(neg_weights or [1.0] * len(negatives)), *(pos_weights or [1.0] * len(positives))]
+    a, b = (slope or 0.0), 0.0
+    for _ in range(100):
+        ga = gb = 0.0
+        haa, hab, hbb = RIDGE, 0.0, 1e-9
+        for x, y, w in zip(xs, ys, ws, strict=True):
+            p = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, a * x + b))))
+            ga += w * (y - p) * x
+            gb += w * (y - p)
+            v = w * p * (1 - p)
+            haa += v * x * x
+            hab += v * x
+            hbb += v
+        ga -= RIDGE * a
+        if slope is not None:
+            a = slope
+            db = gb / hbb
+            b += db
+            if abs(db) < 1e-9:
+                break
+            continue
+        det = haa * hbb - hab * hab
+        if det <= 0:
+            break
+        da = (hbb * ga - hab * gb) / det
+        db = (haa * gb - hab * ga) / det
+        a, b = a + da, b + db
+        if abs(da) < 1e-9 and abs(db) < 1e-9:
+            break
+    return a, b
+
+
+def self_curve(near_miss: Sequence[float], found: Sequence[float], background: float) -> Curve:
+    """The label-free curve: both pseudo groups weigh the same in total, whatever their sizes."""
+    scale = len(found) / len(near_miss) if near_miss else 1.0
+    a, b = fit(near_miss, found, [scale] * len(near_miss))
+    return Curve(a, b, list(near_miss), list(found), [], [], background)
+
+
+def with_feedback(curve: Curve, positives: Sequence[float], negatives: Sequence[float]) -> Curve:
+    """The self-calibration plus people's verdicts (each worth FEEDBACK_WEIGHT pseudo-questions).
+
+    The verdicts move the curve (its intercept: where the threshold falls), keeping the steepness the
+    KB's own pseudo-questions gave it: a few verdicts on one question cannot turn the curve over."""
+    n_neg, n_pos = len(curve.near_miss), len(curve.found)
+    scale = n_pos / n_neg if n_neg else 1.0
+    a, b = fit(
+        [*curve.near_miss, *negatives],
+        [*curve.found, *positives],
+        [scale] * n_neg + [FEEDBACK_WEIGHT] * len(negatives),
+        [1.0] * n_pos + [FEEDBACK_WEIGHT] * len(positives),
+        slope=curve.slope if curve.slope > 0 else None,
+    )
+    return Curve(a, b, curve.near_miss, curve.found, list(positives), list(negatives), curve.background)
+
+
+def sample_docs(doc_ids: Sequence[str], size: int = SAMPLE) -> list[str]:
+    """A deterministic sample of documents to ask about (the same KB always calibrates the same way)."""
+    ids = sorted(doc_ids)
+    return ids if len(ids) <= size else sorted(random.Random(len(ids)).sample(ids, size))

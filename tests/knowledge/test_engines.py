@@ -1,0 +1,67 @@
+"""The engine interface: one process-wide engine per name, asymmetric e5, symmetric MiniLM/hash."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from knowledge.embedding import LocalEmbedder, engine_name, get_engine
+
+
+def test_engines_are_cached_per_process_by_canonical_name() -> None:
+    assert get_engine("hash") is get_engine("HASH")
+    assert get_engine("e5-small") is get_engine("multilingual-e5-small")
+    assert LocalEmbedder() is get_engine("minilm")
+    assert engine_name("st:/models/my-model") == "st:/models/my-model"
+    with pytest.raises(ValueError, match="unknown embedding engine"):
+        engine_name("word2vec")
+
+
+def test_symmetric_engine_returns_the_same_vectors_for_queries_and_passages() -> None:
+    hash_engine = get_engine("hash")
+    texts = ["reset my password", "billing"]
+    assert np.array_equal(hash_engine.queries(texts), hash_engine.passages(texts))
+    assert hash_engine.dim == hash_engine.embed(texts).shape[1]
+
+
+def test_e5_prefixes_queries_and_passages_and_crosses_languages() -> None:
+    e5 = get_engine("e5-small")
+    passages = e5.passages(
+        ["To cancel your subscription, open Billing and press Cancel.", "Reset a password."]
+    )
+    question = e5.queries(["¿Cómo cancelo mi suscripción?"])
+    assert passages.shape == (2, e5.dim) and passages.dtype == np.float32
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-3)
+    assert not np.allclose(e5.queries(["Reset a password."]), passages[1:])  # the prefix matters
+    scores = passages @ question[0]
+    assert scores[0] > scores[1]  # a Spanish question finds the English article
+    assert e5.queries([]).shape == (0, e5.dim)
+
+
+def test_an_index_built_by_another_engine_is_refused_with_the_fix(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.base import EngineMismatch, KnowledgeBase
+    from knowledge.embedding import HashEmbedder
+    from knowledge.store import VectorStore
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "refunds.md").write_text(
+        "---\ntitle: Refunds\nvisibility: public\n---\nWe refund within 14 days.\n"
+    )
+
+    class OtherEngine(HashEmbedder):
+        name = "other-engine"
+
+    built = KnowledgeBase(store=VectorStore(path=tmp_path / "chroma"), embedder=get_engine("hash"))
+    built.ingest([tmp_path / "docs"])
+    assert built.store.read_meta()["engine"] == "hash"
+    assert built.answer("refund").sources[0].doc_id == "refunds"
+
+    other = KnowledgeBase(store=VectorStore(path=tmp_path / "chroma"), embedder=OtherEngine())
+    with pytest.raises(EngineMismatch, match=r"built with the embedding engine 'hash'.*deskbot kb rebuild"):
+        other.answer("refund")
+    with pytest.raises(EngineMismatch):
+        other.ingest([tmp_path / "docs"])
+    other.store.reset()  # what `deskbot kb rebuild` does first
+    other.ingest([tmp_path / "docs"])
+    assert other.store.read_meta()["engine"] == "other-engine"
+    assert other.answer("refund").sources[0].doc_id == "refunds"

@@ -1,0 +1,97 @@
+"""Each KB calibrates its own decision without labels, and learns from people's verdicts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.answers import AnswerService, not_helpful, verdicts
+from bot.models import Feedback
+from knowledge.base import KnowledgeBase
+from knowledge.embedding import get_engine
+from knowledge.store import VectorStore
+
+ARTICLES = {
+    "refunds": (
+        "Refunds for a double charge",
+        "Refunds reach the original card within 5 days of the request.",
+    ),
+    "sso": (
+        "Single sign-on with Okta",
+        "Configure SSO with Okta under Settings, Security, then test the login.",
+    ),
+    "export": (
+        "Export your data as CSV",
+        "Admins export tickets and users as CSV files from the Reports page.",
+    ),
+    "invoice": ("Download an invoice PDF", "Invoices are in Billing, History; each one downloads as a PDF."),
+    "mobile": ("Install the mobile app", "The mobile app is in the App Store and on Google Play."),
+    "delete": (
+        "Delete your workspace",
+        "Owners delete a workspace in Settings, Danger zone; it cannot be undone.",
+    ),
+    "members": ("Remove a member", "Admins remove a member from People; their content stays."),
+    "api": ("Create an API token", "Tokens are created in Settings, API, with read or write scope."),
+}
+
+
+def small_kb(tmp_path: Path) -> KnowledgeBase:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for doc_id, (title, body) in ARTICLES.items():
+        (docs / f"{doc_id}.md").write_text(
+            f'---\ntitle: "{title}"\nvisibility: public\n---\n\n# {title}\n\n{body}\n'
+        )
+    kb = KnowledgeBase(store=VectorStore(path=tmp_path / "chroma"), embedder=get_engine("hash"))
+    kb.ingest([docs])
+    return kb
+
+
+def test_a_small_kb_calibrates_itself_at_ingest(tmp_path: Path) -> None:
+    kb = small_kb(tmp_path)
+    stored = kb.store.read_meta()["calibration"]
+    curve = kb.curve
+    assert len(stored["near_miss"]) == len(ARTICLES)  # every title asked with its article held out
+    assert curve.slope > 0  # more evidence, more confidence
+    assert curve.probability(max(curve.found)) > curve.probability(min(curve.near_miss))
+    answered = kb.answer("how do I create an api token with write scope")
+    assert answered.grounded and answered.sources[0].doc_id == "api"
+    off_topic = kb.answer("what is the weather like on mars tomorrow")
+    assert not off_topic.grounded
+    # the curve is this KB's: reopening the index reads it back instead of refitting
+    again = KnowledgeBase(store=VectorStore(path=tmp_path / "chroma"), embedder=get_engine("hash"))
+    assert again.curve.to_json() == curve.to_json()
+
+
+def test_feedback_moves_this_kbs_threshold(tmp_path: Path, sqlite_db, clock) -> None:  # type: ignore[no-untyped-def]
+    kb = small_kb(tmp_path)
+    service = AnswerService(kb=kb, db=sqlite_db, clock=clock)
+    threshold = kb.decision.threshold
+    start = kb.curve.evidence_at(threshold)
+    good = [service.answer("refunds for a double charge on my card", audience="customer") for _ in range(10)]
+    assert all(g.answer.grounded for g in good)
+    wrong_question = "delete someone from the workspace"  # answered with "Delete your workspace"
+    replies = [service.answer(wrong_question, audience="customer") for _ in range(6)]
+    assert all(r.answer.grounded for r in replies)
+    with sqlite_db.transaction() as s:
+        for r in replies:
+            s.add(Feedback(query_id=r.query_id, user="U1", helpful=False, created_at=clock()))
+    with sqlite_db.session() as s:
+        right, wrong = verdicts(s, now=clock())
+        reported = not_helpful(s, since=clock() - timedelta(days=1))
+    assert (len(right), len(wrong)) == (0, 6)
+    assert reported[0].asked == 6 and reported[0].offered == replies[0].answer.sources[0].doc_id
+    before, after = kb.learn(right, wrong)
+    assert after.evidence_at(threshold) > start  # stricter: people said such answers were wrong
+    assert len(after.negatives) == 6
+    # the verdicts are stored with the index; a re-ingest keeps them in the refit
+    assert KnowledgeBase(
+        store=VectorStore(path=tmp_path / "chroma"), embedder=get_engine("hash")
+    ).curve.negatives
+    # and answers people confirmed make it more permissive again
+    clock.advance(days=4)  # the refunds answers never became tickets: settled as right
+    with sqlite_db.session() as s:
+        right, wrong = verdicts(s, now=clock())
+    assert (len(right), len(wrong)) == (10, 6)
+    _, relaxed = kb.learn(right, wrong)
+    assert relaxed.evidence_at(threshold) < after.evidence_at(threshold)

@@ -1,0 +1,86 @@
+"""The out-of-scope rule calibrates itself on the configuration it is trained on: a generated 8-category
+desk and a 150-category one (fake embeddings: each category a cluster; unknown requests come from
+clusters no category has) each get a threshold that routes known requests and refuses unknown ones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from bot.routing.router import CategoryRouter, RouterParams, calibrate, labelled
+
+
+class ClusterEngine:
+    """Vectors looked up by text: the generated examples carry their own (unit length)."""
+
+    name = "clusters"
+    dim = 32
+
+    def __init__(self) -> None:
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self.vectors[t] for t in texts]).astype(np.float32)
+
+    queries = passages = embed
+
+
+def _desk(categories: int, per: int, spread: float, seed: int):  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(seed)
+    engine = ClusterEngine()
+
+    def sample(center: np.ndarray, tag: str, n: int) -> list[str]:
+        texts = []
+        for _ in range(n):
+            v = center + rng.normal(scale=spread, size=engine.dim)
+            text = f"{tag} {rng.integers(1e9)}"  # no words shared with the label: the vector decides
+            engine.vectors[text] = v / np.linalg.norm(v)
+            texts.append(text)
+        return texts
+
+    centers = rng.normal(size=(categories + 20, engine.dim))
+    examples = {f"c{i}": sample(centers[i], "ex", per) for i in range(categories)}
+    known = [(t, f"c{i}") for i in range(categories) for t in sample(centers[i], "req", 3)]
+    unknown = [t for j in range(categories, categories + 20) for t in sample(centers[j], "req", 3)]
+    return engine, examples, known, unknown
+
+
+@pytest.mark.parametrize(("categories", "per"), [(8, 10), (150, 12)])
+def test_each_desk_gets_a_fitting_rule(categories: int, per: int) -> None:
+    engine, examples, known, unknown = _desk(categories, per, spread=0.12, seed=categories)
+    router = CategoryRouter.train(examples, embedder=engine)
+    assert router.calibration["unknown"] > 0 and 0 < router.threshold < 1
+    routed = router.route_many([t for t, _ in known])
+    right = sum(r.category == label for r, (_, label) in zip(routed, known, strict=True)) / len(known)
+    refused = sum(r.out_of_scope for r in router.route_many(unknown)) / len(unknown)
+    assert right >= 0.9, (categories, router.threshold, right)
+    assert refused >= 0.8, (categories, router.threshold, refused)
+
+
+def test_the_threshold_follows_the_configuration() -> None:
+    """Same rule, different desks: 8 distinct categories and 150 crowded ones end up with different
+    thresholds (one fixed number would fit one and not the other)."""
+    small = _desk(8, 10, spread=0.12, seed=1)
+    large = _desk(150, 12, spread=0.3, seed=2)
+    thresholds = []
+    for engine, examples, _, _ in (small, large):
+        texts, labels = labelled(examples)
+        thresholds.append(calibrate(texts, labels, engine.embed(texts), params=RouterParams())["threshold"])
+    assert abs(thresholds[0] - thresholds[1]) > 0.05, thresholds
+
+
+def test_a_fixed_threshold_still_overrides() -> None:
+    engine, examples, _, _ = _desk(8, 10, spread=0.12, seed=3)
+    router = CategoryRouter.train(examples, embedder=engine, params=RouterParams(oos_threshold=0.5))
+    assert router.threshold == 0.5 and router.calibration == {}
+
+
+def test_route_reason_names_confidence_and_runner_up() -> None:
+    engine, examples, known, unknown = _desk(8, 10, spread=0.12, seed=4)
+    router = CategoryRouter.train(examples, embedder=engine)
+    route = router.route(known[0][0])
+    assert route.reason().startswith(f"category {route.category}, 0.") and "; runner-up c" in route.reason()
+    out = router.route_many(unknown)
+    assert any(r.reason().startswith("out of scope (closest c") for r in out)
