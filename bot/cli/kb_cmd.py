@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from bot.cli.context import Runtime, console, err_console, fail, runtime
+from bot.cli.context import Runtime, console, err_console, fail, require_indexed, runtime
 
 app = typer.Typer(
     help="Build and query the knowledge base (Chroma + local embeddings).", no_args_is_help=True
@@ -154,6 +154,7 @@ def ask(
         fail(f"--audience must be customer or staff, not {audience!r}")
     rt = runtime(ctx)
     knowledge = _checked(_kb(rt))
+    require_indexed(rt.settings, knowledge)  # a fresh clone: say what to run, not "no documents"
     loaded = knowledge.warm_up()
     service = AnswerService.from_config(kb=knowledge, config=rt.config, db=rt.db, clock=rt.clock)
     answer = service.answer(question, audience=audience, user=rt.actor).answer  # type: ignore[arg-type]

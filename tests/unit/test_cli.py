@@ -136,3 +136,10 @@ def test_an_empty_index_says_to_ingest_first(tmp_path: Path, capsys: pytest.Capt
     said = " ".join(capsys.readouterr().err.split())
     assert f"nothing is indexed yet in {tmp_path / 'chroma'}: run `deskbot kb ingest`" in said
     require_indexed(settings, SimpleNamespace(store=SimpleNamespace(count=lambda: 3)))  # indexed: goes on
+
+
+def test_kb_ask_on_a_fresh_clone_says_to_ingest_first(tmp_path: Path) -> None:
+    env = {"CHROMA_PATH": str(tmp_path / "chroma"), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    result = runner.invoke(app, ["kb", "ask", "how do I reset my password?"], env=env)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1 and "nothing is indexed yet" in said and "deskbot kb ingest" in said
