@@ -90,6 +90,15 @@ class IngestReport:
     seconds: float = 0.0
 
 
+def looks_like_a_near_miss(stat: float, curve: Curve) -> bool:
+    """Whether a question sits at least as close to the top article as this KB's typical near miss (its
+    own titles asked with their article held out, measured at ingest): worth listing as related."""
+    if not curve.near_miss:
+        return False
+    ordered = sorted(curve.near_miss)
+    return stat >= ordered[len(ordered) // 2]
+
+
 class KnowledgeBase:
     def __init__(
         self,
@@ -331,7 +340,9 @@ class KnowledgeBase:
             why = (
                 f"No document matches closely enough (confidence {conf:.2f} < {self.decision.threshold:.2f})."
             )
-            related = nearly_as_relevant(sources) if conf >= self.decision.suggest_threshold else []
+            suggest, answer_at = self.decision.suggest_threshold, self.decision.threshold
+            near = conf >= suggest or (suggest < answer_at and looks_like_a_near_miss(stat, curve))
+            related = nearly_as_relevant(sources) if near else []
             return Answer("", sources, conf, False, why, ranking, elapsed, stat, related, **meta)  # type: ignore[arg-type]
         chunks = [h.chunk for h in hits[:4]]
         if chunks[0].position < 0:  # found by its title only: compose from its first passage

@@ -1,0 +1,160 @@
+"""What the bot says about a question: the answer with its sources, the abstention, feedback thanks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot import i18n
+from bot.blocks.common import (
+    Block,
+    button,
+    clip,
+    context,
+    section,
+)
+from bot.i18n import t
+from bot.slack_text import safe
+from knowledge.base import Answer, Source, nearly_as_relevant
+
+
+def article_link(source: Source) -> str:
+    """The article's title, linked when it has a URL (the title escaped: it is never mrkdwn). Long
+    titles are shortened and absurdly long URLs left out, so three links always fit one context line
+    and a link is never cut in half."""
+    title = safe(clip(source.title, 150))
+    return f"<{source.url}|{title}>" if source.url and len(source.url) <= 400 else title
+
+
+def answer_message(answer: Answer, *, query_id: int | None, lang: str | None = None) -> dict[str, Any]:
+    """A grounded answer: the passage, its sources, and Helpful / Not helpful / Talk to a human, in
+    the asker's language `lang` (default: the question's); a quoted passage in another language says so."""
+    lang = lang or answer.language
+    value = str(query_id or "")
+    sources = [article_link(s) for s in nearly_as_relevant(answer.sources[:3])]
+    blocks: list[Block] = []
+    quoted_in = answer.passage_language
+    if quoted_in and i18n.normalize(lang) != "en" and quoted_in != lang:
+        name = i18n.language_name(quoted_in, lang)
+        blocks.append(
+            context(
+                ":speech_balloon: "
+                + t(lang, "The passage below is quoted in {language} from our help centre.", language=name)
+            )
+        )
+    blocks.append(section(answer.text))
+    if sources:
+        see_also = (
+            " · " + t(lang, "see also {links}", links=", ".join(sources[1:])) if len(sources) > 1 else ""
+        )
+        blocks.append(context(":books: " + t(lang, "Source: {source}", source=sources[0]) + see_also))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "kb_feedback",
+            "elements": [
+                button(":thumbsup: " + t(lang, "Helpful"), "kb_helpful", value),
+                button(":thumbsdown: " + t(lang, "Not helpful"), "kb_not_helpful", value),
+                button(":raising_hand: " + t(lang, "Talk to a human"), "kb_escalate", value),
+            ],
+        }
+    )
+    return {"text": clip(answer.text, 3000), "blocks": blocks}
+
+
+def abstain_message(
+    *,
+    query_id: int | None,
+    opened: int | None = None,
+    unavailable: bool = False,
+    related: Sequence[Source] = (),
+    lang: str | None = None,
+) -> dict[str, Any]:
+    """The bot does not know (or cannot search right now): say so plainly, list the closest articles
+    when there are some worth a look (never as the answer), and offer a ticket (or say one was opened),
+    in the asker's language `lang`."""
+    looked = t(
+        lang,
+        "I can't search our help centre right now"
+        if unavailable
+        else "I couldn't find this in our help centre",
+    )
+    maybe = (
+        [
+            context(
+                ":mag: "
+                + t(lang, "These articles may be related:")
+                + " "
+                + " · ".join(article_link(s) for s in related)
+            )
+        ]
+        if related
+        else []
+    )
+    if opened is not None:
+        text = t(
+            lang,
+            "{looked}, so I opened ticket *#{number}* for the team. They will reply in this thread.",
+            looked=looked,
+            number=opened,
+        )
+        return {"text": text, "blocks": [section(text), *maybe]}
+    text = t(
+        lang,
+        "I can't search our help centre right now. A person from the support team can help."
+        if unavailable
+        else "I couldn't find an answer to this in our help centre. A person from the support team can help.",
+    )
+    return {
+        "text": text,
+        "blocks": [
+            section(f":thinking_face: {text}"),
+            *maybe,
+            {
+                "type": "actions",
+                "block_id": "kb_abstain",
+                "elements": [
+                    button(
+                        ":ticket: " + t(lang, "Open a ticket"), "kb_escalate", str(query_id or ""), "primary"
+                    )
+                ],
+            },
+        ],
+    }
+
+
+def feedback_thanks(helpful: bool, *, query_id: int | None = None, lang: str | None = None) -> list[Block]:
+    """What replaces the feedback buttons: thanks, and after "Not helpful" still the way to a person."""
+    if helpful:
+        return [context(":pray: " + t(lang, "Thanks for the feedback!"))]
+    return [
+        context(
+            ":pray: "
+            + t(lang, "Thanks — we'll use this to improve the answer. Still stuck? A person can help.")
+        ),
+        {
+            "type": "actions",
+            "block_id": "kb_after_feedback",
+            "elements": [
+                button(
+                    ":raising_hand: " + t(lang, "Talk to a human"),
+                    "kb_escalate",
+                    str(query_id or ""),
+                    "primary",
+                )
+            ],
+        },
+    ]
+
+
+def ask_me() -> dict[str, Any]:
+    """A mention with nothing after it."""
+    return {"text": "Ask me a question and I'll look in the help centre."}
+
+
+def what_the_bot_found(query: Any) -> str:
+    """For the ticket a 'Talk to a human' opens: what the bot answered from or offered."""
+    if query is not None and query.sources:
+        shown = "answered from" if query.grounded else "offered as possibly related"
+        return f"\n\nThe bot {shown}: {', '.join(query.sources)} (confidence {query.confidence:.2f})"
+    return "\n\nThe bot found nothing in the knowledge base."

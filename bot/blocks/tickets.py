@@ -1,0 +1,198 @@
+"""A ticket in Slack: the triage card, the requester's acknowledgement, relays, CSAT, short notices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.blocks.common import (
+    PRIORITY_EMOJI,
+    STATUS_EMOJI,
+    Block,
+    button,
+    clip,
+    context,
+    duration,
+    mrkdwn,
+    plain,
+    quote,
+    section,
+    short_message,
+    sla_line,
+)
+from bot.i18n import t
+from bot.models import Status, Ticket
+from bot.sla import SlaReport
+from bot.slack_text import display, safe
+from bot.verbs import VERBS
+
+
+def verb_button(name: str, value: str, style: str | None = None) -> dict[str, Any]:
+    """A card button for a ticket verb, labelled and identified from the verbs table."""
+    verb = VERBS[name]
+    return button(verb.label, verb.action_id, value, style)
+
+
+def ticket_card(ticket: Ticket, report: SlaReport | None, *, notes: int = 0) -> dict[str, Any]:
+    """The triage card: what, who, where, the clocks, and the actions that fit the status."""
+    number = ticket.number
+    status = ticket.status
+    header = f"#{number} {display(ticket.title)}"
+    fields = [
+        f"*Status*\n{STATUS_EMOJI.get(status, '')} {status.value.replace('_', ' ')}",
+        f"*Priority*\n{PRIORITY_EMOJI.get(ticket.priority.value, '')} {ticket.priority.value}",
+        f"*Requester*\n<@{ticket.requester}>",
+        f"*Assignee*\n{f'<@{ticket.assignee}>' if ticket.assignee else '_unassigned_'}",
+        f"*Team*\n{ticket.team} · {ticket.level.value}",
+        f"*Category*\n{ticket.category or '_none_'}",
+    ]
+    blocks: list[Block] = [
+        {"type": "header", "text": plain(header)},
+        {"type": "section", "fields": [mrkdwn(clip(f, 1900)) for f in fields]},
+    ]
+    if ticket.description:
+        blocks.append(section(quote(ticket.description, 1500)))
+    facts = [sla_line(report) if status not in (Status.RESOLVED, Status.CLOSED) else ""]
+    if ticket.priority_reason:
+        reason = ticket.priority_reason  # already reads "priority high: matched 'outage'; category …"
+        facts.append(safe(reason if reason.startswith("priority") else f"priority: {reason}"))
+    if ticket.csat:
+        facts.append(f"CSAT {'★' * ticket.csat}{'☆' * (5 - ticket.csat)} ({ticket.csat}/5)")
+    if ticket.channel and ticket.thread_ts:
+        facts.append(f"asked in <#{ticket.channel}>")
+    blocks.append(context(*[f for f in facts if f]))
+    value = str(number)
+    actions: list[dict[str, Any]] = []
+    if status in (Status.NEW, Status.REOPENED) or (status == Status.OPEN and not ticket.assignee):
+        actions.append(verb_button("claim", value, "primary"))
+    if status not in (Status.RESOLVED, Status.CLOSED):
+        actions.append(
+            {
+                "type": "users_select",
+                "action_id": "ticket_assign",
+                "placeholder": plain("Assign…", 150),
+                **({"initial_user": ticket.assignee} if ticket.assignee else {}),
+            }
+        )
+        actions.append(verb_button("escalate", value))
+        if status == Status.WAITING:
+            actions.append(verb_button("resume", value))
+        else:
+            actions.append(verb_button("wait", value))
+        actions.append(verb_button("resolve", value, "primary" if ticket.assignee else None))
+    elif status == Status.RESOLVED:
+        actions.append(verb_button("reopen", value))
+        actions.append(verb_button("close", value))
+    if actions:
+        blocks.append({"type": "actions", "block_id": f"ticket:{number}", "elements": actions})
+    return {"text": clip(f"Ticket #{number}: {safe(ticket.title)} ({status.value})", 3000), "blocks": blocks}
+
+
+def ticket_ack(
+    ticket: Ticket, report: SlaReport | None, *, opens_at: datetime | None = None, working_time: bool = True
+) -> dict[str, Any]:
+    """What the requester sees in their thread when a ticket is opened. A promise matches the clock:
+    outside the team's hours it says when the team starts (`opens_at`, in the team's time zone), and a
+    24x7 policy promises wall-clock time."""
+    title = safe(ticket.title).rstrip(".?!") or "your request"
+    expect = ""
+    if report is not None and report.first_response.due_at is not None:
+        within = duration(report.first_response.target_seconds)
+        kind = " of working time" if working_time else ""
+        expect = f" We aim to reply within *{within}*{kind} ({ticket.priority.value} priority)."
+        if opens_at is not None:
+            zone = str(opens_at.tzinfo).split("/")[-1].replace("_", " ")
+            expect = (
+                f" The team will look at it from *{opens_at:%a %H:%M}* {zone} time; first reply within"
+                f" *{within}* of working time ({ticket.priority.value} priority)."
+            )
+    text = f":ticket: Ticket *#{ticket.number}* is open — {title}.{expect} Replies from the team will appear in this thread."
+    return {"text": clip(text, 3000), "blocks": [section(text)]}
+
+
+def relay(author: str, text: str, *, from_agent: bool) -> dict[str, Any]:
+    """A message copied between the requester's thread and the card's thread."""
+    who = f"<@{author}>" + (" (support)" if from_agent else " (requester)")
+    body = f"{who}:\n{quote(text, 2800)}"
+    return {"text": clip(f"<@{author}>: {safe(text)}", 3000), "blocks": [section(body)]}
+
+
+def csat_prompt(ticket: Ticket, lang: str | None = None) -> dict[str, Any]:
+    text = ":white_check_mark: " + t(
+        lang, "Ticket *#{number}* is resolved. How did we do?", number=ticket.number
+    )
+    faces = [
+        ":disappointed:",
+        ":slightly_frowning_face:",
+        ":neutral_face:",
+        ":slightly_smiling_face:",
+        ":star-struck:",
+    ]
+    return {
+        "text": clip(text, 3000),
+        "blocks": [
+            section(text + " " + t(lang, "Reply in this thread within the reopen window if it's not fixed.")),
+            {
+                "type": "actions",
+                "block_id": f"csat:{ticket.number}",
+                "elements": [
+                    button(f"{faces[i - 1]} {i}", f"csat_{i}", str(ticket.number)) for i in range(1, 6)
+                ]
+                + [button(t(lang, "Add a comment"), "csat_comment", str(ticket.number))],
+            },
+        ],
+    }
+
+
+def waiting_on_you(ticket: Ticket) -> dict[str, Any]:
+    """The requester's nudge when the team waits on them."""
+    text = f"The team is waiting for your reply on ticket #{ticket.number}: answer in this thread and it goes straight back to them."
+    return {"text": text, "blocks": [section(text)]}
+
+
+def csat_thanks(score: int, lang: str | None = None) -> dict[str, Any]:
+    text = ":pray: " + t(lang, "Thanks! You rated this {score}/5.", score=score)
+    return {"text": text, "blocks": [section(text)]}
+
+
+def not_in_channel(channel: str, number: int | None) -> dict[str, Any]:
+    """The requester's DM when the channel they asked in refuses the bot."""
+    return {
+        "text": f"I'm not in <#{channel}>, so I'll keep you posted on ticket #{number} here. "
+        "Reply in this thread to reach the team."
+    }
+
+
+def followup_thanks(resolved: bool) -> dict[str, Any]:
+    return short_message(
+        "Thanks — we've marked it resolved."
+        if resolved
+        else "Thanks — the team has been told you still need help."
+    )
+
+
+def followup_said(resolved: bool) -> str:
+    """What the requester's follow-up answer says in the card thread."""
+    return "It's resolved, thanks." if resolved else "I still need help."
+
+
+def not_your_thread() -> dict[str, Any]:
+    """Someone who is not the requester (nor added by them) wrote in a ticket's requester thread."""
+    return {
+        "text": "This thread belongs to someone else's request, so your message was not passed to the "
+        "support team. To ask for help yourself, use `/ticket new` or ask me in a DM."
+    }
+
+
+def thread_command_refused(word: str, rest: str) -> dict[str, Any]:
+    """A `!word` in a card thread that is not a command (or has words after it): refused, with help."""
+    from bot.verbs import THREAD_VERBS, thread_help
+
+    problem = (
+        f"`!{word}` takes nothing after it"
+        if word in THREAD_VERBS
+        else "`!note` needs the note after it"
+        if word == "note"
+        else f"I don't know `!{safe(word[:30])}`"
+    )
+    return {"text": f":warning: {problem}, so nothing was sent to the requester.\n{thread_help()}"}
