@@ -306,7 +306,7 @@ class KnowledgeBase:
             why = (
                 f"No document matches closely enough (confidence {conf:.2f} < {self.decision.threshold:.2f})."
             )
-            related = nearly_as_relevant(sources) if conf >= self.decision.suggest_threshold else []
+            related = nearly_as_relevant(sources) if self._worth_a_look(conf, stat, curve) else []
             return Answer("", sources, conf, False, why, ranking, elapsed, stat, related, **meta)  # type: ignore[arg-type]
         chunks = [h.chunk for h in hits[:4]]
         if chunks[0].position < 0:  # found by its title only: compose from its first passage
@@ -326,6 +326,15 @@ class KnowledgeBase:
             passage_language=passage_language,
             **meta,  # type: ignore[arg-type]
         )
+
+    def _worth_a_look(self, conf: float, stat: float, curve: Curve) -> bool:
+        """On abstain, list the closest articles when the confidence reaches `suggest_threshold`, or
+        when the question is at least as close to an article as this KB's typical near miss (a
+        question whose own article is missing but a sibling exists). Off when suggest ≥ answer threshold."""
+        if self.decision.suggest_threshold >= self.decision.threshold:
+            return False
+        near = sorted(curve.near_miss)
+        return conf >= self.decision.suggest_threshold or bool(near) and stat >= near[len(near) // 2]
 
     def stats(self) -> dict[str, int]:
         chunks = self.store.all_chunks()
