@@ -90,15 +90,6 @@ class IngestReport:
     seconds: float = 0.0
 
 
-def looks_like_a_near_miss(stat: float, curve: Curve) -> bool:
-    """Whether a question sits at least as close to the top article as this KB's typical near miss (its
-    own titles asked with their article held out, measured at ingest): worth listing as related."""
-    if not curve.near_miss:
-        return False
-    ordered = sorted(curve.near_miss)
-    return stat >= ordered[len(ordered) // 2]
-
-
 class KnowledgeBase:
     def __init__(
         self,
@@ -340,9 +331,7 @@ class KnowledgeBase:
             why = (
                 f"No document matches closely enough (confidence {conf:.2f} < {self.decision.threshold:.2f})."
             )
-            suggest, answer_at = self.decision.suggest_threshold, self.decision.threshold
-            near = conf >= suggest or (suggest < answer_at and looks_like_a_near_miss(stat, curve))
-            related = nearly_as_relevant(sources) if near else []
+            related = nearly_as_relevant(sources) if self._worth_a_look(conf, stat, curve) else []
             return Answer("", sources, conf, False, why, ranking, elapsed, stat, related, **meta)  # type: ignore[arg-type]
         chunks = [h.chunk for h in hits[:4]]
         if chunks[0].position < 0:  # found by its title only: compose from its first passage
@@ -362,6 +351,15 @@ class KnowledgeBase:
             passage_language=passage_language,
             **meta,  # type: ignore[arg-type]
         )
+
+    def _worth_a_look(self, conf: float, stat: float, curve: Curve) -> bool:
+        """On abstain, list the closest articles when the confidence reaches `suggest_threshold`, or
+        when the question is at least as close to an article as this KB's typical near miss (a
+        question whose own article is missing but a sibling exists). Off when suggest ≥ answer threshold."""
+        if self.decision.suggest_threshold >= self.decision.threshold:
+            return False
+        near = sorted(curve.near_miss)
+        return conf >= self.decision.suggest_threshold or bool(near) and stat >= near[len(near) // 2]
 
     def stats(self) -> dict[str, int]:
         chunks = self.store.all_chunks()

@@ -59,14 +59,10 @@ def test_cli_ingest_is_idempotent_and_ask_cites_the_article(tmp_path: Path) -> N
     assert "Abstained:" in off_topic.output and "possibly related" not in off_topic.output
     near = invoke("kb", "ask", "my teammate never got the invite email")
     assert "Abstained:" in near.output
-    # A near miss may list the closest public article (never as the answer), when the KB's own
-    # calibration puts it above the suggestion threshold.
-    offered = "possibly related" in near.output
-    if offered:
-        assert (
-            "possibly related, not as the answer: Invite teammates and manage seats (invite-teammates)"
-            in near.output
-        )
+    assert (
+        "possibly related, not as the answer: Invite teammates and manage seats (invite-teammates)"
+        in near.output
+    )
     # Every question is logged with the decision and what the person was shown, for the deflection
     # KPI, the unanswered report and the ticket a "Talk to a human" opens.
     db = Database(f"sqlite:///{tmp_path / 'kb.db'}")
@@ -75,7 +71,7 @@ def test_cli_ingest_is_idempotent_and_ask_cites_the_article(tmp_path: Path) -> N
     assert [(q.grounded, q.sources[:1]) for q in logged] == [
         (True, ["download-invoices"]),
         (False, []),
-        (False, ["invite-teammates"] if offered else []),
+        (False, ["invite-teammates"]),
     ]
 
     invoke("kb", "ask", "My teammate never got the INVITE email!")  # the same words: one question
@@ -83,8 +79,7 @@ def test_cli_ingest_is_idempotent_and_ask_cites_the_article(tmp_path: Path) -> N
     assert gaps.exit_code == 0, gaps.output
     listed = [line.strip() for line in gaps.output.splitlines()[1:]]
     assert listed == [
-        "×2    My teammate never got the INVITE email!"
-        + ("  (offered: invite-teammates)" if offered else ""),
+        "×2    My teammate never got the INVITE email!" + "  (offered: invite-teammates)",
         "×1    what is the best pizza topping?",
     ]
     as_json = json.loads(invoke("kb", "gaps", "--json", "--days", "1").output)
@@ -92,7 +87,7 @@ def test_cli_ingest_is_idempotent_and_ask_cites_the_article(tmp_path: Path) -> N
         "wording": "My teammate never got the INVITE email!",
         "asked": 2,
         "tickets": 0,
-        "offered": "invite-teammates" if offered else None,
+        "offered": "invite-teammates",
     }
 
     rebuilt = invoke("kb", "rebuild")
@@ -135,20 +130,12 @@ def test_eval_kb_prints_the_contract_metrics(tmp_path: Path) -> None:
     result = invoke("eval", "kb", "--kb", str(SAMPLE_KB), "--queries", str(queries), "--json")
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output.strip().splitlines()[-1])
-    assert set(figures) >= {
-        "queries",
-        "answerable",
-        "unanswerable",
-        "hit_at_1",
-        "hit_at_3",
-        "mrr_at_10",
-        "answered_precision",
-        "answerable_coverage",
-        "unanswerable_abstain",
-        "p50_ms",
-        "p95_ms",
-    }  # fmt: skip  (the contract's keys; the engine and the questions' languages are reported too)
-    assert figures["engine"] and figures["languages"]
+    assert set(figures) == {
+        "queries", "answerable", "unanswerable", "hit_at_1", "hit_at_3", "mrr_at_10",
+        "answered_precision", "answerable_coverage", "unanswerable_abstain", "p50_ms", "p95_ms",
+        "engine", "languages",
+    }  # fmt: skip
+    assert figures["engine"] == "multilingual-e5-small" and sum(figures["languages"].values()) == 3
     assert (figures["queries"], figures["answerable"], figures["unanswerable"]) == (3, 2, 1)
     assert figures["hit_at_1"] == 1.0 and figures["unanswerable_abstain"] == 1.0
     bad = tmp_path / "bad.jsonl"
@@ -233,15 +220,11 @@ def test_related_articles_only_when_abstaining_near_an_article(
 ) -> None:
     kb, _ = canary_kb
     near = kb.answer("my teammate never got the invite email", "customer")
-    if near.grounded:  # the KB's own calibration may answer it from the article: then nothing else
-        assert near.sources[0].doc_id == "invite-teammates" and near.related == []
-    elif near.related:
-        assert [s.doc_id for s in near.related] == ["invite-teammates"]
-        assert near.confidence < kb.decision.threshold  # listed, never presented as the answer
+    assert not near.grounded and [s.doc_id for s in near.related] == ["invite-teammates"]
+    assert near.confidence < kb.decision.threshold
     # A customer asking about the internal refund runbook is offered the public refund policy only.
     runbook = kb.answer("who approves refunds above 500 EUR?", "customer")
-    assert not runbook.grounded and runbook.sources[0].doc_id == "refund-policy"
-    assert [s.doc_id for s in runbook.related] in (["refund-policy"], [])
+    assert not runbook.grounded and [s.doc_id for s in runbook.related] == ["refund-policy"]
     assert kb.answer("what is the best pizza topping?", "customer").related == []
     answered = kb.answer("how do I download my invoice as a PDF?", "customer")
     assert answered.grounded and answered.related == []
