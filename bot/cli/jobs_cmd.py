@@ -100,6 +100,7 @@ def digest_cmd(
     now: str | None = typer.Option(None, "--now", help="Pretend it is this ISO time."),
 ) -> None:
     """The managers' KPI digest: preview it locally, or queue it for the managers' channel."""
+    from bot.slack_text import display
     from jobs.digest import digest
 
     if weekly and monthly:
@@ -113,7 +114,7 @@ def digest_cmd(
         out.mkdir(parents=True, exist_ok=True)
         (out / f"digest-{name}.txt").write_text(text + "\n", encoding="utf-8")
         (out / f"digest-{name}.png").write_bytes(png)
-        console.print(text, highlight=False, markup=False)
+        console.print(display(text), highlight=False, markup=False)  # how Slack shows it: @U…, not <@U…>
         console.print(
             f"\nWrote {out / f'digest-{name}.txt'} and {out / f'digest-{name}.png'}", highlight=False
         )

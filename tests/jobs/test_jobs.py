@@ -180,6 +180,7 @@ def test_digest_in_sql_with_chart_and_delivery(db, config, fake: FakeSlack, tmp_
         env={"DATABASE_URL": str(db.engine.url.render_as_string(hide_password=False))},
     )
     assert result.exit_code == 0, result.output
+    assert "<@" not in result.output  # the terminal shows it as Slack does (@U…), not raw markup
     assert (tmp_path / "digest-daily.png").read_bytes().startswith(b"\x89PNG") and "Opened" in (
         tmp_path / "digest-daily.txt"
     ).read_text()

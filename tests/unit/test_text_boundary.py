@@ -81,6 +81,7 @@ def test_safe_keeps_slack_markup_and_defuses_the_rest(incoming: str, shown: str)
 
 
 def test_display_is_readable_plain_text() -> None:
+    assert display("• Resolved by: <@U0AGENT001> 4") == "• Resolved by: @U0AGENT001 4"
     assert (
         display("Tom &amp; Jerry <https://evil.example|Reset>") == "Tom & Jerry Reset (https://evil.example)"
     )
