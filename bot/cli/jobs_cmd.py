@@ -62,7 +62,9 @@ def run_one(
     if name not in jobs:
         fail(f"no job named {name!r}. Jobs: {', '.join(jobs)}")
     summary = run_job(_context(rt), jobs[name], now=_when(now), dry_run=dry_run)
-    console.print(("[dim](dry run)[/] " if dry_run else "") + summary, highlight=False, markup=False)
+    if dry_run:
+        console.print("[dim](dry run)[/] ", end="", highlight=False)
+    console.print(summary, highlight=False, markup=False)  # people's text in it is never rich markup
 
 
 def scheduler(ctx: typer.Context) -> None:
