@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -36,6 +37,7 @@ class Deps:
     # bolt runs listeners here after the ack; `deskbot run` drains it on shutdown
     listener_executor: ContextExecutor = field(default_factory=lambda: ContextExecutor(max_workers=16))
     leases: Leases | None = None  # the events this process is working on (set by build_app)
+    routing: Triager | None = None  # built once: start-up warms the same router the desk uses
 
     def answer_service(self) -> Callable[[], AnswerService]:
         """A getter that builds the answer service once (the model loads on the first question)."""
@@ -53,7 +55,10 @@ class Deps:
         return get
 
     def triager(self) -> Triager:
-        """Routing with the router trained on first use from this configuration's examples."""
+        """Routing with the router trained on first use from this configuration's examples (one per
+        process: `warm_router` at start-up trains the one the desk will use)."""
+        if self.routing is not None:
+            return self.routing
 
         def router() -> CategoryRouter:
             # the knowledge base's engine: one model per process for both
@@ -62,7 +67,16 @@ class Deps:
                 self.config, embedder=embedder, cache_dir=self.settings.chroma_path.parent / "cache"
             )
 
-        return Triager(config=self.config, router=router)
+        self.routing = Triager(config=self.config, router=router)
+        return self.routing
+
+    def warm_router(self) -> float:
+        """Train (or load from its cache) the category router now, so the first ticket does not wait;
+        the seconds it took."""
+        started = time.perf_counter()
+        if self.config.categories:
+            _ = self.triager().router
+        return time.perf_counter() - started
 
 
 def health_checks(deps: Deps) -> dict[str, Callable[[], str]]:

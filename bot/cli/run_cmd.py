@@ -221,3 +221,4 @@ def _prepare_knowledge(deps: Deps) -> None:
         )
         console.print(f"  {report.added} documents, {report.chunks} chunks, {len(report.failed)} failed.")
     console.print(f"Knowledge base ready ({kb.warm_up():.1f} s to load the model and index).")
+    console.print(f"Router ready ({deps.warm_router():.1f} s to train it on the categories' examples).")

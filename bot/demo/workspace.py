@@ -163,6 +163,7 @@ class Workspace:
             f"Knowledge base: {report.added + report.updated} documents indexed, {report.unchanged} unchanged "
             f"({kb.store.count()} vectors); model ready in {kb.warm_up():.1f} s."
         )
+        progress(f"Router trained on the categories' examples in {deps.warm_router():.1f} s.")
         app = build_app(deps)
         self.server = make_http_server(app, self.db, port=0, checks=health_checks(deps))
         self._spawn(self.server.serve_forever, "bolt-http")
