@@ -82,32 +82,31 @@ class CardPublisher:
         number, version = int(note.payload["number"]), int(note.payload["version"])
         with self.db.session() as s:
             ticket = tickets.get(s, number=number)
-        if ticket.version > version:
-            return  # a refresh for the newer version is queued; it shows this change too
-        if ticket.triage_channel and ticket.triage_ts:
-            self.client.chat_update(channel=ticket.triage_channel, ts=ticket.triage_ts, **self._card(ticket))
+            if ticket.version > version:
+                return  # a refresh for the newer version is queued; it shows this change too
+            card = self._card(s, ticket)
+        if self._updated(ticket, card):
             return
         with self.db.transaction() as s:  # the first post, under the ticket's lock: one card per ticket
             ticket = tickets.get(s, number=number, lock=True)
-            if ticket.triage_channel and ticket.triage_ts:
-                self.client.chat_update(
-                    channel=ticket.triage_channel, ts=ticket.triage_ts, **self._card(ticket)
-                )
+            card = self._card(s, ticket)
+            if self._updated(ticket, card):
                 return
-            posted = self.client.chat_postMessage(
-                channel=note.channel,
-                metadata={"event_type": "deskbot_card", "event_payload": {"key": f"card:{number}"}},
-                **self._card(ticket),
-            )
+            meta = {"event_type": "deskbot_card", "event_payload": {"key": f"card:{number}"}}
+            posted = self.client.chat_postMessage(channel=note.channel, metadata=meta, **card)
             tickets.link_messages(s, number=number, triage=(posted["channel"], posted["ts"]))
 
-    def _card(self, ticket: Ticket) -> dict[str, Any]:
+    def _updated(self, ticket: Ticket, card: dict[str, Any]) -> bool:
+        """Update the card in place if it was posted; False when it never was."""
+        if not (ticket.triage_channel and ticket.triage_ts):
+            return False
+        self.client.chat_update(channel=ticket.triage_channel, ts=ticket.triage_ts, **card)
+        return True
+
+    def _card(self, s: Session, ticket: Ticket) -> dict[str, Any]:
         from bot import tickets
 
-        with self.db.session() as s:
-            report = tickets.report_for(
-                self.config, ticket, tickets.events_of(s, ticket.number), self.clock()
-            )
+        report = tickets.report_for(self.config, ticket, tickets.events_of(s, ticket.number), self.clock())
         return blocks.ticket_card(ticket, report)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlmodel import col, select
 
 from bot.answers import AnswerService
 from bot.app import Deps, build_app
@@ -16,6 +17,7 @@ from bot.config import SAMPLE_DIR, Settings
 from bot.db import Database
 from bot.fakes.simulator import SlackSimulator, wait_for
 from bot.fakes.slack import FakeSlack
+from bot.models import Ticket
 from bot.server import make_http_server
 from bot.slack_limits import problems_in_message, problems_in_view
 from knowledge.base import KnowledgeBase
@@ -96,3 +98,20 @@ def running(sqlite_db: Database, config, clock, sample_kb: KnowledgeBase) -> Ite
             assert not problems_in_message(call.args), (call.method, problems_in_message(call.args))
         if call.method.startswith("views."):
             assert not problems_in_view(call.args["view"]), (call.method, problems_in_view(call.args["view"]))
+
+
+def carded(running: Running, count: int = 1) -> list[Ticket]:
+    """Wait until `count` tickets have their triage card posted and linked."""
+
+    def found() -> list[Ticket] | None:
+        with running.db.session() as s:
+            rows = list(
+                s.exec(
+                    select(Ticket)
+                    .where(col(Ticket.triage_ts).is_not(None), col(Ticket.thread_ts).is_not(None))
+                    .order_by(Ticket.number)
+                )
+            )
+        return rows if len(rows) >= count else None
+
+    return wait_for(found, what=f"{count} triage card(s)")

@@ -6,13 +6,13 @@ checked for broadcasts and disguised links by the `running` fixture."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from bot import tickets
 from bot.fakes.simulator import wait_for
 from bot.models import Note, Status, Ticket
 from tests.hostile import HOSTILE, leaks
-from tests.slack.conftest import AGENT, CUSTOMER, CUSTOMER2, SUPPORT, TRIAGE, Running
+from tests.slack.conftest import AGENT, CUSTOMER, CUSTOMER2, SUPPORT, TRIAGE, Running, carded
 
 SECRET_TITLE = "GDPR deletion request for a former employee"
 
@@ -23,18 +23,7 @@ def open_ticket(running: Running, title: str, *, user: str = CUSTOMER, **values:
     view = wait_for(lambda: running.slack.views_of(user)[opened:] or None, what="the modal")[0]
     running.slack.submit(view, values, user=user)
 
-    def carded() -> Ticket | None:
-        with running.db.session() as s:
-            rows = list(
-                s.exec(
-                    select(Ticket)
-                    .where(col(Ticket.triage_ts).is_not(None), col(Ticket.thread_ts).is_not(None))
-                    .order_by(Ticket.number)
-                )
-            )  # noqa: E711 (card and requester thread linked)
-        return rows[-1] if len(rows) > before else None
-
-    return wait_for(carded, what="the ticket's card")
+    return carded(running, before + 1)[-1]
 
 
 def _count(running: Running) -> int:
@@ -150,7 +139,10 @@ def test_priority_is_decided_by_rules_and_a_requesters_choice_is_recorded(runnin
 def test_slack_escaped_text_is_relayed_as_slack_markup(running: Running) -> None:
     ticket = open_ticket(running, "Escaping")
     running.slack.say(
-        SUPPORT, CUSTOMER, "Tom & Jerry <3 ask <@U0AGENT001>", thread_ts=ticket.thread_ts  # the sim escapes it
+        SUPPORT,
+        CUSTOMER,
+        "Tom & Jerry <3 ask <@U0AGENT001>",
+        thread_ts=ticket.thread_ts,  # the sim escapes it
     )
     relayed = running.wait_bot(ticket.triage_channel, 1, thread_ts=ticket.triage_ts)[-1]
     shown = str(relayed["blocks"])

@@ -5,30 +5,13 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from bot import recovery, tickets
 from bot.fakes.simulator import wait_for
 from bot.fakes.slack import BOT_USER
 from bot.models import Feedback, KbQuery, Note, ProcessedEvent, Status, Ticket
-from tests.slack.conftest import AGENT, AGENT2, CUSTOMER, MANAGER, SUPPORT, TRIAGE, Running
-
-
-def carded(running: Running, count: int = 1) -> list[Ticket]:
-    """Wait until `count` tickets have their triage card posted and linked."""
-
-    def found() -> list[Ticket] | None:
-        with running.db.session() as s:
-            rows = list(
-                s.exec(
-                    select(Ticket)
-                    .where(col(Ticket.triage_ts).is_not(None), col(Ticket.thread_ts).is_not(None))
-                    .order_by(Ticket.number)
-                )
-            )  # noqa: E711 (card and requester thread linked)
-        return rows if len(rows) >= count else None
-
-    return wait_for(found, what=f"{count} triage card(s)")
+from tests.slack.conftest import AGENT, AGENT2, CUSTOMER, MANAGER, SUPPORT, TRIAGE, Running, carded
 
 
 def only_ticket(running: Running) -> Ticket:
