@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the CLI builds its commands from this table: keep its impor
 @dataclass(frozen=True)
 class Verb:
     name: str
-    service: str  # the ticket service function it runs (bot/tickets/service.py)
+    service: str  # the ticket service function it runs (exported by bot.tickets)
     help: str  # one line, for /ticket help and the CLI
     label: str = ""  # the card button's label ("" when the card has none)
     thread: bool = False  # `!name` in the card thread runs it
@@ -71,10 +71,10 @@ def run(
     **extra: Any,
 ) -> Ticket:
     """Run verb `name` on ticket `number` for `actor` (staff: the caller has checked)."""
-    from bot.tickets import service
+    from bot import tickets
 
     verb = VERBS[name]
-    act = getattr(service, verb.service)
+    act = getattr(tickets, verb.service)
     return act(session, number=number, config=config, now=now, **{verb.actor_as: actor}, **extra)
 
 
