@@ -205,32 +205,11 @@ def set_team(
     )
 
 
-def escalate(
-    session: Session,
-    *,
-    number: int,
-    actor: str,
-    config: SupportConfig,
-    now: datetime,
-    reason: str | None = None,
-) -> Ticket:
-    """Raise the level (L1→L4) and route to the team that handles that level."""
-
-    def change(ticket: Ticket) -> dict[str, Any]:
-        nxt = Level(ticket.level).next()
-        if nxt is None:
-            raise InvalidInput(f"Ticket #{number} is already at L4, the highest level.")
-        return {"level": nxt, **_route(ticket, config.escalation.get(nxt, ticket.team))}
-
-    return _mutate(
-        session, "escalate", change, number=number, actor=actor, config=config, now=now, reason=reason
-    )
+Values = Callable[[Ticket, datetime, SupportConfig], dict[str, Any]]
 
 
-def _status_change(
-    action: str, values: Callable[[Ticket, datetime], dict[str, Any]], doc: str
-) -> Callable[..., Ticket]:
-    """A service function for a change that only moves the status (and its timestamps)."""
+def _simple_change(action: str, values: Values, doc: str) -> Callable[..., Ticket]:
+    """A service function for a change that needs nothing but the ticket, the time and the config."""
 
     def change_status(
         session: Session,
@@ -244,7 +223,7 @@ def _status_change(
         return _mutate(
             session,
             action,
-            lambda t: values(t, now),
+            lambda t: values(t, now, config),
             number=number,
             actor=actor,
             config=config,
@@ -257,27 +236,39 @@ def _status_change(
     return change_status
 
 
-wait_on_customer = _status_change(
+def _escalated(ticket: Ticket, now: datetime, config: SupportConfig) -> dict[str, Any]:
+    nxt = Level(ticket.level).next()
+    if nxt is None:
+        raise InvalidInput(f"Ticket #{ticket.number} is already at L4, the highest level.")
+    return {"level": nxt, **_route(ticket, config.escalation.get(nxt, ticket.team))}
+
+
+escalate = _simple_change(
+    "escalate", _escalated, "Raise the level (L1→L4) and route to the team that handles that level."
+)
+wait_on_customer = _simple_change(
     "wait_on_customer",
-    lambda t, now: {"status": Status.WAITING},
+    lambda t, now, config: {"status": Status.WAITING},
     "Pause the SLA clocks until the customer answers.",
 )
-resume = _status_change(
+resume = _simple_change(
     "resume",
-    lambda t, now: {"status": Status.OPEN if t.assignee else Status.NEW},
+    lambda t, now, config: {"status": Status.OPEN if t.assignee else Status.NEW},
     "The customer answered: the clocks run again.",
 )
-resolve = _status_change(
+resolve = _simple_change(
     "resolve",
-    lambda t, now: {"status": Status.RESOLVED, "resolved_at": now},
+    lambda t, now, config: {"status": Status.RESOLVED, "resolved_at": now},
     "Mark the ticket resolved (the resolution clock stops).",
 )
-close = _status_change(
-    "close", lambda t, now: {"status": Status.CLOSED, "closed_at": now}, "Close a resolved ticket for good."
+close = _simple_change(
+    "close",
+    lambda t, now, config: {"status": Status.CLOSED, "closed_at": now},
+    "Close a resolved ticket for good.",
 )
-reopen = _status_change(
+reopen = _simple_change(
     "reopen",
-    lambda t, now: {"status": Status.REOPENED, "resolved_at": None},
+    lambda t, now, config: {"status": Status.REOPENED, "resolved_at": None},
     "Reopen a resolved ticket (its resolution clock runs again).",
 )
 
