@@ -244,59 +244,63 @@ CHART_SIZE_PX = (round(CHART_INCHES[0] * CHART_DPI), round(CHART_INCHES[1] * CHA
 
 
 def render_chart(db: Database, period: Period, *, timezone: str, backlog: dict[str, int]) -> bytes:
-    """PNG: tickets opened and resolved per day over the period (and the one before), backlog by priority."""
-    import matplotlib
+    """PNG: tickets opened and resolved per day over the period (and the one before), backlog by priority.
+    Counts are whole numbers, so the axes are too; an empty period says so instead of a bare grid."""
+    labels, opened, resolved = _daily_counts(db, period, timezone=timezone)
+    fig = chart_figure(labels, opened, resolved, backlog)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=CHART_DPI)
+    return buffer.getvalue()
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    days = max(1, round((period.end - period.start) / timedelta(days=1)))
-    start = period.start - timedelta(days=max(days, 7) - days)  # at least a week of bars
-    labels, opened, resolved = [], [], []
-    with db.session() as s:
-        day = start
-        while day < period.end:
-            nxt = day + timedelta(days=1)
-            labels.append(day.astimezone(ZoneInfo(timezone)).strftime("%d" if days > 14 else "%a %d"))
-            opened.append(
-                int(
-                    s.exec(
-                        select(func.count())
-                        .select_from(Ticket)
-                        .where(Ticket.created_at >= day, Ticket.created_at < nxt)
-                    ).one()
-                )
-            )
-            resolved.append(
-                int(
-                    s.exec(
-                        select(func.count())
-                        .select_from(Ticket)
-                        .where(col(Ticket.resolved_at) >= day, col(Ticket.resolved_at) < nxt)
-                    ).one()
-                )
-            )
-            day = nxt
-    fig, (left, right) = plt.subplots(1, 2, figsize=CHART_INCHES, gridspec_kw={"width_ratios": [3, 1]})
+def chart_figure(labels: list[str], opened: list[int], resolved: list[int], backlog: dict[str, int]) -> Any:
+    """The digest chart as a matplotlib Figure (object API: no global pyplot state across threads)."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=CHART_INCHES, dpi=CHART_DPI)
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
     x = range(len(labels))
     left.bar([i - 0.2 for i in x], opened, width=0.4, label="opened", color="#457b9d")
     left.bar([i + 0.2 for i in x], resolved, width=0.4, label="resolved", color="#2a9d8f")
     left.set_xticks(list(x), labels, rotation=45, fontsize=8)
     left.set_title("Tickets per day")
-    left.legend(fontsize=8)
+    left.set_ylim(0, max([*opened, *resolved, 1]) * 1.1)
+    left.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if any(opened) or any(resolved):
+        left.legend(fontsize=8)
+    else:
+        left.text(0.5, 0.5, "No tickets opened or resolved", transform=left.transAxes, ha="center", color="#666")
     priorities = [p.value for p in Priority]
-    right.barh(
-        priorities,
-        [backlog.get(p, 0) for p in priorities],
-        color=["#e63946", "#f4a261", "#a8dadc", "#dddddd"],
-    )
+    counts = [backlog.get(p, 0) for p in priorities]
+    right.barh(priorities, counts, color=["#e63946", "#f4a261", "#a8dadc", "#dddddd"])
     right.set_title("Open backlog")
+    right.set_xlim(0, max([*counts, 1]) * 1.1)
+    right.xaxis.set_major_locator(MaxNLocator(integer=True))
     right.invert_yaxis()
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=CHART_DPI)
-    plt.close(fig)
-    return buffer.getvalue()
+    return fig
+
+
+def _daily_counts(db: Database, period: Period, *, timezone: str) -> tuple[list[str], list[int], list[int]]:
+    """Day labels, tickets opened and tickets resolved per day (at least a week of days)."""
+    days = max(1, round((period.end - period.start) / timedelta(days=1)))
+    start = period.start - timedelta(days=max(days, 7) - days)
+    labels, opened, resolved = [], [], []
+    with db.session() as s:
+
+        def count(column: Any, day: datetime) -> int:
+            nxt = day + timedelta(days=1)
+            query = select(func.count()).select_from(Ticket).where(col(column) >= day, col(column) < nxt)
+            return int(s.exec(query).one())
+
+        day = start
+        while day < period.end:
+            labels.append(day.astimezone(ZoneInfo(timezone)).strftime("%d" if days > 14 else "%a %d"))
+            opened.append(count(Ticket.created_at, day))
+            resolved.append(count(Ticket.resolved_at, day))
+            day += timedelta(days=1)
+    return labels, opened, resolved
 
 
 def digest(
