@@ -184,6 +184,14 @@ def not_your_thread() -> dict[str, Any]:
     }
 
 
+def outside_your_teams(number: int, team: str) -> dict[str, Any]:
+    """An agent wrote in the card thread of a ticket another team works: nothing was relayed or changed."""
+    return {
+        "text": f"Ticket #{number} is worked by team {safe(team)}, not yours, so your message was not passed "
+        "to the requester and nothing changed. Ask the team in their channel, or a manager to move it."
+    }
+
+
 def thread_command_refused(word: str, rest: str) -> dict[str, Any]:
     """A `!word` in a card thread that is not a command (or has words after it): refused, with help."""
     from bot.verbs import THREAD_VERBS, thread_help
