@@ -83,6 +83,8 @@ def ticket_card(ticket: Ticket, report: SlaReport | None, *, notes: int = 0) -> 
     elif status == Status.RESOLVED:
         actions.append(verb_button("reopen", value))
         actions.append(verb_button("close", value))
+    if status in (Status.RESOLVED, Status.CLOSED):
+        actions.append(verb_button("article", value))  # what solved it, for the next person who asks
     if actions:
         blocks.append({"type": "actions", "block_id": f"ticket:{number}", "elements": actions})
     return {"text": clip(f"Ticket #{number}: {safe(ticket.title)} ({status.value})", 3000), "blocks": blocks}

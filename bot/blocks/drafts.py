@@ -1,0 +1,97 @@
+"""Article drafts in Slack: the preview the knowledge owners get, what it says once decided, the Edit modal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.blocks.common import INPUT_MAX, Block, button, clip, context, plain, quote, section
+from bot.models import ArticleDraft
+from bot.slack_text import display, safe
+
+PUBLISH_PUBLIC, PUBLISH_INTERNAL = "article_publish_public", "article_publish_internal"
+EDIT, DISCARD = "article_edit", "article_discard"
+EDIT_VIEW = "article_edit"
+TAGS_MAX = 300
+
+
+def _about(draft: ArticleDraft) -> str:
+    tags = ", ".join(safe(t) for t in draft.tags) or "none"
+    by = "written by the LLM from" if draft.written_by == "llm" else "taken from"
+    return f"Draft {draft.id}, {by} the team's public replies on ticket #{draft.ticket_number} · tags: {tags}"
+
+
+def draft_preview(draft: ArticleDraft) -> dict[str, Any]:
+    """The knowledge owners' preview: title, body, where it came from, and what they can do with it."""
+    value = str(draft.id)
+    blocks: list[Block] = [
+        section(f":memo: *Article draft:* {safe(draft.title)}"),
+        section(quote(draft.body, 2600)),
+        context(_about(draft), "Internal notes and the requester's contact details are left out."),
+        {
+            "type": "actions",
+            "block_id": f"article:{draft.id}",
+            "elements": [
+                button("Publish as public", PUBLISH_PUBLIC, value, "primary"),
+                button("Publish as internal", PUBLISH_INTERNAL, value),
+                button("Edit", EDIT, value),
+                button("Discard", DISCARD, value, "danger"),
+            ],
+        },
+    ]
+    text = f"Article draft from ticket #{draft.ticket_number}: {safe(draft.title)}"
+    return {"text": clip(text, 3000), "blocks": blocks}
+
+
+def drafting(number: int, *, reviewers: list[str]) -> str:
+    """What `/ticket article N` answers at once."""
+    shown = [f"<#{r}>" if r[:1] in ("C", "G") else f"<@{r}>" for r in reviewers[:10]]
+    to = ", ".join(shown) or "you (no knowledge.reviewers nor review_channel are configured)"
+    return f":memo: Drafting an article from ticket #{number}: the preview goes to {to} to publish, edit or discard."
+
+
+def draft_decided(draft: ArticleDraft) -> dict[str, Any]:
+    """The preview once published or discarded (its buttons gone)."""
+    who = f"<@{draft.decided_by}>" if (draft.decided_by or "")[:1] in ("U", "W") else "an operator"
+    if draft.status == "published":
+        line = f":white_check_mark: Published as *{draft.visibility}* by {who}: `{safe(draft.path)}`"
+    else:
+        line = f":wastebasket: Discarded by {who}."
+    text = f"Article draft {draft.id} ({safe(draft.title)}): {line}"
+    return {
+        "text": clip(text, 3000),
+        "blocks": [section(f":memo: *{safe(draft.title)}*"), section(quote(draft.body, 1500)), context(line)],
+    }
+
+
+def draft_edit_modal(draft: ArticleDraft, *, metadata: dict[str, Any]) -> dict[str, Any]:
+    """Edit a draft before publishing: title, body (Markdown) and tags."""
+
+    def field(block: str, label: str, value: str, limit: int, multiline: bool = False) -> Block:
+        return {
+            "type": "input",
+            "block_id": block,
+            "optional": block == "tags",
+            "label": plain(label, 2000),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "value",
+                "multiline": multiline,
+                "max_length": limit,
+                "initial_value": clip(display(value), limit),
+            },
+        }
+
+    return {
+        "type": "modal",
+        "callback_id": EDIT_VIEW,
+        "title": plain("Edit article", 24),
+        "submit": plain("Save", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": clip(json.dumps({**metadata, "draft": draft.id}), 3000),
+        "blocks": [
+            field("title", "Title", draft.title, 150),
+            field("body", "Article (Markdown)", draft.body, INPUT_MAX, multiline=True),
+            field("tags", "Tags (comma-separated)", ", ".join(draft.tags), TAGS_MAX),
+        ],
+    }
