@@ -21,11 +21,13 @@ def _about(draft: ArticleDraft) -> str:
     return f"Draft {draft.id}, {by} the team's public replies on ticket #{draft.ticket_number} · tags: {tags}"
 
 
-def draft_preview(draft: ArticleDraft) -> dict[str, Any]:
-    """The knowledge owners' preview: title, body, where it came from, and what they can do with it."""
+def draft_preview(draft: ArticleDraft, *, why: str | None = None) -> dict[str, Any]:
+    """The knowledge owners' preview: title, body, where it came from, and what they can do with it
+    (`why`: why Deskbot offers it by itself, e.g. "asked and solved 3 times")."""
     value = str(draft.id)
+    offered = f" — _suggested: {safe(why)}_" if why else ""
     blocks: list[Block] = [
-        section(f":memo: *Article draft:* {safe(draft.title)}"),
+        section(f":memo: *Article draft:* {safe(draft.title)}{offered}"),
         section(quote(draft.body, 2600)),
         context(_about(draft), "Internal notes and the requester's contact details are left out."),
         {

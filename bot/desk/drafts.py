@@ -3,20 +3,16 @@ the knowledge owners' *Publish as public / internal*, *Edit* and *Discard* on th
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
-
-from slack_sdk.errors import SlackApiError
 
 from bot import blocks, tickets
 from bot.desk.context import DeskContext
 from bot.drafts import service
+from bot.drafts.people import names_of
 from bot.drafts.write import Writer, writer_for
 from bot.errors import InvalidInput
 from bot.models import ArticleDraft
-
-log = logging.getLogger("deskbot.drafts")
 
 
 class Drafts:
@@ -27,7 +23,7 @@ class Drafts:
         """Draft an article from ticket `number` and deliver its preview to the knowledge owners."""
         with self.ctx.db.session() as s:
             requester = tickets.get(s, number=number).requester
-        names = self.names_of(requester)
+        names = names_of(self.ctx.client, requester)
         with self.ctx.db.transaction() as s:
             draft = service.draft_from_ticket(
                 s,
@@ -97,19 +93,6 @@ class Drafts:
     def writer(self) -> Writer:
         """The LLM writer when the knowledge base answers with a chat model (LLM_MODEL), else extractive."""
         return writer_for(self.ctx.answers().kb.composer)
-
-    def names_of(self, user: str) -> list[str]:
-        """The requester's names as Slack knows them (removed from the draft); none if Slack cannot say."""
-        try:
-            found = self.ctx.client.users_info(user=user)["user"]
-        except (SlackApiError, KeyError, TypeError):
-            log.info("no names for %s: their names cannot be removed by name", user)
-            return []
-        profile = found.get("profile") or {}
-        keys = ("real_name", "display_name", "first_name", "last_name")
-        return [
-            str(v) for v in [found.get("real_name"), found.get("name"), *(profile.get(k) for k in keys)] if v
-        ]
 
     def _ingest(self, path: Path) -> None:
         rules = self.ctx.config.knowledge.visibility.rules()

@@ -33,6 +33,7 @@ def draft_from_ticket(
     writer: Writer | None = None,
     names: Iterable[str] = (),
     group_key: str | None = None,
+    why: str | None = None,
 ) -> ArticleDraft:
     """Draft an article from resolved ticket `number` and send its preview to the knowledge owners; the
     ticket's pending draft when it has one."""
@@ -64,7 +65,7 @@ def draft_from_ticket(
     session.add(draft)
     session.flush()
     _audit(session, draft, actor=actor, action="article_draft", now=now, said=f"written by {written.by}")
-    _send_preview(session, draft, config=config, now=now, to_if_nobody=actor)
+    _send_preview(session, draft, config=config, now=now, to_if_nobody=actor, why=why)
     return draft
 
 
@@ -187,7 +188,13 @@ def pending(
 
 
 def _send_preview(
-    session: Session, draft: ArticleDraft, *, config: SupportConfig, now: datetime, to_if_nobody: str
+    session: Session,
+    draft: ArticleDraft,
+    *,
+    config: SupportConfig,
+    now: datetime,
+    to_if_nobody: str,
+    why: str | None,
 ) -> None:
     targets = reviewers(config) or ([to_if_nobody] if to_if_nobody[:1] in "UW" else [])
     for target in targets:
@@ -195,7 +202,7 @@ def _send_preview(
             session,
             key=f"ticket:{draft.ticket_number}:article:{draft.id}:{target}",
             channel=target,
-            payload=blocks.draft_preview(draft),
+            payload=blocks.draft_preview(draft, why=why),
             now=now,
         )
 
