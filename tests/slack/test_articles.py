@@ -71,6 +71,10 @@ def test_a_resolved_ticket_becomes_the_article_that_answers_the_next_asker(
 
     # A requester cannot draft; the agent can, and the knowledge owner gets the preview in a DM.
     running.slack.click(_card(running, ticket.number), "ticket_article", user=CUSTOMER)
+    wait_for(
+        lambda: [c for c in running.fake.calls if "Only support agents can draft" in str(c.args.get("text"))],
+        what="the requester's refusal",
+    )
     running.slack.click(_card(running, ticket.number), "ticket_article", user=AGENT)
     dm = "D" + MANAGER[1:]
     preview = _latest(running, dm, "Publish as public")
