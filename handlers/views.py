@@ -20,6 +20,8 @@ def _value(state: dict[str, Any], block: str) -> str | None:
 
 
 def register(app: App, desk: Desk) -> None:
+    _register_article_edit(app, desk)
+
     @app.view("ticket_new")
     def on_new_ticket(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         state = view["state"]["values"]
@@ -60,6 +62,10 @@ def register(app: App, desk: Desk) -> None:
         user = body["user"]["id"]
         with guarded(desk, user=user):
             desk.work.csat_comment(number=int(view["private_metadata"]), user=user, comment=comment)
+
+
+def _register_article_edit(app: App, desk: Desk) -> None:
+    """The Edit modal of an article draft: title and body required, tags optional."""
 
     @app.view("article_edit")
     def on_article_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -149,19 +149,11 @@ def publish(
     """Write the draft into KB_SOURCES/<knowledge.drafts_folder> and index it."""
     from bot.cli.kb_cmd import _checked, _kb
     from bot.drafts import service
-    from bot.errors import InvalidInput
 
     rt = runtime(ctx)
-    kb = _checked(_kb(rt))
     sources = rt.settings.kb_sources
-
-    def ingest(path: Path) -> None:
-        report = kb.ingest([path], root=sources, rules=rt.config.knowledge.visibility.rules())
-        if report.failed:
-            raise InvalidInput(
-                f"the article could not be indexed, so it was not published: {report.failed[0]}"
-            )
-
+    rules = rt.config.knowledge.visibility.rules()
+    ingest = service.indexer(_checked(_kb(rt)), sources=sources, rules=rules)
     visibility = "internal" if internal else "public"
     draft = _run(
         rt, service.publish, actor, draft_id=draft_id, visibility=visibility, sources=sources, ingest=ingest

@@ -3,7 +3,7 @@ the knowledge owners' *Publish as public / internal*, *Edit* and *Discard* on th
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from bot import blocks, tickets
@@ -11,7 +11,6 @@ from bot.desk.context import DeskContext
 from bot.drafts import service
 from bot.drafts.people import names_of
 from bot.drafts.write import Writer, writer_for
-from bot.errors import InvalidInput
 from bot.models import ArticleDraft
 
 
@@ -24,16 +23,9 @@ class Drafts:
         with self.ctx.db.session() as s:
             requester = tickets.get(s, number=number).requester
         names = names_of(self.ctx.client, requester)
-        with self.ctx.db.transaction() as s:
-            draft = service.draft_from_ticket(
-                s,
-                number=number,
-                actor=actor,
-                config=self.ctx.config,
-                now=self.ctx.clock(),
-                writer=self.writer(),
-                names=names,
-            )
+        draft = self._run(
+            service.draft_from_ticket, number=number, actor=actor, writer=self.writer(), names=names
+        )
         self.ctx.deliver(number)
         return draft
 
@@ -41,26 +33,22 @@ class Drafts:
         self, *, draft_id: int, actor: str, visibility: str, where: tuple[str, str] | None
     ) -> ArticleDraft:
         """Publish the draft into the knowledge base (written under KB_SOURCES, indexed at once)."""
-        with self.ctx.db.transaction() as s:
-            draft = service.publish(
-                s,
-                draft_id=draft_id,
-                actor=actor,
-                config=self.ctx.config,
-                now=self.ctx.clock(),
-                visibility=visibility,
-                sources=self.ctx.kb_sources,
-                ingest=self._ingest,
-            )
-        self._show(draft, where)
+        rules = self.ctx.config.knowledge.visibility.rules()
+        ingest = service.indexer(self.ctx.answers().kb, sources=self.ctx.kb_sources, rules=rules)
+        draft = self._run(
+            service.publish,
+            draft_id=draft_id,
+            actor=actor,
+            visibility=visibility,
+            sources=self.ctx.kb_sources,
+            ingest=ingest,
+        )
+        self._show(blocks.draft_decided(draft), where)
         return draft
 
     def discard(self, *, draft_id: int, actor: str, where: tuple[str, str] | None) -> ArticleDraft:
-        with self.ctx.db.transaction() as s:
-            draft = service.discard(
-                s, draft_id=draft_id, actor=actor, config=self.ctx.config, now=self.ctx.clock()
-            )
-        self._show(draft, where)
+        draft = self._run(service.discard, draft_id=draft_id, actor=actor)
+        self._show(blocks.draft_decided(draft), where)
         return draft
 
     def edit_form(self, *, draft_id: int, actor: str, where: tuple[str, str] | None) -> dict[str, Any]:
@@ -75,33 +63,22 @@ class Drafts:
     def save(
         self, *, draft_id: int, actor: str, title: str, body: str, tags: str, where: tuple[str, str] | None
     ) -> ArticleDraft:
-        with self.ctx.db.transaction() as s:
-            draft = service.edit(
-                s,
-                draft_id=draft_id,
-                actor=actor,
-                config=self.ctx.config,
-                now=self.ctx.clock(),
-                title=title,
-                body=body,
-                tags=tags.split(","),
-            )
-        if where:
-            self.ctx.client.chat_update(channel=where[0], ts=where[1], **blocks.draft_preview(draft))
+        draft = self._run(
+            service.edit, draft_id=draft_id, actor=actor, title=title, body=body, tags=tags.split(",")
+        )
+        self._show(blocks.draft_preview(draft), where)
         return draft
 
     def writer(self) -> Writer:
         """The LLM writer when the knowledge base answers with a chat model (LLM_MODEL), else extractive."""
         return writer_for(self.ctx.answers().kb.composer)
 
-    def _ingest(self, path: Path) -> None:
-        rules = self.ctx.config.knowledge.visibility.rules()
-        report = self.ctx.answers().kb.ingest([path], root=self.ctx.kb_sources, rules=rules)
-        if report.failed:
-            raise InvalidInput(
-                f"The article could not be indexed, so it was not published: {report.failed[0]}"
-            )
+    def _run(self, action: Callable[..., ArticleDraft], **kwargs: Any) -> ArticleDraft:
+        """One draft service call in its own transaction."""
+        with self.ctx.db.transaction() as s:
+            return action(s, config=self.ctx.config, now=self.ctx.clock(), **kwargs)
 
-    def _show(self, draft: ArticleDraft, where: tuple[str, str] | None) -> None:
+    def _show(self, message: dict[str, Any], where: tuple[str, str] | None) -> None:
+        """Update the preview the button was pressed on."""
         if where:
-            self.ctx.client.chat_update(channel=where[0], ts=where[1], **blocks.draft_decided(draft))
+            self.ctx.client.chat_update(channel=where[0], ts=where[1], **message)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -168,6 +169,19 @@ def discard(
     session.add(draft)
     _audit(session, draft, actor=actor, action="article_discard", now=now, said="discarded")
     return draft
+
+
+def indexer(kb: Any, *, sources: Path, rules: Any) -> Callable[[Path], None]:
+    """What `publish` calls to index the new file into `kb` (the knowledge base); refuses what ingest refused."""
+
+    def ingest(path: Path) -> None:
+        report = kb.ingest([path], root=sources, rules=rules)
+        if report.failed:
+            raise InvalidInput(
+                f"The article could not be indexed, so it was not published: {report.failed[0]}"
+            )
+
+    return ingest
 
 
 def reviewers(config: SupportConfig) -> list[str]:
