@@ -297,3 +297,10 @@ def test_the_extractive_writer_says_when_there_is_no_reply() -> None:
     from bot.drafts.build import Material
 
     assert "not written" in ExtractiveWriter().write(Material(1, "Q?", (), ())).body
+
+
+def test_the_source_key_is_text_in_strict_front_matter() -> None:
+    meta, _ = frontmatter.split("---\nsource: 'ticket #7'\n---\nbody")
+    assert meta.source == "ticket #7"
+    with pytest.raises(frontmatter.FrontMatterError, match="'source' must be text"):
+        frontmatter.split("---\nsource: 7\n---\nbody")
