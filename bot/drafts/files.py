@@ -31,8 +31,12 @@ def render(*, title: str, body: str, visibility: str, owner: str, tags: list[str
     meta = {"title": title, "visibility": visibility, "owner": owner, "tags": tags, "source": source}
     head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=None).strip()
     text = f"---\n{head}\n---\n\n# {title}\n\n{body.strip()}\n"
-    parsed, _ = frontmatter.split(text)  # raises FrontMatterError: never write what ingest would refuse
-    assert parsed is not None and parsed.visibility == visibility and parsed.title == title.strip()
+    try:  # never write what ingest would refuse
+        parsed, _ = frontmatter.split(text)
+    except frontmatter.FrontMatterError as exc:
+        raise InvalidInput(f"The article cannot be written ({exc}); edit its title or tags.") from None
+    if parsed is None or parsed.visibility != visibility or parsed.title != title.strip():
+        raise InvalidInput("The article's front matter would not read back as written; edit its title.")
     return text
 
 

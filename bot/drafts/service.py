@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import access, blocks
+from bot import access, blocks, tickets
 from bot.drafts import files
 from bot.drafts.build import clean_title, material, public_replies, scrub
 from bot.drafts.write import ExtractiveWriter, Writer
@@ -38,8 +38,6 @@ def draft_from_ticket(
 ) -> ArticleDraft:
     """Draft an article from resolved ticket `number` and send its preview to the knowledge owners; the
     ticket's pending draft when it has one."""
-    from bot import tickets
-
     access.require_staff(config, actor, doing="draft articles")
     ticket = tickets.get(session, number=number)
     require_draftable(ticket)
@@ -133,8 +131,6 @@ def publish(
     if visibility not in ("public", "internal"):
         raise InvalidInput("Publish as public (customers see it) or internal (staff only).")
     draft = pending(session, draft_id=draft_id, actor=actor, config=config, doing="publish articles")
-    from bot import tickets
-
     ticket = tickets.get(session, number=draft.ticket_number)
     text = files.render(
         title=draft.title,
