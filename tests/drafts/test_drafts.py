@@ -106,9 +106,9 @@ def _draft(db: Database, config: SupportConfig, number: int, **kw) -> ArticleDra
 
 
 def test_a_draft_is_the_teams_public_replies_without_internal_notes_or_the_requesters_data(
-    sqlite_db: Database, config: SupportConfig
+    db: Database, config: SupportConfig
 ) -> None:
-    draft = _draft(sqlite_db, config, _resolved_ticket(sqlite_db, config))
+    draft = _draft(db, config, _resolved_ticket(db, config))
     assert draft.title == "How do I export invoices?"
     assert "Open Billing → Invoices and press Export CSV." in draft.body
     assert "Archive" in draft.body  # every agent's public reply, in order
@@ -116,7 +116,7 @@ def test_a_draft_is_the_teams_public_replies_without_internal_notes_or_the_reque
     for never in ("INTERNAL", "ZX-99", "watch list", "anna.berg", "Anna", "Hi ", "Thanks, Sam"):
         assert never not in draft.body, never
     assert draft.tags == ["billing"] and draft.written_by == "extract"
-    with sqlite_db.session() as s:
+    with db.session() as s:
         sent = s.exec(select(Notification)).all()
         audit = [
             e.action
@@ -187,13 +187,13 @@ def test_only_solved_tickets_are_drafted_and_a_pending_draft_is_not_doubled(
 
 
 def test_publish_writes_strict_front_matter_and_never_overwrites(
-    sqlite_db: Database, config: SupportConfig, tmp_path: Path
+    db: Database, config: SupportConfig, tmp_path: Path
 ) -> None:
     ingested: list[Path] = []
     paths = []
     for _ in range(2):
-        draft = _draft(sqlite_db, config, _resolved_ticket(sqlite_db, config))
-        with sqlite_db.transaction() as s:
+        draft = _draft(db, config, _resolved_ticket(db, config))
+        with db.transaction() as s:
             done = service.publish(
                 s,
                 draft_id=draft.id,
@@ -210,7 +210,7 @@ def test_publish_writes_strict_front_matter_and_never_overwrites(
     assert meta.visibility == "internal" and meta.title == "How do I export invoices?"
     assert meta.tags == ("billing",) and meta.source.startswith("ticket #") and meta.owner
     assert "Export CSV" in body and ingested == [tmp_path.resolve() / p for p in paths]
-    with pytest.raises(InvalidInput, match="already published"), sqlite_db.transaction() as s:
+    with pytest.raises(InvalidInput, match="already published"), db.transaction() as s:
         service.discard(s, draft_id=draft.id, actor=MANAGER, config=config, now=T0)
 
 
@@ -304,3 +304,23 @@ def test_the_source_key_is_text_in_strict_front_matter() -> None:
     assert meta.source == "ticket #7"
     with pytest.raises(frontmatter.FrontMatterError, match="'source' must be text"):
         frontmatter.split("---\nsource: 7\n---\nbody")
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_previews_of_hostile_drafts_stay_within_slack_and_ping_nobody(hostile: str) -> None:
+    from bot import blocks
+    from bot.slack_limits import problems_in_message, problems_in_view
+
+    draft = ArticleDraft(
+        id=1,
+        ticket_number=1,
+        title=clean_title(hostile),
+        body=scrub(hostile)[:3000],
+        tags=[hostile[:50]],
+        created_by=AGENT,
+        created_at=T0,
+    )
+    for message in (blocks.draft_preview(draft, why=hostile[:80]), blocks.draft_decided(draft)):
+        assert not leaks(message) and not problems_in_message(message)
+    modal = blocks.draft_edit_modal(draft, metadata={"channel": "D1", "ts": "1.2"})
+    assert not leaks(modal) and not problems_in_view(modal)
