@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.blocks.common import INPUT_MAX, Block, button, clip, context, plain, quote, section
+from bot.blocks.common import INPUT_MAX, Block, button, clip, context, quote, section
+from bot.blocks.forms import input_block, modal, text_input
 from bot.models import ArticleDraft
-from bot.slack_text import display, safe
+from bot.slack_text import safe
 
 PUBLISH_PUBLIC, PUBLISH_INTERNAL = "article_publish_public", "article_publish_internal"
 EDIT, DISCARD = "article_edit", "article_discard"
@@ -68,32 +69,16 @@ def draft_decided(draft: ArticleDraft) -> dict[str, Any]:
 
 def draft_edit_modal(draft: ArticleDraft, *, metadata: dict[str, Any]) -> dict[str, Any]:
     """Edit a draft before publishing: title, body (Markdown) and tags."""
-
-    def field(block: str, label: str, value: str, limit: int, multiline: bool = False) -> Block:
-        return {
-            "type": "input",
-            "block_id": block,
-            "optional": block == "tags",
-            "label": plain(label, 2000),
-            "element": {
-                "type": "plain_text_input",
-                "action_id": "value",
-                "multiline": multiline,
-                "max_length": limit,
-                "initial_value": clip(display(value), limit),
-            },
-        }
-
-    return {
-        "type": "modal",
-        "callback_id": EDIT_VIEW,
-        "title": plain("Edit article", 24),
-        "submit": plain("Save", 24),
-        "close": plain("Cancel", 24),
-        "private_metadata": clip(json.dumps({**metadata, "draft": draft.id}), 3000),
-        "blocks": [
-            field("title", "Title", draft.title, 150),
-            field("body", "Article (Markdown)", draft.body, INPUT_MAX, multiline=True),
-            field("tags", "Tags (comma-separated)", ", ".join(draft.tags), TAGS_MAX),
-        ],
-    }
+    blocks = [
+        input_block("title", "Title", text_input(max_length=150, initial=draft.title)),
+        input_block(
+            "body", "Article (Markdown)", text_input(max_length=INPUT_MAX, initial=draft.body, multiline=True)
+        ),
+        input_block(
+            "tags",
+            "Tags (comma-separated)",
+            text_input(max_length=TAGS_MAX, initial=", ".join(draft.tags)),
+            optional=True,
+        ),
+    ]
+    return modal(EDIT_VIEW, "Edit article", "Save", blocks, json.dumps({**metadata, "draft": draft.id}))

@@ -93,7 +93,8 @@ def show(
 def new(
     ctx: typer.Context, number: int = typer.Argument(..., help="A resolved ticket."), actor: str | None = AS
 ) -> None:
-    """Draft an article from a resolved ticket; the preview goes to the knowledge owners (outbox)."""
+    """Draft an article from a resolved ticket; the preview goes to the knowledge owners."""
+    from bot.cli.tickets_cmd import _show_in_slack
     from bot.drafts import service
     from bot.drafts.write import ExtractiveWriter, writer_for
     from knowledge.compose import LlmComposer
@@ -101,8 +102,26 @@ def new(
     rt = runtime(ctx)
     spec = rt.settings.llm_model  # written by the LLM when one is configured, as in Slack
     writer = writer_for(LlmComposer.from_spec(spec)) if spec else ExtractiveWriter()
-    draft = _run(rt, service.draft_from_ticket, actor, number=number, writer=writer)
+    draft = _run(rt, service.draft_from_ticket, actor, number=number, writer=writer, names=_names(rt, number))
     console.print(f"[green]✓[/] draft {draft.id} from ticket #{number}: {draft.title}", highlight=False)
+    _show_in_slack(rt, number)  # the preview now when the bot token is here; else the outbox keeps it
+
+
+def _names(rt: Runtime, number: int) -> list[str]:
+    """The requester's names from Slack when this machine has the bot token (left out of the draft)."""
+    if rt.settings.slack_bot_token is None:
+        return []
+    from bot import tickets
+    from bot.app import build_client
+    from bot.drafts.people import names_of
+    from bot.errors import BotError
+
+    try:
+        with rt.db.session() as s:
+            requester = tickets.get(s, number=number).requester
+    except BotError:
+        return []  # drafting says what is wrong with the ticket
+    return names_of(build_client(rt.settings), requester)
 
 
 @app.command()

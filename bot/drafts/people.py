@@ -15,7 +15,7 @@ def names_of(client: Any, user: str) -> list[str]:
     """`user`'s names (users.info); none when Slack cannot say (their e-mails and phones go anyway)."""
     try:
         found = client.users_info(user=user)["user"]
-    except (SlackApiError, KeyError, TypeError):
+    except (SlackApiError, OSError, KeyError, TypeError):  # refused, unreachable, or an odd answer
         log.info("no names for %s: a draft from their ticket cannot leave out their name", user)
         return []
     profile = found.get("profile") or {}
