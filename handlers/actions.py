@@ -105,7 +105,7 @@ def _register_articles(app: App, desk: Desk) -> None:
         ack()
         a = Action.parse(body, action)
         with guarded(desk, user=a.user, channel=a.channel, thread_ts=a.thread_ts):
-            desk.drafts.draft(number=a.number, actor=a.user)
+            desk.drafts.draft(number=a.number, actor=a.user, tell=(a.channel or "", a.thread_ts))
 
     @app.action(re.compile(r"^article_(publish_public|publish_internal|discard)$"))
     def on_draft_decision(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:

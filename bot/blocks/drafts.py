@@ -46,10 +46,12 @@ def draft_preview(draft: ArticleDraft, *, why: str | None = None) -> dict[str, A
     return {"text": clip(text, 3000), "blocks": blocks}
 
 
-def drafting(number: int, *, reviewers: list[str]) -> str:
-    """What `/ticket article N` answers at once."""
+def drafting(number: int, *, reviewers: list[str], waiting: int | None = None) -> str:
+    """What *Draft an article* and `/ticket article N` say: drafting now, or the draft already waiting."""
     shown = [f"<#{r}>" if r[:1] in ("C", "G") else f"<@{r}>" for r in reviewers[:10]]
     to = ", ".join(shown) or "you (no knowledge.reviewers nor review_channel are configured)"
+    if waiting is not None:
+        return f":memo: Ticket #{number} already has article draft {waiting} waiting for {to}."
     return f":memo: Drafting an article from ticket #{number}: the preview goes to {to} to publish, edit or discard."
 
 

@@ -44,5 +44,5 @@ class Desk:
         self.work = TicketWork(self.ctx)
         self.relay = Relay(self.ctx, self.slack, self.work)
         self.home = Home(self.ctx)
-        self.drafts = Drafts(self.ctx)
+        self.drafts = Drafts(self.ctx, self.slack)
         self.commands = Commands(self.ctx, self.work, self.drafts)

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from bot import access, blocks, checkins, slash, tickets
+from bot import blocks, checkins, slash
 from bot.desk.context import DeskContext
 from bot.desk.drafts import Drafts
 from bot.desk.work import TicketWork
-from bot.drafts.service import require_draftable, reviewers
 
 
 class Commands:
@@ -28,20 +27,11 @@ class Commands:
             return slash.summary(changed), partial(self.ctx.deliver, parsed.number)
         if parsed.verb in slash.DRAFTS:
             assert parsed.number is not None
-            return self._drafting(parsed.number, user=user), partial(
-                self.drafts.draft, number=parsed.number, actor=user
-            )
+            said, waiting = self.drafts.check(number=parsed.number, actor=user)
+            return said, None if waiting else partial(self.drafts.draft, number=parsed.number, actor=user)
         return slash.execute(
             parsed, user=user, db=self.ctx.db, config=self.ctx.config, now=self.ctx.clock()
         ), None
-
-    def _drafting(self, number: int, *, user: str) -> str:
-        """What `/ticket article N` says at once (refusals come back in the ack)."""
-        access.require_staff(self.ctx.config, user, doing="draft articles")
-        with self.ctx.db.session() as s:
-            ticket = tickets.get(s, number=number)
-        require_draftable(ticket)
-        return blocks.drafting(number, reviewers=reviewers(self.ctx.config))
 
     def checkin(self, text: str, *, user: str) -> str:
         return checkins.handle(text, user=user, db=self.ctx.db, config=self.ctx.config, now=self.ctx.clock())

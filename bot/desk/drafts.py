@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot import blocks, tickets
+from bot import access, blocks, tickets
 from bot.desk.context import DeskContext
+from bot.desk.slack_io import SlackIO
 from bot.drafts import service
 from bot.drafts.people import names_of
 from bot.drafts.write import Writer, writer_for
@@ -15,11 +16,25 @@ from bot.models import ArticleDraft
 
 
 class Drafts:
-    def __init__(self, ctx: DeskContext) -> None:
-        self.ctx = ctx
+    def __init__(self, ctx: DeskContext, slack: SlackIO) -> None:
+        self.ctx, self.slack = ctx, slack
 
-    def draft(self, *, number: int, actor: str) -> ArticleDraft:
-        """Draft an article from ticket `number` and deliver its preview to the knowledge owners."""
+    def check(self, *, number: int, actor: str) -> tuple[str, bool]:
+        """What drafting from ticket `number` will do, said at once (refusals raise), and whether a draft
+        is already waiting (then nothing is drafted)."""
+        access.require_staff(self.ctx.config, actor, doing="draft articles")
+        with self.ctx.db.session() as s:
+            service.require_draftable(tickets.get(s, number=number))
+            waiting = service.pending_for(s, number=number)
+        to = service.reviewers(self.ctx.config)
+        return blocks.drafting(number, reviewers=to, waiting=waiting and waiting.id), waiting is not None
+
+    def draft(self, *, number: int, actor: str, tell: tuple[str, str | None] | None = None) -> ArticleDraft:
+        """Draft an article from ticket `number` and deliver its preview to the knowledge owners; `tell`
+        (channel, thread) says so to the actor there (a card button has no reply of its own)."""
+        if tell is not None:
+            said, _ = self.check(number=number, actor=actor)
+            self.slack.tell(user=actor, channel=tell[0], thread_ts=tell[1], text=said)
         with self.ctx.db.session() as s:
             requester = tickets.get(s, number=number).requester
         names = names_of(self.ctx.client, requester)

@@ -41,11 +41,9 @@ def draft_from_ticket(
     access.require_staff(config, actor, doing="draft articles")
     ticket = tickets.get(session, number=number)
     require_draftable(ticket)
-    pending = session.exec(
-        select(ArticleDraft).where(ArticleDraft.ticket_number == number, ArticleDraft.status == PENDING)
-    ).first()
-    if pending is not None:
-        return pending
+    waiting = pending_for(session, number=number)
+    if waiting is not None:
+        return waiting
     notes = list(session.exec(select(Note).where(Note.ticket_number == number)))
     staff = {n.author for n in notes if access.is_staff(config, n.author)}
     replies = public_replies(notes, ticket=ticket, staff=staff)
@@ -66,6 +64,12 @@ def draft_from_ticket(
     _audit(session, draft, actor=actor, action="article_draft", now=now, said=f"written by {written.by}")
     _send_preview(session, draft, config=config, now=now, to_if_nobody=actor, why=why)
     return draft
+
+
+def pending_for(session: Session, *, number: int) -> ArticleDraft | None:
+    """Ticket `number`'s draft waiting for a knowledge owner, if any (a ticket has one at a time)."""
+    query = select(ArticleDraft).where(ArticleDraft.ticket_number == number, ArticleDraft.status == PENDING)
+    return session.exec(query).first()
 
 
 def require_draftable(ticket: Ticket) -> None:

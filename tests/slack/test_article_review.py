@@ -53,6 +53,8 @@ def test_slash_article_edit_and_discard(running: Running, config) -> None:
     said = running.slack.slash("/ticket", f"article {number}", user=AGENT, channel=SUPPORT).json()
     assert f"Drafting an article from ticket #{number}" in said["text"] and f"<@{MANAGER}>" in said["text"]
     preview = _dm(running, "Publish as internal")
+    twice = running.slack.slash("/ticket", f"article {number}", user=AGENT, channel=SUPPORT).json()
+    assert f"Ticket #{number} already has article draft" in twice["text"]
     assert "How do I rotate an API key?" in str(preview["blocks"]) and "VIP" not in str(preview)
 
     running.slack.click(preview, "article_edit", user=CUSTOMER)  # a requester gets no form
