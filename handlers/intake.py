@@ -24,13 +24,9 @@ def register(app: App, desk: Desk) -> None:
                 "channel": channel,
                 "thread_ts": message.get("thread_ts") or message.get("ts"),
                 "requester": message.get("user") or user,
-                "permalink": desk.slack.permalink(channel=channel, ts=message.get("ts", ""))
-                if channel
-                else None,
+                "permalink": desk.slack.permalink(channel=channel, ts=message.get("ts", "")) if channel else None,
             }
-            view = desk.commands.new_ticket_form(
-                title=text.split("\n", 1)[0], description=text, metadata=meta
-            )
+            view = desk.commands.new_ticket_form(title=text.split("\n", 1)[0], description=text, metadata=meta)
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.event("reaction_added")
@@ -48,9 +44,7 @@ def register(app: App, desk: Desk) -> None:
             thread = message.get("thread_ts") or item["ts"]
             existing = desk.intake.ticket_in_thread(channel=channel, thread_ts=thread)
             if existing is not None:
-                desk.slack.tell(
-                    user=user, channel=channel, text=f"This message already has ticket #{existing}."
-                )
+                desk.slack.tell(user=user, channel=channel, text=f"This message already has ticket #{existing}.")
                 return
             text = message.get("text", "")
             request = Request(

@@ -60,9 +60,7 @@ def ticket_card(ticket: Ticket, report: SlaReport | None, *, notes: int = 0) -> 
         facts.append(f"CSAT {'★' * ticket.csat}{'☆' * (5 - ticket.csat)} ({ticket.csat}/5)")
     if ticket.channel and ticket.thread_ts:
         facts.append(f"asked in <#{ticket.channel}>")
-    if any(
-        facts
-    ):  # a context block needs at least one element (a resolved ticket opened at the CLI has none)
+    if any(facts):  # a context block needs an element (a resolved ticket opened at the CLI may have none)
         blocks.append(context(*[f for f in facts if f]))
     value = str(number)
     actions: list[dict[str, Any]] = []

@@ -1,9 +1,8 @@
 """The Slack desk: the flows behind every handler, one small part each.
 
 `Desk` holds them: `answering` (questions and answers), `intake` (opening tickets), `work` (changing
-them), `relay` (thread sync), `home` (App Home), `commands` (/ticket, /checkin), `drafts`
-(articles from resolved tickets) and `slack` (Slack
-I/O besides the outbox). Handlers
+them), `relay` (thread sync), `home` (App Home), `commands` (/ticket, /checkin), `drafts` (articles
+from resolved tickets) and `slack` (Slack I/O besides the outbox). Handlers
 parse Slack's payload, ack, and call one of them. Who may do what is `bot.access`; every Slack string
 and block is built in `bot.blocks`.
 """

@@ -55,9 +55,7 @@ class Answering:
             audience = self.audience_for(channel=channel, user=user)
             reply = self.ctx.answers().answer(question, audience=audience, user=user, channel=channel)
             if reply.answer.grounded:
-                payload = blocks.answer_message(
-                    reply.answer, query_id=reply.query_id, lang=reply.answer.language
-                )
+                payload = blocks.answer_message(reply.answer, query_id=reply.query_id, lang=reply.answer.language)
             else:
                 payload = self._abstain(question, reply, channel=channel, user=user, thread=thread)
             self.ctx.client.chat_postMessage(channel=channel, thread_ts=thread, **payload)
