@@ -218,3 +218,24 @@ class ProcessedEvent(SQLModel, table=True):
     body: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     done_at: datetime | None = ts()
     attempts: int = 0
+
+
+class ArticleDraft(SQLModel, table=True):
+    """A knowledge-base article drafted from a resolved ticket, until a knowledge owner publishes or
+    discards it (`bot/drafts/`). `group_key` marks a draft offered for a recurring question (once)."""
+
+    __tablename__ = "article_draft"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_number: int = Field(foreign_key="ticket.number", index=True)
+    title: str = Field(max_length=200)
+    body: str = Field(max_length=40000)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    written_by: str = Field(default="extract", max_length=16)  # extract | llm
+    status: str = Field(default="draft", max_length=16, index=True)  # draft | published | discarded
+    group_key: str | None = Field(default=None, max_length=200, sa_column_kwargs={"unique": True})
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = ts()
+    visibility: str | None = Field(default=None, max_length=16)
+    path: str | None = Field(default=None, max_length=500)  # relative to KB_SOURCES, once published

@@ -27,8 +27,9 @@ HELP = f"""*Deskbot tickets* — `/ticket <command>`
 • `help` — this message
 {verbs.thread_help()}"""
 
-CHANGES = set(verbs.VERBS)  # run through the desk, which delivers the card refresh after the ack
-AGENT_ONLY = CHANGES | {"note"}
+CHANGES = set(verbs.CHANGE_VERBS)  # run through the desk, which delivers the card refresh after the ack
+DRAFTS = set(verbs.VERBS) - CHANGES  # `article`: the desk drafts it after the ack
+AGENT_ONLY = CHANGES | DRAFTS | {"note"}
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def execute(command: Command, *, user: str, db: Database, config: SupportConfig,
             config=config,
             now=now,
         )
-    if command.verb in CHANGES:
+    if command.verb in CHANGES | DRAFTS:
         raise InvalidInput(
             f"`/ticket {command.verb}` changes a ticket: the desk runs it (see `change_args`)."
         )

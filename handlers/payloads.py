@@ -83,6 +83,16 @@ class Action:
         return int(self.value)
 
     @property
+    def draft_id(self) -> int:
+        """The article draft a preview's buttons carry."""
+        return int(self.value)
+
+    @property
+    def message_at(self) -> tuple[str, str] | None:
+        """(channel, ts) of the message the button is on, to update it in place."""
+        return (self.channel, self.message_ts) if self.channel and self.message_ts else None
+
+    @property
     def query_id(self) -> int | None:
         """The question an answer's buttons carry."""
         return int(self.value) if self.value.isdigit() else None

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,20 @@ def _housekeeping(ctx: JobContext, now: datetime, dry: bool) -> str:
     return f"{count(pruned, 'handled Slack event id')} {'to forget' if dry else 'forgotten'}"
 
 
+def _articles(ctx: JobContext, now: datetime, dry: bool) -> str:
+    from bot.drafts import recurring
+    from bot.drafts.people import names_of
+
+    with ctx.db.transaction() as s:
+        offered = recurring.suggest(
+            s, config=ctx.config, now=now, names=partial(names_of, ctx.client), dry_run=dry
+        )
+    verb = "to offer" if dry else "offered to the knowledge owners"
+    return f"{count(len(offered), 'article draft')} {verb}" + "".join(
+        f"\n  #{number}: the same question solved {times} times" for number, times in offered
+    )
+
+
 def jobs_for(config: SupportConfig) -> dict[str, Job]:
     """Every job with its trigger, from the configuration (time zones, times, days by name)."""
     zone = config.managers.timezone
@@ -170,6 +185,12 @@ def jobs_for(config: SupportConfig) -> dict[str, Job]:
             IntervalTrigger(hours=1),
             "hourly: forget Slack event ids older than two days",
             _housekeeping,
+        ),
+        Job(
+            "article_suggestions",
+            IntervalTrigger(hours=1),
+            "hourly: offer article drafts for questions agents keep solving",
+            _articles,
         ),
         Job(
             "checkins",

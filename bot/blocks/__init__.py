@@ -31,6 +31,7 @@ from bot.blocks.common import (
     short_message,
     sla_line,
 )
+from bot.blocks.drafts import draft_decided, draft_edit_modal, draft_preview, drafting
 from bot.blocks.forms import csat_comment_modal, new_ticket_modal
 from bot.blocks.home import home_view
 from bot.blocks.tickets import (
@@ -87,4 +88,8 @@ __all__ = [
     "new_ticket_modal",
     "csat_comment_modal",
     "home_view",
+    "draft_preview",
+    "draft_decided",
+    "draft_edit_modal",
+    "drafting",
 ]

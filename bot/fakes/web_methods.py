@@ -77,6 +77,11 @@ class WebMethods:
                 "ok": True,
                 "presence": self.presence.get(a.get("user", ""), "active"),
             },
+            "users.info": lambda _, a: (
+                {"ok": True, "user": {"id": a.get("user"), **self.users[str(a.get("user"))]}}
+                if str(a.get("user")) in self.users
+                else {"ok": False, "error": "user_not_found"}
+            ),
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }

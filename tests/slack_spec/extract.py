@@ -38,6 +38,7 @@ METHODS = (
     "reactions.remove",
     "usergroups.users.list",
     "users.getPresence",
+    "users.info",
     "views.open",
     "views.publish",
 )
