@@ -1,0 +1,162 @@
+"""Account health and early warnings on a fixed clock: one account's breaches and reopenings rise and
+its owner is warned exactly once, with the reasons and the tickets; a healthy account stays quiet; the
+figures equal a hand computation; a recovery re-arms the warning."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot import health, tickets
+from bot.models import Notification, Ticket, TicketCreate
+from bot.support import SupportConfig, parse_support_config
+from bot.tickets.service import AUTO_ACTOR
+from jobs.health import health_warnings
+from tests.conftest import SAMPLE_DIR
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
+ACME_CSM, GLOBEX_CSM = "U0CSM00001", "U0CSM00002"
+CUSTOMERS = f"""
+customers:
+  acme:
+    name: Acme Corp
+    tier: enterprise
+    owner: {ACME_CSM}
+    channels: [C0ACME0001]
+    team_ids: [T0ACMEORG1]
+  globex:
+    name: Globex
+    owner: {GLOBEX_CSM}
+    channels: [C0GLOBEX01]
+health:
+  warn_below: 60
+  recover_at: 70
+  fall_by: 20
+"""
+
+
+def accounts_config() -> SupportConfig:
+    text = (SAMPLE_DIR / "support.yaml").read_text(encoding="utf-8") + CUSTOMERS
+    return parse_support_config(text, file="support.yaml")
+
+
+@pytest.fixture(scope="module")
+def cfg() -> SupportConfig:
+    return accounts_config()
+
+
+def open_ticket(db, cfg, *, channel: str, at: datetime, requester: str = "U0CUSTOM01") -> int:
+    with db.transaction() as s:
+        data = TicketCreate(title="Exports fail", requester=requester, channel=channel, thread_ts="1.1")
+        return tickets.create(s, data=data, actor=requester, config=cfg, now=at).number
+
+
+def resolved_history(db, cfg, *, channel: str) -> None:
+    """Six tickets, every ten days from 85 to 35 days ago, answered and resolved within the hour, rated 5."""
+    for days in (85, 75, 65, 55, 45, 35):
+        at = NOW - timedelta(days=days)
+        number = open_ticket(db, cfg, channel=channel, at=at)
+        with db.transaction() as s:
+            tickets.claim(s, number=number, agent="U0AGENT001", config=cfg, now=at + timedelta(minutes=5))
+            tickets.resolve(s, number=number, actor="U0AGENT001", config=cfg, now=at + timedelta(minutes=30))
+            tickets.rate(
+                s, number=number, score=5, actor="U0CUSTOM01", config=cfg, now=at + timedelta(hours=1)
+            )
+
+
+def warnings_to(db, owner: str) -> list[Notification]:
+    with db.session() as s:
+        rows = s.exec(select(Notification).where(col(Notification.dedupe_key).startswith("health:")))
+        return [n for n in rows if n.channel == owner]
+
+
+def test_rising_breaches_and_reopens_warn_the_owner_once(db, cfg) -> None:
+    resolved_history(db, cfg, channel="C0ACME0001")
+    resolved_history(db, cfg, channel="C0GLOBEX01")
+    before = health_warnings(db, config=cfg, now=NOW - timedelta(days=6))
+    assert before.warned == [] and before.accounts == 2
+
+    acme = [open_ticket(db, cfg, channel="C0ACME0001", at=NOW - timedelta(days=5)) for _ in range(6)]
+    quick = open_ticket(db, cfg, channel="C0GLOBEX01", at=NOW - timedelta(days=2))
+    with db.transaction() as s:
+        later = NOW - timedelta(days=2) + timedelta(minutes=20)
+        tickets.claim(s, number=quick, agent="U0AGENT001", config=cfg, now=later)
+        tickets.resolve(s, number=quick, actor="U0AGENT001", config=cfg, now=later)
+        tickets.rate(s, number=quick, score=5, actor="U0CUSTOM01", config=cfg, now=later)
+    with db.transaction() as s:
+        for number in acme[:2]:  # resolved, then the requester says it is not fixed
+            tickets.resolve(s, number=number, actor="U0AGENT001", config=cfg, now=NOW - timedelta(hours=12))
+            tickets.reopen(s, number=number, actor=AUTO_ACTOR, config=cfg, now=NOW - timedelta(hours=6))
+    with db.session() as s:
+        breached = s.exec(
+            select(Ticket.number).where(col(Ticket.number).in_(acme), health.breached_by(NOW))
+        ).all()
+    assert sorted(breached) == acme, "every one of acme's six tickets went unanswered for days"
+
+    report = health_warnings(db, config=cfg, now=NOW)
+    assert report.warned == ["acme"]
+    (warning,) = warnings_to(db, ACME_CSM)
+    assert warnings_to(db, GLOBEX_CSM) == []
+    text = warning.payload["text"]
+    assert "Acme Corp" in text and "below 60" in text and "down" in text
+    assert "SLA breaches" in text and "Reopen rate" in text
+    assert f"#{acme[0]}" in text and f"#{acme[1]}" in text  # the tickets behind the reasons
+
+    again = health_warnings(db, config=cfg, now=NOW + timedelta(hours=1))
+    assert again.warned == [] and len(warnings_to(db, ACME_CSM)) == 1, "once per drop"
+
+    with db.session() as s:
+        scores = {h.account: h for h in health.compute(s, settings=cfg.health, now=NOW)}
+    parts = {p.name: p.points for p in scores["acme"].parts}
+    # By hand: 6 tickets against a usual 6/3 = 2 → ratio 3 → 5 × (3 − 1) = 10 points; 6 breaches × 5 = 30,
+    # capped at 25; 2 reopened of 2 resolved → 30 × 1.0 = 30, capped at 15; no ratings in the window; last
+    # contact 5 days ago (the tickets) → 0. 100 − 10 − 25 − 15 = 50.
+    assert parts == {
+        "volume": -10.0,
+        "breaches": -25.0,
+        "csat": 0.0,
+        "reopens": -15.0,
+        "unanswered": 0.0,
+        "urgent": 0.0,
+        "silence": 0.0,
+        "contact": 0.0,
+    }
+    assert scores["acme"].score == 50
+    # Globex: 1 ticket (under 3: no volume cost), answered in time, rated 5, resolved once, 2 days ago.
+    assert scores["globex"].score == 100 and all(p.points == 0 for p in scores["globex"].parts)
+
+
+def trouble(db, cfg, *, at: datetime) -> list[int]:
+    """Six of acme's tickets left unanswered for five days; two of them resolved, then reopened."""
+    numbers = [open_ticket(db, cfg, channel="C0ACME0001", at=at) for _ in range(6)]
+    with db.transaction() as s:
+        for number in numbers[:2]:
+            tickets.resolve(s, number=number, actor="U0AGENT001", config=cfg, now=at + timedelta(days=4))
+            tickets.reopen(
+                s, number=number, actor=AUTO_ACTOR, config=cfg, now=at + timedelta(days=4, hours=6)
+            )
+    return numbers
+
+
+def test_a_recovered_account_is_warned_again_on_its_next_drop(db, cfg) -> None:
+    resolved_history(db, cfg, channel="C0ACME0001")
+    first = trouble(db, cfg, at=NOW - timedelta(days=5))
+    assert health_warnings(db, config=cfg, now=NOW).warned == ["acme"]
+    with db.transaction() as s:
+        for number in first:
+            tickets.resolve(s, number=number, actor="U0AGENT001", config=cfg, now=NOW + timedelta(hours=1))
+    # Forty days on the trouble is out of the window; only the silence since costs points (45 days without
+    # contact: 10). 90 ≥ recover_at: the warning re-arms, and says nothing.
+    recovered = health_warnings(db, config=cfg, now=NOW + timedelta(days=40))
+    assert recovered.rearmed == ["acme"] and recovered.warned == []
+    assert len(warnings_to(db, ACME_CSM)) == 1
+
+    trouble(db, cfg, at=NOW + timedelta(days=41))
+    second = health_warnings(db, config=cfg, now=NOW + timedelta(days=46))
+    assert second.warned == ["acme"]
+    keys = sorted(n.dedupe_key for n in warnings_to(db, ACME_CSM))
+    assert keys == ["health:acme:1", "health:acme:2"]
+    latest = max(warnings_to(db, ACME_CSM), key=lambda n: n.id or 0).payload["text"]
+    assert "from 90 in 7 days" in latest, latest  # it fell fast from the recovered 90
