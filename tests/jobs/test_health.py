@@ -4,12 +4,15 @@ figures equal a hand computation; a recovery re-arms the warning."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import col, select
+from typer.testing import CliRunner
 
 from bot import health, tickets
+from bot.cli import app as cli
 from bot.models import Notification, Ticket, TicketCreate
 from bot.support import SupportConfig, parse_support_config
 from bot.tickets.service import AUTO_ACTOR
@@ -160,3 +163,35 @@ def test_a_recovered_account_is_warned_again_on_its_next_drop(db, cfg) -> None:
     assert keys == ["health:acme:1", "health:acme:2"]
     latest = max(warnings_to(db, ACME_CSM), key=lambda n: n.id or 0).payload["text"]
     assert "from 90 in 7 days" in latest, latest  # it fell fast from the recovered 90
+
+
+def test_customers_cli_lists_accounts_and_explains_their_health(db, cfg, tmp_path) -> None:
+    resolved_history(db, cfg, channel="C0ACME0001")
+    trouble(db, cfg, at=NOW - timedelta(days=5))
+    yaml_file = tmp_path / "support.yaml"
+    yaml_file.write_text((SAMPLE_DIR / "support.yaml").read_text(encoding="utf-8") + CUSTOMERS)
+    env = {
+        "DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
+        "SUPPORT_CONFIG": str(yaml_file),
+    }
+    runner = CliRunner()
+    at = ["--now", NOW.isoformat()]
+
+    listed = runner.invoke(cli, ["customers", "list"], env={**env, "COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    assert "Acme Corp" in listed.output and "Globex" in listed.output and "C0ACME0001" in listed.output
+
+    as_json = runner.invoke(cli, ["customers", "health", "--json", *at], env=env)
+    assert as_json.exit_code == 0, as_json.output
+    rows = {r["account"]: r for r in json.loads(as_json.output)}
+    assert rows["acme"]["score"] == 50 and rows["acme"]["band"] == "at risk"
+    assert {p["name"]: p["points"] for p in rows["acme"]["parts"]}["breaches"] == -25.0
+    assert rows["globex"]["band"] == "healthy"  # no tickets, and a new account: nothing costs points yet
+
+    text = runner.invoke(cli, ["customers", "health", "acme", *at], env={**env, "COLUMNS": "200"})
+    assert text.exit_code == 0, text.output
+    assert text.output.splitlines()[0] == f"Acme Corp (acme) 50/100 · at risk · owner {ACME_CSM}"
+    assert "SLA breaches" in text.output and "6 of 6 tickets" in text.output and "-25" in text.output
+
+    unknown = runner.invoke(cli, ["customers", "health", "nope"], env=env)
+    assert unknown.exit_code == 1 and "no account 'nope'" in unknown.output
