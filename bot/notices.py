@@ -78,3 +78,15 @@ def health_why(score: int, *, best: int | None, warn_below: int, fall_by: int, d
     if best is not None and best - score >= fall_by:
         parts.append(f"down {best - score} points from {best} in {days} days")
     return " and ".join(parts)
+
+
+def accounts_at_risk(scores: list[Health], *, most: int = 8) -> str:
+    """`• Accounts at risk: Acme Corp 50/100 (SLA breaches, reopen rate; owner @U…); …` for the digest."""
+    shown = [
+        f"{safe(h.name[:60])} {h.score}/100 ({', '.join(p.label.lower() for p in h.reasons[:2])}"
+        + (f"; owner <@{h.owner}>" if h.owner else "")
+        + ")"
+        for h in scores[:most]
+    ]
+    more = f"; and {len(scores) - most} more (`deskbot customers health`)" if len(scores) > most else ""
+    return "• Accounts at risk: " + "; ".join(shown) + more

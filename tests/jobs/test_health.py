@@ -14,9 +14,12 @@ from typer.testing import CliRunner
 from bot import health, tickets
 from bot.cli import app as cli
 from bot.models import Notification, Ticket, TicketCreate
+from bot.slack_limits import problems_in_message
 from bot.support import SupportConfig, parse_support_config
 from bot.tickets.service import AUTO_ACTOR
+from jobs import digest
 from jobs.health import health_warnings
+from jobs.scheduler import JobContext, jobs_for, run_job
 from tests.conftest import SAMPLE_DIR
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
@@ -106,6 +109,8 @@ def test_rising_breaches_and_reopens_warn_the_owner_once(db, cfg) -> None:
     assert "Acme Corp" in text and "below 60" in text and "down" in text
     assert "SLA breaches" in text and "Reopen rate" in text
     assert f"#{acme[0]}" in text and f"#{acme[1]}" in text  # the tickets behind the reasons
+    assert not problems_in_message(warning.payload), "within Block Kit's limits"
+    assert warning.payload["blocks"][0]["text"]["text"] == "Account health: Acme Corp"
 
     again = health_warnings(db, config=cfg, now=NOW + timedelta(hours=1))
     assert again.warned == [] and len(warnings_to(db, ACME_CSM)) == 1, "once per drop"
@@ -195,3 +200,25 @@ def test_customers_cli_lists_accounts_and_explains_their_health(db, cfg, tmp_pat
 
     unknown = runner.invoke(cli, ["customers", "health", "nope"], env=env)
     assert unknown.exit_code == 1 and "no account 'nope'" in unknown.output
+
+
+def test_the_digest_lists_the_accounts_at_risk(db, cfg) -> None:
+    resolved_history(db, cfg, channel="C0ACME0001")
+    resolved_history(db, cfg, channel="C0GLOBEX01")
+    trouble(db, cfg, at=NOW - timedelta(days=5))
+    text, _, queued = digest.digest(db, config=cfg, now=NOW, name="daily", dry_run=True)
+    line = next(x for x in text.splitlines() if x.startswith("• Accounts at risk"))
+    assert line == f"• Accounts at risk: Acme Corp 50/100 (sla breaches, reopen rate; owner <@{ACME_CSM}>)"
+    assert not queued
+
+
+def test_the_job_reports_what_it_would_do_and_a_dry_run_changes_nothing(db, cfg) -> None:
+    resolved_history(db, cfg, channel="C0ACME0001")
+    trouble(db, cfg, at=NOW - timedelta(days=5))
+    job = jobs_for(cfg)["account_health"]
+    summary = run_job(JobContext(db=db, config=cfg, client=None), job, now=NOW, dry_run=True)
+    assert summary.startswith("2 accounts scored, 1 at risk: 1 warning")
+    assert f"{ACME_CSM}: Acme Corp: health 50/100" in summary
+    assert warnings_to(db, ACME_CSM) == []
+    run_job(JobContext(db=db, config=cfg, client=None), job, now=NOW)
+    assert len(warnings_to(db, ACME_CSM)) == 1
