@@ -9,7 +9,7 @@ rows loaded per account; the score is a pure function of them:
 | volume | tickets opened, against the account's own baseline (the average of the earlier windows) | 5 per baseline above it, when 3 or more (15) |
 | breaches | tickets opened that breached an SLA target (or are past due now) | 5 each (25) |
 | csat | average rating of tickets resolved | 10 per point under 4 (20) |
-| reopens | tickets reopened ÷ tickets resolved (reopened or not) | 30 × the rate (15) |
+| reopens | reopenings ÷ resolutions (those still resolved + those reopened since) | 30 × the rate (15) |
 | unanswered | questions the help centre could not answer and no ticket followed | 2 each (10) |
 | urgent | urgent tickets opened | 3 each (10) |
 | silence | check-ins older than the silence period with no word from the account since | 5 each (10) |
@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, col, select
@@ -42,8 +43,8 @@ class Signals:
     earlier: int = 0  # tickets opened in the baseline windows before the recent one
     breached: int = 0
     urgent: int = 0
-    resolved: int = 0
-    reopened: int = 0
+    resolved: int = 0  # tickets resolved in the window and still resolved
+    reopened: int = 0  # reopenings in the window
     csat_sum: int = 0
     csat_n: int = 0
     unanswered: int = 0
@@ -68,24 +69,32 @@ class Part:
 
 @dataclass(frozen=True)
 class Health:
+    """An account's score; its parts (each value in words) are written when asked for."""
+
     account: str
     name: str
     owner: str | None
     score: int
-    parts: tuple[Part, ...]
     signals: Signals
+    settings: HealthSettings
+    now: datetime
+
+    @cached_property
+    def parts(self) -> tuple[Part, ...]:
+        return describe(self.signals, settings=self.settings, now=self.now)
 
     @property
     def reasons(self) -> list[Part]:
         """The parts that cost points, the costliest first."""
         return sorted((p for p in self.parts if p.points < 0), key=lambda p: p.points)
 
-    def band(self, settings: HealthSettings) -> str:
+    def band(self, settings: HealthSettings | None = None) -> str:
+        settings = settings or self.settings
         if self.score < settings.warn_below:
             return AT_RISK
         return WATCH if self.score < settings.recover_at else "healthy"
 
-    def as_dict(self, settings: HealthSettings) -> dict[str, Any]:
+    def as_dict(self, settings: HealthSettings | None = None) -> dict[str, Any]:
         return {
             "account": self.account,
             "name": self.name,
@@ -100,58 +109,79 @@ def _lose(points: float, most: int) -> float:
     return -round(min(float(most), max(0.0, points)), 1)
 
 
-def score(signals: Signals, *, settings: HealthSettings, now: datetime) -> tuple[int, tuple[Part, ...]]:
-    """The health (0–100) and its parts, from an account's signals."""
-    s = signals
+class _Measures(NamedTuple):
+    baseline: float
+    ratio: float
+    avg: float | None
+    resolutions: int
+    rate: float
+    days: float | None
+
+
+def _measure(s: Signals, settings: HealthSettings, now: datetime) -> _Measures:
     baseline = s.earlier / settings.baseline_windows
-    ratio = s.tickets / max(baseline, 1.0)
-    avg = s.csat_sum / s.csat_n if s.csat_n else None
-    rate = s.reopened / max(s.resolved, 1)
+    resolutions = s.resolved + s.reopened  # each reopening undid a resolution
     since = s.last_contact or s.since
-    days = max(0.0, (now - since).total_seconds() / 86400) if since else 0.0
-    parts = (
-        Part(
-            "volume",
-            "Ticket volume",
-            f"{s.tickets} tickets against a usual {baseline:.1f}",
-            _lose(5 * (ratio - 1), 15) if s.tickets >= 3 else 0.0,
-            15,
-        ),
-        Part(
-            "breaches", "SLA breaches", f"{s.breached} of {s.tickets} tickets", _lose(5 * s.breached, 25), 25
-        ),
-        Part(
-            "csat",
-            "CSAT",
-            f"{avg:.1f}/5 from {s.csat_n} ratings" if avg is not None else "no ratings",
-            _lose(10 * (4 - avg), 20) if avg is not None else 0.0,
-            20,
-        ),
-        Part(
-            "reopens",
-            "Reopen rate",
-            f"{s.reopened} reopened of {s.resolved} resolved ({rate * 100:.0f}%)",
-            _lose(30 * rate, 15),
-            15,
-        ),
-        Part("unanswered", "Unanswered questions", str(s.unanswered), _lose(2 * s.unanswered, 10), 10),
-        Part("urgent", "Urgent tickets", str(s.urgent), _lose(3 * s.urgent, 10), 10),
-        Part(
-            "silence",
-            "Check-ins without a reply",
-            str(s.silent_checkins),
-            _lose(5 * s.silent_checkins, 10),
-            10,
-        ),
-        Part(
-            "contact",
-            "Days since last contact",
-            f"{days:.0f}" if since else "never",
-            _lose((days - 14) / 2, 10),
-            10,
-        ),
+    return _Measures(
+        baseline=baseline,
+        ratio=s.tickets / max(baseline, 1.0),
+        avg=s.csat_sum / s.csat_n if s.csat_n else None,
+        resolutions=resolutions,
+        rate=s.reopened / max(resolutions, 1),
+        days=max(0.0, (now - since).total_seconds() / 86400) if since else None,
     )
-    return max(0, round(100 + sum(p.points for p in parts))), parts
+
+
+def points(signals: Signals, *, settings: HealthSettings, now: datetime) -> tuple[float, ...]:
+    """What each part costs, in the order of PARTS (0 or negative)."""
+    s, m = signals, _measure(signals, settings, now)
+    return (
+        _lose(5 * (m.ratio - 1), 15) if s.tickets >= 3 else 0.0,
+        _lose(5 * s.breached, 25),
+        _lose(10 * (4 - m.avg), 20) if m.avg is not None else 0.0,
+        _lose(30 * m.rate, 15),
+        _lose(2 * s.unanswered, 10),
+        _lose(3 * s.urgent, 10),
+        _lose(5 * s.silent_checkins, 10),
+        _lose((m.days - 14) / 2, 10) if m.days is not None else 0.0,
+    )
+
+
+PARTS = (
+    ("volume", "Ticket volume", 15),
+    ("breaches", "SLA breaches", 25),
+    ("csat", "CSAT", 20),
+    ("reopens", "Reopen rate", 15),
+    ("unanswered", "Unanswered questions", 10),
+    ("urgent", "Urgent tickets", 10),
+    ("silence", "Check-ins without a reply", 10),
+    ("contact", "Days since last contact", 10),
+)
+
+
+def describe(signals: Signals, *, settings: HealthSettings, now: datetime) -> tuple[Part, ...]:
+    """Every part: what was measured, in words, and what it cost."""
+    s, m = signals, _measure(signals, settings, now)
+    values = (
+        f"{s.tickets} tickets against a usual {m.baseline:.1f}",
+        f"{s.breached} of {s.tickets} tickets",
+        f"{m.avg:.1f}/5 from {s.csat_n} ratings" if m.avg is not None else "no ratings",
+        f"{s.reopened} reopened of {m.resolutions} resolutions ({m.rate * 100:.0f}%)",
+        str(s.unanswered),
+        str(s.urgent),
+        str(s.silent_checkins),
+        f"{m.days:.0f}" if m.days is not None else "never",
+    )
+    costs = points(signals, settings=settings, now=now)
+    return tuple(
+        Part(name, label, value, cost, most)
+        for (name, label, most), value, cost in zip(PARTS, values, costs, strict=True)
+    )
+
+
+def score(signals: Signals, *, settings: HealthSettings, now: datetime) -> int:
+    """The health, 0–100: 100 less what every part costs."""
+    return max(0, round(100 + sum(points(signals, settings=settings, now=now))))
 
 
 def compute(
@@ -163,8 +193,7 @@ def compute(
     out = []
     for key, name, owner in rows:
         sig = found.get(key, Signals())
-        value, parts = score(sig, settings=settings, now=now)
-        out.append(Health(key, name, owner, value, parts, sig))
+        out.append(Health(key, name, owner, score(sig, settings=settings, now=now), sig, settings, now))
     return sorted(out, key=lambda h: (h.score, h.name))
 
 
@@ -175,31 +204,20 @@ def _only(statement: Any, column: Any, keys: list[str] | None) -> Any:
 def signals(
     session: Session, *, settings: HealthSettings, now: datetime, keys: list[str] | None = None
 ) -> dict[str, Signals]:
-    """Each account's signals, from one grouped query per source."""
+    """Each account's signals, from grouped queries over index ranges (never a row per ticket in Python)."""
     start = now - timedelta(days=settings.window_days)
     first = start - timedelta(days=settings.window_days * settings.baseline_windows)
     out: dict[str, dict[str, Any]] = {}
 
     def put(rows: Any, *names: str) -> None:
         for key, *values in rows:
-            out.setdefault(key, {}).update({n: v or 0 for n, v in zip(names, values, strict=True)})
+            out.setdefault(key, {}).update({n: int(v or 0) for n, v in zip(names, values, strict=True)})
 
-    put(session.exec(_ticket_counts(start, first, now, keys)).all(), *_TICKET_FIELDS)
-    outcomes = (  # tickets resolved in the window (reopened later or not), and those reopened
-        select(
-            Ticket.account,
-            func.count(func.distinct(case((TicketEvent.action == "resolve", TicketEvent.ticket_number)))),
-            func.count(func.distinct(case((TicketEvent.action == "reopen", TicketEvent.ticket_number)))),
-        )
-        .join(Ticket, col(Ticket.number) == col(TicketEvent.ticket_number))
-        .where(
-            col(TicketEvent.action).in_(("resolve", "reopen")),
-            TicketEvent.at >= start,
-            col(Ticket.account).is_not(None),
-        )
-        .group_by(Ticket.account)
-    )
-    put(session.exec(_only(outcomes, col(Ticket.account), keys)).all(), "resolved", "reopened")
+    earlier, recent, rated = _ticket_counts(start, first, now, keys)
+    put(session.exec(earlier).all(), "earlier")
+    put(session.exec(recent).all(), "tickets", "breached", "urgent")
+    put(session.exec(rated).all(), "resolved", "csat_sum", "csat_n")
+    put(session.exec(_reopenings(start, keys)).all(), "reopened")
     unanswered = (
         select(KbQuery.account, func.count())
         .where(
@@ -228,9 +246,6 @@ def signals(
     return {key: Signals(**values) for key, values in out.items()}
 
 
-_TICKET_FIELDS = ("tickets", "earlier", "breached", "urgent", "csat_sum", "csat_n")
-
-
 def breached_by(now: datetime) -> Any:
     """A ticket that breached a target: as recorded at its last change, or a clock still running past due."""
     return or_(
@@ -241,26 +256,33 @@ def breached_by(now: datetime) -> Any:
     )
 
 
-def _ticket_counts(start: datetime, first: datetime, now: datetime, keys: list[str] | None) -> Any:
-    recent = Ticket.created_at >= start
-    breached = breached_by(now)
-    resolved = col(Ticket.resolved_at) >= start
-    rated = and_(resolved, col(Ticket.csat).is_not(None))
+def _ticket_counts(start: datetime, first: datetime, now: datetime, keys: list[str] | None) -> list[Any]:
+    """The ticket aggregates, each over an index range: the baseline's tickets (an index-only scan of
+    (created_at, account)), the recent window's, and the ratings of tickets resolved in it."""
 
     def n(*when: Any) -> Any:
         return func.sum(case((and_(*when), 1), else_=0))
 
+    mine = col(Ticket.account).is_not(None)
+    earlier = select(Ticket.account, func.count()).where(
+        mine, Ticket.created_at >= first, Ticket.created_at < start
+    )
+    recent = select(
+        Ticket.account, func.count(), n(breached_by(now)), n(Ticket.priority == Priority.URGENT)
+    ).where(mine, Ticket.created_at >= start)
+    rated = select(Ticket.account, func.count(), func.sum(Ticket.csat), func.count(Ticket.csat)).where(
+        mine, col(Ticket.resolved_at) >= start
+    )
+    return [_only(q.group_by(Ticket.account), col(Ticket.account), keys) for q in (earlier, recent, rated)]
+
+
+def _reopenings(start: datetime, keys: list[str] | None) -> Any:
+    """Reopenings in the window (a small partial index on the reopen events' time), by account."""
     statement = (
-        select(
-            Ticket.account,
-            n(recent),
-            n(Ticket.created_at < start),
-            n(recent, breached),
-            n(recent, Ticket.priority == Priority.URGENT),
-            func.sum(case((rated, Ticket.csat), else_=0)),
-            n(rated),
-        )
-        .where(col(Ticket.account).is_not(None), Ticket.created_at >= first)
+        select(Ticket.account, func.count())
+        .select_from(TicketEvent)
+        .join(Ticket, col(Ticket.number) == col(TicketEvent.ticket_number))
+        .where(TicketEvent.action == "reopen", TicketEvent.at >= start, col(Ticket.account).is_not(None))
         .group_by(Ticket.account)
     )
     return _only(statement, col(Ticket.account), keys)

@@ -79,7 +79,8 @@ class Ticket(TicketBase, table=True):
     __table_args__ = (
         sa.Index("ix_ticket_triage_thread", "triage_channel", "triage_ts"),
         sa.Index("ix_ticket_requester_thread", "channel", "thread_ts"),
-        sa.Index("ix_ticket_account_created", "account", "created_at"),
+        # Account health counts a period's tickets per account with an index-only scan.
+        sa.Index("ix_ticket_created_account", "created_at", "account"),
         # A team's active tickets in due order: queues and App Home stay fast when a team's queue is
         # empty among a million closed tickets (without it PostgreSQL walks the whole due-time index).
         sa.Index(
@@ -112,7 +113,7 @@ class Ticket(TicketBase, table=True):
     triage_channel: str | None = Field(default=None, max_length=64)
     triage_ts: str | None = Field(default=None, max_length=32)
     version: int = Field(default=1)
-    account: str | None = Field(default=None, max_length=80)  # bot/accounts.py; indexed with created_at
+    account: str | None = Field(default=None, max_length=80)  # bot/accounts.py; indexed after created_at
 
 
 class TicketCreate(TicketBase):
@@ -127,6 +128,14 @@ class TicketEvent(SQLModel, table=True):
     """One audited change: who did what to which fields, with the values before and after."""
 
     __tablename__ = "ticket_event"
+    __table_args__ = (  # account health counts recent reopenings without reading every recent event
+        sa.Index(
+            "ix_ticket_event_reopen_at",
+            "at",
+            postgresql_where=sa.text("action = 'reopen'"),
+            sqlite_where=sa.text("action = 'reopen'"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     ticket_number: int = Field(foreign_key="ticket.number", index=True)
     actor: str = Field(max_length=64)
