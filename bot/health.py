@@ -35,8 +35,7 @@ from bot.support.models import Priority
 AT_RISK, WATCH = "at risk", "watch"
 
 
-@dataclass(frozen=True)
-class Signals:
+class Signals(NamedTuple):
     """An account's raw support signals (what the score is computed from)."""
 
     tickets: int = 0
@@ -67,7 +66,7 @@ class Part:
         return {"name": self.name, "label": self.label, "value": self.value, "points": self.points}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Health:
     """An account's score; its parts (each value in words) are written when asked for."""
 
@@ -189,11 +188,10 @@ def compute(
 ) -> list[Health]:
     """Every account's health (or those in `keys`), lowest first."""
     found = signals(session, settings=settings, now=now, keys=keys)
-    rows = session.exec(_only(select(Account.key, Account.name, Account.owner), col(Account.key), keys)).all()
-    out = []
-    for key, name, owner in rows:
-        sig = found.get(key, Signals())
-        out.append(Health(key, name, owner, score(sig, settings=settings, now=now), sig, settings, now))
+    out = [
+        Health(key, name, owner, score(sig, settings=settings, now=now), sig, settings, now)
+        for key, (name, owner, sig) in found.items()
+    ]
     return sorted(out, key=lambda h: (h.score, h.name))
 
 
@@ -203,22 +201,40 @@ def _only(statement: Any, column: Any, keys: list[str] | None) -> Any:
 
 def signals(
     session: Session, *, settings: HealthSettings, now: datetime, keys: list[str] | None = None
-) -> dict[str, Signals]:
-    """Each account's signals, from grouped queries over index ranges (never a row per ticket in Python)."""
+) -> dict[str, tuple[str, str | None, Signals]]:
+    """Each account's name, owner and signals, from grouped queries over index ranges (never a row per
+    ticket in Python; rows read through the Core connection, without ORM loading)."""
     start = now - timedelta(days=settings.window_days)
     first = start - timedelta(days=settings.window_days * settings.baseline_windows)
-    out: dict[str, dict[str, Any]] = {}
+    conn = session.connection()
+    found: dict[str, dict[str, int]] = {}
 
-    def put(rows: Any, *names: str) -> None:
-        for key, *values in rows:
-            out.setdefault(key, {}).update({n: int(v or 0) for n, v in zip(names, values, strict=True)})
+    def put(statement: Any, *names: str) -> None:
+        rows = conn.execute(statement).all()
+        for index, name in enumerate(names, start=1):
+            found[name] = {row[0]: int(row[index] or 0) for row in rows}
 
     earlier, recent, rated = _ticket_counts(start, first, now, keys)
-    put(session.exec(earlier).all(), "earlier")
-    put(session.exec(recent).all(), "tickets", "breached", "urgent")
-    put(session.exec(rated).all(), "resolved", "csat_sum", "csat_n")
-    put(session.exec(_reopenings(start, keys)).all(), "reopened")
-    unanswered = (
+    put(earlier, "earlier")
+    put(recent, "tickets", "breached", "urgent")
+    put(rated, "resolved", "csat_sum", "csat_n")
+    put(_reopenings(start, keys), "reopened")
+    put(_unanswered(start, keys), "unanswered")
+    put(_silent(start, now - timedelta(days=settings.silence_after_checkin_days), keys), "silent_checkins")
+    contact = select(Account.key, Account.name, Account.owner, Account.last_contact_at, Account.created_at)
+    out = {}
+    for key, name, owner, last, since in conn.execute(_only(contact, col(Account.key), keys)).all():
+        counts = [found[field].get(key, 0) for field in _COUNTS]
+        out[key] = (name, owner, Signals(*counts, last_contact=last, since=since))
+    return out
+
+
+_COUNTS = Signals._fields[:10]  # every signal but the two dates, in order
+
+
+def _unanswered(start: datetime, keys: list[str] | None) -> Any:
+    """Questions the help centre could not answer and no ticket followed, by account."""
+    statement = (
         select(KbQuery.account, func.count())
         .where(
             col(KbQuery.account).is_not(None),
@@ -228,22 +244,22 @@ def signals(
         )
         .group_by(KbQuery.account)
     )
-    put(session.exec(_only(unanswered, col(KbQuery.account), keys)).all(), "unanswered")
-    silent = (
+    return _only(statement, col(KbQuery.account), keys)
+
+
+def _silent(start: datetime, before: datetime, keys: list[str] | None) -> Any:
+    """Check-ins posted in the window, older than the silence period, with no contact since."""
+    statement = (
         select(AccountCheckin.account, func.count())
         .join(Account, col(Account.key) == col(AccountCheckin.account))
         .where(
             AccountCheckin.at >= start,
-            AccountCheckin.at <= now - timedelta(days=settings.silence_after_checkin_days),
+            AccountCheckin.at <= before,
             or_(col(Account.last_contact_at).is_(None), col(Account.last_contact_at) < AccountCheckin.at),
         )
         .group_by(AccountCheckin.account)
     )
-    put(session.exec(_only(silent, col(AccountCheckin.account), keys)).all(), "silent_checkins")
-    contact = select(Account.key, Account.last_contact_at, Account.created_at)
-    for key, last, since in session.exec(_only(contact, col(Account.key), keys)).all():
-        out.setdefault(key, {}).update(last_contact=last, since=since)
-    return {key: Signals(**values) for key, values in out.items()}
+    return _only(statement, col(AccountCheckin.account), keys)
 
 
 def breached_by(now: datetime) -> Any:

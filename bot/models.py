@@ -79,8 +79,9 @@ class Ticket(TicketBase, table=True):
     __table_args__ = (
         sa.Index("ix_ticket_triage_thread", "triage_channel", "triage_ts"),
         sa.Index("ix_ticket_requester_thread", "channel", "thread_ts"),
-        # Account health counts a period's tickets per account with an index-only scan.
+        # Account health: a period's tickets per account (an index-only scan), and one account's.
         sa.Index("ix_ticket_created_account", "created_at", "account"),
+        sa.Index("ix_ticket_account_created", "account", "created_at"),
         # A team's active tickets in due order: queues and App Home stay fast when a team's queue is
         # empty among a million closed tickets (without it PostgreSQL walks the whole due-time index).
         sa.Index(

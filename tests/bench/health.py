@@ -35,7 +35,7 @@ FILL = [
                            warned, warnings)
        SELECT 'acct' || g, 'Account ' || g, (ARRAY['standard','enterprise'])[1 + g % 2],
               'U0CSM' || lpad((g % 500)::text, 5, '0'), NULL, true, :now - interval '400 days',
-              :now - ((g * 7919) % (20 * :day)) * interval '1 minute', false, 0
+              :now - ((g * 7919) % (8 * :day)) * interval '1 minute', false, 0
        FROM generate_series(1, :accounts) AS g""",
     # A year of tickets, spread evenly over the accounts (about 8 a month each).
     """INSERT INTO ticket (title, description, requester, priority, status, team, level, sla_policy,

@@ -24,6 +24,7 @@ def upgrade() -> None:
     with op.batch_alter_table("ticket") as batch:
         batch.add_column(sa.Column("account", sa.String(length=80), nullable=True))
     op.create_index("ix_ticket_created_account", "ticket", ["created_at", "account"])
+    op.create_index("ix_ticket_account_created", "ticket", ["account", "created_at"])
     op.create_index(
         "ix_ticket_event_reopen_at", "ticket_event", ["at"], postgresql_where=REOPEN, sqlite_where=REOPEN
     )
@@ -85,6 +86,7 @@ def downgrade() -> None:
     with op.batch_alter_table("kb_query") as batch:
         batch.drop_column("account")
     op.drop_index("ix_ticket_event_reopen_at", table_name="ticket_event")
+    op.drop_index("ix_ticket_account_created", table_name="ticket")
     op.drop_index("ix_ticket_created_account", table_name="ticket")
     with op.batch_alter_table("ticket") as batch:
         batch.drop_column("account")
