@@ -307,22 +307,23 @@ def _reopenings(start: datetime, keys: list[str] | None) -> Any:
 def evidence(
     session: Session, *, account: str, settings: HealthSettings, now: datetime
 ) -> dict[str, list[int]]:
-    """The tickets behind an account's breaches, reopenings and urgent requests in the recent window."""
+    """The tickets behind an account's breaches, reopenings and urgent requests in the recent window
+    (the first ten of each): one range of the account's index, one of the reopen events'."""
     start = now - timedelta(days=settings.window_days)
-    mine = and_(Ticket.account == account, Ticket.created_at >= start)
-
-    def numbers(*where: Any) -> list[int]:
-        statement = select(Ticket.number).where(*where).order_by(col(Ticket.number)).limit(10)
-        return [int(n) for n in session.exec(statement).all()]
-
-    reopened = (
+    recent = session.exec(
+        select(Ticket.number, Ticket.priority == Priority.URGENT, breached_by(now))
+        .where(Ticket.account == account, Ticket.created_at >= start)
+        .order_by(col(Ticket.created_at))
+        .limit(1000)
+    ).all()
+    reopened = session.exec(
         select(func.distinct(TicketEvent.ticket_number))
         .join(Ticket, col(Ticket.number) == col(TicketEvent.ticket_number))
         .where(Ticket.account == account, TicketEvent.action == "reopen", TicketEvent.at >= start)
         .limit(10)
-    )
+    ).all()
     return {
-        "breaches": numbers(mine, breached_by(now)),
-        "reopens": sorted(int(n) for n in session.exec(reopened).all()),
-        "urgent": numbers(mine, Ticket.priority == Priority.URGENT),
+        "breaches": sorted(int(n) for n, _, breached in recent if breached)[:10],
+        "reopens": sorted(int(n) for n in reopened),
+        "urgent": sorted(int(n) for n, urgent, _ in recent if urgent)[:10],
     }
