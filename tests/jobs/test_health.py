@@ -8,11 +8,14 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from slack_sdk import WebClient
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-from bot import health, tickets
+from bot import health, outbox, tickets
+from bot.cards import ticket_sender
 from bot.cli import app as cli
+from bot.fakes.slack import FakeSlack
 from bot.models import Notification, Ticket, TicketCreate
 from bot.slack_limits import problems_in_message
 from bot.support import SupportConfig, parse_support_config
@@ -222,3 +225,15 @@ def test_the_job_reports_what_it_would_do_and_a_dry_run_changes_nothing(db, cfg)
     assert warnings_to(db, ACME_CSM) == []
     run_job(JobContext(db=db, config=cfg, client=None), job, now=NOW)
     assert len(warnings_to(db, ACME_CSM)) == 1
+    fake = FakeSlack()
+    try:  # delivered as Slack would take it: a DM to the owner, within Block Kit's limits
+        send = ticket_sender(
+            db=db, config=cfg, client=WebClient(token="xoxb-test", base_url=fake.url), clock=lambda: NOW
+        )
+        assert outbox.deliver(db, send=send, now=NOW, key_prefix="health:").sent == 1
+        (call,) = fake.calls_to("chat.postMessage")
+        assert call.args["channel"] in (ACME_CSM, "D" + ACME_CSM[1:])  # the owner's DM with Deskbot
+        assert "Acme Corp" in call.args["text"] and "SLA breaches" in str(call.args["blocks"])
+        assert not problems_in_message(call.args)
+    finally:
+        fake.close()
