@@ -40,9 +40,12 @@ def team_account(config: SupportConfig, team_id: str | None) -> str | None:
 
 def sync(session: Session, *, config: SupportConfig, now: datetime) -> None:
     """Bring the configured accounts into the table (names, tiers and owners follow the YAML)."""
-    rows = {a.key: a for a in session.exec(select(Account).where(col(Account.configured)))}
+    if not config.customers:
+        return
+    configured = col(Account.key).in_(list(config.customers))
+    rows = {a.key: a for a in session.exec(select(Account).where(configured))}
     for key, customer in config.customers.items():
-        row = rows.get(key) or session.get(Account, key)
+        row = rows.get(key)
         fields = {
             "name": customer.name or key,
             "tier": customer.tier,

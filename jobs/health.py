@@ -36,11 +36,22 @@ def health_warnings(
         accounts.sync(s, config=config, now=now)
         scores = health.compute(s, settings=settings, now=now)
         best = _best_scores(s, since=(now - timedelta(days=settings.fall_days)).date())
-        rows = {a.key: a for a in s.exec(select(Account))}
+        warned = dict(s.connection().execute(select(Account.key, Account.warned)).all())
         for h in scores:
             report.accounts += 1
             report.at_risk += h.band(settings) == health.AT_RISK
-            _decide(s, h, rows[h.account], best=best.get(h.account), config=config, now=now, report=report)
+            why = notices.health_why(
+                h.score,
+                best=best.get(h.account),
+                warn_below=settings.warn_below,
+                fall_by=settings.fall_by,
+                days=settings.fall_days,
+            )
+            recovered = not why and h.score >= settings.recover_at
+            if (why and not warned.get(h.account)) or (recovered and warned.get(h.account)):
+                row = s.get(Account, h.account)  # only the few that change are loaded
+                assert row is not None
+                _decide(s, h, row, why=why, config=config, now=now, report=report)
         _keep_today(s, scores, today=now.date())
         if dry_run:
             s.rollback()
@@ -52,22 +63,17 @@ def _decide(
     h: health.Health,
     row: Account,
     *,
-    best: int | None,
+    why: str,
     config: SupportConfig,
     now: datetime,
     report: HealthReport,
 ) -> None:
+    """Warn the owner of an account that dropped, or re-arm a recovered one."""
     settings = config.health
-    why = notices.health_why(
-        h.score, best=best, warn_below=settings.warn_below, fall_by=settings.fall_by, days=settings.fall_days
-    )
     if row.warned:
-        if not why and h.score >= settings.recover_at:
-            row.warned = False  # recovered: the next drop warns again
-            s.add(row)
-            report.rearmed.append(h.account)
-        return
-    if not why:
+        row.warned = False  # recovered: the next drop warns again
+        s.add(row)
+        report.rearmed.append(h.account)
         return
     row.warned, row.warnings = True, row.warnings + 1
     s.add(row)
