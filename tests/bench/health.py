@@ -12,10 +12,8 @@ Run: `make bench-health` (or `.venv/bin/python -m tests.bench.health [--accounts
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
-import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import text
@@ -26,7 +24,6 @@ from bot.migrations import upgrade
 from bot.support.customers import HealthSettings
 from tests.bench.common import median_ms, report, timed
 
-PG_ADMIN = os.environ.get("DESKBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 COMMAND = "make bench-health"
 DAY_MINUTES = 1440
@@ -146,19 +143,15 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    import psycopg
+    from tests.bench.cluster import postgres_database
 
-    name = f"deskbot_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    pg = Database(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}")
-    try:
-        upgrade(pg)
-        bench(pg, accounts=args.accounts, tickets=args.tickets, repeat=args.repeat)
-    finally:
-        pg.dispose()
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_database() as url:
+        pg = Database(url)
+        try:
+            upgrade(pg)
+            bench(pg, accounts=args.accounts, tickets=args.tickets, repeat=args.repeat)
+        finally:
+            pg.dispose()
 
 
 if __name__ == "__main__":
