@@ -20,7 +20,7 @@ STAMP  := $(VENV)/.deskbot-installed
 TORCH       ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
-.PHONY: demo test lint bench bench-kb kb-signals bench-slack bench-scale bench-route reliability install clean
+.PHONY: demo test lint bench bench-kb kb-signals bench-slack bench-scale bench-route bench-health reliability install clean
 
 $(CORE): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,9 @@ bench-scale: $(STAMP)
 
 reliability: $(STAMP)
 	$(PY) -m tests.bench.reliability
+
+bench-health: $(STAMP)
+	$(PY) -m tests.bench.health
 
 bench-route: $(STAMP)
 	$(PY) -m tests.bench.route

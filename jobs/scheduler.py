@@ -32,7 +32,7 @@ from bot.routing.assign import EveryoneHere, Presence, reassign_unacknowledged
 from bot.send import slack_already_sent
 from bot.support import SupportConfig
 from bot.timeutil import Clock, utcnow
-from jobs import digest, housekeeping, reminders, sla_sweep
+from jobs import digest, health, housekeeping, reminders, sla_sweep
 
 log = logging.getLogger("deskbot.jobs")
 
@@ -143,6 +143,12 @@ def _articles(ctx: JobContext, now: datetime, dry: bool) -> str:
     )
 
 
+def _health(ctx: JobContext, now: datetime, dry: bool) -> str:
+    r = health.health_warnings(ctx.db, config=ctx.config, now=now, dry_run=dry)
+    line = f"{count(r.accounts, 'account')} scored, {r.at_risk} at risk: {count(len(r.warned), 'warning')}"
+    return line + (f", {len(r.rearmed)} re-armed" if r.rearmed else "") + "".join(f"\n  {x}" for x in r.lines)
+
+
 def jobs_for(config: SupportConfig) -> dict[str, Job]:
     """Every job with its trigger, from the configuration (time zones, times, days by name)."""
     zone = config.managers.timezone
@@ -191,6 +197,12 @@ def jobs_for(config: SupportConfig) -> dict[str, Job]:
             IntervalTrigger(hours=1),
             "hourly: offer article drafts for questions agents keep solving",
             _articles,
+        ),
+        Job(
+            "account_health",
+            IntervalTrigger(hours=1),
+            "hourly: account health, early warnings to owners",
+            _health,
         ),
         Job(
             "checkins",

@@ -2,7 +2,7 @@
 
 `Desk` holds them: `answering` (questions and answers), `intake` (opening tickets), `work` (changing
 them), `relay` (thread sync), `home` (App Home), `commands` (/ticket, /checkin), `drafts` (articles
-from resolved tickets) and `slack` (Slack I/O besides the outbox). Handlers
+from resolved tickets), `customers` (accounts) and `slack` (Slack I/O besides the outbox). Handlers
 parse Slack's payload, ack, and call one of them. Who may do what is `bot.access`; every Slack string
 and block is built in `bot.blocks`.
 """
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from bot.desk.answering import Answering
 from bot.desk.commands import Commands
 from bot.desk.context import DeskContext
+from bot.desk.customers import Customers
 from bot.desk.drafts import Drafts
 from bot.desk.home import Home
 from bot.desk.intake import Intake, Request
@@ -35,6 +36,7 @@ class Desk:
     home: Home = field(init=False)
     commands: Commands = field(init=False)
     drafts: Drafts = field(init=False)
+    customers: Customers = field(init=False)
 
     def __post_init__(self) -> None:
         self.slack = SlackIO(self.ctx.client)
@@ -45,3 +47,4 @@ class Desk:
         self.home = Home(self.ctx)
         self.drafts = Drafts(self.ctx, self.slack)
         self.commands = Commands(self.ctx, self.work, self.drafts)
+        self.customers = Customers(self.ctx)

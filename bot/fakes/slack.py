@@ -170,6 +170,10 @@ class FakeSlack(WebMethods):
     ) -> dict[str, Any]:
         """A message a person posted (the event for it is sent separately, like Slack does)."""
         message = {"type": "message", "channel": channel, "user": user, "text": text, "ts": self.next_ts()}
+        # The author's team, as Slack sends it: another organisation's id for a Slack Connect guest
+        # (`users` may give a person a "team_id"; everyone else is of this workspace).
+        team = str((self.users.get(user) or {}).get("team_id") or TEAM)
+        message.update(team=team, user_team=team, source_team=team)
         if thread_ts:
             message["thread_ts"] = thread_ts
         with self._lock:

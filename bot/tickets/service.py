@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot import access
+from bot import access, accounts
 from bot.cards import AUTOMATION, after_change
 from bot.errors import AlreadyClaimed, InvalidInput, NotFound
 from bot.models import Status, Ticket, TicketCreate, TicketEvent
@@ -65,10 +65,13 @@ def create(
         status=Status.NEW,
         created_at=now,
         updated_at=now,
+        account=accounts.account_for(session, config=config, channel=data.channel, user=data.requester),
     )
     session.add(ticket)
     session.flush()
     assert ticket.number is not None
+    if ticket.account:
+        accounts.contact(session, config=config, key=ticket.account, now=now)
     for key, value in schedule_fields(config, ticket, report_for(config, ticket, [], now), now).items():
         setattr(ticket, key, value)
     session.add(
