@@ -58,6 +58,14 @@ def register(app: App, desk: Desk) -> None:
             if a.in_home:
                 desk.home.publish(user=a.user)
 
+    @app.action(VERBS["merge"].action_id)
+    def on_merge(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        a = Action.parse(body, action)
+        with guarded(desk, user=a.user, channel=a.channel):
+            number, into = a.pair
+            desk.work.change("merge", number=number, actor=a.user, into=into)
+
     @app.action("ticket_assign")
     def on_assign(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
