@@ -10,22 +10,30 @@ Candidates from either are scored the same way: the share of words two tickets h
 from __future__ import annotations
 
 import math
+import re
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import combinations
+from typing import Any
 
-from sqlalchemy import func, literal_column
+from sqlalchemy import func, literal_column, text
 from sqlmodel import Session, col, select
 
 from bot.cards import AUTOMATION
 from bot.models import ACTIVE_STATUSES, TEXT_CONFIG, TICKET_TEXT_SQL, Note, Status, Ticket, TicketEvent
 from knowledge.lexical import words
 
-MAX_TERMS = 12  # the new ticket's most telling words that are looked up
-CANDIDATES = 20  # fetched per kind, then scored
+LOOKUP_TERMS = 6  # the new ticket's rarest words looked up (15 pairs; 8 doubled p95 at 1M: BENCHMARKS.md)
+COMMON = 0.01  # a word in more than 1% of tickets says little: it is left out of the lookup
+CANDIDATES = 100  # the newest tickets sharing two of those words, then scored
 SQLITE_WINDOW = 5000  # the most recent tickets SQLite scores
 RELATED_AT = 0.25  # word overlap from which a resolved ticket is worth showing
 DUPLICATE_AT = 0.5  # word overlap from which an open ticket looks like the same problem
 DONE = (Status.RESOLVED, Status.CLOSED)
+STATS_TTL = 600.0  # seconds the word frequencies PostgreSQL gathered are kept
+_WORD = re.compile(r"[^\W_]{3,}")
+_stats: dict[str, tuple[float, dict[str, float]]] = {}
 
 
 @dataclass(frozen=True)
@@ -43,52 +51,75 @@ class Similar:
     duplicates: list[Match]
 
 
-def terms(text_: str) -> list[str]:
-    """The words a ticket is looked up by: no stop words, light stems, longest (most telling) first."""
-    seen = dict.fromkeys(w for w in words(text_) if len(w) >= 3 and w.isalnum())
-    return sorted(seen, key=len, reverse=True)[:MAX_TERMS]
+def terms(text_: str) -> set[str]:
+    """A ticket's words for comparing: no stop words, light stems."""
+    return {w for w in words(text_) if len(w) >= 3}
 
 
-def overlap(a: Sequence[str], b: Sequence[str]) -> float:
+def overlap(a: set[str], b: set[str]) -> float:
     """Cosine of two word sets: 1 when they share every word, 0 when none."""
-    sa, sb = set(a), set(b)
-    return len(sa & sb) / math.sqrt(len(sa) * len(sb)) if sa and sb else 0.0
+    return len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0
 
 
 def find(session: Session, ticket: Ticket, *, resolved: int = 3, duplicates: int = 2) -> Similar:
     """The resolved tickets most like `ticket` (with how they were solved) and the open ones that look
     like the same problem, best first."""
-    wanted = terms(f"{ticket.title} {ticket.description}")
+    text_ = f"{ticket.title} {ticket.description}"
+    wanted = terms(text_)
     if not wanted:
         return Similar([], [])
-    done = _scored(session, ticket, wanted, col(Ticket.status).in_(DONE), RELATED_AT)[:resolved]
-    open_ = _scored(session, ticket, wanted, col(Ticket.status).in_(ACTIVE_STATUSES), DUPLICATE_AT)
-    solved = _solutions(session, [m.number for m in done])
-    return Similar(
-        [Match(m.number, m.title, m.status, m.score, solved.get(m.number, "")) for m in done],
-        open_[:duplicates],
-    )
-
-
-def _scored(session: Session, ticket: Ticket, wanted: list[str], where: object, floor: float) -> list[Match]:
-    statement = select(Ticket.number, Ticket.title, Ticket.description, Ticket.status).where(
-        where, Ticket.number != ticket.number, col(Ticket.merged_into).is_(None)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = func.to_tsquery(TEXT_CONFIG, " | ".join(f"{w}:*" for w in wanted))
-        document = literal_column(TICKET_TEXT_SQL)
-        statement = (
-            statement.where(document.op("@@")(query))
-            .order_by(func.ts_rank(document, query).desc())
-            .limit(CANDIDATES)
-        )
-    else:
-        statement = statement.order_by(col(Ticket.number).desc()).limit(SQLITE_WINDOW)
     found = [
         Match(number, title, Status(status), round(overlap(wanted, terms(f"{title} {description}")), 3))
-        for number, title, description, status in session.exec(statement)
+        for number, title, description, status in _candidates(session, ticket, text_, wanted)
     ]
-    return sorted((m for m in found if m.score >= floor), key=lambda m: (-m.score, -m.number))
+    found.sort(key=lambda m: (-m.score, -m.number))
+    done = [m for m in found if m.status in DONE and m.score >= RELATED_AT][:resolved]
+    same = [m for m in found if m.status in ACTIVE_STATUSES and m.score >= DUPLICATE_AT][:duplicates]
+    solved = _solutions(session, [m.number for m in done])
+    return Similar([replace(m, solved_by=solved.get(m.number, "")) for m in done], same)
+
+
+def _candidates(session: Session, ticket: Ticket, text_: str, wanted: set[str]) -> Sequence[Any]:
+    """Tickets worth scoring: on PostgreSQL the newest sharing two of the new ticket's rarer words
+    (from the full-text index), on SQLite the most recent ones."""
+    statement = select(Ticket.number, Ticket.title, Ticket.description, Ticket.status).where(
+        Ticket.number != ticket.number, col(Ticket.merged_into).is_(None)
+    )
+    if session.get_bind().dialect.name != "postgresql":
+        return session.exec(statement.order_by(col(Ticket.number).desc()).limit(SQLITE_WINDOW)).all()
+    share = _frequencies(session)
+    looked = {w for w in _WORD.findall(text_.lower()) if terms(w) & wanted} | wanted
+    rare = sorted(
+        (w for w in looked if _WORD.fullmatch(w) and share.get(w, 0.0) <= COMMON),
+        key=lambda w: share.get(w, 0.0),
+    )
+    rare = rare[:LOOKUP_TERMS]
+    if not rare:
+        return []
+    query = " | ".join(f"{a} & {b}" for a, b in combinations(rare, 2)) if len(rare) > 1 else rare[0]
+    document = literal_column(TICKET_TEXT_SQL)
+    matching = document.op("@@")(func.to_tsquery(TEXT_CONFIG, query))
+    return session.exec(statement.where(matching).order_by(col(Ticket.number).desc()).limit(CANDIDATES)).all()
+
+
+def _frequencies(session: Session) -> dict[str, float]:
+    """The share of tickets each common word is in, from the statistics PostgreSQL keeps on the
+    full-text index (ANALYZE): the desk's own stop words. Kept for STATS_TTL seconds."""
+    key = str(session.get_bind().engine.url)
+    cached = _stats.get(key)
+    if cached is not None and time.monotonic() - cached[0] < STATS_TTL:
+        return cached[1]
+    row = session.exec(
+        text(
+            "SELECT most_common_elems::text, most_common_elem_freqs FROM pg_stats WHERE tablename = 'ix_ticket_text'"
+        )
+    ).first()
+    share: dict[str, float] = {}
+    if row is not None and row[0]:
+        elems = [e.strip('"') for e in row[0].strip("{}").split(",")]
+        share = dict(zip(elems, (float(f) for f in row[1]), strict=False))
+    _stats[key] = (time.monotonic(), share)
+    return share
 
 
 def _solutions(session: Session, numbers: list[int]) -> dict[int, str]:
