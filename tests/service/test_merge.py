@@ -106,27 +106,14 @@ def test_similar_finds_solved_and_open_look_alikes(db: Database, config: Support
     other = _open(db, config, clock, "U0CUSTOM04", "Dark mode colours are wrong in settings")
     with db.transaction() as s:
         tickets.claim(s, number=solved, agent=AGENT, config=config, now=clock())
-        tickets.add_note(
-            s,
-            number=solved,
-            author=AGENT,
-            body="Export per month instead.",
-            internal=False,
-            config=config,
-            now=clock(),
-        )
-        tickets.add_note(
-            s, number=solved, author="U0CUSTOM03", body="Thanks!", internal=False, config=config, now=clock()
-        )
-        tickets.add_note(
-            s,
-            number=solved,
-            author=AGENT,
-            body="internal: big account",
-            internal=True,
-            config=config,
-            now=clock(),
-        )
+        for author, body, internal in [
+            (AGENT, "Export per month instead.", False),
+            ("U0CUSTOM03", "Thanks!", False),  # the requester's words do not say how it was solved
+            (AGENT, "internal: big account", True),  # nor does an internal note
+        ]:
+            tickets.add_note(
+                s, number=solved, author=author, body=body, internal=internal, config=config, now=clock()
+            )
         tickets.resolve(s, number=solved, actor=AGENT, config=config, now=clock())
     clock.advance(days=1)
     first = _open(db, config, clock, ALICE, "PDF export of invoices fails with a timeout", "since today")
