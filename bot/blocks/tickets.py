@@ -35,6 +35,35 @@ def verb_button(name: str, value: str, style: str | None = None) -> dict[str, An
     return button(verb.label, verb.action_id, value, style)
 
 
+def card_actions(ticket: Ticket) -> list[dict[str, Any]]:
+    """The card's buttons (and assignee picker) that fit the ticket's status."""
+    status, value = ticket.status, str(ticket.number)
+    actions: list[dict[str, Any]] = []
+    if status in (Status.NEW, Status.REOPENED) or (status == Status.OPEN and not ticket.assignee):
+        actions.append(verb_button("claim", value, "primary"))
+    if status not in (Status.RESOLVED, Status.CLOSED):
+        actions.append(
+            {
+                "type": "users_select",
+                "action_id": "ticket_assign",
+                "placeholder": plain("Assign…", 150),
+                **({"initial_user": ticket.assignee} if ticket.assignee else {}),
+            }
+        )
+        actions.append(verb_button("escalate", value))
+        if status == Status.WAITING:
+            actions.append(verb_button("resume", value))
+        else:
+            actions.append(verb_button("wait", value))
+        actions.append(verb_button("resolve", value, "primary" if ticket.assignee else None))
+    elif status == Status.RESOLVED:
+        actions.append(verb_button("reopen", value))
+        actions.append(verb_button("close", value))
+    if status in (Status.RESOLVED, Status.CLOSED):
+        actions.append(verb_button("article", value))  # what solved it, for the next person who asks
+    return actions
+
+
 def ticket_card(
     ticket: Ticket,
     report: SlaReport | None,
@@ -73,30 +102,7 @@ def ticket_card(
     if any(facts):  # a context block needs an element (a resolved ticket opened at the CLI may have none)
         blocks.append(context(*[f for f in facts if f]))
     blocks += merged_context(ticket, merged)
-    value = str(number)
-    actions: list[dict[str, Any]] = []
-    if status in (Status.NEW, Status.REOPENED) or (status == Status.OPEN and not ticket.assignee):
-        actions.append(verb_button("claim", value, "primary"))
-    if status not in (Status.RESOLVED, Status.CLOSED):
-        actions.append(
-            {
-                "type": "users_select",
-                "action_id": "ticket_assign",
-                "placeholder": plain("Assign…", 150),
-                **({"initial_user": ticket.assignee} if ticket.assignee else {}),
-            }
-        )
-        actions.append(verb_button("escalate", value))
-        if status == Status.WAITING:
-            actions.append(verb_button("resume", value))
-        else:
-            actions.append(verb_button("wait", value))
-        actions.append(verb_button("resolve", value, "primary" if ticket.assignee else None))
-    elif status == Status.RESOLVED:
-        actions.append(verb_button("reopen", value))
-        actions.append(verb_button("close", value))
-    if status in (Status.RESOLVED, Status.CLOSED):
-        actions.append(verb_button("article", value))  # what solved it, for the next person who asks
+    actions = card_actions(ticket)
     if actions:
         blocks.append({"type": "actions", "block_id": f"ticket:{number}", "elements": actions})
     if status not in (Status.RESOLVED, Status.CLOSED):
