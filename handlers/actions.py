@@ -21,6 +21,7 @@ ARTICLE = VERBS["article"].action_id
 
 def register(app: App, desk: Desk) -> None:
     _register_articles(app, desk)
+    _register_card(app, desk)
 
     @app.action(re.compile(r"^kb_(helpful|not_helpful)$"))
     def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -48,8 +49,6 @@ def register(app: App, desk: Desk) -> None:
                 message_ts=a.message_ts or "",
                 thread_ts=a.thread_ts,
             )
-
-    _register_card(app, desk)
 
     @app.action(re.compile(r"^csat_[1-5]$"))
     def on_csat(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
