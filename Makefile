@@ -20,7 +20,7 @@ STAMP  := $(VENV)/.deskbot-installed
 TORCH       ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
-.PHONY: demo test lint bench bench-kb kb-signals bench-slack bench-scale bench-route bench-health reliability install clean
+.PHONY: demo test lint bench bench-similar bench-kb kb-signals bench-slack bench-scale bench-route bench-health reliability install clean
 
 $(CORE): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,9 @@ test: $(STAMP) $(CHROMIUM)
 
 bench: $(STAMP)
 	$(PY) -m tests.bench.tickets
+
+bench-similar: $(STAMP)
+	$(PY) -m tests.bench.similar
 
 bench-kb: $(STAMP)
 	$(PY) -m tests.bench.kb

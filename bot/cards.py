@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot import blocks
+from bot.blocks.similar import merged_away, merged_in, original_resolved
 from bot.db import Database
-from bot.models import Notification, Ticket
+from bot.models import ACTIVE_STATUSES, Notification, Ticket
 from bot.outbox import DeliveryReport, deliver, enqueue
 from bot.support import SupportConfig
 from knowledge import language
@@ -45,6 +46,8 @@ def after_change(
         kind=CARD,
         now=now,
     )
+    if action == "resolve":
+        _tell_merged(session, ticket, key=key, now=now)
     if not ticket.channel:
         return
     said = _implied(ticket, action=action, actor=actor)
@@ -65,7 +68,31 @@ def _implied(ticket: Ticket, *, action: str, actor: str) -> dict[str, Any] | Non
         return blocks.csat_prompt(ticket, lang=language.detect(ticket.description or ticket.title))
     if action == "wait":
         return blocks.waiting_on_you(ticket)
+    if action == "merge":
+        return merged_away(ticket)
+    if action == "merge_in":
+        return merged_in(ticket)
     return None
+
+
+def merged_into(session: Session, number: int) -> list[Ticket]:
+    """The duplicates merged into ticket `number`."""
+    return list(session.exec(select(Ticket).where(Ticket.merged_into == number).order_by(col(Ticket.number))))
+
+
+def _tell_merged(session: Session, ticket: Ticket, *, key: str, now: datetime) -> None:
+    """The original is resolved: the requesters of the duplicates merged into it hear it too."""
+    assert ticket.number is not None
+    for duplicate in merged_into(session, ticket.number):
+        if duplicate.channel:
+            enqueue(
+                session,
+                key=f"{key}:merged:{duplicate.number}",
+                channel=duplicate.channel,
+                thread_ts=duplicate.thread_ts,
+                payload=original_resolved(duplicate),
+                now=now,
+            )
 
 
 class CardPublisher:
@@ -105,9 +132,13 @@ class CardPublisher:
 
     def _card(self, s: Session, ticket: Ticket) -> dict[str, Any]:
         from bot import tickets
+        from bot.tickets import similar
 
+        assert ticket.number is not None
         report = tickets.report_for(self.config, ticket, tickets.events_of(s, ticket.number), self.clock())
-        return blocks.ticket_card(ticket, report)
+        merged = [t.number for t in merged_into(s, ticket.number) if t.number is not None]
+        alike = similar.find(s, ticket) if ticket.status in ACTIVE_STATUSES else None
+        return blocks.ticket_card(ticket, report, similar=alike, merged=merged)
 
 
 def ticket_sender(

@@ -64,6 +64,13 @@ class Status(StrEnum):
 
 ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING, Status.REOPENED)
 
+# The words of a ticket for PostgreSQL's full-text search ('simple': no one language's stemming or stop
+# words; tickets come in several). The similar-ticket lookup (bot/tickets/similar.py) queries this exact
+# expression, so its GIN index serves it.
+TEXT_CONFIG = "simple"
+TICKET_TEXT_SQL = f"to_tsvector('{TEXT_CONFIG}', coalesce(title, '') || ' ' || coalesce(description, ''))"
+EXPRESSION_INDEXES = frozenset({"ix_ticket_text"})  # Alembic cannot compare these: checked by name
+
 
 class TicketBase(SQLModel):
     title: str = Field(max_length=200)
@@ -92,6 +99,9 @@ class Ticket(TicketBase, table=True):
             postgresql_where=sa.text("status IN ('new', 'open', 'waiting_on_customer', 'reopened')"),
             sqlite_where=sa.text("status IN ('new', 'open', 'waiting_on_customer', 'reopened')"),
         ),
+        sa.Index("ix_ticket_text", sa.text(TICKET_TEXT_SQL), postgresql_using="gin").ddl_if(
+            dialect="postgresql"
+        ),
     )
     number: int | None = Field(default=None, primary_key=True)
     status: Status = Field(default=Status.NEW, sa_type=EnumText(Status), index=True)
@@ -113,6 +123,7 @@ class Ticket(TicketBase, table=True):
     resolution_breached: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     triage_channel: str | None = Field(default=None, max_length=64)
     triage_ts: str | None = Field(default=None, max_length=32)
+    merged_into: int | None = Field(default=None, index=True)  # the original this duplicate joined
     version: int = Field(default=1)
     account: str | None = Field(default=None, max_length=80)  # bot/accounts.py; indexed after created_at
 

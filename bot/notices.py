@@ -90,3 +90,30 @@ def accounts_at_risk(scores: list[Health], *, most: int = 8) -> str:
     ]
     more = f"; and {len(scores) - most} more (`deskbot customers health`)" if len(scores) > most else ""
     return "• Accounts at risk: " + "; ".join(shown) + more
+
+
+def _pct(value: float | None) -> str:
+    return f"{value * 100:.0f}%" if value is not None else "–"
+
+
+def resolution_figures(figures: dict[str, Any]) -> list[str]:
+    """The digest's honest resolution lines, each saying how its figure is counted (bot/kpis.py)."""
+    done = figures["resolutions"]
+    auto = f"; {done['auto_resolved']} after follow-ups went unanswered" if done["auto_resolved"] else ""
+    return [
+        f"• Deflection {_pct(figures['deflection'])}: {figures['deflected']} of {figures['questions']} "
+        f"questions settled by the bot (answered {figures['answered_by_bot']}; an answer counts only when "
+        "no ticket or _Talk to a human_ followed within 24 h and nobody marked it _Not helpful_)",
+        f"• Resolutions {done['resolutions']}: *{done['confirmed']} confirmed* (the requester said so or "
+        f"rated it) · *{done['assumed']} assumed* (no reply from the requester{auto})",
+        f"• Reopened {_pct(done['reopen_rate'])} (resolutions reopened since) · first-contact resolution "
+        f"{_pct(done['first_contact_resolution'])} (at most one reply from the team, not reopened)",
+    ]
+
+
+def deflection_line(asked: Any, *, days: int) -> str:
+    """`deskbot kb gaps`' first line: the deflection over the days it looks at (a kpis.Deflection)."""
+    return (
+        f"In the last {days} days the bot answered {asked.answered} of {asked.questions} questions and "
+        f"settled {asked.deflected} (no ticket or Talk to a human within 24 h, not marked Not helpful)."
+    )

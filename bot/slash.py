@@ -108,11 +108,18 @@ def change_args(command: Command) -> dict[str, object]:
         if value not in {p.value for p in Priority}:
             raise InvalidInput("Priority must be urgent, high, normal or low: `/ticket priority 42 high`.")
         return {"priority": Priority(value)}
+    if command.verb == "merge":
+        found = re.fullmatch(r"(?:into\s+)?#?([0-9]{1,9})", command.rest.strip(), re.IGNORECASE)
+        if found is None:
+            raise InvalidInput("Say which ticket it duplicates: `/ticket merge 43 into 42`.")
+        return {"into": int(found.group(1))}
     return {}
 
 
 def summary(ticket: Ticket) -> str:
     """One line about a ticket after a change."""
+    if ticket.merged_into is not None:
+        return f"#{ticket.number} *{safe(ticket.title)}* is merged into #{ticket.merged_into} (closed)."
     return f"#{ticket.number} *{safe(ticket.title)}* — {ticket.status.value.replace('_', ' ')}, {ticket.priority.value}, team {ticket.team} {ticket.level.value}, assignee {_mention(ticket.assignee)}"
 
 

@@ -64,6 +64,12 @@ VERBS: dict[str, Verb] = {
             module="bot.drafts.service",
             changes=False,
         ),
+        Verb(
+            "merge",
+            "merge",
+            "merge a duplicate into the original (both requesters are told; the original's clocks count)",
+            extra="into M",
+        ),
     )
 }
 THREAD_VERBS = [v.name for v in VERBS.values() if v.thread]

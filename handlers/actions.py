@@ -21,6 +21,7 @@ ARTICLE = VERBS["article"].action_id
 
 def register(app: App, desk: Desk) -> None:
     _register_articles(app, desk)
+    _register_card(app, desk)
 
     @app.action(re.compile(r"^kb_(helpful|not_helpful)$"))
     def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -48,23 +49,6 @@ def register(app: App, desk: Desk) -> None:
                 message_ts=a.message_ts or "",
                 thread_ts=a.thread_ts,
             )
-
-    @app.action(CARD_BUTTONS)
-    def on_ticket_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        a = Action.parse(body, action)
-        with guarded(desk, user=a.user, channel=a.channel, thread_ts=a.thread_ts):
-            desk.work.change(a.action_id.removeprefix("ticket_"), number=a.number, actor=a.user)
-            if a.in_home:
-                desk.home.publish(user=a.user)
-
-    @app.action("ticket_assign")
-    def on_assign(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()
-        a = Action.parse(body, action)
-        with guarded(desk, user=a.user, channel=a.channel):
-            number = int(a.block_id.split(":", 1)[1])
-            desk.work.change("assign", number=number, actor=a.user, assignee=a.selected_user)
 
     @app.action(re.compile(r"^csat_[1-5]$"))
     def on_csat(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -127,3 +111,32 @@ def _register_articles(app: App, desk: Desk) -> None:
         with guarded(desk, user=a.user, channel=a.channel):
             view = desk.drafts.edit_form(draft_id=a.draft_id, actor=a.user, where=a.message_at)
             client.views_open(trigger_id=a.trigger_id, view=view)
+
+
+def _register_card(app: App, desk: Desk) -> None:
+    """The ticket card's buttons, its assignee picker and Merge."""
+
+    @app.action(CARD_BUTTONS)
+    def on_ticket_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        a = Action.parse(body, action)
+        with guarded(desk, user=a.user, channel=a.channel, thread_ts=a.thread_ts):
+            desk.work.change(a.action_id.removeprefix("ticket_"), number=a.number, actor=a.user)
+            if a.in_home:
+                desk.home.publish(user=a.user)
+
+    @app.action(VERBS["merge"].action_id)
+    def on_merge(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        a = Action.parse(body, action)
+        with guarded(desk, user=a.user, channel=a.channel):
+            number, into = a.pair
+            desk.work.change("merge", number=number, actor=a.user, into=into)
+
+    @app.action("ticket_assign")
+    def on_assign(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        a = Action.parse(body, action)
+        with guarded(desk, user=a.user, channel=a.channel):
+            number = int(a.block_id.split(":", 1)[1])
+            desk.work.change("assign", number=number, actor=a.user, assignee=a.selected_user)

@@ -95,6 +95,12 @@ class Action:
         return (self.channel, self.message_ts) if self.channel and self.message_ts else None
 
     @property
+    def pair(self) -> tuple[int, int]:
+        """The two ticket numbers a Merge button carries: (duplicate, original)."""
+        first, _, second = self.value.partition(":")
+        return int(first), int(second)
+
+    @property
     def query_id(self) -> int | None:
         """The question an answer's buttons carry."""
         return int(self.value) if self.value.isdigit() else None

@@ -11,13 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
-from bot import accounts, answers, health, notices
+from bot import accounts, answers, health, kpis, notices
 from bot.blocks import duration
 from bot.db import Database
-from bot.models import ACTIVE_STATUSES, KbQuery, Ticket, TicketEvent
+from bot.models import ACTIVE_STATUSES, Ticket
 from bot.outbox import enqueue
 from bot.slack_text import safe
 from bot.support import Priority, SupportConfig
@@ -58,12 +58,6 @@ def period_ending(now: datetime, *, name: str, timezone: str) -> Period:
     return Period(name, local - timedelta(days=1), local)
 
 
-def _seconds(s: Session, later: Any, earlier: Any) -> ColumnElement[float]:
-    if s.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", later - earlier)
-    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
-
-
 def _percentile(s: Session, expr: Any, where: Any, q: float) -> float | None:
     """The q-quantile of `expr` over rows matching `where`, in SQL (count, then ORDER BY … OFFSET)."""
     n = s.exec(select(func.count()).select_from(Ticket).where(where, expr.is_not(None))).one()
@@ -95,8 +89,8 @@ def _ticket_figures(s: Session, start: datetime, end: datetime) -> dict[str, Any
     """Opened, resolved, backlog, response and resolution times, SLA, first-contact resolution, CSAT."""
     count = lambda *where: int(s.exec(select(func.count()).select_from(Ticket).where(*where)).one())  # noqa: E731
     resolved_in = and_(col(Ticket.resolved_at) >= start, col(Ticket.resolved_at) < end)
-    frt = _seconds(s, Ticket.first_response_at, Ticket.created_at)
-    ttr = _seconds(s, Ticket.resolved_at, Ticket.created_at)
+    frt = kpis.seconds_between(s, Ticket.first_response_at, Ticket.created_at)
+    ttr = kpis.seconds_between(s, Ticket.resolved_at, Ticket.created_at)
     responded_in = and_(col(Ticket.first_response_at) >= start, col(Ticket.first_response_at) < end)
     resolved = count(resolved_in)
     met = count(
@@ -104,7 +98,6 @@ def _ticket_figures(s: Session, start: datetime, end: datetime) -> dict[str, Any
         col(Ticket.resolution_breached).is_(False),
         col(Ticket.first_response_breached).is_(False),
     )
-    fcr = _first_contact_resolutions(s, resolved_in)
     csat_avg, csat_n = s.exec(select(func.avg(Ticket.csat), func.count(Ticket.csat)).where(resolved_in)).one()
     backlog_rows = s.exec(
         select(Ticket.priority, func.count())
@@ -123,43 +116,21 @@ def _ticket_figures(s: Session, start: datetime, end: datetime) -> dict[str, Any
         "resolution_median_s": _percentile(s, ttr, resolved_in, 0.5),
         "resolution_p90_s": _percentile(s, ttr, resolved_in, 0.9),
         "sla_compliance": round(met / resolved, 3) if resolved else None,
-        "first_contact_resolution": round(fcr / resolved, 3) if resolved else None,
         "csat_average": round(float(csat_avg), 2) if csat_avg is not None else None,
         "csat_response_rate": round(int(csat_n) / resolved, 3) if resolved else None,
     }
 
 
-def _first_contact_resolutions(s: Session, resolved_in: Any) -> int:
-    """Tickets resolved in the period with at most one reply from a person."""
-    replies = (
-        select(TicketEvent.ticket_number, func.count().label("n"))
-        .where(TicketEvent.action == "reply", TicketEvent.actor != literal_column("'deskbot'"))
-        .group_by(TicketEvent.ticket_number)
-        .subquery()
-    )
-    return int(
-        s.exec(
-            select(func.count())
-            .select_from(Ticket)
-            .join(replies, replies.c.ticket_number == Ticket.number, isouter=True)
-            .where(resolved_in, func.coalesce(replies.c.n, 0) <= 1)
-        ).one()
-    )
-
-
 def _question_figures(s: Session, start: datetime, end: datetime) -> dict[str, Any]:
-    """Questions asked, answered by the bot, deflected; the top unanswered and not-helpful ones."""
-    asked, answered, deflected = s.exec(
-        select(
-            func.count(),
-            func.sum(case((col(KbQuery.grounded), 1), else_=0)),
-            func.sum(case((and_(col(KbQuery.grounded), col(KbQuery.ticket_number).is_(None)), 1), else_=0)),
-        ).where(KbQuery.created_at >= start, KbQuery.created_at < end)
-    ).one()
+    """The honest resolution figures (bot/kpis.py): deflection, confirmed and assumed resolutions,
+    reopen rate, first-contact resolution; and the top unanswered and not-helpful questions."""
+    asked = kpis.deflection(s, start=start, end=end)
     return {
-        "questions": int(asked or 0),
-        "answered_by_bot": int(answered or 0),
-        "deflection": round(int(deflected or 0) / int(asked), 3) if asked else None,
+        "questions": asked.questions,
+        "answered_by_bot": asked.answered,
+        "deflected": asked.deflected,
+        "deflection": asked.rate,
+        "resolutions": kpis.resolutions(s, start=start, end=end).figures(),
         "top_unanswered": [(g.wording, g.asked) for g in answers.unanswered(s, since=start, until=end)],
         "not_helpful": [
             (g.wording, g.asked, g.offered) for g in answers.not_helpful(s, since=start, until=end)
@@ -231,9 +202,9 @@ def render_text(period: Period, figures: dict[str, Any], previous: dict[str, Any
         f"• Opened *{figures['opened']}*{_delta(figures['opened'], previous['opened'])} · resolved *{figures['resolved']}*{_delta(figures['resolved'], previous['resolved'])}",
         f"• Backlog: {backlog} ({figures['backlog_older_than_7d']} older than 7 days)",
         f"• First response: median {dur('first_response_median_s')}, p90 {dur('first_response_p90_s')} · resolution: median {dur('resolution_median_s')}, p90 {dur('resolution_p90_s')}",
-        f"• SLA compliance {pct('sla_compliance')} · first-contact resolution {pct('first_contact_resolution')}",
+        f"• SLA compliance {pct('sla_compliance')}",
         f"• CSAT {figures['csat_average'] if figures['csat_average'] is not None else '–'}/5 (response rate {pct('csat_response_rate')})",
-        f"• The bot answered {figures['answered_by_bot']} of {figures['questions']} questions; deflection {pct('deflection')}",
+        *notices.resolution_figures(figures),
     ]
     if figures["top_unanswered"]:
         lines.append(

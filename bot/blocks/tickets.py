@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.blocks.common import (
     short_message,
     sla_line,
 )
+from bot.blocks.similar import merged_context, similar_blocks
 from bot.i18n import t
 from bot.models import Status, Ticket
 from bot.sla import SlaReport
@@ -33,8 +35,45 @@ def verb_button(name: str, value: str, style: str | None = None) -> dict[str, An
     return button(verb.label, verb.action_id, value, style)
 
 
-def ticket_card(ticket: Ticket, report: SlaReport | None, *, notes: int = 0) -> dict[str, Any]:
-    """The triage card: what, who, where, the clocks, and the actions that fit the status."""
+def card_actions(ticket: Ticket) -> list[dict[str, Any]]:
+    """The card's buttons (and assignee picker) that fit the ticket's status."""
+    status, value = ticket.status, str(ticket.number)
+    actions: list[dict[str, Any]] = []
+    if status in (Status.NEW, Status.REOPENED) or (status == Status.OPEN and not ticket.assignee):
+        actions.append(verb_button("claim", value, "primary"))
+    if status not in (Status.RESOLVED, Status.CLOSED):
+        actions.append(
+            {
+                "type": "users_select",
+                "action_id": "ticket_assign",
+                "placeholder": plain("Assign…", 150),
+                **({"initial_user": ticket.assignee} if ticket.assignee else {}),
+            }
+        )
+        actions.append(verb_button("escalate", value))
+        if status == Status.WAITING:
+            actions.append(verb_button("resume", value))
+        else:
+            actions.append(verb_button("wait", value))
+        actions.append(verb_button("resolve", value, "primary" if ticket.assignee else None))
+    elif status == Status.RESOLVED:
+        actions.append(verb_button("reopen", value))
+        actions.append(verb_button("close", value))
+    if status in (Status.RESOLVED, Status.CLOSED):
+        actions.append(verb_button("article", value))  # what solved it, for the next person who asks
+    return actions
+
+
+def ticket_card(
+    ticket: Ticket,
+    report: SlaReport | None,
+    *,
+    notes: int = 0,
+    similar: Any = None,
+    merged: Sequence[int] = (),
+) -> dict[str, Any]:
+    """The triage card: what, who, where, the clocks, the actions that fit the status, and (for staff
+    only: the card lives in the triage channel) similar tickets and likely duplicates."""
     number = ticket.number
     status = ticket.status
     header = f"#{number} {display(ticket.title)}"
@@ -62,32 +101,12 @@ def ticket_card(ticket: Ticket, report: SlaReport | None, *, notes: int = 0) -> 
         facts.append(f"asked in <#{ticket.channel}>")
     if any(facts):  # a context block needs an element (a resolved ticket opened at the CLI may have none)
         blocks.append(context(*[f for f in facts if f]))
-    value = str(number)
-    actions: list[dict[str, Any]] = []
-    if status in (Status.NEW, Status.REOPENED) or (status == Status.OPEN and not ticket.assignee):
-        actions.append(verb_button("claim", value, "primary"))
-    if status not in (Status.RESOLVED, Status.CLOSED):
-        actions.append(
-            {
-                "type": "users_select",
-                "action_id": "ticket_assign",
-                "placeholder": plain("Assign…", 150),
-                **({"initial_user": ticket.assignee} if ticket.assignee else {}),
-            }
-        )
-        actions.append(verb_button("escalate", value))
-        if status == Status.WAITING:
-            actions.append(verb_button("resume", value))
-        else:
-            actions.append(verb_button("wait", value))
-        actions.append(verb_button("resolve", value, "primary" if ticket.assignee else None))
-    elif status == Status.RESOLVED:
-        actions.append(verb_button("reopen", value))
-        actions.append(verb_button("close", value))
-    if status in (Status.RESOLVED, Status.CLOSED):
-        actions.append(verb_button("article", value))  # what solved it, for the next person who asks
+    blocks += merged_context(ticket, merged)
+    actions = card_actions(ticket)
     if actions:
         blocks.append({"type": "actions", "block_id": f"ticket:{number}", "elements": actions})
+    if status not in (Status.RESOLVED, Status.CLOSED):
+        blocks += similar_blocks(number or 0, similar)
     return {"text": clip(f"Ticket #{number}: {safe(ticket.title)} ({status.value})", 3000), "blocks": blocks}
 
 

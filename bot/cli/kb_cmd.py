@@ -258,6 +258,7 @@ def gaps(
     """The questions the bot could not answer, most asked first: what to write next."""
     from datetime import timedelta
 
+    from bot import kpis, notices
     from bot.answers import not_helpful, unanswered
 
     rt = runtime(ctx)
@@ -265,12 +266,14 @@ def gaps(
     with rt.db.session() as s:
         every = unanswered(s, since=since, limit=None)
         disliked = not_helpful(s, since=since, limit=limit)
+        asked = kpis.deflection(s, start=since, end=rt.clock())
     found = every[:limit]
     if as_json:
         print(
             json.dumps([g.__dict__ for g in found] + [{**g.__dict__, "not_helpful": True} for g in disliked])
         )
         return
+    console.print(notices.deflection_line(asked, days=days), highlight=False, markup=False)
     if disliked:
         console.print(f"Answers people said didn't help in the last {days} days (with the article used):")
         for g in disliked:
@@ -285,10 +288,7 @@ def gaps(
         highlight=False,
     )
     for g in found:
-        extra = [
-            f"tickets: {g.tickets}" if g.tickets else "",
-            f"offered: {g.offered}" if g.offered else "",
-        ]
+        extra = [f"tickets: {g.tickets}" if g.tickets else "", f"offered: {g.offered}" if g.offered else ""]
         tail = " · ".join(e for e in extra if e)
         console.print(
             f"  ×{g.asked:<4} {g.wording}" + (f"  ({tail})" if tail else ""), highlight=False, markup=False

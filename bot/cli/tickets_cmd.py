@@ -120,6 +120,17 @@ def assign(
 
 
 @app.command()
+def merge(
+    ctx: typer.Context,
+    number: int = typer.Argument(..., help="The duplicate ticket."),
+    into: int = typer.Option(..., "--into", help="The original ticket it joins."),
+    actor: str | None = AS,
+) -> None:
+    """Merge a duplicate into the original (both requesters are told; the original's clocks count)."""
+    _change(ctx, partial(verbs.run, "merge"), actor, number=number, into=into)
+
+
+@app.command()
 def priority(
     ctx: typer.Context, number: int, value: str, reason: str | None = None, actor: str | None = AS
 ) -> None:

@@ -24,7 +24,7 @@ class Commands:
             changed = self.work.apply(
                 parsed.verb, number=parsed.number, actor=user, **slash.change_args(parsed)
             )
-            return slash.summary(changed), partial(self.ctx.deliver, parsed.number)
+            return slash.summary(changed), partial(self.work.delivered, changed)
         if parsed.verb in slash.DRAFTS:
             assert parsed.number is not None
             said, waiting = self.drafts.check(number=parsed.number, actor=user)

@@ -19,17 +19,25 @@ class TicketWork:
     def change(self, verb: str, *, number: int, actor: str, **extra: Any) -> Ticket:
         """Run a ticket verb for staff, then deliver what it queued (card, requester's messages)."""
         ticket = self.apply(verb, number=number, actor=actor, **extra)
-        self.ctx.deliver(number)
+        self.delivered(ticket)
         return ticket
+
+    def delivered(self, ticket: Ticket) -> None:
+        """Deliver what a change queued (card, requester's messages); a merge changed the original too."""
+        assert ticket.number is not None
+        self.ctx.deliver(ticket.number)
+        if ticket.merged_into is not None:
+            self.ctx.deliver(ticket.merged_into)
 
     def apply(self, verb: str, *, number: int, actor: str, **extra: Any) -> Ticket:
         """The database half of `change` (one short transaction), so a slash command can ack with it."""
         access.require_staff(self.ctx.config, actor)
         with self.ctx.db.transaction() as s:
-            ticket = tickets.get(s, number=number, lock=True)
-            access.require_work(
-                self.ctx.config, ticket, actor, access.participants(tickets.events_of(s, number))
-            )
+            for n in sorted({number, *([extra["into"]] if "into" in extra else [])}):  # a merge: both
+                ticket = tickets.get(s, number=n, lock=True)
+                access.require_work(
+                    self.ctx.config, ticket, actor, access.participants(tickets.events_of(s, n))
+                )
             return verbs.run(
                 verb, s, number=number, actor=actor, config=self.ctx.config, now=self.ctx.clock(), **extra
             )

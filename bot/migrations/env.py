@@ -11,7 +11,12 @@ FOREIGN_TABLE_PREFIXES = ("slack_", "apscheduler_")
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    """Skip tables that slack_sdk's stores and APScheduler create, so autogenerate never drops them."""
+    """Skip tables that slack_sdk's stores and APScheduler create, so autogenerate never drops them, and
+    the expression indexes autogenerate cannot compare."""
+    from bot.models import EXPRESSION_INDEXES
+
+    if type_ == "index" and name in EXPRESSION_INDEXES:
+        return False
     return not (type_ == "table" and name and name.startswith(FOREIGN_TABLE_PREFIXES))
 
 

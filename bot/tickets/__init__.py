@@ -2,6 +2,7 @@
 
 from bot.tickets.clocks import calendar_for, events_of, report_for
 from bot.tickets.conversation import add_note, add_participant, link_messages, rate
+from bot.tickets.merge import merge
 from bot.tickets.queries import by_thread, list_tickets, near_or_past_sla, search
 from bot.tickets.replay import replay
 from bot.tickets.service import (
@@ -25,6 +26,7 @@ from bot.tickets.service import (
 )
 
 __all__ = [
+    "merge",
     "add_note",
     "add_participant",
     "AUTO_ACTOR",

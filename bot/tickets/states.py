@@ -26,6 +26,8 @@ ALLOWED: dict[str, frozenset[Status]] = {
     "note": ANY,
     "reply": ACTIVE | {Status.RESOLVED},
     "rate": frozenset({Status.RESOLVED, Status.CLOSED}),
+    "merge": ACTIVE,
+    "merge_in": ACTIVE | {Status.RESOLVED},
 }
 
 _HINTS = {
@@ -49,6 +51,8 @@ _VERBS = {
     "reopen": "reopened (only resolved tickets can be reopened)",
     "reply": "replied to",
     "rate": "rated before it is resolved",
+    "merge": "merged into another (only open tickets can be)",
+    "merge_in": "the one others are merged into (merge into an open or resolved ticket)",
 }
 
 

@@ -426,12 +426,22 @@ def test_digest_figures_match_a_hand_computed_day(db, config) -> None:
         "resolution_median_s": minutes(120),  # A60 C120 B180 G1410
         "resolution_p90_s": minutes(180),
         "sla_compliance": 0.75,  # C missed its first response
-        "first_contact_resolution": 0.75,  # B needed two replies
         "csat_average": 4.0,  # A 5, B 3
         "csat_response_rate": 0.5,
         "questions": 8,
         "answered_by_bot": 3,
+        "deflected": 2,
         "deflection": 0.25,  # two answered questions (of 8) did not become tickets
+        "resolutions": {
+            "resolutions": 4,  # A, B, C, G
+            "confirmed": 2,  # A and B were rated
+            "assumed": 2,  # C and G: nobody confirmed
+            "auto_resolved": 0,
+            "reopened": 0,
+            "reopen_rate": 0.0,
+            "first_contact": 3,  # B needed two replies
+            "first_contact_resolution": 0.75,
+        },
         "top_unanswered": [("Can I pay in CHF?", 4), ("Do you support Okta SCIM?", 1)],
         "not_helpful": [],  # no answer was marked Not helpful
         "teams": {"support": {"opened": 6, "resolved": 4, "open": 4}},

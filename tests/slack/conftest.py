@@ -124,6 +124,13 @@ def running(sqlite_db: Database, config, clock, sample_kb: KnowledgeBase) -> Ite
         yield it
 
 
+@pytest.fixture
+def running_on(db: Database, config, clock, sample_kb: KnowledgeBase) -> Iterator[Running]:
+    """The running desk on SQLite and on PostgreSQL (the `db` fixture's parameters)."""
+    with serve(db, config, clock, sample_kb) as it:
+        yield it
+
+
 def carded(running: Running, count: int = 1) -> list[Ticket]:
     """Wait until `count` tickets have their triage card posted and linked."""
 
