@@ -1,5 +1,7 @@
-"""Merging a duplicate into the original ticket: the duplicate is closed pointing at the original, its
-requester and followers follow the original, and the original's SLA clocks are the ones that count.
+"""Merging a duplicate into the original ticket: the duplicate is closed pointing at the original, and
+the original's SLA clocks are the ones that count. The duplicate's requester and followers follow the
+original only when it is the same customer's (the same requester, or the same account): another
+customer's ticket is never opened to them — they hear only its number, and when it is resolved.
 Both tickets keep every event (one `merge` on the duplicate, one `merge_in` on the original), so each
 still replays to its stored state; the after-change flow tells both requesters."""
 
@@ -46,8 +48,9 @@ def merge(
         now=now,
         reason=f"duplicate of #{into}",
     )
-    for person in sorted({duplicate.requester} | access.participants(events_of(session, number))):
-        add_participant(session, number=into, participant=person, actor=actor, config=config, now=now)
+    if same_customer(duplicate, original):
+        for person in sorted({duplicate.requester} | access.participants(events_of(session, number))):
+            add_participant(session, number=into, participant=person, actor=actor, config=config, now=now)
     _mutate(
         session,
         "merge_in",
@@ -59,3 +62,8 @@ def merge(
         reason=f"#{number} merged into it",
     )
     return duplicate
+
+
+def same_customer(one: Ticket, other: Ticket) -> bool:
+    """Whether two tickets were asked for by the same customer: one requester, or one account."""
+    return one.requester == other.requester or (one.account is not None and one.account == other.account)

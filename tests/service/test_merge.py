@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from bot import access, slash, tickets
 from bot.cli import app as cli
 from bot.db import Database
-from bot.errors import InvalidInput, InvalidTransition, PermissionDenied
+from bot.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from bot.models import Notification, Status, TicketCreate
 from bot.support import SupportConfig
 from bot.tickets import similar
@@ -44,19 +44,19 @@ def test_merge_keeps_both_trails_and_the_originals_clocks(db: Database, config: 
         assert (dup.status, dup.merged_into, dup.closed_at) == (Status.CLOSED, original, clock())
         assert orig.status == Status.NEW and orig.resolution_due == due  # the original's clocks count
         trails = {n: tickets.events_of(s, n) for n in (original, duplicate)}
-        # Every earlier event kept: one merge on the duplicate; on the original, one merge_in and the
-        # duplicate's requester and follower added.
+        # Every earlier event kept: one merge on the duplicate, one merge_in on the original. Bob is
+        # another customer: he and his follower are not let into Alice's ticket.
         assert len(trails[duplicate]) == before[duplicate] + 1 and trails[duplicate][-1].action == "merge"
-        assert [e.action for e in trails[original][before[original] :]] == [
-            "participant_added",
-            "participant_added",
-            "merge_in",
-        ]
-        assert access.participants(trails[original]) == {BOB, FRIEND}
+        assert [e.action for e in trails[original][before[original] :]] == ["merge_in"]
+        assert access.participants(trails[original]) == set()
         for ticket in (dup, orig):
             assert tickets.replay(trails[ticket.number]) == tickets.snapshot(ticket)
         told = {n.dedupe_key: n for n in s.exec(select(Notification))}
     assert any(k.endswith(":merge") for k in told) and any(k.endswith(":merge_in") for k in told)
+
+    for who in (BOB, FRIEND):
+        with pytest.raises(NotFound):
+            slash.execute(slash.parse(f"show {original}"), user=who, db=db, config=config, now=clock())
 
     # The original resolved: the duplicate's requester is told in their thread.
     with db.transaction() as s:
@@ -128,3 +128,16 @@ def test_similar_finds_solved_and_open_look_alikes(db: Database, config: Support
     assert found.resolved[0].solved_by == "Export per month instead."  # the team's reply, not a note
     assert [m.number for m in found.duplicates] == [first]  # not the merged one, not itself
     assert other not in {m.number for m in found.resolved + found.duplicates}
+
+
+def test_the_same_customers_duplicate_brings_its_followers(db: Database, config: SupportConfig, clock) -> None:  # noqa: ANN001
+    original = _open(db, config, clock, ALICE, "Invoices export times out")
+    duplicate = _open(db, config, clock, ALICE, "Invoice export still times out")
+    with db.transaction() as s:
+        tickets.add_participant(s, number=duplicate, participant=FRIEND, actor=ALICE, config=config, now=clock())
+    with db.transaction() as s:
+        tickets.merge(s, number=duplicate, into=original, actor=AGENT, config=config, now=clock())
+    with db.session() as s:
+        assert access.participants(tickets.events_of(s, original)) == {FRIEND}
+    shown = slash.execute(slash.parse(f"show {original}"), user=FRIEND, db=db, config=config, now=clock())
+    assert f"#{original}" in shown
