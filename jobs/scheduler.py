@@ -46,12 +46,15 @@ class JobContext:
     presence: Presence = field(default_factory=EveryoneHere)
 
 
+JobFn = Callable[["JobContext", datetime, bool], str]
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
     trigger: Any
     describe: str
-    run: Callable[[JobContext, datetime, bool], str]  # (context, now, dry_run) -> summary
+    run: JobFn  # (context, now, dry_run) -> summary
 
 
 def count(n: int, word: str, plural: str | None = None) -> str:
@@ -149,60 +152,47 @@ def _health(ctx: JobContext, now: datetime, dry: bool) -> str:
     return line + (f", {len(r.rearmed)} re-armed" if r.rearmed else "") + "".join(f"\n  {x}" for x in r.lines)
 
 
+# The jobs that run on an interval: name, every how many seconds, what it does, the function.
+INTERVAL_JOBS: list[tuple[str, int, str, JobFn]] = [
+    ("sla_sweep", 60, "every minute: SLA warnings and breaches", _sweep),
+    ("deliver_notifications", 10, "every 10 s: send the outbox", _deliver),
+    ("reassign_unacknowledged", 60, "every minute: re-offer unacknowledged tickets", _reassign),
+    ("reminders", 300, "every 5 min: stale, unclaimed, waiting follow-ups", _remind),
+    ("housekeeping", 3600, "hourly: forget Slack event ids older than two days", _housekeeping),
+    (
+        "article_suggestions",
+        3600,
+        "hourly: offer article drafts for questions agents keep solving",
+        _articles,
+    ),
+    ("account_health", 3600, "hourly: account health, early warnings to owners", _health),
+]
+
+
 def jobs_for(config: SupportConfig) -> dict[str, Job]:
     """Every job with its trigger, from the configuration (time zones, times, days by name)."""
     zone = config.managers.timezone
-    hour, minute = (int(x) for x in config.managers.digest_time.split(":"))
-    out = [
-        Job("sla_sweep", IntervalTrigger(minutes=1), "every minute: SLA warnings and breaches", _sweep),
-        Job("deliver_notifications", IntervalTrigger(seconds=10), "every 10 s: send the outbox", _deliver),
-        Job(
-            "reassign_unacknowledged",
-            IntervalTrigger(minutes=1),
-            "every minute: re-offer unacknowledged tickets",
-            _reassign,
-        ),
-        Job(
-            "reminders",
-            IntervalTrigger(minutes=5),
-            "every 5 min: stale, unclaimed, waiting follow-ups",
-            _remind,
-        ),
+    at = config.managers.digest_time
+    hour, minute = (int(x) for x in at.split(":"))
+    out = [Job(name, IntervalTrigger(seconds=every), what, fn) for name, every, what, fn in INTERVAL_JOBS]
+    out += [
         Job(
             "digest_daily",
             CronTrigger(hour=hour, minute=minute, timezone=zone),
-            f"daily {config.managers.digest_time} {zone}: KPI digest",
+            f"daily {at} {zone}: KPI digest",
             _digest("daily"),
         ),
         Job(
             "digest_weekly",
             CronTrigger(day_of_week="mon", hour=hour, minute=minute, timezone=zone),
-            f"Mondays {config.managers.digest_time} {zone}: weekly digest",
+            f"Mondays {at} {zone}: weekly digest",
             _digest("weekly"),
         ),
         Job(
             "digest_monthly",
             CronTrigger(day=1, hour=hour, minute=minute, timezone=zone),
-            f"the 1st of each month {config.managers.digest_time} {zone}: monthly digest",
+            f"the 1st of each month {at} {zone}: monthly digest",
             _digest("monthly"),
-        ),
-        Job(
-            "housekeeping",
-            IntervalTrigger(hours=1),
-            "hourly: forget Slack event ids older than two days",
-            _housekeeping,
-        ),
-        Job(
-            "article_suggestions",
-            IntervalTrigger(hours=1),
-            "hourly: offer article drafts for questions agents keep solving",
-            _articles,
-        ),
-        Job(
-            "account_health",
-            IntervalTrigger(hours=1),
-            "hourly: account health, early warnings to owners",
-            _health,
         ),
         Job(
             "checkins",
