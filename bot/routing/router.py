@@ -245,6 +245,7 @@ def _probabilities(model: Any, features: Any) -> np.ndarray:
 def _fit(texts: list[str], labels: list[str], vectors: np.ndarray, *, params: RouterParams) -> dict[str, Any]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
     classes = sorted(set(labels))
     if len(classes) < 2:
@@ -254,7 +255,10 @@ def _fit(texts: list[str], labels: list[str], vectors: np.ndarray, *, params: Ro
     )
     vectorizer.fit(texts)
     model = LogisticRegression(C=params.c, max_iter=3000)
-    model.fit(_features(texts, vectors, vectorizer, params), labels)
+    # One BLAS thread: the solver's vectors are small, and OpenBLAS threads spinning for a core on a
+    # busy machine made one fit of 194 examples take 35-52 s instead of 2.5-2.9 s (BENCHMARKS).
+    with threadpool_limits(1, user_api="blas"):
+        model.fit(_features(texts, vectors, vectorizer, params), labels)
     return {"model": model, "vectorizer": vectorizer, "classes": list(model.classes_)}
 
 
