@@ -104,7 +104,12 @@ def _routing_report(ctx: typer.Context, config) -> None:  # type: ignore[no-unty
         f"out of scope below {report.threshold:.2f}"
         + (
             f" (calibrated: held-out categories refused {cal['unknown_refused']:.0%}, "
-            f"known requests routed {cal['known_routed']:.0%})"
+            f"known requests routed {cal['known_routed']:.0%}"
+            + (
+                f"; lowered from {cal['balanced_threshold']:.2f} to turn away at most 1 in 10 known requests)"
+                if cal.get("capped")
+                else ")"
+            )
             if cal.get("separation") is not None
             else ""
         ),

@@ -28,7 +28,8 @@ class ClusterEngine:
     queries = passages = embed
 
 
-def _desk(categories: int, per: int, spread: float, seed: int):  # type: ignore[no-untyped-def]
+def _desk(categories: int, per: int, spread: float, seed: int, siblings: float | None = None):  # type: ignore[no-untyped-def]
+    """`siblings`: categories come in pairs this far apart (fine-grained intents, each with a twin)."""
     rng = np.random.default_rng(seed)
     engine = ClusterEngine()
 
@@ -42,6 +43,10 @@ def _desk(categories: int, per: int, spread: float, seed: int):  # type: ignore[
         return texts
 
     centers = rng.normal(size=(categories + 20, engine.dim))
+    if siblings is not None:
+        centers[:categories] = np.repeat(centers[: categories // 2], 2, axis=0)[:categories] + rng.normal(
+            scale=siblings, size=(categories, engine.dim)
+        )
     examples = {f"c{i}": sample(centers[i], "ex", per) for i in range(categories)}
     known = [(t, f"c{i}") for i in range(categories) for t in sample(centers[i], "req", 3)]
     unknown = [t for j in range(categories, categories + 20) for t in sample(centers[j], "req", 3)]
@@ -70,6 +75,23 @@ def test_the_threshold_follows_the_configuration() -> None:
         texts, labels = labelled(examples)
         thresholds.append(calibrate(texts, labels, engine.embed(texts), params=RouterParams())["threshold"])
     assert abs(thresholds[0] - thresholds[1]) > 0.05, thresholds
+
+
+def test_a_desk_of_twin_categories_does_not_turn_away_its_own_requests() -> None:
+    """Every category has a close twin, so a held-out category looks known and equal weight alone picks
+    a threshold that refuses most of the desk's own requests; the cap keeps refusals to about 1 in 10."""
+    engine, examples, known, _ = _desk(16, 10, spread=0.1, seed=6, siblings=0.3)
+    router = CategoryRouter.train(examples, embedder=engine)
+    cal = router.calibration
+    assert cal["capped"] and router.threshold < cal["balanced_threshold"], cal
+    assert cal["known_routed"] >= 0.85, cal
+    requests = [t for t, _ in known]
+    refused = sum(r.out_of_scope for r in router.route_many(requests)) / len(requests)
+    uncapped = CategoryRouter.train(
+        examples, embedder=engine, params=RouterParams(oos_threshold=cal["balanced_threshold"])
+    )
+    refused_uncapped = sum(r.out_of_scope for r in uncapped.route_many(requests)) / len(requests)
+    assert refused <= 0.15 < 0.5 <= refused_uncapped, (refused, refused_uncapped)
 
 
 def test_a_fixed_threshold_still_overrides() -> None:
