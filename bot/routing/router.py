@@ -11,7 +11,8 @@ split into five groups and each group is held out in turn (with a fifth of the o
 held-out category's examples, scored by a router that never saw it, are what an unknown request looks
 like for *this* desk; held-out examples of the trained categories are what a known one looks like. The
 threshold on the winning category's probability is the one that best separates the two (known
-requests routed right vs unknown ones refused, weighed equally). Eight close categories and 150
+requests routed right vs unknown ones refused, weighed equally), capped so that it refuses at most
+KNOWN_REFUSAL_CAP of the held-out known requests routed right. Eight close categories and 150
 distant ones get different thresholds from the same rule; nothing is fitted to an evaluation set.
 
 A request in a language other than the examples' (py3langid) is scored across languages: the
