@@ -23,7 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
-from bot import outbox
+from bot import answers, outbox
 from bot.cards import ticket_sender
 from bot.db import Database
 from bot.observability import METRICS
@@ -43,6 +43,7 @@ class JobContext:
     client: Any  # slack_sdk WebClient
     clock: Clock = utcnow
     presence: Presence = field(default_factory=EveryoneHere)
+    knowledge: Callable[[], Any] | None = None  # the process's knowledge base (built on first use), if any
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,12 @@ def _checkins(ctx: JobContext, now: datetime, dry: bool) -> str:
     return f"{count(len(posted), 'check-in')} posted" + "".join(f"\n  {line}" for line in posted)
 
 
+def _recalibrate(ctx: JobContext, now: datetime, dry: bool) -> str:
+    if ctx.knowledge is None:
+        return "no knowledge base in this process"
+    return answers.recalibrate(db=ctx.db, kb=ctx.knowledge(), now=now, dry_run=dry)
+
+
 def _housekeeping(ctx: JobContext, now: datetime, dry: bool) -> str:
     pruned = housekeeping.prune_events(ctx.db, now=now, dry_run=dry)
     return f"{count(pruned, 'handled Slack event id')} {'to forget' if dry else 'forgotten'}"
@@ -164,6 +171,12 @@ def jobs_for(config: SupportConfig) -> dict[str, Job]:
             CronTrigger(day=1, hour=hour, minute=minute, timezone=zone),
             f"the 1st of each month {config.managers.digest_time} {zone}: monthly digest",
             _digest("monthly"),
+        ),
+        Job(
+            "kb_recalibrate",
+            IntervalTrigger(hours=1),
+            "hourly: refit the knowledge base's answer threshold with new Helpful / Not helpful verdicts",
+            _recalibrate,
         ),
         Job(
             "housekeeping",

@@ -67,6 +67,7 @@ class EngineMismatch(RuntimeError):
         )
 
 
+CURVE_REFRESH = 60.0  # seconds a process trusts its copy of the curve before reading the index again
 NEARLY = 0.85  # a second article is worth showing when it scores at least this share of the first
 
 
@@ -110,6 +111,7 @@ class KnowledgeBase:
         self._bm25: Bm25 | None = None
         self._checked = False
         self._curve: Curve | None = None
+        self._curve_read = 0.0
 
     @property
     def engine(self) -> Engine:
@@ -275,8 +277,12 @@ class KnowledgeBase:
 
     @property
     def curve(self) -> Curve:
-        """This KB's confidence curve (calibrated now if the index has none yet)."""
+        """This KB's confidence curve (calibrated now if the index has none yet), re-read from the index
+        every `CURVE_REFRESH` seconds: another process (the scheduler's leader) may have refitted it."""
+        if self._curve is not None and time.monotonic() - self._curve_read > CURVE_REFRESH:
+            self._curve = None
         if self._curve is None:
+            self._curve_read = time.monotonic()
             stored = self.store.read_meta().get("calibration")
             current = stored and stored.get("statistic") == STATISTIC  # an older version's curve: refit
             self._curve = Curve.from_json(stored) if current else self.calibrate()

@@ -310,8 +310,16 @@ def eval_kb(
         "--unlabelled",
         help="Visibility of documents that do not state one (public: an evaluation set is help-centre text).",
     ),
+    index: Path | None = typer.Option(
+        None,
+        "--index",
+        help="Keep the index in this folder and reuse it next time (unchanged files are not embedded "
+        "again; the KB recalibrates itself when this version decides differently). Default: a fresh "
+        "temporary index.",
+    ),
 ) -> None:
     """Index DOCS with the product's defaults, answer every query through the bot's path, score it."""
+    import contextlib
     import tempfile
 
     from bot.answers import AnswerService, build_knowledge_base
@@ -328,7 +336,8 @@ def eval_kb(
     except (OSError, ValueError) as exc:
         fail(str(exc))
         return
-    with tempfile.TemporaryDirectory(prefix="deskbot-eval-") as tmp:
+    kept = contextlib.nullcontext(str(index)) if index else tempfile.TemporaryDirectory(prefix="deskbot-eval-")
+    with kept as tmp:
         knowledge = build_knowledge_base(rt.settings, chroma_path=Path(tmp) / "chroma")
         with _progress("Indexing") as progress:
             # Stated explicitly, not left to a default: the product's default (internal) would hide an

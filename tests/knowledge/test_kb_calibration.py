@@ -133,3 +133,29 @@ def test_a_question_whose_scores_all_drop_keeps_its_confidence(tmp_path: Path) -
     shifted = [replace(h, score=h.score - 0.05) for h in ranked]
     same = confidence(ranked, kb.decision, kb.curve)
     assert abs(confidence(shifted, kb.decision, kb.curve) - same) < 1e-9
+
+
+def test_the_scheduled_job_refits_the_threshold_when_verdicts_change(
+    tmp_path: Path, sqlite_db, clock, config
+) -> None:  # type: ignore[no-untyped-def]
+    from jobs.scheduler import JobContext, jobs_for, run_job
+
+    kb = small_kb(tmp_path)
+    service = AnswerService(kb=kb, db=sqlite_db, clock=clock)
+    job = jobs_for(config)["kb_recalibrate"]
+    ctx = JobContext(db=sqlite_db, config=config, client=None, clock=clock, knowledge=lambda: kb)
+    assert run_job(ctx, job).startswith("unchanged")  # no verdicts yet: nothing to refit
+    start = kb.curve.evidence_at(kb.decision.threshold)
+    replies = [service.answer("delete someone from the workspace", audience="customer") for _ in range(5)]
+    with sqlite_db.transaction() as s:
+        for r in replies:
+            s.add(Feedback(query_id=r.query_id, user="U1", helpful=False, created_at=clock()))
+    assert "would refit with 0 right and 5 wrong" in run_job(ctx, job, dry_run=True)
+    assert kb.curve.evidence_at(kb.decision.threshold) == start  # a dry run changes nothing
+    said = run_job(ctx, job)
+    assert (
+        said.startswith("refitted with 0 right and 5 wrong")
+        and kb.curve.evidence_at(kb.decision.threshold) > start
+    )
+    assert run_job(ctx, job).startswith("unchanged")  # the same verdicts are not refitted twice
+    assert JobContext(db=sqlite_db, config=config, client=None).knowledge is None
