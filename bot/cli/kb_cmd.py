@@ -224,7 +224,7 @@ def calibrate(
         return
     console.print(
         f"Engine {summary['engine']}; self-calibrated on {len(after.near_miss)} near misses and "
-        f"{len(after.found)} found articles (the KB's titles asked as questions); "
+        f"{len(after.found)} found articles (the KB's titles and partial titles asked as questions); "
         f"feedback: {len(right)} answers right, {len(wrong)} wrong.",
         highlight=False,
     )
