@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol
 from knowledge import calibration, chunking, documents, language, selfcal, sources
 from knowledge.calibration import Curve
 from knowledge.compose import PassageComposer
-from knowledge.decide import STATISTIC, DecisionParams, confidence, evidence
+from knowledge.decide import STATISTIC, DecisionParams, confidence, evidence, lift
 from knowledge.embedding import Engine
 from knowledge.lexical import Bm25
 from knowledge.retrieve import Hit, RetrievalParams, retrieve
@@ -236,8 +236,10 @@ class KnowledgeBase:
                 **exclude,
             )
 
-        wrong, right, background = selfcal.pseudo_evidence(asks, vectors, search, self.decision.competitors)
-        curve = calibration.self_curve(wrong, right, background, STATISTIC)
+        wrong, right, background, near_lift = selfcal.pseudo_evidence(
+            asks, vectors, search, self.decision.competitors
+        )
+        curve = calibration.self_curve(wrong, right, background, STATISTIC, near_lift)
         meta = self.store.read_meta()
         old = meta.get("calibration")
         # verdicts are kept as statistics: ones on another statistic are relearned by `kb calibrate`
@@ -335,7 +337,8 @@ class KnowledgeBase:
             why = (
                 f"No document matches closely enough (confidence {conf:.2f} < {self.decision.threshold:.2f})."
             )
-            related = nearly_as_relevant(sources) if self._worth_a_look(conf, stat, curve) else []
+            worth = self._worth_a_look(conf, stat, curve) and lift(hits) >= curve.near_lift
+            related = nearly_as_relevant(sources) if worth else []
             return Answer("", sources, conf, False, why, ranking, elapsed, stat, related, **meta)  # type: ignore[arg-type]
         chunks = [h.chunk for h in hits[:4]]
         if chunks[0].position < 0:  # found by its title only: compose from its first passage
@@ -359,7 +362,9 @@ class KnowledgeBase:
     def _worth_a_look(self, conf: float, stat: float, curve: Curve) -> bool:
         """On abstain, list the closest articles when the confidence reaches `suggest_threshold`, or
         when the question is at least as close to an article as this KB's typical near miss (a
-        question whose own article is missing but a sibling exists). Off when suggest ≥ answer threshold."""
+        question whose own article is missing but a sibling exists) — and in both cases only when its
+        top article stands out from the rest as much as a typical near miss's does (`answer` checks the
+        lift: a question about nothing here is equally far from everything). Off when suggest ≥ answer threshold."""
         if self.decision.suggest_threshold >= self.decision.threshold:
             return False
         near = sorted(curve.near_miss)

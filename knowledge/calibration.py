@@ -32,7 +32,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 SAMPLE = 300  # pseudo-questions per KB at most (ingest cost: one query each)
@@ -52,6 +52,7 @@ class Curve:
     negatives: list[float] = field(default_factory=list)  # evidence of answers people rejected
     background: float = 0.0  # a typical unrelated article's score (pads a KB with few documents)
     statistic: str = ""  # the decision statistic the curve was fitted on (knowledge.decide.STATISTIC)
+    near_lift: float = 0.0  # a typical near miss's lift (knowledge.decide.lift): "may be related" needs as much
 
     def probability(self, evidence: float) -> float:
         z = self.slope * evidence + self.intercept
@@ -121,12 +122,16 @@ def fit(
 
 
 def self_curve(
-    near_miss: Sequence[float], found: Sequence[float], background: float, statistic: str = ""
+    near_miss: Sequence[float],
+    found: Sequence[float],
+    background: float,
+    statistic: str = "",
+    near_lift: float = 0.0,
 ) -> Curve:
     """The label-free curve: both pseudo groups weigh the same in total, whatever their sizes."""
     scale = len(found) / len(near_miss) if near_miss else 1.0
     a, b = fit(near_miss, found, [scale] * len(near_miss))
-    return Curve(a, b, list(near_miss), list(found), [], [], background, statistic)
+    return Curve(a, b, list(near_miss), list(found), [], [], background, statistic, near_lift)
 
 
 def with_feedback(curve: Curve, positives: Sequence[float], negatives: Sequence[float]) -> Curve:
@@ -143,16 +148,7 @@ def with_feedback(curve: Curve, positives: Sequence[float], negatives: Sequence[
         [1.0] * n_pos + [FEEDBACK_WEIGHT] * len(positives),
         slope=curve.slope if curve.slope > 0 else None,
     )
-    return Curve(
-        a,
-        b,
-        curve.near_miss,
-        curve.found,
-        list(positives),
-        list(negatives),
-        curve.background,
-        curve.statistic,
-    )
+    return replace(curve, slope=a, intercept=b, positives=list(positives), negatives=list(negatives))
 
 
 def sample_docs(doc_ids: Sequence[str], size: int = SAMPLE) -> list[str]:

@@ -47,6 +47,18 @@ def evidence(hits: Sequence[Hit], competitors: int, background: float) -> float:
     return hits[0].score - sum(rest) / competitors
 
 
+def lift(hits: Sequence[Hit]) -> float:
+    """How far the top document stands out from the rest of the candidates (top − their median): a
+    question about nothing in the KB ("the best pizza topping") is about as far from every article,
+    while a near miss is close to one sibling. Like the margin, it does not move when all scores move."""
+    if len(hits) < 2:
+        return 0.0
+    rest = sorted(h.score for h in hits[1:])
+    mid = len(rest) // 2
+    median = rest[mid] if len(rest) % 2 else (rest[mid - 1] + rest[mid]) / 2
+    return hits[0].score - median
+
+
 def confidence(hits: Sequence[Hit], params: DecisionParams, curve: Curve) -> float:
     """Calibrated probability that the top document answers the question."""
     if not hits:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from knowledge import calibration
 from knowledge.chunking import Chunk
-from knowledge.decide import evidence
+from knowledge.decide import evidence, lift
 from knowledge.retrieve import Hit
 
 Search = Callable[..., list[Hit]]  # (question, vector, exclude=…, exclude_titles=…) -> ranked hits
@@ -45,9 +45,11 @@ def pseudo_questions(chunks: Sequence[Chunk]) -> list[Pseudo]:
 
 def pseudo_evidence(
     asks: Sequence[Pseudo], vectors: Sequence, search: Search, competitors: int
-) -> tuple[list[float], list[float], float]:
-    """(near-miss statistics, found statistics, background) for the pseudo-questions."""
+) -> tuple[list[float], list[float], float, float]:
+    """(near-miss statistics, found statistics, background, a typical near miss's lift)."""
     near = [search(a.text, v, exclude=frozenset([a.doc_id])) for a, v in zip(asks, vectors, strict=True)]
+    lifts = sorted(lift(h) for h in near)
+    near_lift = lifts[len(lifts) // 2] if lifts else 0.0
     others = [h.score for hits in near for h in hits[1 : 1 + competitors]]
     background = sorted(others)[len(others) // 2] if others else 0.0  # a typical runner-up score
     wrong = [evidence(h, competitors, background) for h in near]
@@ -57,4 +59,4 @@ def pseudo_evidence(
             hits = search(a.text, v, exclude_titles=frozenset([a.doc_id]))
             found = bool(hits) and hits[0].doc_id == a.doc_id
             (right if found else wrong).append(evidence(hits, competitors, background))
-    return wrong, right, background
+    return wrong, right, background, near_lift
