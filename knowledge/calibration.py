@@ -186,3 +186,31 @@ def partial_questions(title: str, frequency: Mapping[str, int]) -> list[str]:
         " ".join(words[half:]),
     ]
     return [p for p in dict.fromkeys(parts) if p]
+
+
+def compare(before: Curve, after: Curve, threshold: float) -> dict[str, Any]:
+    """What a refit changed (`deskbot kb calibrate`): the evidence needed at several probabilities
+    before and after, and what share of the pseudo-questions the new curve would answer there."""
+
+    def share(values: Sequence[float], at_least: float) -> float:
+        return round(sum(v >= at_least for v in values) / len(values), 3) if values else 0.0
+
+    rows = [
+        {
+            "probability": p,
+            "evidence_before": round(before.evidence_at(p), 4),
+            "evidence_after": round(after.evidence_at(p), 4),
+            "near_misses_answered": share(after.near_miss, after.evidence_at(p)),
+            "found_answered": share(after.found, after.evidence_at(p)),
+        }
+        for p in (0.3, 0.5, 0.65, 0.8, 0.9)
+    ]
+    return {
+        "pseudo_questions": {"near_miss": len(after.near_miss), "found": len(after.found)},
+        "threshold": threshold,
+        "answers_above_evidence": {
+            "before": round(before.evidence_at(threshold), 4),
+            "after": round(after.evidence_at(threshold), 4),
+        },
+        "curve": rows,
+    }

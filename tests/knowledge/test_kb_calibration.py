@@ -159,3 +159,35 @@ def test_the_scheduled_job_refits_the_threshold_when_verdicts_change(
     )
     assert run_job(ctx, job).startswith("unchanged")  # the same verdicts are not refitted twice
     assert JobContext(db=sqlite_db, config=config, client=None).knowledge is None
+
+
+def test_kb_calibrate_shows_the_curve_and_what_changed(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for doc_id, (title, body) in ARTICLES.items():
+        (docs / f"{doc_id}.md").write_text(
+            f'---\ntitle: "{title}"\nvisibility: public\n---\n\n# {title}\n\n{body}\n'
+        )
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'kb.db'}")
+    monkeypatch.setenv("CHROMA_PATH", str(tmp_path / "chroma"))
+    monkeypatch.setenv("KB_ENGINE", "hash")
+    monkeypatch.setenv("KB_SOURCES", str(docs))
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+    assert runner.invoke(app, ["kb", "ingest"]).exit_code == 0
+    shown = runner.invoke(app, ["kb", "calibrate"])
+    assert shown.exit_code == 0, shown.output
+    assert "feedback: 0 answers right, 0 wrong" in shown.output and "(was " in shown.output
+    assert "unchanged" in shown.output  # no verdicts: the threshold did not move
+    summary = json.loads(runner.invoke(app, ["kb", "calibrate", "--json"]).output)
+    assert summary["pseudo_questions"]["near_miss"] >= len(ARTICLES) and summary["feedback"] == {
+        "right": 0,
+        "wrong": 0,
+    }
+    assert [r["probability"] for r in summary["curve"]] == [0.3, 0.5, 0.65, 0.8, 0.9]
