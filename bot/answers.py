@@ -208,3 +208,21 @@ def verdicts(session: Session, *, now: datetime, scan: int = UNANSWERED_SCAN) ->
         elif vote is True or created_at <= now - SETTLED:
             right.append(question)
     return right, wrong
+
+
+def recalibrate(*, db: Database, kb: KnowledgeBase, now: datetime, dry_run: bool = False) -> str:
+    """Refit the knowledge base's answer curve with people's verdicts (`verdicts`), unless they are the
+    ones it was last fitted with; a one-line summary of what changed (the `kb_recalibrate` job)."""
+    with db.session() as s:
+        right, wrong = verdicts(s, now=now)
+    curve = kb.curve
+    if (len(right), len(wrong)) == (len(curve.positives), len(curve.negatives)):
+        return f"unchanged: {len(right)} right and {len(wrong)} wrong answers, as at the last refit"
+    if dry_run:
+        return f"would refit with {len(right)} right and {len(wrong)} wrong answers"
+    before, after = kb.learn(right, wrong)
+    t = kb.decision.threshold
+    return (
+        f"refitted with {len(right)} right and {len(wrong)} wrong answers: the bot answers above evidence "
+        f"{after.evidence_at(t):.3f} (was {before.evidence_at(t):.3f})"
+    )

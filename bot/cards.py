@@ -62,10 +62,15 @@ def after_change(
         )
 
 
+def requester_language(ticket: Ticket) -> str | None:
+    """The language the requester wrote the ticket in (None when unclear: the bot's words stay English)."""
+    return language.detect(ticket.description or ticket.title)
+
+
 def _implied(ticket: Ticket, *, action: str, actor: str) -> dict[str, Any] | None:
     """What the requester is told about a change: the CSAT prompt when staff resolve, a nudge on wait."""
     if action == "resolve" and actor not in (ticket.requester, AUTOMATION):
-        return blocks.csat_prompt(ticket, lang=language.detect(ticket.description or ticket.title))
+        return blocks.csat_prompt(ticket, lang=requester_language(ticket))
     if action == "wait":
         return blocks.waiting_on_you(ticket)
     if action == "merge":

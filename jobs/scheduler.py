@@ -24,7 +24,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
-from bot import outbox
+from bot import answers, outbox
 from bot.cards import ticket_sender
 from bot.db import Database
 from bot.observability import METRICS
@@ -44,6 +44,7 @@ class JobContext:
     client: Any  # slack_sdk WebClient
     clock: Clock = utcnow
     presence: Presence = field(default_factory=EveryoneHere)
+    knowledge: Callable[[], Any] | None = None  # the process's knowledge base (built on first use), if any
 
 
 JobFn = Callable[["JobContext", datetime, bool], str]
@@ -127,6 +128,12 @@ def _checkins(ctx: JobContext, now: datetime, dry: bool) -> str:
     return f"{count(len(posted), 'check-in')} posted" + "".join(f"\n  {line}" for line in posted)
 
 
+def _recalibrate(ctx: JobContext, now: datetime, dry: bool) -> str:
+    if ctx.knowledge is None:
+        return "no knowledge base in this process"
+    return answers.recalibrate(db=ctx.db, kb=ctx.knowledge(), now=now, dry_run=dry)
+
+
 def _housekeeping(ctx: JobContext, now: datetime, dry: bool) -> str:
     pruned = housekeeping.prune_events(ctx.db, now=now, dry_run=dry)
     return f"{count(pruned, 'handled Slack event id')} {'to forget' if dry else 'forgotten'}"
@@ -166,6 +173,12 @@ INTERVAL_JOBS: list[tuple[str, int, str, JobFn]] = [
         _articles,
     ),
     ("account_health", 3600, "hourly: account health, early warnings to owners", _health),
+    (
+        "kb_recalibrate",
+        3600,
+        "hourly: refit the knowledge base's answer threshold with new Helpful / Not helpful verdicts",
+        _recalibrate,
+    ),
 ]
 
 

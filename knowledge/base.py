@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from knowledge import calibration, chunking, documents, language, sources
+from knowledge import calibration, chunking, documents, language, selfcal, sources
 from knowledge.calibration import Curve
 from knowledge.compose import PassageComposer
-from knowledge.decide import DecisionParams, confidence, evidence
+from knowledge.decide import STATISTIC, DecisionParams, confidence, evidence, lift
 from knowledge.embedding import Engine
 from knowledge.lexical import Bm25
 from knowledge.retrieve import Hit, RetrievalParams, retrieve
@@ -67,6 +67,7 @@ class EngineMismatch(RuntimeError):
         )
 
 
+CURVE_REFRESH = 60.0  # seconds a process trusts its copy of the curve before reading the index again
 NEARLY = 0.85  # a second article is worth showing when it scores at least this share of the first
 
 
@@ -110,6 +111,7 @@ class KnowledgeBase:
         self._bm25: Bm25 | None = None
         self._checked = False
         self._curve: Curve | None = None
+        self._curve_read = 0.0
 
     @property
     def engine(self) -> Engine:
@@ -217,32 +219,31 @@ class KnowledgeBase:
         return report
 
     def calibrate(self) -> Curve:
-        """Fit this KB's own confidence curve without labels (see knowledge.calibration) and store it
+        """Fit this KB's own confidence curve without labels (see knowledge.selfcal) and store it
         with the index; feedback learned earlier is kept and refitted on top."""
-        chunks = self.store.all_chunks()
-        titles = {c.doc_id: c.title for c in chunks}
+        asks = selfcal.pseudo_questions(self.store.all_chunks())
+        vectors = self.embedder.queries([a.text for a in asks]) if asks else []
         every = tuple(VISIBILITY["staff"])
-        doc_ids = calibration.sample_docs(list(titles))
-        near: list[list[Hit]] = []
-        found: list[tuple[str, list[Hit]]] = []
-        if doc_ids:
-            vectors = self.embedder.queries([titles[d] for d in doc_ids])
-            for doc_id, vector in zip(doc_ids, vectors, strict=True):
-                ask = " ".join(titles[doc_id].split())
-                kw = {"store": self.store, "bm25": self.bm25, "visibilities": every, "params": self.retrieval}
-                near.append(retrieve(ask, vector, exclude=frozenset([doc_id]), **kw))  # type: ignore[arg-type]
-                found.append((doc_id, retrieve(ask, vector, exclude_titles=frozenset([doc_id]), **kw)))  # type: ignore[arg-type]
-        k = self.decision.competitors
-        others = [h.score for hits in near for h in hits[1 : 1 + k]]
-        background = sorted(others)[len(others) // 2] if others else 0.0  # a typical runner-up score
-        wrong = [evidence(h, k, background) for h in near]
-        right = []
-        for doc_id, hits in found:  # a title that does not even find its own article is a miss too
-            (right if hits and hits[0].doc_id == doc_id else wrong).append(evidence(hits, k, background))
-        curve = calibration.self_curve(wrong, right, background)
+
+        def search(question: str, vector: Any, **exclude: frozenset[str]) -> list[Hit]:
+            return retrieve(
+                question,
+                vector,
+                store=self.store,
+                bm25=self.bm25,
+                visibilities=every,
+                params=self.retrieval,
+                **exclude,
+            )
+
+        wrong, right, background, near_lift = selfcal.pseudo_evidence(
+            asks, vectors, search, self.decision.competitors
+        )
+        curve = calibration.self_curve(wrong, right, background, STATISTIC, near_lift)
         meta = self.store.read_meta()
         old = meta.get("calibration")
-        if old and (old.get("positives") or old.get("negatives")):
+        # verdicts are kept as statistics: ones on another statistic are relearned by `kb calibrate`
+        if old and old.get("statistic") == STATISTIC and (old.get("positives") or old.get("negatives")):
             curve = calibration.with_feedback(curve, old.get("positives", []), old.get("negatives", []))
         self.store.write_meta({**meta, "engine": self.embedder.name, "calibration": curve.to_json()})
         self._curve = curve
@@ -278,10 +279,15 @@ class KnowledgeBase:
 
     @property
     def curve(self) -> Curve:
-        """This KB's confidence curve (calibrated now if the index has none yet)."""
+        """This KB's confidence curve (calibrated now if the index has none yet), re-read from the index
+        every `CURVE_REFRESH` seconds: another process (the scheduler's leader) may have refitted it."""
+        if self._curve is not None and time.monotonic() - self._curve_read > CURVE_REFRESH:
+            self._curve = None
         if self._curve is None:
+            self._curve_read = time.monotonic()
             stored = self.store.read_meta().get("calibration")
-            self._curve = Curve.from_json(stored) if stored else self.calibrate()
+            current = stored and stored.get("statistic") == STATISTIC  # an older version's curve: refit
+            self._curve = Curve.from_json(stored) if current else self.calibrate()
         return self._curve
 
     def warm_up(self) -> float:
@@ -331,7 +337,8 @@ class KnowledgeBase:
             why = (
                 f"No document matches closely enough (confidence {conf:.2f} < {self.decision.threshold:.2f})."
             )
-            related = nearly_as_relevant(sources) if self._worth_a_look(conf, stat, curve) else []
+            worth = self._worth_a_look(conf, stat, curve) and lift(hits) >= curve.near_lift
+            related = nearly_as_relevant(sources) if worth else []
             return Answer("", sources, conf, False, why, ranking, elapsed, stat, related, **meta)  # type: ignore[arg-type]
         chunks = [h.chunk for h in hits[:4]]
         if chunks[0].position < 0:  # found by its title only: compose from its first passage
@@ -355,7 +362,9 @@ class KnowledgeBase:
     def _worth_a_look(self, conf: float, stat: float, curve: Curve) -> bool:
         """On abstain, list the closest articles when the confidence reaches `suggest_threshold`, or
         when the question is at least as close to an article as this KB's typical near miss (a
-        question whose own article is missing but a sibling exists). Off when suggest ≥ answer threshold."""
+        question whose own article is missing but a sibling exists) — and in both cases only when its
+        top article stands out from the rest as much as a typical near miss's does (`answer` checks the
+        lift: a question about nothing here is equally far from everything). Off when suggest ≥ answer threshold."""
         if self.decision.suggest_threshold >= self.decision.threshold:
             return False
         near = sorted(curve.near_miss)

@@ -1,12 +1,17 @@
 """Each knowledge base calibrates its own answer/abstain decision — at ingest, without labels — and
 then learns from its own traffic.
 
-**Without labels.** An article's title is the question it answers, so each title is asked of the
-index twice (`self_calibrate`):
+**Without labels.** An article's title is the question it answers. Asked verbatim it is far easier
+than what people type (the chunks embed the title too, so even with the title vector held out the
+article is found with a score real questions rarely reach), so each sampled title also yields
+paraphrase-like *partial* questions (`partial_questions`): the title without its most distinctive
+word (people rarely know the article's own term: "crossed out" for "strikethrough"), and each half
+of it. Each pseudo-question is asked of the index twice:
 
 - with its article held out entirely: the best remaining article is a *near miss* — what the bot
   sees when someone asks a question the help centre does not cover, on this very help centre;
-- with only its title vector held out: the article is *found* through its body.
+- the partial questions with only the article's title vector held out: the article is *found*
+  through its body (a partial question that finds another article first is a near miss too).
 
 The decision statistic (`knowledge.decide.evidence`) of both groups is fitted with a logistic curve,
 P(the top article answers | evidence). Nothing in it comes from an evaluation file; the curve is a
@@ -24,8 +29,10 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 SAMPLE = 300  # pseudo-questions per KB at most (ingest cost: one query each)
@@ -44,6 +51,8 @@ class Curve:
     positives: list[float] = field(default_factory=list)  # evidence of answers people confirmed
     negatives: list[float] = field(default_factory=list)  # evidence of answers people rejected
     background: float = 0.0  # a typical unrelated article's score (pads a KB with few documents)
+    statistic: str = ""  # the decision statistic the curve was fitted on (knowledge.decide.STATISTIC)
+    near_lift: float = 0.0  # a typical near miss's lift (knowledge.decide.lift): "may be related" needs as much
 
     def probability(self, evidence: float) -> float:
         z = self.slope * evidence + self.intercept
@@ -56,7 +65,9 @@ class Curve:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            k: (round(v, 5) if isinstance(v, float) else [round(x, 5) for x in v])
+            k: (
+                round(v, 5) if isinstance(v, float) else v if isinstance(v, str) else [round(x, 5) for x in v]
+            )
             for k, v in asdict(self).items()
         }
 
@@ -110,11 +121,17 @@ def fit(
     return a, b
 
 
-def self_curve(near_miss: Sequence[float], found: Sequence[float], background: float) -> Curve:
+def self_curve(
+    near_miss: Sequence[float],
+    found: Sequence[float],
+    background: float,
+    statistic: str = "",
+    near_lift: float = 0.0,
+) -> Curve:
     """The label-free curve: both pseudo groups weigh the same in total, whatever their sizes."""
     scale = len(found) / len(near_miss) if near_miss else 1.0
     a, b = fit(near_miss, found, [scale] * len(near_miss))
-    return Curve(a, b, list(near_miss), list(found), [], [], background)
+    return Curve(a, b, list(near_miss), list(found), [], [], background, statistic, near_lift)
 
 
 def with_feedback(curve: Curve, positives: Sequence[float], negatives: Sequence[float]) -> Curve:
@@ -131,10 +148,69 @@ def with_feedback(curve: Curve, positives: Sequence[float], negatives: Sequence[
         [1.0] * n_pos + [FEEDBACK_WEIGHT] * len(positives),
         slope=curve.slope if curve.slope > 0 else None,
     )
-    return Curve(a, b, curve.near_miss, curve.found, list(positives), list(negatives), curve.background)
+    return replace(curve, slope=a, intercept=b, positives=list(positives), negatives=list(negatives))
 
 
 def sample_docs(doc_ids: Sequence[str], size: int = SAMPLE) -> list[str]:
     """A deterministic sample of documents to ask about (the same KB always calibrates the same way)."""
     ids = sorted(doc_ids)
     return ids if len(ids) <= size else sorted(random.Random(len(ids)).sample(ids, size))
+
+
+_WORD = re.compile(r"\w+")
+
+
+def document_frequency(texts: Iterable[str]) -> Counter[str]:
+    """How many of `texts` (one per article) contain each lower-case word."""
+    return Counter(w for text in texts for w in set(_WORD.findall(text.lower())))
+
+
+def partial_questions(title: str, frequency: Mapping[str, int]) -> list[str]:
+    """Paraphrase-like partial versions of a title, harder than the title itself like real questions:
+    without its most distinctive word (the rarest in this KB), its first half and its second half.
+    A title of one word (or one run of a script without spaces) yields halves of its characters."""
+    words = title.split()
+    if len(words) < 2:
+        text = title.strip()
+        half = len(text) // 2
+        return [p for p in (text[:half], text[half:]) if len(p) >= 2]
+
+    def rarity(word: str) -> int:
+        return min((frequency.get(w, 0) for w in _WORD.findall(word.lower())), default=1 << 30)
+
+    key = min(range(len(words)), key=lambda i: (rarity(words[i]), i))
+    half = (len(words) + 1) // 2
+    parts = [
+        " ".join(w for i, w in enumerate(words) if i != key),
+        " ".join(words[:half]),
+        " ".join(words[half:]),
+    ]
+    return [p for p in dict.fromkeys(parts) if p]
+
+
+def compare(before: Curve, after: Curve, threshold: float) -> dict[str, Any]:
+    """What a refit changed (`deskbot kb calibrate`): the evidence needed at several probabilities
+    before and after, and what share of the pseudo-questions the new curve would answer there."""
+
+    def share(values: Sequence[float], at_least: float) -> float:
+        return round(sum(v >= at_least for v in values) / len(values), 3) if values else 0.0
+
+    rows = [
+        {
+            "probability": p,
+            "evidence_before": round(before.evidence_at(p), 4),
+            "evidence_after": round(after.evidence_at(p), 4),
+            "near_misses_answered": share(after.near_miss, after.evidence_at(p)),
+            "found_answered": share(after.found, after.evidence_at(p)),
+        }
+        for p in (0.3, 0.5, 0.65, 0.8, 0.9)
+    ]
+    return {
+        "pseudo_questions": {"near_miss": len(after.near_miss), "found": len(after.found)},
+        "threshold": threshold,
+        "answers_above_evidence": {
+            "before": round(before.evidence_at(threshold), 4),
+            "after": round(after.evidence_at(threshold), 4),
+        },
+        "curve": rows,
+    }

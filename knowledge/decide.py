@@ -1,13 +1,19 @@
 """Answer or abstain, from a confidence each knowledge base calibrates for itself.
 
-The evidence is the top document's fused score *relative to its competitors*: 2·top − mean(next k),
-i.e. the top score plus its gap to the runner-up pack. This is the query-side hubness correction of
-CSLS (Conneau et al., 2018): a question that is vaguely similar to many articles (a "hub") gets a
-high raw score everywhere and a small gap, while a question one article really answers stands out.
+The evidence is the top document's *margin* over its competitors: top − mean(next k) fused scores.
+A question that is vaguely similar to many articles (a "hub") scores high everywhere with a small
+margin, while a question one article really answers stands out.
+
+The margin, unlike the raw score, does not move when every score moves: a question in another
+language than the articles scores lower against *all* of them (measured on the dev sets with e5: the
+question's typical score to the KB's articles drops by about as much as its best one), so the raw
+score (and the former statistic 2·top − mean(next k) = top + margin) put such questions below every
+same-language pseudo-question the curve was fitted on. The margin carries over between languages,
+engines and help centres without a constant for any of them.
 
 That evidence becomes a probability through the KB's own curve (`knowledge.calibration`): fitted at
-ingest on the KB's titles asked as questions, with and without their article, and refitted with
-people's feedback. The bot answers when the probability reaches `threshold` (KB_ANSWER_THRESHOLD, a
+ingest on the KB's own pseudo-questions (titles and their partial versions, with and without their
+article; `knowledge.selfcal`), and refitted with people's feedback. The bot answers when the probability reaches `threshold` (KB_ANSWER_THRESHOLD, a
 risk setting: raise it to answer less often and more surely). Below it the bot abstains, and when
 the probability still reaches `suggest_threshold` it lists the closest articles as "may be related"
 (never as an answer).
@@ -24,18 +30,33 @@ from knowledge.retrieve import Hit
 
 @dataclass(frozen=True)
 class DecisionParams:
-    competitors: int = 5  # k in 2·top − mean(next k)
+    competitors: int = 5  # k in top − mean(next k)
     threshold: float = 0.65
     suggest_threshold: float = 0.2  # abstentions at or above this list the 3 closest articles as related
 
 
+STATISTIC = "margin"  # recorded with each curve: a curve fitted on another statistic is refitted
+
+
 def evidence(hits: Sequence[Hit], competitors: int, background: float) -> float:
-    """2·top − mean of the next `competitors` fused scores (padded with `background` in a tiny KB)."""
+    """top − mean of the next `competitors` fused scores (padded with `background` in a tiny KB)."""
     if not hits:
         return 0.0
     rest = [h.score for h in hits[1 : 1 + competitors]]
     rest += [background] * (competitors - len(rest))
-    return 2 * hits[0].score - sum(rest) / competitors
+    return hits[0].score - sum(rest) / competitors
+
+
+def lift(hits: Sequence[Hit]) -> float:
+    """How far the top document stands out from the rest of the candidates (top − their median): a
+    question about nothing in the KB ("the best pizza topping") is about as far from every article,
+    while a near miss is close to one sibling. Like the margin, it does not move when all scores move."""
+    if len(hits) < 2:
+        return 0.0
+    rest = sorted(h.score for h in hits[1:])
+    mid = len(rest) // 2
+    median = rest[mid] if len(rest) % 2 else (rest[mid - 1] + rest[mid]) / 2
+    return hits[0].score - median
 
 
 def confidence(hits: Sequence[Hit], params: DecisionParams, curve: Curve) -> float:

@@ -15,10 +15,17 @@ app = typer.Typer(
 
 
 def _context(rt: Runtime):  # type: ignore[no-untyped-def]
+    from bot.answers import build_knowledge_base
     from bot.app import build_client
     from jobs.scheduler import JobContext
 
-    return JobContext(db=rt.db, config=rt.config, client=build_client(rt.settings), clock=rt.clock)
+    return JobContext(
+        db=rt.db,
+        config=rt.config,
+        client=build_client(rt.settings),
+        clock=rt.clock,
+        knowledge=lambda: build_knowledge_base(rt.settings),
+    )
 
 
 @app.command("list")

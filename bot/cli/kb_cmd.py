@@ -190,6 +190,7 @@ def calibrate(
 ) -> None:
     """Refit the answer/abstain curve with people's verdicts; show the curve and what changed."""
     from bot.answers import verdicts
+    from knowledge.calibration import compare
 
     rt = runtime(ctx)
     knowledge = _checked(_kb(rt))
@@ -197,34 +198,15 @@ def calibrate(
         right, wrong = verdicts(s, now=rt.clock())
     before, after = knowledge.learn(right, wrong)
     threshold = knowledge.decision.threshold
-    rows = []
-    for p in (0.3, 0.5, 0.65, 0.8, 0.9):
-        rows.append(
-            {
-                "probability": p,
-                "evidence_before": round(before.evidence_at(p), 4),
-                "evidence_after": round(after.evidence_at(p), 4),
-                "near_misses_answered": _share(after.near_miss, after.evidence_at(p)),
-                "found_answered": _share(after.found, after.evidence_at(p)),
-            }
-        )
-    summary = {
-        "engine": knowledge.embedder.name,
-        "pseudo_questions": {"near_miss": len(after.near_miss), "found": len(after.found)},
-        "feedback": {"right": len(right), "wrong": len(wrong)},
-        "threshold": threshold,
-        "answers_above_evidence": {
-            "before": round(before.evidence_at(threshold), 4),
-            "after": round(after.evidence_at(threshold), 4),
-        },
-        "curve": rows,
-    }
+    summary = {"engine": knowledge.embedder.name, **compare(before, after, threshold)}
+    summary["feedback"] = {"right": len(right), "wrong": len(wrong)}
+    rows = summary["curve"]
     if as_json:
         print(json.dumps(summary))
         return
     console.print(
         f"Engine {summary['engine']}; self-calibrated on {len(after.near_miss)} near misses and "
-        f"{len(after.found)} found articles (the KB's titles asked as questions); "
+        f"{len(after.found)} found articles (the KB's titles and partial titles asked as questions); "
         f"feedback: {len(right)} answers right, {len(wrong)} wrong.",
         highlight=False,
     )
@@ -242,10 +224,6 @@ def calibrate(
         f"(was {b:.3f}: {change}).",
         highlight=False,
     )
-
-
-def _share(values: list[float], at_least: float) -> float:
-    return round(sum(v >= at_least for v in values) / len(values), 3) if values else 0.0
 
 
 @app.command()
@@ -295,6 +273,12 @@ def gaps(
         )
 
 
+INDEX_HELP = (
+    "Keep the index in this folder and reuse it next time (unchanged files are not embedded again; the KB "
+    "recalibrates itself when this version decides differently). Default: a fresh temporary index."
+)
+
+
 @eval_app.command("kb")
 def eval_kb(
     ctx: typer.Context,
@@ -310,6 +294,7 @@ def eval_kb(
         "--unlabelled",
         help="Visibility of documents that do not state one (public: an evaluation set is help-centre text).",
     ),
+    index: Path | None = typer.Option(None, "--index", help=INDEX_HELP),
 ) -> None:
     """Index DOCS with the product's defaults, answer every query through the bot's path, score it."""
     import tempfile
@@ -328,8 +313,8 @@ def eval_kb(
     except (OSError, ValueError) as exc:
         fail(str(exc))
         return
-    with tempfile.TemporaryDirectory(prefix="deskbot-eval-") as tmp:
-        knowledge = build_knowledge_base(rt.settings, chroma_path=Path(tmp) / "chroma")
+    with tempfile.TemporaryDirectory(prefix="deskbot-eval-") as tmp:  # unused when --index keeps one
+        knowledge = build_knowledge_base(rt.settings, chroma_path=(index or Path(tmp)) / "chroma")
         with _progress("Indexing") as progress:
             # Stated explicitly, not left to a default: the product's default (internal) would hide an
             # unlabelled evaluation set from the customer audience; a document saying internal stays so.

@@ -170,7 +170,8 @@ def _start_background(deps: Deps, app: App) -> tuple[Callable[[], None], dict[st
     stop = threading.Event()
     threads = []
     if deps.settings.run_scheduler:
-        ctx = JobContext(db=deps.db, config=deps.config, client=app.client)
+        service = deps.answer_service()
+        ctx = JobContext(db=deps.db, config=deps.config, client=app.client, knowledge=lambda: service().kb)
         threads.append(threading.Thread(target=serve, kwargs={"ctx": ctx, "stop": stop}, name="scheduler"))
     if deps.settings.recover_events_after and deps.leases is not None:
         after = timedelta(seconds=deps.settings.recover_events_after)

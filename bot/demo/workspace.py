@@ -177,7 +177,9 @@ class Workspace:
         self.sim = SlackSimulator(
             events_url=f"http://{host}:{port}/slack/events", secret=self.secret, fake=self.fake
         )
-        self.jobs_ctx = JobContext(db=self.db, config=self.config, client=app.client, clock=self.clock)
+        self.jobs_ctx = JobContext(
+            db=self.db, config=self.config, client=app.client, clock=self.clock, knowledge=lambda: kb
+        )
         self._spawn(self._jobs_loop, "demo-jobs")
 
     def _spawn(self, target: Any, name: str) -> None:

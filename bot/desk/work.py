@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import access, blocks, tickets, verbs
+from bot.cards import requester_language
 from bot.desk.context import DeskContext
 from bot.errors import PermissionDenied
 from bot.models import Status, Ticket
@@ -44,10 +45,11 @@ class TicketWork:
 
     def rate(self, *, number: int, score: int, user: str, channel: str, ts: str) -> None:
         with self.ctx.db.transaction() as s:
-            tickets.rate(
+            ticket = tickets.rate(
                 s, number=number, score=score, actor=user, config=self.ctx.config, now=self.ctx.clock()
             )
-        self.ctx.client.chat_update(channel=channel, ts=ts, **blocks.csat_thanks(score))
+            lang = requester_language(ticket)  # the thanks speaks the prompt's language
+        self.ctx.client.chat_update(channel=channel, ts=ts, **blocks.csat_thanks(score, lang=lang))
         self.ctx.deliver(number)
 
     def followup(self, *, number: int, user: str, resolved: bool, channel: str, ts: str) -> None:

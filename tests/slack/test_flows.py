@@ -407,3 +407,23 @@ def test_handled_events_are_marked_done_and_keep_no_body(running: Running) -> No
         return found if len(found) == 2 and all(r.done_at for r in found) else None
 
     assert all(r.body is None for r in wait_for(rows, what="both events done"))
+
+
+def test_a_german_requester_is_asked_and_thanked_for_csat_in_german(running: Running) -> None:
+    message = running.fake.add_message(
+        SUPPORT, CUSTOMER, "Der Export bleibt seit gestern hängen\nKeine Datei kommt mehr an"
+    )
+    running.slack.react(message, "ticket", user=AGENT)
+    [ticket] = carded(running)
+    running.slack.click(card(running, ticket), "ticket_resolve", user=AGENT)
+    prompt = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "csat_4" in str(m.get("blocks"))],
+        what="CSAT prompt",
+    )[-1]
+    assert "Wie zufrieden" in prompt["text"] and "How did we do" not in prompt["text"]  # asked in German ...
+    running.slack.click(prompt, "csat_4", user=CUSTOMER)
+    wait_for(lambda: _ticket(running, ticket).csat == 4, what="the rating")
+    thanks = wait_for(
+        lambda: [c for c in running.fake.calls_to("chat.update") if "4/5" in c.args["text"]], what="the thanks"
+    )[-1]
+    assert "Danke" in thanks.args["text"] and "You rated" not in thanks.args["text"]  # ... and thanked so

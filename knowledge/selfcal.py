@@ -1,0 +1,62 @@
+"""The label-free half of the calibration: ask the index this KB's own pseudo-questions.
+
+For each sampled article (`calibration.sample_docs`), its title and its partial versions
+(`calibration.partial_questions`) are asked with the article held out (near misses: what an
+uncovered question looks like here), and the partial versions are asked again with only the title
+vector held out (found: the article reached through its body, as a real paraphrase must). A partial
+question whose best article is another one counts as a near miss. Returns the decision statistic of
+each group; `calibration.self_curve` fits the curve on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from knowledge import calibration
+from knowledge.chunking import Chunk
+from knowledge.decide import evidence, lift
+from knowledge.retrieve import Hit
+
+Search = Callable[..., list[Hit]]  # (question, vector, exclude=…, exclude_titles=…) -> ranked hits
+
+
+@dataclass(frozen=True)
+class Pseudo:
+    doc_id: str
+    text: str
+    partial: bool  # a paraphrase-like part of the title (also asked with the article present)
+
+
+def pseudo_questions(chunks: Sequence[Chunk]) -> list[Pseudo]:
+    """Each sampled article's title and its partial versions, in a stable order."""
+    titles = {c.doc_id: c.title for c in chunks}
+    bodies: dict[str, list[str]] = {}
+    for c in chunks:
+        bodies.setdefault(c.doc_id, [c.title]).append(c.text)
+    frequency = calibration.document_frequency(" ".join(parts) for parts in bodies.values())
+    asks = []
+    for doc_id in calibration.sample_docs(list(titles)):
+        title = " ".join(titles[doc_id].split())
+        asks.append(Pseudo(doc_id, title, False))
+        asks += [Pseudo(doc_id, p, True) for p in calibration.partial_questions(title, frequency)]
+    return asks
+
+
+def pseudo_evidence(
+    asks: Sequence[Pseudo], vectors: Sequence, search: Search, competitors: int
+) -> tuple[list[float], list[float], float, float]:
+    """(near-miss statistics, found statistics, background, a typical near miss's lift)."""
+    near = [search(a.text, v, exclude=frozenset([a.doc_id])) for a, v in zip(asks, vectors, strict=True)]
+    lifts = sorted(lift(h) for h in near)
+    near_lift = lifts[len(lifts) // 2] if lifts else 0.0
+    others = [h.score for hits in near for h in hits[1 : 1 + competitors]]
+    background = sorted(others)[len(others) // 2] if others else 0.0  # a typical runner-up score
+    wrong = [evidence(h, competitors, background) for h in near]
+    right = []
+    for a, v in zip(asks, vectors, strict=True):
+        if a.partial:
+            hits = search(a.text, v, exclude_titles=frozenset([a.doc_id]))
+            found = bool(hits) and hits[0].doc_id == a.doc_id
+            (right if found else wrong).append(evidence(hits, competitors, background))
+    return wrong, right, background, near_lift
