@@ -163,14 +163,33 @@ CREATE INDEX IF NOT EXISTS lexical_chunks_doc ON lexical_chunks (doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS lexical_fts USING fts5(
     terms, visibility UNINDEXED, tokenize = "ascii tokenchars '#<>_'"
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS lexical_vocab USING fts5vocab(lexical_fts, 'row');
 INSERT OR IGNORE INTO lexical_meta VALUES ('analyzer', '{ANALYZER}');
 """
 _COLUMNS = "c.chunk_id, c.doc_id, c.title, c.section, c.text, c.url, c.visibility, c.position"
 
 
-def match_expression(question: str) -> str | None:
-    """An FTS5 query: any of the question's terms (each quoted, so no term is read as an operator)."""
-    terms = sorted(set(tokens(question)))
+MATCH_BUDGET = 20_000  # postings a search may visit; past it the most common terms are left out
+KEEP_RAREST = 8  # however common, the rarest terms of a question are kept
+
+
+def plan(df: dict[str, int], budget: int = MATCH_BUDGET) -> list[str]:
+    """The terms a search matches and scores: the question's indexed terms, rarest first, while their
+    postings fit the budget (the KEEP_RAREST rarest always). Every chunk a search matches costs a
+    BM25 evaluation, and a question's common terms (most trigrams) match most of a large KB while
+    adding almost nothing to its score (their idf is near zero): this bounds the cost of a search at
+    a million chunks. A small KB is searched with all its terms, exactly Okapi BM25."""
+    kept, visited = [], 0
+    for term, n in sorted(((t, n) for t, n in df.items() if n > 0), key=lambda p: (p[1], p[0])):
+        if len(kept) >= KEEP_RAREST and visited + n > budget:
+            break
+        kept.append(term)
+        visited += n
+    return sorted(kept)
+
+
+def match_expression(terms: Sequence[str]) -> str | None:
+    """An FTS5 query: any of these terms (each quoted, so no term is read as an operator)."""
     return " OR ".join(f'"{t}"' for t in terms) if terms else None
 
 
@@ -223,8 +242,13 @@ class Fts5Index:
         """The k best chunks among `visibilities` for the question's terms, best first (score > 0)."""
         if self.problem:
             raise LexicalIndexError(self.problem)
-        match = match_expression(question)
-        if match is None or k <= 0 or not visibilities:
+        terms = sorted(set(tokens(question)))
+        if not terms or k <= 0 or not visibilities:
+            return []
+        asked = ", ".join("?" for _ in terms)
+        df = self._db().execute(f"SELECT term, doc FROM lexical_vocab WHERE term IN ({asked})", terms)
+        match = match_expression(plan(dict(df.fetchall())))
+        if match is None:
             return []
         allowed = ", ".join("?" for _ in visibilities)
         rows = (

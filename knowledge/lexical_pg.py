@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from knowledge.chunking import Chunk
-from knowledge.lexical import ANALYZER, K1, B, LexicalIndexError, analysed, outdated, tokens
+from knowledge.lexical import ANALYZER, K1, B, LexicalIndexError, analysed, outdated, plan, tokens
 
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS kb_lexical_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -102,8 +102,13 @@ class PostgresIndex:
     def search(self, question: str, *, k: int, visibilities: Sequence[str]) -> list[tuple[Chunk, float]]:
         if self.problem:
             raise LexicalIndexError(self.problem)
-        terms = sorted(set(tokens(question)))
-        if not terms or k <= 0 or not visibilities:
+        asked = sorted(set(tokens(question)))
+        if not asked or k <= 0 or not visibilities:
+            return []
+        with self._conn().cursor() as cur:
+            cur.execute("SELECT term, df FROM kb_lexical_terms WHERE term = ANY(%s)", (asked,))
+            terms = plan(dict(cur.fetchall()))  # the same terms FTS5 would match (see lexical.plan)
+        if not terms:
             return []
         args = {"terms": terms, "query": " | ".join(f"'{t}'" for t in terms), "k": k}
         with self._conn().cursor() as cur:

@@ -127,3 +127,14 @@ def test_both_engines_rank_alike(tmp_path: Path, pg_database_url: str) -> None:
         assert [c.doc_id for c, _ in a] == [c.doc_id for c, _ in b], question
         assert [round(s, 3) for _, s in a] == [round(s, 3) for _, s in b], question
     pg.reset()
+
+
+def test_a_search_leaves_out_only_the_commonest_terms_of_a_large_index() -> None:
+    from knowledge.lexical import plan
+
+    small = {"slack": 40, "#<sl": 300, "refund": 12}
+    assert plan(small) == sorted(small)  # within the budget: exact BM25 over every term
+    large = {f"rare{i}": 50 for i in range(10)} | {"#<co": 400_000, "account": 90_000, "gone": 0}
+    kept = plan(large, budget=1_000)
+    assert kept == sorted(f"rare{i}" for i in range(10))  # the common terms would visit most chunks
+    assert plan({"#<co": 400_000, "account": 90_000}, budget=1_000) == ["#<co", "account"]  # rarest kept
