@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from tests.bench.common import report
-from tests.bench.kb import pct, rss_mb, vocabulary
+from tests.bench.kb import answer_vs_bare, asked, pct, rss_mb, vocabulary
 
 COMMAND = "make bench-kb-scale"
 PER_DOC, WORDS, CENTRES, BATCH = 5, 60, 2000, 1024
@@ -163,18 +162,7 @@ def serve(folder: str, engine: str, engine_name: str, pg: str, questions: int) -
     kb.warm_up()
     start_s = time.perf_counter() - started
     rest = rss_mb()
-    words = vocabulary()
-    rng = random.Random(3)
-    asks = [" ".join(rng.choice(words) for _ in range(rng.randint(5, 14))) + "?" for _ in range(questions)]
-    product, bare = [], []
-    for question in asks:
-        t = time.perf_counter()
-        kb.answer(question, "customer")
-        product.append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
-        vector = embedder.queries([question])[0]
-        store.collections["public"].query(query_embeddings=[vector.tolist()], n_results=10)
-        bare.append((time.perf_counter() - t) * 1000)
+    product, bare = answer_vs_bare(kb, asked(vocabulary(), questions))
     vectors = np.load(Path(folder) / "vectors.npy", mmap_mode="r")
     print(json.dumps({
         "start_s": round(start_s, 2), "rss_model_loaded_mb": model_rss, "rss_at_rest_mb": rest,
@@ -220,11 +208,8 @@ def lexical_only(n: int, engine: str, folder: Path, pg: str, questions: int) -> 
     reopened = lexical_for(engine, folder, pg)
     reopened.search("warm up", k=1, visibilities=("public",))
     opened = time.perf_counter() - started
-    words = vocabulary()
-    rng = random.Random(3)
-    asks = [" ".join(rng.choice(words) for _ in range(rng.randint(5, 14))) + "?" for _ in range(questions)]
     times = []
-    for question in asks:
+    for question in asked(vocabulary(), questions):
         t = time.perf_counter()
         reopened.search(question, k=40, visibilities=("public",))
         times.append((time.perf_counter() - t) * 1000)
