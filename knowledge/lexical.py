@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -163,7 +164,7 @@ CREATE INDEX IF NOT EXISTS lexical_chunks_doc ON lexical_chunks (doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS lexical_fts USING fts5(
     terms, visibility UNINDEXED, tokenize = "ascii tokenchars '#<>_'"
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS lexical_vocab USING fts5vocab(lexical_fts, 'row');
+CREATE TABLE IF NOT EXISTS lexical_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 INSERT OR IGNORE INTO lexical_meta VALUES ('analyzer', '{ANALYZER}');
 """
 _COLUMNS = "c.chunk_id, c.doc_id, c.title, c.section, c.text, c.url, c.visibility, c.position"
@@ -246,7 +247,8 @@ class Fts5Index:
         if not terms or k <= 0 or not visibilities:
             return []
         asked = ", ".join("?" for _ in terms)
-        df = self._db().execute(f"SELECT term, doc FROM lexical_vocab WHERE term IN ({asked})", terms)
+        # FTS5 does not store document frequencies (fts5vocab counts them by reading the postings)
+        df = self._db().execute(f"SELECT term, df FROM lexical_terms WHERE term IN ({asked})", terms)
         match = match_expression(plan(dict(df.fetchall())))
         if match is None:
             return []
@@ -267,12 +269,15 @@ class Fts5Index:
         """Replace these documents (chunks, content hash) in one transaction."""
         if self.problem:
             raise LexicalIndexError(self.problem)
+        df: Counter[str] = Counter()
         with self._tx() as db:
             for chunks, content_hash in docs:
                 if not chunks:
                     continue
                 _delete(db, chunks[0].doc_id, None)
                 for c in chunks:
+                    terms = analysed(c)
+                    df.update(set(terms))
                     cur = db.execute(
                         "INSERT INTO lexical_chunks (chunk_id, doc_id, title, section, text, url, visibility, "
                         "position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -280,11 +285,16 @@ class Fts5Index:
                     )
                     db.execute(
                         "INSERT INTO lexical_fts (rowid, terms, visibility) VALUES (?, ?, ?)",
-                        (cur.lastrowid, " ".join(analysed(c)), c.visibility),
+                        (cur.lastrowid, " ".join(terms), c.visibility),
                     )
                 db.execute(
                     "INSERT INTO lexical_docs (doc_id, hash) VALUES (?, ?)", (chunks[0].doc_id, content_hash)
                 )
+            db.executemany(
+                "INSERT INTO lexical_terms (term, df) VALUES (?, ?) "
+                "ON CONFLICT (term) DO UPDATE SET df = df + excluded.df",
+                sorted(df.items()),
+            )
 
     def delete_doc(self, doc_id: str, *, visibilities: Sequence[str] | None = None) -> None:
         with self._tx() as db:
@@ -305,7 +315,7 @@ class Fts5Index:
 
     def reset(self) -> None:
         with self._tx() as db:
-            for table in ("lexical_fts", "lexical_chunks", "lexical_docs"):
+            for table in ("lexical_fts", "lexical_chunks", "lexical_docs", "lexical_terms"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.execute("UPDATE lexical_meta SET value = ? WHERE key = 'analyzer'", (ANALYZER,))
         self.problem = None
@@ -317,7 +327,12 @@ def _delete(db: sqlite3.Connection, doc_id: str, visibilities: Sequence[str] | N
     if visibilities is not None:
         where += f" AND visibility IN ({', '.join('?' for _ in visibilities)})"
         args += list(visibilities)
-    db.execute(f"DELETE FROM lexical_fts WHERE rowid IN (SELECT id FROM lexical_chunks WHERE {where})", args)
+    rows = f"rowid IN (SELECT id FROM lexical_chunks WHERE {where})"
+    gone: Counter[str] = Counter()
+    for (terms,) in db.execute(f"SELECT terms FROM lexical_fts WHERE {rows}", args):
+        gone.update(set(terms.split()))
+    db.executemany("UPDATE lexical_terms SET df = df - ? WHERE term = ?", [(n, t) for t, n in gone.items()])
+    db.execute(f"DELETE FROM lexical_fts WHERE {rows}", args)
     removed = db.execute(f"DELETE FROM lexical_chunks WHERE {where}", args).rowcount
     if removed or visibilities is None:
         db.execute("DELETE FROM lexical_docs WHERE doc_id = ?", (doc_id,))
