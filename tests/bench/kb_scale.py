@@ -174,16 +174,21 @@ def serve(folder: str, engine: str, engine_name: str, pg: str, questions: int) -
 
 
 def recall(store, vectors: np.ndarray, sample: int = 100) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """HNSW recall@10 against exact cosine search, over the public collection."""
-    public = np.array([(i // PER_DOC) % 10 != 9 for i in range(len(vectors))])
-    ids = np.flatnonzero(public)
-    matrix = vectors[ids]
+    """HNSW recall@10 against exact cosine search over everything in the public collection: its
+    chunk vectors and its documents' title vectors (the mean of their chunks, as `build` wrote)."""
+    docs = len(vectors) // PER_DOC
+    public = [d for d in range(docs) if d % 10 != 9]
+    titles = np.asarray(vectors[: docs * PER_DOC]).reshape(docs, PER_DOC, -1).mean(1)[public]
+    titles /= np.linalg.norm(titles, axis=1, keepdims=True)
+    rows = [i for d in public for i in range(d * PER_DOC, (d + 1) * PER_DOC)]
+    matrix = np.concatenate([np.asarray(vectors[rows]), titles])
+    names = [f"doc{i // PER_DOC}#{i % PER_DOC}" for i in rows] + [f"doc{d}#title" for d in public]
     rng = np.random.default_rng(11)
     found = {10: [], 60: []}  # type: dict[int, list[float]]
     for _ in range(sample):
-        q = matrix[rng.integers(len(matrix))] + 0.6 * rng.standard_normal(vectors.shape[1]).astype(np.float32)
+        q = matrix[rng.integers(len(rows))] + 0.6 * rng.standard_normal(vectors.shape[1]).astype(np.float32)
         q /= np.linalg.norm(q)
-        exact = {f"doc{i // PER_DOC}#{i % PER_DOC}" for i in ids[np.argsort(-(matrix @ q))[:10]]}
+        exact = {names[i] for i in np.argsort(-(matrix @ q))[:10]}
         for k in found:
             got = store.collections["public"].query(query_embeddings=[q.tolist()], n_results=k, include=[])
             found[k].append(len(exact & set(got["ids"][0][:10])) / 10)
