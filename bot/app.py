@@ -125,6 +125,7 @@ def build_app(deps: Deps) -> App:
             clock=deps.clock,
             triager=deps.triager(),
             presence=SlackPresence(app.client, ttl=deps.config.routing.presence_cache_seconds),
+            kb_sources=settings.kb_sources,
         )
     )
     deps.leases = Leases(deps.db, deps.clock)

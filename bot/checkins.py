@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
-from bot import access
+from bot import access, accounts
 from bot.db import Database
 from bot.errors import InvalidInput, NotFound
 from bot.models import CheckinRow
@@ -106,5 +106,6 @@ def onboarding(db: Database, *, config: SupportConfig, channel: str, now: dateti
                 now=now,
                 at=now + timedelta(days=day),
             ):
+                accounts.checkin_posted(s, config=config, channel=channel, at=now + timedelta(days=day))
                 scheduled += 1
     return scheduled

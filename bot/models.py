@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -79,6 +79,9 @@ class Ticket(TicketBase, table=True):
     __table_args__ = (
         sa.Index("ix_ticket_triage_thread", "triage_channel", "triage_ts"),
         sa.Index("ix_ticket_requester_thread", "channel", "thread_ts"),
+        # Account health: a period's tickets per account (an index-only scan), and one account's.
+        sa.Index("ix_ticket_created_account", "created_at", "account"),
+        sa.Index("ix_ticket_account_created", "account", "created_at"),
         # A team's active tickets in due order: queues and App Home stay fast when a team's queue is
         # empty among a million closed tickets (without it PostgreSQL walks the whole due-time index).
         sa.Index(
@@ -111,6 +114,7 @@ class Ticket(TicketBase, table=True):
     triage_channel: str | None = Field(default=None, max_length=64)
     triage_ts: str | None = Field(default=None, max_length=32)
     version: int = Field(default=1)
+    account: str | None = Field(default=None, max_length=80)  # bot/accounts.py; indexed after created_at
 
 
 class TicketCreate(TicketBase):
@@ -125,6 +129,14 @@ class TicketEvent(SQLModel, table=True):
     """One audited change: who did what to which fields, with the values before and after."""
 
     __tablename__ = "ticket_event"
+    __table_args__ = (  # account health counts recent reopenings without reading every recent event
+        sa.Index(
+            "ix_ticket_event_reopen_at",
+            "at",
+            postgresql_where=sa.text("action = 'reopen'"),
+            sqlite_where=sa.text("action = 'reopen'"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     ticket_number: int = Field(foreign_key="ticket.number", index=True)
     actor: str = Field(max_length=64)
@@ -168,6 +180,7 @@ class KbQuery(SQLModel, table=True):
     sources: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     ticket_number: int | None = Field(default=None, foreign_key="ticket.number")
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    account: str | None = Field(default=None, max_length=80, index=True)
 
 
 class Notification(SQLModel, table=True):
@@ -218,3 +231,69 @@ class ProcessedEvent(SQLModel, table=True):
     body: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     done_at: datetime | None = ts()
     attempts: int = 0
+
+
+class ArticleDraft(SQLModel, table=True):
+    """A knowledge-base article drafted from a resolved ticket, until a knowledge owner publishes or
+    discards it (`bot/drafts/`). `group_key` marks a draft offered for a recurring question (once)."""
+
+    __tablename__ = "article_draft"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_number: int = Field(foreign_key="ticket.number", index=True)
+    title: str = Field(max_length=200)
+    body: str = Field(max_length=40000)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    written_by: str = Field(default="extract", max_length=16)  # extract | llm
+    status: str = Field(default="draft", max_length=16, index=True)  # draft | published | discarded
+    group_key: str | None = Field(default=None, max_length=200, sa_column_kwargs={"unique": True})
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = ts()
+    visibility: str | None = Field(default=None, max_length=16)
+    path: str | None = Field(default=None, max_length=500)  # relative to KB_SOURCES, once published
+
+
+class Account(SQLModel, table=True):
+    """A customer account: configured under `customers:` or found by itself (an external Slack team);
+    its last contact and the state of its health warning (warned once per drop, re-armed on recovery)."""
+
+    key: str = Field(primary_key=True, max_length=80)  # the YAML key, or "team:T…" for a found one
+    name: str = Field(max_length=120)
+    tier: str = Field(default="standard", max_length=64)
+    owner: str | None = Field(default=None, max_length=64, index=True)
+    team_id: str | None = Field(default=None, max_length=32, index=True)
+    configured: bool = True
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_contact_at: datetime | None = ts()
+    warned: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    warnings: int = 0
+
+
+class AccountMember(SQLModel, table=True):
+    """A customer's person and the account they belong to (learned from their Slack team)."""
+
+    __tablename__ = "account_member"
+    user: str = Field(primary_key=True, max_length=64)
+    account: str = Field(max_length=80, index=True)
+    team_id: str | None = Field(default=None, max_length=32)
+
+
+class AccountCheckin(SQLModel, table=True):
+    """A check-in posted to an account's channel (its silence is a health signal)."""
+
+    __tablename__ = "account_checkin"
+    __table_args__ = (sa.Index("ix_account_checkin_account_at", "account", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account: str = Field(max_length=80)
+    channel: str = Field(max_length=64)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AccountHealthDay(SQLModel, table=True):
+    """An account's health score on a day (the last computed that day): how fast it falls."""
+
+    __tablename__ = "account_health_day"
+    account: str = Field(primary_key=True, max_length=80)
+    day: date = Field(primary_key=True)
+    score: int

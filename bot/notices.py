@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import button, duration, section
+from bot.blocks.accounts import BAND_EMOJI, health_warning_blocks, reason_line
+from bot.health import Health
 from bot.models import Ticket
 from bot.sla import Clock
 from bot.slack_text import safe
@@ -58,3 +60,33 @@ def followup(ticket: Ticket, *, last: bool) -> dict[str, Any]:
             {"type": "actions", "block_id": f"followup:{ticket.number}", "elements": buttons},
         ],
     }
+
+
+def health_warning(health: Health, *, why: str, evidence: dict[str, list[int]], band: str) -> dict[str, Any]:
+    """The early warning to an account's owner: its health, why it warns, the reasons and their tickets."""
+    reasons = " ".join(reason_line(p, evidence.get(p.name, [])) for p in health.reasons[:4])
+    text = f"{safe(health.name)}: health {health.score}/100 — {why}. {reasons}"
+    blocks = health_warning_blocks(health, why=why, evidence=evidence, band_emoji=BAND_EMOJI.get(band, ""))
+    return {"text": text[:2900], "blocks": blocks}
+
+
+def health_why(score: int, *, best: int | None, warn_below: int, fall_by: int, days: int) -> str:
+    """Why a warning fires: below the threshold, and/or fallen fast."""
+    parts = []
+    if score < warn_below:
+        parts.append(f"below {warn_below}")
+    if best is not None and best - score >= fall_by:
+        parts.append(f"down {best - score} points from {best} in {days} days")
+    return " and ".join(parts)
+
+
+def accounts_at_risk(scores: list[Health], *, most: int = 8) -> str:
+    """`• Accounts at risk: Acme Corp 50/100 (SLA breaches, reopen rate; owner @U…); …` for the digest."""
+    shown = [
+        f"{safe(h.name[:60])} {h.score}/100 ({', '.join(p.label.lower() for p in h.reasons[:2])}"
+        + (f"; owner <@{h.owner}>" if h.owner else "")
+        + ")"
+        for h in scores[:most]
+    ]
+    more = f"; and {len(scores) - most} more (`deskbot customers health`)" if len(scores) > most else ""
+    return "• Accounts at risk: " + "; ".join(shown) + more

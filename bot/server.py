@@ -67,9 +67,40 @@ def wsgi_app(
     secret = app._signing_secret if signing_secret is None else signing_secret  # noqa: SLF001 - bolt's own
     if not secret or not secret.strip():
         raise ValueError(blank_secret_error())
-    slack = SlackRequestHandler(app)
     health_checks = {"database": database_check(db), **(checks or {})}
     METRICS.watch_database(db)
+
+    events = _slack_endpoint(SlackRequestHandler(app), secret=secret, max_body=max_body)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        with request_context(environ.get("HTTP_X_REQUEST_ID")) as rid:
+            sent = {"status": ""}
+
+            def respond(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+                sent["status"] = status
+                return start_response(status, [*headers, ("X-Request-Id", rid)], *rest)
+
+            try:
+                if path == "/slack/events":
+                    body = events(environ, respond)
+                    METRICS.requests.labels(_kind(environ), sent["status"][:3]).inc()
+                    return body
+                return _operator_page(path, respond, health_checks)
+            except Exception:  # noqa: BLE001 - the last line: a reference, never a traceback
+                ref = uuid.uuid4().hex[:8]
+                log.exception("unhandled error at the HTTP edge ref=%s path=%s", ref, path)
+                return _plain(
+                    respond, "500 Internal Server Error", f"Internal error (ref {ref}).", [], sys.exc_info()
+                )
+
+    return application
+
+
+def _slack_endpoint(
+    slack: SlackRequestHandler, *, secret: str, max_body: int
+) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    """/slack/events: the edge checks (size, signature, envelope), then bolt."""
 
     def events(environ: dict[str, Any], respond: Callable[..., Any]) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -91,40 +122,23 @@ def wsgi_app(
         METRICS.ack_seconds.observe(time.perf_counter() - started)
         return answer
 
-    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        with request_context(environ.get("HTTP_X_REQUEST_ID")) as rid:
-            sent = {"status": ""}
+    return events
 
-            def respond(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
-                sent["status"] = status
-                return start_response(status, [*headers, ("X-Request-Id", rid)], *rest)
 
-            try:
-                if path == "/slack/events":
-                    body = events(environ, respond)
-                    METRICS.requests.labels(_kind(environ), sent["status"][:3]).inc()
-                    return body
-                if path == "/healthz":
-                    status, report = health(health_checks)
-                    respond(status, [("Content-Type", "application/json")])
-                    return [json.dumps(report).encode()]
-                if path == "/metrics":
-                    respond("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
-                    return [generate_latest(METRICS.registry)]
-                return _plain(
-                    respond,
-                    "404 Not Found",
-                    "Not found. Slack sends requests to /slack/events; /healthz and /metrics are for operators.",
-                )
-            except Exception:  # noqa: BLE001 - the last line: a reference, never a traceback
-                ref = uuid.uuid4().hex[:8]
-                log.exception("unhandled error at the HTTP edge ref=%s path=%s", ref, path)
-                return _plain(
-                    respond, "500 Internal Server Error", f"Internal error (ref {ref}).", [], sys.exc_info()
-                )
-
-    return application
+def _operator_page(path: str, respond: Callable[..., Any], checks: dict[str, HealthCheck]) -> Iterable[bytes]:
+    """/healthz and /metrics for operators; anything else is a 404 that says where to go."""
+    if path == "/healthz":
+        status, report = health(checks)
+        respond(status, [("Content-Type", "application/json")])
+        return [json.dumps(report).encode()]
+    if path == "/metrics":
+        respond("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
+        return [generate_latest(METRICS.registry)]
+    return _plain(
+        respond,
+        "404 Not Found",
+        "Not found. Slack sends requests to /slack/events; /healthz and /metrics are for operators.",
+    )
 
 
 def _plain(

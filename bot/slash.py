@@ -27,8 +27,9 @@ HELP = f"""*Deskbot tickets* — `/ticket <command>`
 • `help` — this message
 {verbs.thread_help()}"""
 
-CHANGES = set(verbs.VERBS)  # run through the desk, which delivers the card refresh after the ack
-AGENT_ONLY = CHANGES | {"note"}
+CHANGES = set(verbs.CHANGE_VERBS)  # run through the desk, which delivers the card refresh after the ack
+DRAFTS = set(verbs.VERBS) - CHANGES  # `article`: the desk drafts it after the ack
+AGENT_ONLY = CHANGES | DRAFTS | {"note"}
 
 
 @dataclass(frozen=True)
@@ -70,19 +71,28 @@ def execute(command: Command, *, user: str, db: Database, config: SupportConfig,
     if command.verb == "list":
         return _list(command.rest, who=who, db=db, config=config, now=now)
     if command.verb == "search":
-        return _search(command.rest, who=who, db=db)
+        return _search(command.rest, user=user, db=db, config=config)
     assert command.number is not None
     if command.verb == "sla":
         return _sla(command.number, user=user, db=db, config=config, now=now)
     if command.verb == "show":
         return _show(command.number, user=user, db=db, config=config)
     if command.verb == "add":
-        return _add(command.number, _user_id(command.rest, usage="/ticket add 42 @colleague"), user=user, db=db, config=config, now=now)
-    if command.verb in CHANGES:
+        return _add(
+            command.number,
+            _user_id(command.rest, usage="/ticket add 42 @colleague"),
+            user=user,
+            db=db,
+            config=config,
+            now=now,
+        )
+    if command.verb in CHANGES | DRAFTS:
         raise InvalidInput(
             f"`/ticket {command.verb}` changes a ticket: the desk runs it (see `change_args`)."
         )
     with db.transaction() as s:
+        ticket = tickets.get(s, number=command.number, lock=True)
+        access.require_work(config, ticket, user, access.participants(tickets.events_of(s, command.number)))
         tickets.add_note(
             s, number=command.number, author=user, body=command.rest, internal=True, config=config, now=now
         )
@@ -124,7 +134,8 @@ def _list(view: str, *, who: access.Viewer, db: Database, config: SupportConfig,
                 for t in tickets.list_tickets(s, view="queue", team=team, limit=20)
             ]
         else:
-            rows = tickets.near_or_past_sla(s, now=now, horizon=timedelta(hours=1), limit=20)
+            scope = access.visible_clause(config, user)
+            rows = tickets.near_or_past_sla(s, now=now, horizon=timedelta(hours=1), limit=20, visible=scope)
     if not rows:
         return {
             "mine": "You have no open tickets.",
@@ -137,9 +148,9 @@ def _list(view: str, *, who: access.Viewer, db: Database, config: SupportConfig,
     )
 
 
-def _search(text: str, *, who: access.Viewer, db: Database) -> str:
-    with db.session() as s:  # a requester's search only ever reads their own tickets
-        rows = tickets.search(s, text=text[:200], requester=None if who.staff else who.user, limit=20)
+def _search(text: str, *, user: str, db: Database, config: SupportConfig) -> str:
+    with db.session() as s:  # only ever reads the tickets the user may see (a requester: their own)
+        rows = tickets.search(s, text=text[:200], visible=access.visible_clause(config, user), limit=20)
     if not rows:
         return f"No tickets match “{safe(text[:100])}”."
     return "\n".join(
@@ -154,7 +165,9 @@ def _visible(s: Session, number: int, *, user: str, config: SupportConfig) -> Ti
     return ticket
 
 
-def _add(number: int, colleague: str, *, user: str, db: Database, config: SupportConfig, now: datetime) -> str:
+def _add(
+    number: int, colleague: str, *, user: str, db: Database, config: SupportConfig, now: datetime
+) -> str:
     with db.transaction() as s:
         _visible(s, number, user=user, config=config)
         tickets.add_participant(s, number=number, participant=colleague, actor=user, config=config, now=now)

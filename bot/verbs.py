@@ -11,20 +11,21 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the CLI builds its commands from this table: keep its import light
     from sqlmodel import Session
 
-    from bot.models import Ticket
     from bot.support import SupportConfig
 
 
 @dataclass(frozen=True)
 class Verb:
     name: str
-    service: str  # the ticket service function it runs (bot/tickets/service.py)
+    service: str  # the ticket service function it runs (exported by bot.tickets)
     help: str  # one line, for /ticket help and the CLI
     label: str = ""  # the card button's label ("" when the card has none)
     thread: bool = False  # `!name` in the card thread runs it
     extra: str = ""  # what follows the number in /ticket ("@agent", "urgent|high|normal|low")
     cli: str = ""  # the `deskbot ticket` command, when its name differs
     actor_as: str = "actor"  # the service's name for who does it
+    module: str = "bot.tickets"  # where `service` lives
+    changes: bool = True  # False: the ticket is left as it is (its own desk part runs it, e.g. drafts)
 
     @property
     def command(self) -> str:
@@ -55,9 +56,18 @@ VERBS: dict[str, Verb] = {
         Verb("reopen", "reopen", "reopen a resolved ticket", "Reopen", True),
         Verb("assign", "assign", "give it to an agent", extra="@agent"),
         Verb("priority", "set_priority", "set its priority", extra="urgent|high|normal|low"),
+        Verb(
+            "article",
+            "draft_from_ticket",
+            "draft a knowledge-base article from a resolved ticket (the knowledge owners review it)",
+            "Draft an article",
+            module="bot.drafts.service",
+            changes=False,
+        ),
     )
 }
 THREAD_VERBS = [v.name for v in VERBS.values() if v.thread]
+CHANGE_VERBS = [v.name for v in VERBS.values() if v.changes]
 
 
 def run(
@@ -69,12 +79,13 @@ def run(
     config: SupportConfig,
     now: datetime,
     **extra: Any,
-) -> Ticket:
-    """Run verb `name` on ticket `number` for `actor` (staff: the caller has checked)."""
-    from bot.tickets import service
+) -> Any:
+    """Run verb `name` on ticket `number` for `actor` (staff: the caller has checked); a ticket
+    change returns the ticket, `article` the draft."""
+    from importlib import import_module
 
     verb = VERBS[name]
-    act = getattr(service, verb.service)
+    act = getattr(import_module(verb.module), verb.service)
     return act(session, number=number, config=config, now=now, **{verb.actor_as: actor}, **extra)
 
 

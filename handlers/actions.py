@@ -13,10 +13,15 @@ from bot.verbs import VERBS
 from handlers.guard import guarded
 from handlers.payloads import Action
 
-CARD_BUTTONS = re.compile("^ticket_(" + "|".join(v.name for v in VERBS.values() if v.label) + ")$")
+CARD_BUTTONS = re.compile(
+    "^ticket_(" + "|".join(v.name for v in VERBS.values() if v.label and v.changes) + ")$"
+)
+ARTICLE = VERBS["article"].action_id
 
 
 def register(app: App, desk: Desk) -> None:
+    _register_articles(app, desk)
+
     @app.action(re.compile(r"^kb_(helpful|not_helpful)$"))
     def on_feedback(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
@@ -90,3 +95,35 @@ def register(app: App, desk: Desk) -> None:
         a = Action.parse(body, action)
         with guarded(desk, user=a.user, channel=a.channel):
             client.views_open(trigger_id=a.trigger_id, view=blocks.csat_comment_modal(a.number))
+
+
+def _register_articles(app: App, desk: Desk) -> None:
+    """*Draft an article* on a resolved card; the knowledge owners' buttons on a draft's preview."""
+
+    @app.action(ARTICLE)
+    def on_draft_article(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        a = Action.parse(body, action)
+        with guarded(desk, user=a.user, channel=a.channel, thread_ts=a.thread_ts):
+            desk.drafts.draft(number=a.number, actor=a.user, tell=(a.channel or "", a.thread_ts))
+
+    @app.action(re.compile(r"^article_(publish_public|publish_internal|discard)$"))
+    def on_draft_decision(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        a = Action.parse(body, action)
+        with guarded(desk, user=a.user, channel=a.channel):
+            if a.action_id == "article_discard":
+                desk.drafts.discard(draft_id=a.draft_id, actor=a.user, where=a.message_at)
+            else:
+                visibility = a.action_id.removeprefix("article_publish_")
+                desk.drafts.publish(
+                    draft_id=a.draft_id, actor=a.user, visibility=visibility, where=a.message_at
+                )
+
+    @app.action("article_edit")
+    def on_draft_edit(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
+        ack()
+        a = Action.parse(body, action)
+        with guarded(desk, user=a.user, channel=a.channel):
+            view = desk.drafts.edit_form(draft_id=a.draft_id, actor=a.user, where=a.message_at)
+            client.views_open(trigger_id=a.trigger_id, view=view)

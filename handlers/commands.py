@@ -12,6 +12,7 @@ from bot import slash
 from bot.desk import Desk
 from bot.errors import BotError
 from bot.slack_text import scrub
+from handlers.guard import guarded
 
 
 def register(app: App, desk: Desk) -> None:
@@ -26,7 +27,7 @@ def register(app: App, desk: Desk) -> None:
     @app.command("/ticket")
     def ticket_command(ack: Ack, command: dict[str, Any], client: Any) -> None:
         user, channel = command["user_id"], command.get("channel_id")
-        changed = None
+        after = None
         try:
             parsed = slash.parse(command.get("text", ""))
             if parsed.verb == "new":
@@ -36,9 +37,10 @@ def register(app: App, desk: Desk) -> None:
                 client.views_open(trigger_id=command["trigger_id"], view=view)
                 ack()
                 return
-            reply, changed = desk.commands.ticket(parsed, user=user)
+            reply, after = desk.commands.ticket(parsed, user=user)
         except BotError as exc:
             reply = f":warning: {exc.message}"
         ack(text=scrub(reply))
-        if changed is not None:
-            desk.commands.delivered(changed)
+        if after is not None:
+            with guarded(desk, user=user, channel=channel):
+                after()

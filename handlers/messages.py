@@ -20,6 +20,9 @@ def register(app: App, desk: Desk) -> None:
         if not msg.from_person:
             return
         with guarded(desk, user=msg.user, channel=msg.channel, thread_ts=msg.thread):
+            desk.customers.seen(
+                channel=msg.channel, user=msg.user, user_team=msg.user_team, home_team=context.team_id
+            )
             if msg.is_reply and desk.relay.message(
                 channel=msg.channel, thread_ts=msg.thread, user=msg.user, text=msg.text
             ):
@@ -36,6 +39,9 @@ def register(app: App, desk: Desk) -> None:
         if context.bot_user_id and f"<@{context.bot_user_id}>" in msg.text and msg.channel_type != "im":
             return  # the app_mention event handles it
         with guarded(desk, user=msg.user, channel=msg.channel, thread_ts=msg.thread):
+            desk.customers.seen(
+                channel=msg.channel, user=msg.user, user_team=msg.user_team, home_team=context.team_id
+            )
             if msg.is_reply:
                 desk.relay.message(channel=msg.channel, thread_ts=msg.thread, user=msg.user, text=msg.text)
             elif desk.answering.wants_answer(

@@ -21,6 +21,7 @@ class Message:
     thread_ts: str | None
     channel_type: str | None
     from_person: bool  # a person wrote it, with text (never a bot, a channel event, an edit)
+    user_team: str | None = None  # the author's Slack team (another organisation's in Slack Connect)
 
     @property
     def is_reply(self) -> bool:
@@ -52,6 +53,7 @@ class Message:
             thread_ts=event.get("thread_ts"),
             channel_type=event.get("channel_type"),
             from_person=person,
+            user_team=event.get("user_team") or event.get("team"),
         )
 
 
@@ -81,6 +83,16 @@ class Action:
     def number(self) -> int:
         """The ticket number a card or CSAT button carries."""
         return int(self.value)
+
+    @property
+    def draft_id(self) -> int:
+        """The article draft a preview's buttons carry."""
+        return int(self.value)
+
+    @property
+    def message_at(self) -> tuple[str, str] | None:
+        """(channel, ts) of the message the button is on, to update it in place."""
+        return (self.channel, self.message_ts) if self.channel and self.message_ts else None
 
     @property
     def query_id(self) -> int | None:

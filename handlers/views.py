@@ -1,4 +1,4 @@
-"""Modal submissions: the New ticket form and the CSAT comment."""
+"""Modal submissions: the New ticket form, the CSAT comment and the Edit article form."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ def _value(state: dict[str, Any], block: str) -> str | None:
 
 
 def register(app: App, desk: Desk) -> None:
+    _register_article_edit(app, desk)
+
     @app.view("ticket_new")
     def on_new_ticket(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         state = view["state"]["values"]
@@ -60,3 +62,32 @@ def register(app: App, desk: Desk) -> None:
         user = body["user"]["id"]
         with guarded(desk, user=user):
             desk.work.csat_comment(number=int(view["private_metadata"]), user=user, comment=comment)
+
+
+def _register_article_edit(app: App, desk: Desk) -> None:
+    """The Edit modal of an article draft: title and body required, tags optional."""
+
+    @app.view("article_edit")
+    def on_article_edit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        state = view["state"]["values"]
+        title, text = (_value(state, "title") or "").strip(), (_value(state, "body") or "").strip()
+        if not title or not text:
+            missing = "title" if not title else "body"
+            ack(
+                response_action="errors",
+                errors={missing: "Write something here, or press Cancel to keep the draft."},
+            )
+            return
+        ack()
+        user = body["user"]["id"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        where = (meta["channel"], meta["ts"]) if meta.get("channel") and meta.get("ts") else None
+        with guarded(desk, user=user, channel=meta.get("channel")):
+            desk.drafts.save(
+                draft_id=int(meta["draft"]),
+                actor=user,
+                title=title,
+                body=text,
+                tags=_value(state, "tags") or "",
+                where=where,
+            )

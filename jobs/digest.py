@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, case, func, literal_column
 from sqlmodel import Session, col, select
 
-from bot import answers
+from bot import accounts, answers, health, notices
 from bot.blocks import duration
 from bot.db import Database
 from bot.models import ACTIVE_STATUSES, KbQuery, Ticket, TicketEvent
@@ -83,94 +83,115 @@ def _percentile(s: Session, expr: Any, where: Any, q: float) -> float | None:
 
 def compute(db: Database, period: Period) -> dict[str, Any]:
     """Every figure of the digest for one period."""
-    start, end = period.start, period.end
     with db.session() as s:
-        count = lambda *where: int(s.exec(select(func.count()).select_from(Ticket).where(*where)).one())  # noqa: E731
-        opened_in = and_(Ticket.created_at >= start, Ticket.created_at < end)
-        resolved_in = and_(col(Ticket.resolved_at) >= start, col(Ticket.resolved_at) < end)
-        frt = _seconds(s, Ticket.first_response_at, Ticket.created_at)
-        ttr = _seconds(s, Ticket.resolved_at, Ticket.created_at)
-        responded_in = and_(col(Ticket.first_response_at) >= start, col(Ticket.first_response_at) < end)
-        resolved = count(resolved_in)
-        met = count(
-            resolved_in,
-            col(Ticket.resolution_breached).is_(False),
-            col(Ticket.first_response_breached).is_(False),
-        )
-        replies = (
-            select(TicketEvent.ticket_number, func.count().label("n"))
-            .where(TicketEvent.action == "reply", TicketEvent.actor != literal_column("'deskbot'"))
-            .group_by(TicketEvent.ticket_number)
-            .subquery()
-        )
-        fcr = int(
-            s.exec(
-                select(func.count())
-                .select_from(Ticket)
-                .join(replies, replies.c.ticket_number == Ticket.number, isouter=True)
-                .where(resolved_in, func.coalesce(replies.c.n, 0) <= 1)
-            ).one()
-        )
-        csat_avg, csat_n = s.exec(
-            select(func.avg(Ticket.csat), func.count(Ticket.csat)).where(resolved_in)
-        ).one()
-        backlog_rows = s.exec(
-            select(Ticket.priority, func.count())
-            .where(col(Ticket.status).in_(ACTIVE_STATUSES), Ticket.created_at < end)
-            .group_by(Ticket.priority)
-        ).all()
-        old = count(col(Ticket.status).in_(ACTIVE_STATUSES), Ticket.created_at < end - timedelta(days=7))
-        asked, answered, deflected = s.exec(
-            select(
-                func.count(),
-                func.sum(case((col(KbQuery.grounded), 1), else_=0)),
-                func.sum(
-                    case((and_(col(KbQuery.grounded), col(KbQuery.ticket_number).is_(None)), 1), else_=0)
-                ),
-            ).where(KbQuery.created_at >= start, KbQuery.created_at < end)
-        ).one()
-        unanswered = [(g.wording, g.asked) for g in answers.unanswered(s, since=start, until=end)]
-        unhelpful = [(g.wording, g.asked, g.offered) for g in answers.not_helpful(s, since=start, until=end)]
-        teams = s.exec(
-            select(
-                Ticket.team,
-                func.sum(case((opened_in, 1), else_=0)),
-                func.sum(case((resolved_in, 1), else_=0)),
-                func.sum(case((col(Ticket.status).in_(ACTIVE_STATUSES), 1), else_=0)),
-            ).group_by(Ticket.team)
-        ).all()
-        agents = s.exec(
-            select(Ticket.assignee, func.count())
-            .where(resolved_in, col(Ticket.assignee).is_not(None))
-            .group_by(Ticket.assignee)
-            .order_by(func.count().desc())
-            .limit(10)
-        ).all()
-        figures = {
-            "opened": count(opened_in),
-            "resolved": resolved,
-            "backlog": {Priority(p).value: int(n) for p, n in backlog_rows},
-            "backlog_older_than_7d": old,
-            "first_response_median_s": _percentile(s, frt, responded_in, 0.5),
-            "first_response_p90_s": _percentile(s, frt, responded_in, 0.9),
-            "resolution_median_s": _percentile(s, ttr, resolved_in, 0.5),
-            "resolution_p90_s": _percentile(s, ttr, resolved_in, 0.9),
-            "sla_compliance": round(met / resolved, 3) if resolved else None,
-            "first_contact_resolution": round(fcr / resolved, 3) if resolved else None,
-            "csat_average": round(float(csat_avg), 2) if csat_avg is not None else None,
-            "csat_response_rate": round(int(csat_n) / resolved, 3) if resolved else None,
-            "questions": int(asked or 0),
-            "answered_by_bot": int(answered or 0),
-            "deflection": round(int(deflected or 0) / int(asked), 3) if asked else None,
-            "top_unanswered": unanswered,
-            "not_helpful": unhelpful,
-            "teams": {
-                t: {"opened": int(o or 0), "resolved": int(r or 0), "open": int(b or 0)}
-                for t, o, r, b in teams
-            },
-            "agents": {a: int(n) for a, n in agents},
+        return {
+            **_ticket_figures(s, period.start, period.end),
+            **_question_figures(s, period.start, period.end),
+            **_breakdowns(s, period.start, period.end),
         }
-    return figures
+
+
+def _ticket_figures(s: Session, start: datetime, end: datetime) -> dict[str, Any]:
+    """Opened, resolved, backlog, response and resolution times, SLA, first-contact resolution, CSAT."""
+    count = lambda *where: int(s.exec(select(func.count()).select_from(Ticket).where(*where)).one())  # noqa: E731
+    resolved_in = and_(col(Ticket.resolved_at) >= start, col(Ticket.resolved_at) < end)
+    frt = _seconds(s, Ticket.first_response_at, Ticket.created_at)
+    ttr = _seconds(s, Ticket.resolved_at, Ticket.created_at)
+    responded_in = and_(col(Ticket.first_response_at) >= start, col(Ticket.first_response_at) < end)
+    resolved = count(resolved_in)
+    met = count(
+        resolved_in,
+        col(Ticket.resolution_breached).is_(False),
+        col(Ticket.first_response_breached).is_(False),
+    )
+    fcr = _first_contact_resolutions(s, resolved_in)
+    csat_avg, csat_n = s.exec(select(func.avg(Ticket.csat), func.count(Ticket.csat)).where(resolved_in)).one()
+    backlog_rows = s.exec(
+        select(Ticket.priority, func.count())
+        .where(col(Ticket.status).in_(ACTIVE_STATUSES), Ticket.created_at < end)
+        .group_by(Ticket.priority)
+    ).all()
+    return {
+        "opened": count(Ticket.created_at >= start, Ticket.created_at < end),
+        "resolved": resolved,
+        "backlog": {Priority(p).value: int(n) for p, n in backlog_rows},
+        "backlog_older_than_7d": count(
+            col(Ticket.status).in_(ACTIVE_STATUSES), Ticket.created_at < end - timedelta(days=7)
+        ),
+        "first_response_median_s": _percentile(s, frt, responded_in, 0.5),
+        "first_response_p90_s": _percentile(s, frt, responded_in, 0.9),
+        "resolution_median_s": _percentile(s, ttr, resolved_in, 0.5),
+        "resolution_p90_s": _percentile(s, ttr, resolved_in, 0.9),
+        "sla_compliance": round(met / resolved, 3) if resolved else None,
+        "first_contact_resolution": round(fcr / resolved, 3) if resolved else None,
+        "csat_average": round(float(csat_avg), 2) if csat_avg is not None else None,
+        "csat_response_rate": round(int(csat_n) / resolved, 3) if resolved else None,
+    }
+
+
+def _first_contact_resolutions(s: Session, resolved_in: Any) -> int:
+    """Tickets resolved in the period with at most one reply from a person."""
+    replies = (
+        select(TicketEvent.ticket_number, func.count().label("n"))
+        .where(TicketEvent.action == "reply", TicketEvent.actor != literal_column("'deskbot'"))
+        .group_by(TicketEvent.ticket_number)
+        .subquery()
+    )
+    return int(
+        s.exec(
+            select(func.count())
+            .select_from(Ticket)
+            .join(replies, replies.c.ticket_number == Ticket.number, isouter=True)
+            .where(resolved_in, func.coalesce(replies.c.n, 0) <= 1)
+        ).one()
+    )
+
+
+def _question_figures(s: Session, start: datetime, end: datetime) -> dict[str, Any]:
+    """Questions asked, answered by the bot, deflected; the top unanswered and not-helpful ones."""
+    asked, answered, deflected = s.exec(
+        select(
+            func.count(),
+            func.sum(case((col(KbQuery.grounded), 1), else_=0)),
+            func.sum(case((and_(col(KbQuery.grounded), col(KbQuery.ticket_number).is_(None)), 1), else_=0)),
+        ).where(KbQuery.created_at >= start, KbQuery.created_at < end)
+    ).one()
+    return {
+        "questions": int(asked or 0),
+        "answered_by_bot": int(answered or 0),
+        "deflection": round(int(deflected or 0) / int(asked), 3) if asked else None,
+        "top_unanswered": [(g.wording, g.asked) for g in answers.unanswered(s, since=start, until=end)],
+        "not_helpful": [
+            (g.wording, g.asked, g.offered) for g in answers.not_helpful(s, since=start, until=end)
+        ],
+    }
+
+
+def _breakdowns(s: Session, start: datetime, end: datetime) -> dict[str, Any]:
+    """Per team (opened, resolved, open) and the agents who resolved the most."""
+    opened_in = and_(Ticket.created_at >= start, Ticket.created_at < end)
+    resolved_in = and_(col(Ticket.resolved_at) >= start, col(Ticket.resolved_at) < end)
+    teams = s.exec(
+        select(
+            Ticket.team,
+            func.sum(case((opened_in, 1), else_=0)),
+            func.sum(case((resolved_in, 1), else_=0)),
+            func.sum(case((col(Ticket.status).in_(ACTIVE_STATUSES), 1), else_=0)),
+        ).group_by(Ticket.team)
+    ).all()
+    agents = s.exec(
+        select(Ticket.assignee, func.count())
+        .where(resolved_in, col(Ticket.assignee).is_not(None))
+        .group_by(Ticket.assignee)
+        .order_by(func.count().desc())
+        .limit(10)
+    ).all()
+    return {
+        "teams": {
+            t: {"opened": int(o or 0), "resolved": int(r or 0), "open": int(b or 0)} for t, o, r, b in teams
+        },
+        "agents": {a: int(n) for a, n in agents},
+    }
 
 
 def _delta(now: Any, before: Any) -> str:
@@ -239,64 +260,77 @@ def render_text(period: Period, figures: dict[str, Any], previous: dict[str, Any
     return "\n".join(lines)[:2900]
 
 
+def accounts_at_risk(db: Database, *, config: SupportConfig, now: datetime) -> str:
+    """The digest's line on the accounts whose health is below the warning threshold ('' when none)."""
+    with db.transaction() as s:  # configured accounts are brought into the table first
+        accounts.sync(s, config=config, now=now)
+        scores = health.compute(s, settings=config.health, now=now)
+    risky = [h for h in scores if h.band(config.health) == health.AT_RISK]
+    return "\n" + notices.accounts_at_risk(risky) if risky else ""
+
+
 CHART_INCHES, CHART_DPI = (10.0, 3.6), 110
 CHART_SIZE_PX = (round(CHART_INCHES[0] * CHART_DPI), round(CHART_INCHES[1] * CHART_DPI))  # 1100 × 396
 
 
 def render_chart(db: Database, period: Period, *, timezone: str, backlog: dict[str, int]) -> bytes:
-    """PNG: tickets opened and resolved per day over the period (and the one before), backlog by priority."""
-    import matplotlib
+    """PNG: tickets opened and resolved per day over the period (and the one before), backlog by priority.
+    Counts are whole numbers, so the axes are too; an empty period says so instead of a bare grid."""
+    labels, opened, resolved = _daily_counts(db, period, timezone=timezone)
+    fig = chart_figure(labels, opened, resolved, backlog)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=CHART_DPI)
+    return buffer.getvalue()
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    days = max(1, round((period.end - period.start) / timedelta(days=1)))
-    start = period.start - timedelta(days=max(days, 7) - days)  # at least a week of bars
-    labels, opened, resolved = [], [], []
-    with db.session() as s:
-        day = start
-        while day < period.end:
-            nxt = day + timedelta(days=1)
-            labels.append(day.astimezone(ZoneInfo(timezone)).strftime("%d" if days > 14 else "%a %d"))
-            opened.append(
-                int(
-                    s.exec(
-                        select(func.count())
-                        .select_from(Ticket)
-                        .where(Ticket.created_at >= day, Ticket.created_at < nxt)
-                    ).one()
-                )
-            )
-            resolved.append(
-                int(
-                    s.exec(
-                        select(func.count())
-                        .select_from(Ticket)
-                        .where(col(Ticket.resolved_at) >= day, col(Ticket.resolved_at) < nxt)
-                    ).one()
-                )
-            )
-            day = nxt
-    fig, (left, right) = plt.subplots(1, 2, figsize=CHART_INCHES, gridspec_kw={"width_ratios": [3, 1]})
+def chart_figure(labels: list[str], opened: list[int], resolved: list[int], backlog: dict[str, int]) -> Any:
+    """The digest chart as a matplotlib Figure (object API: no global pyplot state across threads)."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=CHART_INCHES, dpi=CHART_DPI)
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
     x = range(len(labels))
     left.bar([i - 0.2 for i in x], opened, width=0.4, label="opened", color="#457b9d")
     left.bar([i + 0.2 for i in x], resolved, width=0.4, label="resolved", color="#2a9d8f")
     left.set_xticks(list(x), labels, rotation=45, fontsize=8)
     left.set_title("Tickets per day")
-    left.legend(fontsize=8)
+    left.set_ylim(0, max([*opened, *resolved, 1]) * 1.1)
+    left.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if any(opened) or any(resolved):
+        left.legend(fontsize=8)
+    else:
+        left.text(0.5, 0.5, "No tickets opened or resolved", transform=left.transAxes, ha="center", color="#666")
     priorities = [p.value for p in Priority]
-    right.barh(
-        priorities,
-        [backlog.get(p, 0) for p in priorities],
-        color=["#e63946", "#f4a261", "#a8dadc", "#dddddd"],
-    )
+    counts = [backlog.get(p, 0) for p in priorities]
+    right.barh(priorities, counts, color=["#e63946", "#f4a261", "#a8dadc", "#dddddd"])
     right.set_title("Open backlog")
+    right.set_xlim(0, max([*counts, 1]) * 1.1)
+    right.xaxis.set_major_locator(MaxNLocator(integer=True))
     right.invert_yaxis()
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=CHART_DPI)
-    plt.close(fig)
-    return buffer.getvalue()
+    return fig
+
+
+def _daily_counts(db: Database, period: Period, *, timezone: str) -> tuple[list[str], list[int], list[int]]:
+    """Day labels, tickets opened and tickets resolved per day (at least a week of days)."""
+    days = max(1, round((period.end - period.start) / timedelta(days=1)))
+    start = period.start - timedelta(days=max(days, 7) - days)
+    labels, opened, resolved = [], [], []
+    with db.session() as s:
+
+        def count(column: Any, day: datetime) -> int:
+            nxt = day + timedelta(days=1)
+            query = select(func.count()).select_from(Ticket).where(col(column) >= day, col(column) < nxt)
+            return int(s.exec(query).one())
+
+        day = start
+        while day < period.end:
+            labels.append(day.astimezone(ZoneInfo(timezone)).strftime("%d" if days > 14 else "%a %d"))
+            opened.append(count(Ticket.created_at, day))
+            resolved.append(count(Ticket.resolved_at, day))
+            day += timedelta(days=1)
+    return labels, opened, resolved
 
 
 def digest(
@@ -308,6 +342,7 @@ def digest(
     period = period_ending(now, name=name, timezone=zone)
     figures = compute(db, period)
     text = render_text(period, figures, compute(db, period.previous), timezone=zone)
+    text = (text + accounts_at_risk(db, config=config, now=now))[:2900]
     png = render_chart(db, period, timezone=zone, backlog=figures["backlog"])
     channel = config.managers.channel
     if dry_run or not channel:

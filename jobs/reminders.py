@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot import notices, tickets
+from bot import accounts, notices, tickets
 from bot.db import Database
 from bot.models import Status, Ticket
 from bot.outbox import enqueue
@@ -163,6 +163,7 @@ def checkins(
                 payload={"text": safe(message)},
                 now=now,
             ):
+                accounts.checkin_posted(s, config=config, channel=channel, at=now)
                 posted.append(f"{channel}: {message}")
         if dry_run:
             s.rollback()

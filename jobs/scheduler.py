@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from bot.routing.assign import EveryoneHere, Presence, reassign_unacknowledged
 from bot.send import slack_already_sent
 from bot.support import SupportConfig
 from bot.timeutil import Clock, utcnow
-from jobs import digest, housekeeping, reminders, sla_sweep
+from jobs import digest, health, housekeeping, reminders, sla_sweep
 
 log = logging.getLogger("deskbot.jobs")
 
@@ -128,6 +129,26 @@ def _housekeeping(ctx: JobContext, now: datetime, dry: bool) -> str:
     return f"{count(pruned, 'handled Slack event id')} {'to forget' if dry else 'forgotten'}"
 
 
+def _articles(ctx: JobContext, now: datetime, dry: bool) -> str:
+    from bot.drafts import recurring
+    from bot.drafts.people import names_of
+
+    with ctx.db.transaction() as s:
+        offered = recurring.suggest(
+            s, config=ctx.config, now=now, names=partial(names_of, ctx.client), dry_run=dry
+        )
+    verb = "to offer" if dry else "offered to the knowledge owners"
+    return f"{count(len(offered), 'article draft')} {verb}" + "".join(
+        f"\n  #{number}: the same question solved {times} times" for number, times in offered
+    )
+
+
+def _health(ctx: JobContext, now: datetime, dry: bool) -> str:
+    r = health.health_warnings(ctx.db, config=ctx.config, now=now, dry_run=dry)
+    line = f"{count(r.accounts, 'account')} scored, {r.at_risk} at risk: {count(len(r.warned), 'warning')}"
+    return line + (f", {len(r.rearmed)} re-armed" if r.rearmed else "") + "".join(f"\n  {x}" for x in r.lines)
+
+
 def jobs_for(config: SupportConfig) -> dict[str, Job]:
     """Every job with its trigger, from the configuration (time zones, times, days by name)."""
     zone = config.managers.timezone
@@ -170,6 +191,18 @@ def jobs_for(config: SupportConfig) -> dict[str, Job]:
             IntervalTrigger(hours=1),
             "hourly: forget Slack event ids older than two days",
             _housekeeping,
+        ),
+        Job(
+            "article_suggestions",
+            IntervalTrigger(hours=1),
+            "hourly: offer article drafts for questions agents keep solving",
+            _articles,
+        ),
+        Job(
+            "account_health",
+            IntervalTrigger(hours=1),
+            "hourly: account health, early warnings to owners",
+            _health,
         ),
         Job(
             "checkins",

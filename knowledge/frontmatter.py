@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-KNOWN_KEYS = ("title", "url", "visibility", "tags", "owner")
-MAX_BYTES = 16 * 1024  # title, url, visibility, tags and owner fit in far less
+KNOWN_KEYS = ("title", "url", "visibility", "tags", "owner", "source")
+MAX_BYTES = 16 * 1024  # title, url, visibility, tags, owner and source fit in far less
 
 
 class FrontMatterError(ValueError):
@@ -29,6 +29,7 @@ class FrontMatter:
     visibility: str | None = None  # None: the file does not say (the folder rule decides)
     tags: tuple[str, ...] = ()
     owner: str | None = None
+    source: str | None = None  # where the article came from, e.g. "ticket #42" (drafted from a ticket)
 
 
 def split(text: str) -> tuple[FrontMatter | None, str]:
@@ -114,6 +115,7 @@ def parse(block: str) -> FrontMatter:
         visibility=_visibility(data),
         tags=_tags(data),
         owner=_text(data, "owner", "write the owning team or person as text"),
+        source=_text(data, "source", 'write where it came from as text, e.g. source: "ticket #42"'),
     )
 
 

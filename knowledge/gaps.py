@@ -26,6 +26,12 @@ class _Group:
     tickets: int = 0
 
 
+def group_key(question: str) -> tuple[str, ...]:
+    """What rephrasings of one question share: the set of its words (`kb gaps` counts them together)."""
+    text = " ".join(question.split())
+    return tuple(sorted(set(tokens(text)))) or (text.lower(),)
+
+
 def gaps(rows: Sequence[tuple[str, Sequence[str], int | None]], *, limit: int | None = 5) -> list[Gap]:
     """(question, articles offered, ticket number) rows, newest first → the most asked questions.
 
@@ -34,7 +40,7 @@ def gaps(rows: Sequence[tuple[str, Sequence[str], int | None]], *, limit: int | 
     groups: dict[tuple[str, ...], _Group] = {}
     for question, offered, ticket in rows:
         text = " ".join(question.split())
-        group = groups.setdefault(tuple(sorted(set(tokens(text)))) or (text.lower(),), _Group())
+        group = groups.setdefault(group_key(text), _Group())
         group.wordings[text] += 1
         group.articles.update(offered[:1])
         group.tickets += ticket is not None

@@ -87,13 +87,17 @@ def _truncate(db: Database) -> None:
                 "notification",
                 "processed_event",
                 "ticket",
+                "account",
+                "account_member",
+                "account_checkin",
+                "account_health_day",
             ):
                 conn.execute(text(f"DELETE FROM {table}"))
         else:
             conn.execute(
                 text(
-                    "TRUNCATE feedback, kb_query, note, ticket_event, notification, processed_event, ticket "
-                    "RESTART IDENTITY CASCADE"
+                    "TRUNCATE feedback, kb_query, note, ticket_event, notification, processed_event, ticket, "
+                    "account, account_member, account_checkin, account_health_day RESTART IDENTITY CASCADE"
                 )
             )
 

@@ -39,6 +39,11 @@ def strings(value: Any) -> Iterator[str]:
             yield from strings(v)
 
 
+def broadcasts(payload: Any) -> list[str]:
+    """The broadcasts in a payload (what the client-level scrub guarantees to remove)."""
+    return [found for text in strings(payload) for found in _BROADCAST.findall(text)]
+
+
 def leaks(payload: Any) -> list[str]:
     """Broadcasts and disguised links in a payload (an empty list when it is safe to send)."""
     found: list[str] = []

@@ -31,6 +31,7 @@ from bot.blocks.common import (
     short_message,
     sla_line,
 )
+from bot.blocks.drafts import draft_decided, draft_edit_modal, draft_preview, drafting
 from bot.blocks.forms import csat_comment_modal, new_ticket_modal
 from bot.blocks.home import home_view
 from bot.blocks.tickets import (
@@ -40,6 +41,7 @@ from bot.blocks.tickets import (
     followup_thanks,
     not_in_channel,
     not_your_thread,
+    outside_your_teams,
     relay,
     thread_command_refused,
     ticket_ack,
@@ -81,8 +83,13 @@ __all__ = [
     "followup_thanks",
     "followup_said",
     "not_your_thread",
+    "outside_your_teams",
     "thread_command_refused",
     "new_ticket_modal",
     "csat_comment_modal",
     "home_view",
+    "draft_preview",
+    "draft_decided",
+    "draft_edit_modal",
+    "drafting",
 ]

@@ -15,6 +15,61 @@ from bot.blocks.common import (
 from bot.slack_text import display
 
 
+def text_input(
+    *, max_length: int, initial: str = "", multiline: bool = False, placeholder: str | None = None
+) -> dict[str, Any]:
+    """A plain-text input element (people's text shown as typed, clipped to the element's limit)."""
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "max_length": max_length}
+    if multiline:
+        element["multiline"] = True
+    if initial:
+        element["initial_value"] = clip(display(initial), max_length)
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    return element
+
+
+def select(
+    options: Sequence[tuple[str, str]], *, initial: str | None = None, placeholder: str | None = None
+) -> dict[str, Any]:
+    """A static select of (value, label) pairs (Slack allows 100 options), `initial` chosen if offered."""
+    choices = [{"text": plain(label, 75), "value": value} for value, label in options][:100]
+    element: dict[str, Any] = {"type": "static_select", "action_id": "value", "options": choices}
+    chosen = next((o for o in choices if o["value"] == initial), None)
+    if chosen:
+        element["initial_option"] = chosen
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    return element
+
+
+def input_block(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+) -> Block:
+    """An input block whose element's value is read back as `values[block_id]["value"]`."""
+    block: Block = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element}
+    if optional:
+        block["optional"] = True
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def modal(
+    callback_id: str, title: str, submit: str, blocks: list[Block], metadata: str = ""
+) -> dict[str, Any]:
+    """A modal view with a Cancel button; `metadata` rides in private_metadata."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title, 24),
+        "submit": plain(submit, 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": clip(metadata, 3000),
+        "blocks": blocks,
+    }
+
+
 def new_ticket_modal(
     *,
     categories: Sequence[tuple[str, str]],
@@ -25,106 +80,37 @@ def new_ticket_modal(
     metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The 'New ticket' modal; `metadata` (channel, thread, permalink) rides in private_metadata."""
-
-    def option(value: str, label: str) -> dict[str, Any]:
-        return {"text": plain(label, 75), "value": value}
-
-    category_options = [option(v, label) for v, label in categories][:100]
-    priority_options = [option(p, p.capitalize()) for p in ("urgent", "high", "normal", "low")]
-    category_element: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": "value",
-        "options": category_options,
-    }
-    chosen = next((o for o in category_options if o["value"] == category), None)
-    if chosen:
-        category_element["initial_option"] = chosen
+    priorities = [(p, p.capitalize()) for p in ("urgent", "high", "normal", "low")]
     blocks: list[Block] = [
-        {
-            "type": "input",
-            "block_id": "title",
-            "label": plain("Title", 2000),
-            "element": {
-                "type": "plain_text_input",
-                "action_id": "value",
-                "max_length": 150,
-                "initial_value": clip(display(title), 150),
-                "placeholder": plain("In a few words, what is wrong?", 150),
-            },
-        },
-        {
-            "type": "input",
-            "block_id": "description",
-            "optional": True,
-            "label": plain("Description", 2000),
-            "element": {
-                "type": "plain_text_input",
-                "action_id": "value",
-                "multiline": True,
-                "max_length": INPUT_MAX,
-                "initial_value": clip(display(description), INPUT_MAX),
-            },
-        },
-        {
-            "type": "input",
-            "block_id": "priority",
-            "optional": True,  # unset, the desk's rules decide (cues, category, the channel's tier)
-            "label": plain("How urgent is it?", 2000),
-            "hint": plain(
-                "The team's rules set the priority; what you pick here is passed on to them.", 2000
-            ),
-            "element": {
-                "type": "static_select",
-                "action_id": "value",
-                "placeholder": plain("Let the desk decide", 150),
-                "options": priority_options,
-                **(
-                    {"initial_option": next(o for o in priority_options if o["value"] == priority)}
-                    if priority
-                    else {}
-                ),
-            },
-        },
+        input_block(
+            "title",
+            "Title",
+            text_input(max_length=150, initial=title, placeholder="In a few words, what is wrong?"),
+        ),
+        input_block(
+            "description",
+            "Description",
+            text_input(max_length=INPUT_MAX, initial=description, multiline=True),
+            optional=True,
+        ),
+        # unset, the desk's rules decide (cues, category, the channel's tier)
+        input_block(
+            "priority",
+            "How urgent is it?",
+            select(priorities, initial=priority, placeholder="Let the desk decide"),
+            optional=True,
+            hint="The team's rules set the priority; what you pick here is passed on to them.",
+        ),
     ]
-    if category_options:
+    if categories:
         blocks.append(
-            {
-                "type": "input",
-                "block_id": "category",
-                "optional": True,
-                "label": plain("Category", 2000),
-                "element": category_element,
-            }
+            input_block("category", "Category", select(categories, initial=category), optional=True)
         )
-    return {
-        "type": "modal",
-        "callback_id": "ticket_new",
-        "title": plain("New ticket", 24),
-        "submit": plain("Open ticket", 24),
-        "close": plain("Cancel", 24),
-        "private_metadata": clip(json.dumps(metadata or {}), 3000),
-        "blocks": blocks,
-    }
+    return modal("ticket_new", "New ticket", "Open ticket", blocks, json.dumps(metadata or {}))
 
 
 def csat_comment_modal(number: int) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": "csat_comment",
-        "title": plain("Your feedback", 24),
-        "submit": plain("Send", 24),
-        "private_metadata": str(number),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "comment",
-                "label": plain(f"Anything to add about ticket #{number}?", 2000),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "value",
-                    "multiline": True,
-                    "max_length": 2000,
-                },
-            }
-        ],
-    }
+    """Ask the requester what to add to their rating of ticket `number`."""
+    comment = text_input(max_length=2000, multiline=True)
+    blocks = [input_block("comment", f"Anything to add about ticket #{number}?", comment)]
+    return modal("csat_comment", "Your feedback", "Send", blocks, str(number))

@@ -60,7 +60,8 @@ def ticket_card(ticket: Ticket, report: SlaReport | None, *, notes: int = 0) -> 
         facts.append(f"CSAT {'★' * ticket.csat}{'☆' * (5 - ticket.csat)} ({ticket.csat}/5)")
     if ticket.channel and ticket.thread_ts:
         facts.append(f"asked in <#{ticket.channel}>")
-    blocks.append(context(*[f for f in facts if f]))
+    if any(facts):  # a context block needs an element (a resolved ticket opened at the CLI may have none)
+        blocks.append(context(*[f for f in facts if f]))
     value = str(number)
     actions: list[dict[str, Any]] = []
     if status in (Status.NEW, Status.REOPENED) or (status == Status.OPEN and not ticket.assignee):
@@ -83,6 +84,8 @@ def ticket_card(ticket: Ticket, report: SlaReport | None, *, notes: int = 0) -> 
     elif status == Status.RESOLVED:
         actions.append(verb_button("reopen", value))
         actions.append(verb_button("close", value))
+    if status in (Status.RESOLVED, Status.CLOSED):
+        actions.append(verb_button("article", value))  # what solved it, for the next person who asks
     if actions:
         blocks.append({"type": "actions", "block_id": f"ticket:{number}", "elements": actions})
     return {"text": clip(f"Ticket #{number}: {safe(ticket.title)} ({status.value})", 3000), "blocks": blocks}
@@ -181,6 +184,14 @@ def not_your_thread() -> dict[str, Any]:
     return {
         "text": "This thread belongs to someone else's request, so your message was not passed to the "
         "support team. To ask for help yourself, use `/ticket new` or ask me in a DM."
+    }
+
+
+def outside_your_teams(number: int, team: str) -> dict[str, Any]:
+    """An agent wrote in the card thread of a ticket another team works: nothing was relayed or changed."""
+    return {
+        "text": f"Ticket #{number} is worked by team {safe(team)}, not yours, so your message was not passed "
+        "to the requester and nothing changed. Ask the team in their channel, or a manager to move it."
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import admin, jobs_cmd, kb_cmd, tickets_cmd
+from bot.cli import admin, customers_cmd, drafts_cmd, jobs_cmd, kb_cmd, tickets_cmd
 
 app = typer.Typer(
     name="deskbot",
@@ -33,11 +33,14 @@ def _main(ctx: typer.Context) -> None:
 
 
 admin.register(app)
+kb_cmd.app.add_typer(drafts_cmd.app, name="drafts")
 kb_cmd.register(app)
 jobs_cmd.register(app)
 app.add_typer(
     tickets_cmd.app, name="ticket", help="Create, list, show and work tickets (for operators and scripts)."
 )
+
+app.add_typer(customers_cmd.app, name="customers", help="Customer accounts and their health.")
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -118,3 +119,15 @@ def fail_config(exc: ConfigError) -> None:
     for issue in exc.issues:
         err_console.print(f"  • {issue.render(exc.file)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
+
+
+def parse_now(value: str | None) -> datetime | None:
+    """A `--now` option: an ISO date-time (UTC when it names no zone), or None for the real clock."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--now {value!r} is not an ISO date-time; write e.g. 2026-12-01T09:00:00+01:00")
+        raise
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

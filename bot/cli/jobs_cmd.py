@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 
-from bot.cli.context import Runtime, console, fail, runtime
+from bot.cli.context import Runtime, console, fail, parse_now, runtime
 
 app = typer.Typer(
     help="Scheduled jobs: list them, or run one now (optionally as a dry run).", no_args_is_help=True
@@ -20,17 +19,6 @@ def _context(rt: Runtime):  # type: ignore[no-untyped-def]
     from jobs.scheduler import JobContext
 
     return JobContext(db=rt.db, config=rt.config, client=build_client(rt.settings), clock=rt.clock)
-
-
-def _when(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        fail(f"--now {value!r} is not an ISO date-time; write e.g. 2026-12-01T09:00:00+01:00")
-        raise
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @app.command("list")
@@ -61,7 +49,7 @@ def run_one(
     jobs = jobs_for(rt.config)
     if name not in jobs:
         fail(f"no job named {name!r}. Jobs: {', '.join(jobs)}")
-    summary = run_job(_context(rt), jobs[name], now=_when(now), dry_run=dry_run)
+    summary = run_job(_context(rt), jobs[name], now=parse_now(now), dry_run=dry_run)
     if dry_run:
         console.print("[dim](dry run)[/] ", end="", highlight=False)
     console.print(summary, highlight=False, markup=False)  # people's text in it is never rich markup
@@ -110,7 +98,7 @@ def digest_cmd(
     rt = runtime(ctx)
     name = "monthly" if monthly else "weekly" if weekly else "daily"
     text, png, queued = digest(
-        rt.db, config=rt.config, now=_when(now) or rt.clock(), name=name, dry_run=preview
+        rt.db, config=rt.config, now=parse_now(now) or rt.clock(), name=name, dry_run=preview
     )
     if preview:
         out.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,28 @@ def run(
     rt = runtime(ctx)
     _ = rt.config, rt.db  # validate the configuration and migrate before anything else
     settings = rt.settings
+    _require_tokens(settings)
+    from bot.app import Deps, build_app, health_checks
+    from bot.observability import setup_logging
+
+    setup_logging(level=settings.log_level, fmt=settings.log_format)
+    config, group_checks = _with_user_groups(rt.config, settings)
+    deps = Deps(settings=settings, config=config, db=rt.db)
+    _prepare_knowledge(deps)
+    app = build_app(deps)
+    _stop_on_sigterm()
+    stop_jobs, background = _start_background(deps, app)
+    if settings.slack_app_token and not http:
+        _serve_socket_mode(
+            app, settings.slack_app_token.get_secret_value(), finish=lambda: _finish(deps, stop_jobs)
+        )
+        return
+    checks = {**health_checks(deps), **background, **group_checks}
+    _serve_http(app, deps, host=host, port=port, checks=checks, stop_jobs=stop_jobs)
+
+
+def _require_tokens(settings: Settings) -> None:
+    """Refuse to start without the bot token and the signing secret, saying where they come from."""
     missing = [
         key
         for key, value in (
@@ -52,50 +74,53 @@ def run(
             "'Connect a Slack workspace'), put its tokens in .env, or try Deskbot without Slack: `make demo`.",
             code=2,
         )
-    from bot.app import Deps, build_app, health_checks
-    from bot.observability import setup_logging
 
-    setup_logging(level=settings.log_level, fmt=settings.log_format)
-    config, group_checks = _with_user_groups(rt.config, settings)
-    deps = Deps(settings=settings, config=config, db=rt.db)
-    _prepare_knowledge(deps)
-    app = build_app(deps)
-    _stop_on_sigterm()
-    stop_jobs, background = _start_background(deps, app)
-    if settings.slack_app_token and not http:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        console.print("Deskbot connected to Slack in Socket Mode. Ctrl-C stops it.")
-        try:
-            handler.start()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            handler.close()
-            _finish(deps, stop_jobs)
-        return
+def _serve_socket_mode(app: App, app_token: str, *, finish: Callable[[], None]) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(app, app_token)
+    console.print("Deskbot connected to Slack in Socket Mode. Ctrl-C stops it.")
+    try:
+        handler.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handler.close()
+        finish()
+
+
+def _serve_http(
+    app: App,
+    deps: Deps,
+    *,
+    host: str | None,
+    port: int | None,
+    checks: dict[str, Callable[[], str]],
+    stop_jobs: Callable[[], None],
+) -> None:
     from bot.server import make_http_server
 
-    assert settings.slack_signing_secret is not None  # checked above
+    settings = deps.settings
+    assert settings.slack_signing_secret is not None  # checked at start
+    host, port = host or settings.http_host, port or settings.http_port
     try:
         server = make_http_server(
             app,
-            rt.db,
-            host=host or settings.http_host,
-            port=port or settings.http_port,
+            deps.db,
+            host=host,
+            port=port,
             signing_secret=settings.slack_signing_secret.get_secret_value(),
-            checks={**health_checks(deps), **background, **group_checks},
+            checks=checks,
         )
     except OSError as exc:
         stop_jobs()
         fail(
-            f"cannot listen on {host or settings.http_host}:{port or settings.http_port} ({exc.strerror}); "
-            "pick another --host/--port (HTTP_HOST/HTTP_PORT)"
+            f"cannot listen on {host}:{port} ({exc.strerror}); pick another --host/--port (HTTP_HOST/HTTP_PORT)"
         )
-    host, bound = server.server_address[:2]
+    bound_host, bound = server.server_address[:2]
     console.print(
-        f"Deskbot listening on http://{host}:{bound}/slack/events (health: /healthz, metrics: /metrics). "
+        f"Deskbot listening on http://{bound_host}:{bound}/slack/events (health: /healthz, metrics: /metrics). "
         "Ctrl-C stops it."
     )
     try:

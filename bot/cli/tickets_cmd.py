@@ -33,6 +33,30 @@ def _change(
         fail(exc.message)
         return
     _print_ticket(rt, number)
+    if number is not None:
+        _show_in_slack(rt, number)
+
+
+def _show_in_slack(rt: Runtime, number: int) -> None:
+    """Deliver what the change queued (the card, the requester's message) now, when this machine has the
+    bot token; otherwise, or if Slack cannot be reached, the outbox keeps it for a running `deskbot run`."""
+    if rt.settings.slack_bot_token is None:
+        console.print("[dim]Slack: queued; no SLACK_BOT_TOKEN here, so a running `deskbot run` posts it.[/]")
+        return
+    from bot.app import build_client
+    from bot.cards import deliver_ticket, ticket_sender
+
+    send = ticket_sender(db=rt.db, config=rt.config, client=build_client(rt.settings), clock=rt.clock)
+    report = deliver_ticket(rt.db, number=number, send=send, now=rt.clock())
+    if report.failed:
+        console.print(f"[red]Slack refused {report.failed} message(s); the log above gives its error.[/]")
+    if report.retried:
+        console.print(
+            f"[yellow]Slack could not be reached for {report.retried} message(s); they stay queued and a "
+            "running `deskbot run` retries them.[/]"
+        )
+    elif report.sent and not report.failed:
+        console.print(f"[dim]Slack: the card{' and messages' if report.sent > 1 else ''} updated.[/]")
 
 
 @app.command()

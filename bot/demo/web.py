@@ -280,83 +280,87 @@ def _strip_state(view: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in view.items() if k != "state"}
 
 
+class _Handler(BaseHTTPRequestHandler):
+    """The demo page's requests: static files, the workspace state, files, and the person's actions."""
+
+    simulator: Simulator  # set by make_web_server
+    timeout = 15  # a client that stalls mid-request frees its thread
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._guarded(self._get)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._guarded(self._post)
+
+    def _guarded(self, handle: Any) -> None:
+        """Run a handler: refusals answer their status, anything unexpected a plain 500 with a ref."""
+        try:
+            check_host(self.headers, self.server.server_address[:2])
+            handle()
+        except Refused as refused:
+            self._json(refused.status, {"ok": False, "error": refused.message})
+        except SimulatorError as exc:
+            self._json(400, {"ok": False, "error": str(exc)})
+        except (LookupError, ValueError):
+            log.info("demo request refused as malformed", exc_info=True)
+            self._json(400, {"ok": False, "error": "Bad request."})
+        except TimeoutError:
+            self.close_connection = True
+        except Exception:  # noqa: BLE001 - the log has the traceback, the page a reference
+            ref = uuid.uuid4().hex[:8]
+            log.exception("demo request failed ref=%s", ref)
+            self._json(500, {"ok": False, "error": f"Something went wrong in the demo (ref {ref})."})
+
+    def _get(self) -> None:
+        url = urlparse(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path in STATIC:
+            name, kind = STATIC[url.path]
+            data = resources.files("bot.demo").joinpath("static", name).read_bytes()
+            self._send(200, data, f"{kind}; charset=utf-8")
+        elif url.path == "/api/state":
+            user = query.get("user") or next(iter(PEOPLE))
+            state = self.simulator.state(user=user, channel=query.get("channel"), thread=query.get("thread"))
+            self._json(200, state)
+        elif url.path.startswith("/files/"):
+            data = self.simulator.file(url.path.rsplit("/", 1)[-1])
+            if data is None:
+                self._json(404, {"ok": False, "error": "file_not_found"})
+            else:
+                self._send(200, data, "image/png")
+        else:
+            self._json(404, {"ok": False, "error": "not found"})
+
+    def _post(self) -> None:
+        check_same_site(self.headers)
+        length = content_length(self.headers)
+        raw = self.rfile.read(length)
+        if len(raw) < length:
+            raise Refused(400, "Bad request: the body is shorter than its Content-Length.")
+        route = urlparse(self.path).path
+        body = parse_body(route, raw)
+        self._json(200, dispatch(self.simulator, route, body))
+
+    def _json(self, status: int, payload: Any) -> None:
+        self._send(status, json.dumps(payload).encode(), "application/json")
+
+    def _send(self, status: int, data: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", CSP)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
 def make_web_server(simulator: Simulator, *, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
     """The simulator's HTTP server (not started)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        timeout = 15  # a client that stalls mid-request frees its thread
-
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            self._guarded(self._get)
-
-        def do_POST(self) -> None:  # noqa: N802
-            self._guarded(self._post)
-
-        def _guarded(self, handle: Any) -> None:
-            """Run a handler: refusals answer their status, anything unexpected a plain 500 with a ref."""
-            try:
-                check_host(self.headers, self.server.server_address[:2])
-                handle()
-            except Refused as refused:
-                self._json(refused.status, {"ok": False, "error": refused.message})
-            except SimulatorError as exc:
-                self._json(400, {"ok": False, "error": str(exc)})
-            except (LookupError, ValueError):
-                log.info("demo request refused as malformed", exc_info=True)
-                self._json(400, {"ok": False, "error": "Bad request."})
-            except TimeoutError:
-                self.close_connection = True
-            except Exception:  # noqa: BLE001 - the log has the traceback, the page a reference
-                ref = uuid.uuid4().hex[:8]
-                log.exception("demo request failed ref=%s", ref)
-                self._json(500, {"ok": False, "error": f"Something went wrong in the demo (ref {ref})."})
-
-        def _get(self) -> None:
-            url = urlparse(self.path)
-            query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            if url.path in STATIC:
-                name, kind = STATIC[url.path]
-                data = resources.files("bot.demo").joinpath("static", name).read_bytes()
-                self._send(200, data, f"{kind}; charset=utf-8")
-            elif url.path == "/api/state":
-                user = query.get("user") or next(iter(PEOPLE))
-                state = simulator.state(user=user, channel=query.get("channel"), thread=query.get("thread"))
-                self._json(200, state)
-            elif url.path.startswith("/files/"):
-                data = simulator.file(url.path.rsplit("/", 1)[-1])
-                if data is None:
-                    self._json(404, {"ok": False, "error": "file_not_found"})
-                else:
-                    self._send(200, data, "image/png")
-            else:
-                self._json(404, {"ok": False, "error": "not found"})
-
-        def _post(self) -> None:
-            check_same_site(self.headers)
-            length = content_length(self.headers)
-            raw = self.rfile.read(length)
-            if len(raw) < length:
-                raise Refused(400, "Bad request: the body is shorter than its Content-Length.")
-            route = urlparse(self.path).path
-            body = parse_body(route, raw)
-            self._json(200, dispatch(simulator, route, body))
-
-        def _json(self, status: int, payload: Any) -> None:
-            self._send(status, json.dumps(payload).encode(), "application/json")
-
-        def _send(self, status: int, data: bytes, kind: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.send_header("Content-Security-Policy", CSP)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer((host, port), Handler)
+    handler = type("Handler", (_Handler,), {"simulator": simulator})
+    server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import shutil
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app import Deps, build_app, health_checks
-from bot.config import Settings
+from bot.config import SAMPLE_DIR, Settings
 from bot.db import Database
 from bot.fakes.simulator import SlackSimulator
 from bot.fakes.slack import FakeSlack
@@ -130,6 +131,11 @@ class Workspace:
         db_file = data_dir / "demo.db"
         for stale in (db_file, Path(f"{db_file}-wal"), Path(f"{db_file}-shm")):
             stale.unlink(missing_ok=True)
+        if kb_sources.resolve() == (SAMPLE_DIR / "kb").resolve():
+            # Articles published in the demo go into its own copy, never into the package's sample.
+            copy = data_dir / "kb"
+            shutil.rmtree(copy, ignore_errors=True)
+            kb_sources = Path(shutil.copytree(kb_sources, copy))
         self.settings = Settings(
             slack_bot_token="xoxb-demo",
             slack_signing_secret=self.secret,

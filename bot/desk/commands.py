@@ -3,32 +3,35 @@ after the ack, by the handler calling `delivered`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from bot import blocks, checkins, slash
 from bot.desk.context import DeskContext
+from bot.desk.drafts import Drafts
 from bot.desk.work import TicketWork
-from bot.models import Ticket
 
 
 class Commands:
-    def __init__(self, ctx: DeskContext, work: TicketWork) -> None:
-        self.ctx, self.work = ctx, work
+    def __init__(self, ctx: DeskContext, work: TicketWork, drafts: Drafts) -> None:
+        self.ctx, self.work, self.drafts = ctx, work, drafts
 
-    def ticket(self, parsed: slash.Command, *, user: str) -> tuple[str, Ticket | None]:
-        """The reply to `/ticket …` (not `new`, which opens the form) and the ticket it changed, if any."""
+    def ticket(self, parsed: slash.Command, *, user: str) -> tuple[str, Callable[[], object] | None]:
+        """The reply to `/ticket …` (not `new`, which opens the form) and what to do after the ack: deliver
+        what a change queued, or draft the article (a model may take longer than Slack waits for the ack)."""
         if parsed.verb in slash.CHANGES:
             assert parsed.number is not None
             changed = self.work.apply(
                 parsed.verb, number=parsed.number, actor=user, **slash.change_args(parsed)
             )
-            return slash.summary(changed), changed
+            return slash.summary(changed), partial(self.ctx.deliver, parsed.number)
+        if parsed.verb in slash.DRAFTS:
+            assert parsed.number is not None
+            said, waiting = self.drafts.check(number=parsed.number, actor=user)
+            return said, None if waiting else partial(self.drafts.draft, number=parsed.number, actor=user)
         return slash.execute(
             parsed, user=user, db=self.ctx.db, config=self.ctx.config, now=self.ctx.clock()
         ), None
-
-    def delivered(self, ticket: Ticket) -> None:
-        """After the ack: what the change queued (card, requester's messages), delivered."""
-        assert ticket.number is not None
-        self.ctx.deliver(ticket.number)
 
     def checkin(self, text: str, *, user: str) -> str:
         return checkins.handle(text, user=user, db=self.ctx.db, config=self.ctx.config, now=self.ctx.clock())

@@ -7,11 +7,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from slack_sdk import WebClient
 
 from bot.answers import AnswerService
 from bot.cards import deliver_ticket, ticket_sender
+from bot.config import SAMPLE_DIR
 from bot.db import Database
 from bot.models import Notification
 from bot.routing.assign import EveryoneHere, Presence
@@ -31,6 +33,7 @@ class DeskContext:
     clock: Clock
     triager: Triager | None = None  # category, priority and team for new requests
     presence: Presence = field(default_factory=EveryoneHere)
+    kb_sources: Path = SAMPLE_DIR / "kb"  # KB_SOURCES: where published article drafts are written
 
     def deliver(self, number: int) -> None:
         """Deliver what ticket `number`'s last changes queued, now (the outbox retries what fails)."""

@@ -7,9 +7,10 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import access, blocks, kpis, tickets
+from bot import access, accounts, blocks, health, kpis, tickets
 from bot.answers import not_helpful, unanswered
 from bot.desk.context import DeskContext
+from bot.health import Health
 
 
 class Home:
@@ -54,4 +55,13 @@ class Home:
                 unanswered=gaps,
                 unhelpful=disliked,
                 now=local,
+                accounts=self._accounts(s, user=user, now=now),
             )
+
+    def _accounts(self, s: Any, *, user: str, now: Any) -> list[tuple[Health, str]] | None:
+        """The health of the accounts `user` owns (None when they own none)."""
+        settings = self.ctx.config.health
+        keys = [a.key for a in accounts.owned_by(s, config=self.ctx.config, user=user, now=now)]
+        if not keys:
+            return None
+        return [(h, h.band(settings)) for h in health.compute(s, settings=settings, now=now, keys=keys)]

@@ -37,6 +37,10 @@ class Relay:
     def _from_the_team(self, ticket: Ticket, *, user: str, text: str, where: tuple[str, str]) -> None:
         number = ticket.number
         assert number is not None
+        if not access.in_scope(self.ctx.config, ticket, user):
+            refusal = blocks.outside_your_teams(number, ticket.team)
+            self.slack.tell(user=user, channel=where[0], thread_ts=where[1], **refusal)
+            return
         internal, body = self._command(number, user=user, text=text, where=where)
         if body is None:
             return

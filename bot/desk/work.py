@@ -26,6 +26,10 @@ class TicketWork:
         """The database half of `change` (one short transaction), so a slash command can ack with it."""
         access.require_staff(self.ctx.config, actor)
         with self.ctx.db.transaction() as s:
+            ticket = tickets.get(s, number=number, lock=True)
+            access.require_work(
+                self.ctx.config, ticket, actor, access.participants(tickets.events_of(s, number))
+            )
             return verbs.run(
                 verb, s, number=number, actor=actor, config=self.ctx.config, now=self.ctx.clock(), **extra
             )

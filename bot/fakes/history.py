@@ -20,9 +20,7 @@ Message = dict[str, Any]
 def history(messages: list[Message], args: dict[str, Any], page_max: int | None) -> dict[str, Any]:
     """conversations.history: top-level messages (and thread parents, and broadcast replies), newest first."""
     channel_level = [
-        m
-        for m in messages
-        if m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast"
+        m for m in messages if m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast"
     ]
     found = sorted((m for m in channel_level if _in_range(m, args)), key=_ts, reverse=True)
     return _page("conversations.history", found, args, page_max, after=lambda m, ts: _ts(m) <= ts)

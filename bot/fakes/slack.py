@@ -19,13 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.fakes import history as slack_history
 from bot.fakes.spec import METHODS
 from bot.fakes.strict import argument_problems, manifest_scopes, missing_scope, unknown_arguments
-from bot.slack_limits import problems_in_message, problems_in_view
+from bot.fakes.web_methods import BOT_USER, TEAM, WebMethods
 
-BOT_USER = "U0DESKBOT"
-TEAM = "T0DESKBOT"
+__all__ = ["BOT_USER", "TEAM", "Call", "FakeSlack"]
 
 
 @dataclass
@@ -35,7 +33,7 @@ class Call:
     at: float = field(default_factory=time.time)
 
 
-class FakeSlack:
+class FakeSlack(WebMethods):
     """The fake server; `calls` holds every Web API call in order, `messages` every message per channel.
 
     It answers the methods Deskbot uses like Slack does (ids, timestamps, errors) and refuses what Slack
@@ -172,6 +170,10 @@ class FakeSlack:
     ) -> dict[str, Any]:
         """A message a person posted (the event for it is sent separately, like Slack does)."""
         message = {"type": "message", "channel": channel, "user": user, "text": text, "ts": self.next_ts()}
+        # The author's team, as Slack sends it: another organisation's id for a Slack Connect guest
+        # (`users` may give a person a "team_id"; everyone else is of this workspace).
+        team = str((self.users.get(user) or {}).get("team_id") or TEAM)
+        message.update(team=team, user_team=team, source_team=team)
         if thread_ts:
             message["thread_ts"] = thread_ts
         with self._lock:
@@ -327,148 +329,6 @@ class FakeSlack:
         if method == "chat.postEphemeral" and str(args.get("user")) not in people:
             return {"ok": False, "error": "user_not_in_channel"}
         return None
-
-    def _ok(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        """Answer a call the strict checks let through: one handler per Web API method."""
-        handler = self._handlers().get(method)
-        return handler(method, args) if handler else {"ok": True}
-
-    def _handlers(self) -> dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]]:
-        return {
-            "auth.test": self._auth_test,
-            "chat.postMessage": self._post,
-            "chat.update": self._post,
-            "chat.postEphemeral": self._post,
-            "views.open": self._view,
-            "views.update": self._view,
-            "views.push": self._view,
-            "views.publish": self._view,
-            "reactions.add": self._reaction,
-            "reactions.remove": self._reaction,
-            "conversations.open": lambda _, a: {
-                "ok": True,
-                "channel": {"id": "D" + str(a.get("users", "")).split(",")[0][1:]},
-            },
-            "conversations.replies": self._read,
-            "conversations.history": self._read,
-            "chat.getPermalink": self._permalink,
-            "usergroups.users.list": self._usergroup,
-            "users.getPresence": lambda _, a: {
-                "ok": True,
-                "presence": self.presence.get(a.get("user", ""), "active"),
-            },
-            "files.getUploadURLExternal": self._upload_url,
-            "files.completeUploadExternal": self._complete_upload,
-        }
-
-    def _auth_test(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "ok": True,
-            "url": "https://deskbot-demo.slack.com/",
-            "team": "Demo",
-            "user": "deskbot",
-            "team_id": TEAM,
-            "user_id": BOT_USER,
-            "bot_id": "B0DESKBOT",
-        }
-
-    def _post(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        """chat.postMessage, chat.update and chat.postEphemeral, within Block Kit's limits."""
-        channel = args.get("channel")
-        if not channel:
-            return {"ok": False, "error": "channel_not_found"}
-        if not args.get("text") and not args.get("blocks"):
-            return {"ok": False, "error": "no_text"}
-        problems = problems_in_message(args)
-        if problems:
-            return {"ok": False, "error": "invalid_blocks", "errors": problems}
-        if method == "chat.postEphemeral":
-            user, text = str(args.get("user")), args.get("text", "")
-            message = self.add_ephemeral(
-                channel, user, text, thread_ts=args.get("thread_ts"), blocks=args.get("blocks")
-            )
-            return {"ok": True, "message_ts": message["ts"]}
-        if method == "chat.update":
-            with self._lock:
-                found = next((m for m in self.messages.get(channel, []) if m["ts"] == args.get("ts")), None)
-                if found is None:
-                    return {"ok": False, "error": "message_not_found"}
-                found.update(text=args.get("text", ""), blocks=args.get("blocks") or [])
-                return {"ok": True, "channel": channel, "ts": found["ts"], "text": found["text"]}
-        message = self._store(channel, args, self.next_ts())
-        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
-
-    def _view(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        """views.open / update / push / publish, within Block Kit's limits."""
-        view = args.get("view") or {}
-        problems = problems_in_view(view)
-        if problems:
-            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": problems}}
-        with self._lock:
-            self._ids += 1
-            view_id = args.get("view_id") or f"V{self._ids:08d}"
-            stored = {**view, "id": view_id}
-            if method == "views.publish":
-                self.home[args.get("user_id", "")] = stored
-            else:
-                self.views[view_id] = stored
-                if args.get("trigger_id"):
-                    self.view_triggers[view_id] = str(args["trigger_id"])
-        return {"ok": True, "view": stored}
-
-    def _reaction(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        where = (args.get("channel", ""), args.get("timestamp", ""), args.get("name", ""))
-        if not self.react(*where, BOT_USER, add=method == "reactions.add"):
-            return {"ok": False, "error": "message_not_found"}
-        return {"ok": True}
-
-    def _read(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        """conversations.replies (parent first) and conversations.history, paged like Slack."""
-        read = slack_history.replies if method == "conversations.replies" else slack_history.history
-        with self._lock:
-            return read(self.messages.get(args["channel"], []), args, self.page_max)
-
-    def _permalink(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        ts = str(args.get("message_ts", "")).replace(".", "")
-        return {
-            "ok": True,
-            "permalink": f"https://deskbot-demo.slack.com/archives/{args.get('channel')}/p{ts}",
-        }
-
-    def _usergroup(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            members = self.usergroups.get(str(args.get("usergroup", "")))
-        if members is None:
-            return {"ok": False, "error": "no_such_subteam"}
-        return {"ok": True, "users": list(members)}
-
-    def _upload_url(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            self._ids += 1
-            file_id = f"F{self._ids:08d}"
-            self.files.append({"id": file_id, "name": args.get("filename"), "bytes": b""})
-        host, port = self.server.server_address[:2]
-        return {"ok": True, "upload_url": f"http://{host}:{port}/upload/{file_id}", "file_id": file_id}
-
-    def _complete_upload(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        """Sharing uploaded files posts them in the channel, as Slack does."""
-        files = args.get("files") or []
-        if isinstance(files, str):
-            files = json.loads(files)
-        ids = {f["id"] for f in files}
-        channel = args.get("channel_id")
-        with self._lock:
-            shared = []
-            for f in self.files:
-                if f["id"] in ids:
-                    f.update(channel=channel, title=next(x.get("title") for x in files if x["id"] == f["id"]))
-                    shared.append({"id": f["id"], "name": f["name"], "title": f["title"]})
-            if channel and shared:
-                comment = {"text": args.get("initial_comment", ""), "thread_ts": args.get("thread_ts")}
-                message = self._message(channel, comment, self.next_ts_unlocked())
-                message["files"] = shared
-                self.messages.setdefault(channel, []).append(message)
-        return {"ok": True, "files": [{"id": i} for i in ids]}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self

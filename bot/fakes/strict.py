@@ -77,7 +77,9 @@ def missing_scope(method: str, args: Mapping[str, Any], granted: frozenset[str])
 def argument_problems(method: str, args: Mapping[str, Any]) -> list[str]:
     """Missing required arguments and values of the wrong type, in Slack's `[ERROR] …` wording."""
     spec = METHODS[method]
-    out = [f"[ERROR] missing required field: {name}" for name in spec["required"] if args.get(name) in (None, "")]
+    out = [
+        f"[ERROR] missing required field: {name}" for name in spec["required"] if args.get(name) in (None, "")
+    ]
     for name, value in args.items():
         kind = spec["args"].get(name)
         if value is None or kind in (None, "string") or _fits(kind, value):

@@ -175,6 +175,7 @@ def _cross_references(config: SupportConfig) -> list[tuple[tuple, str, str]]:
                     f"use one of: {', '.join(sorted(policies))}",
                 )
             )
+    out += _customer_references(config)
     for name, team in config.teams.items():
         if not team.members and not team.user_group:
             out.append(
@@ -188,4 +189,23 @@ def _cross_references(config: SupportConfig) -> list[tuple[tuple, str, str]]:
             out.append(
                 (("teams", name, "working_hours"), "no working hours", "give e.g. 'mon-fri 09:00-17:00'")
             )
+    return out
+
+
+def _customer_references(config: SupportConfig) -> list[tuple[tuple, str, str]]:
+    """A channel or a team id belongs to one account only."""
+    out: list[tuple[tuple, str, str]] = []
+    seen: dict[tuple[str, str], str] = {}
+    for key, customer in config.customers.items():
+        for field_, values in (("channels", customer.channels), ("team_ids", customer.team_ids)):
+            for index, value in enumerate(values):
+                other = seen.setdefault((field_, value), key)
+                if other != key:
+                    out.append(
+                        (
+                            ("customers", key, field_, index),
+                            f"'{value}' already belongs to the account '{other}'",
+                            "give it to one account only",
+                        )
+                    )
     return out

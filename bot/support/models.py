@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.support.customers import Customer, HealthSettings
 from bot.support.durations import parse_day_spec, parse_minutes, parse_time_range
 from bot.support.knowledge import KnowledgeConfig
 from bot.support.membership import GroupMembers, NoGroups
@@ -308,6 +309,8 @@ class SupportConfig(_Strict):
     routing: Routing = Field(default_factory=Routing)
     reminders: Reminders = Field(default_factory=Reminders)
     knowledge: KnowledgeConfig = Field(default_factory=KnowledgeConfig)
+    customers: dict[str, Customer] = Field(default_factory=dict, description="accounts, by key")
+    health: HealthSettings = Field(default_factory=HealthSettings)
     reopen_window_days: int = Field(
         default=7, ge=0, description="a requester reply this soon after resolve reopens"
     )

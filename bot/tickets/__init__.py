@@ -1,12 +1,11 @@
 """Tickets: the service every surface uses, the queries, the SLA view and the audit replay."""
 
 from bot.tickets.clocks import calendar_for, events_of, report_for
+from bot.tickets.conversation import add_note, add_participant, link_messages, rate
 from bot.tickets.queries import by_thread, list_tickets, near_or_past_sla, search
 from bot.tickets.replay import replay
 from bot.tickets.service import (
     AUTO_ACTOR,
-    add_note,
-    add_participant,
     assign,
     auto_assign,
     claim,
@@ -14,8 +13,6 @@ from bot.tickets.service import (
     create,
     escalate,
     get,
-    link_messages,
-    rate,
     reopen,
     resolve,
     resume,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from bot.models import ACTIVE_STATUSES, Status, Ticket
@@ -45,9 +45,16 @@ def list_tickets(
 
 
 def near_or_past_sla(
-    session: Session, *, now: datetime, horizon: timedelta, team: str | None = None, limit: int = 500
+    session: Session,
+    *,
+    now: datetime,
+    horizon: timedelta,
+    team: str | None = None,
+    limit: int = 500,
+    visible: ColumnElement[bool] | None = None,
 ) -> Sequence[Ticket]:
-    """Active tickets with a clock due before `now + horizon` (an indexed query on the due times)."""
+    """Active tickets with a clock due before `now + horizon` (an indexed query on the due times);
+    `visible` is the viewer's scope (`bot.access.visible_clause`)."""
     cutoff = now + horizon
     statement = select(Ticket).where(
         col(Ticket.status).in_(ACTIVE_STATUSES),
@@ -55,6 +62,8 @@ def near_or_past_sla(
     )
     if team is not None:
         statement = statement.where(Ticket.team == team)
+    if visible is not None:
+        statement = statement.where(visible)
     statement = statement.order_by(col(Ticket.resolution_due).asc().nulls_last()).limit(limit)
     return list(session.exec(statement))
 
@@ -68,9 +77,11 @@ def search(
     requester: str | None = None,
     assignee: str | None = None,
     limit: int = 50,
+    visible: ColumnElement[bool] | None = None,
 ) -> Sequence[Ticket]:
-    """Tickets whose title or description contains `text`, newest first, with optional filters."""
-    statement = select(Ticket)
+    """Tickets whose title or description contains `text`, newest first, with optional filters;
+    `visible` is the viewer's scope (`bot.access.visible_clause`)."""
+    statement = select(Ticket) if visible is None else select(Ticket).where(visible)
     if text.strip():
         pattern = f"%{text.strip()}%"
         statement = statement.where(

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot import access
+from bot import access, accounts
 from bot.cards import AUTOMATION, after_change
-from bot.errors import AlreadyClaimed, InvalidInput, NotFound, PermissionDenied
-from bot.models import Note, Status, Ticket, TicketCreate, TicketEvent
+from bot.errors import AlreadyClaimed, InvalidInput, NotFound
+from bot.models import Status, Ticket, TicketCreate, TicketEvent
 from bot.support.models import Level, Priority, SupportConfig
 from bot.tickets import states
 from bot.tickets.clocks import events_of, report_for, schedule_fields
@@ -65,10 +65,13 @@ def create(
         status=Status.NEW,
         created_at=now,
         updated_at=now,
+        account=accounts.account_for(session, config=config, channel=data.channel, user=data.requester),
     )
     session.add(ticket)
     session.flush()
     assert ticket.number is not None
+    if ticket.account:
+        accounts.contact(session, config=config, key=ticket.account, now=now)
     for key, value in schedule_fields(config, ticket, report_for(config, ticket, [], now), now).items():
         setattr(ticket, key, value)
     session.add(
@@ -205,211 +208,72 @@ def set_team(
     )
 
 
-def escalate(
-    session: Session,
-    *,
-    number: int,
-    actor: str,
-    config: SupportConfig,
-    now: datetime,
-    reason: str | None = None,
-) -> Ticket:
-    """Raise the level (L1→L4) and route to the team that handles that level."""
-
-    def change(ticket: Ticket) -> dict[str, Any]:
-        nxt = Level(ticket.level).next()
-        if nxt is None:
-            raise InvalidInput(f"Ticket #{number} is already at L4, the highest level.")
-        return {"level": nxt, **_route(ticket, config.escalation.get(nxt, ticket.team))}
-
-    return _mutate(
-        session, "escalate", change, number=number, actor=actor, config=config, now=now, reason=reason
-    )
+Values = Callable[[Ticket, datetime, SupportConfig], dict[str, Any]]
 
 
-def wait_on_customer(
-    session: Session, *, number: int, actor: str, config: SupportConfig, now: datetime
-) -> Ticket:
-    """Pause the SLA clocks until the customer answers."""
-    return _mutate(
-        session,
-        "wait_on_customer",
-        lambda t: {"status": Status.WAITING},
-        number=number,
-        actor=actor,
-        config=config,
-        now=now,
-    )
+def _simple_change(action: str, values: Values, doc: str) -> Callable[..., Ticket]:
+    """A service function for a change that needs nothing but the ticket, the time and the config."""
 
-
-def resume(session: Session, *, number: int, actor: str, config: SupportConfig, now: datetime) -> Ticket:
-    """The customer answered: the clocks run again."""
-    return _mutate(
-        session,
-        "resume",
-        lambda t: {"status": Status.OPEN if t.assignee else Status.NEW},
-        number=number,
-        actor=actor,
-        config=config,
-        now=now,
-    )
-
-
-def resolve(
-    session: Session,
-    *,
-    number: int,
-    actor: str,
-    config: SupportConfig,
-    now: datetime,
-    reason: str | None = None,
-) -> Ticket:
-    """Mark the ticket resolved (the resolution clock stops)."""
-    return _mutate(
-        session,
-        "resolve",
-        lambda t: {"status": Status.RESOLVED, "resolved_at": now},
-        number=number,
-        actor=actor,
-        config=config,
-        now=now,
-        reason=reason,
-    )
-
-
-def close(session: Session, *, number: int, actor: str, config: SupportConfig, now: datetime) -> Ticket:
-    """Close a resolved ticket for good."""
-    return _mutate(
-        session,
-        "close",
-        lambda t: {"status": Status.CLOSED, "closed_at": now},
-        number=number,
-        actor=actor,
-        config=config,
-        now=now,
-    )
-
-
-def reopen(
-    session: Session,
-    *,
-    number: int,
-    actor: str,
-    config: SupportConfig,
-    now: datetime,
-    reason: str | None = None,
-) -> Ticket:
-    """Reopen a resolved ticket (its resolution clock runs again)."""
-    return _mutate(
-        session,
-        "reopen",
-        lambda t: {"status": Status.REOPENED, "resolved_at": None},
-        number=number,
-        actor=actor,
-        config=config,
-        now=now,
-        reason=reason,
-    )
-
-
-def add_note(
-    session: Session,
-    *,
-    number: int,
-    author: str,
-    body: str,
-    internal: bool,
-    config: SupportConfig,
-    now: datetime,
-) -> Note:
-    """Add an internal note or a public reply; the first public reply by support staff (never the
-    requester or someone speaking for them) stamps the first response."""
-    body = body.strip()
-    if not body:
-        raise InvalidInput("The note is empty: write something to add.")
-    note_box: list[Note] = []
-
-    def change(ticket: Ticket) -> dict[str, Any]:
-        assert ticket.number is not None
-        note = Note(ticket_number=ticket.number, author=author, body=body, internal=internal, created_at=now)
-        session.add(note)
-        note_box.append(note)
-        stamp = (
-            not internal
-            and ticket.first_response_at is None
-            and author != ticket.requester
-            and access.is_staff(config, author)
-        )
-        return {"first_response_at": now} if stamp else {"notes": "+1"}
-
-    _mutate(
-        session,
-        "note" if internal else "reply",
-        change,
-        number=number,
-        actor=author,
-        config=config,
-        now=now,
-        reason="internal note" if internal else "public reply",
-    )
-    session.flush()
-    return note_box[0]
-
-
-def rate(
-    session: Session, *, number: int, score: int, actor: str, config: SupportConfig, now: datetime
-) -> Ticket:
-    """Record the requester's satisfaction (1–5) with a resolved ticket."""
-    if not 1 <= int(score) <= 5:
-        raise InvalidInput("Ratings go from 1 (poor) to 5 (excellent).")
-
-    def change(ticket: Ticket) -> dict[str, Any]:
-        if actor != ticket.requester:
-            raise PermissionDenied(f"Only the requester of ticket #{number} can rate it.")
-        return {"csat": int(score)}
-
-    return _mutate(session, "rate", change, number=number, actor=actor, config=config, now=now)
-
-
-def add_participant(
-    session: Session, *, number: int, participant: str, actor: str, config: SupportConfig, now: datetime
-) -> Ticket:
-    """Let `participant` follow the ticket and speak as its requester (added by the requester or staff)."""
-    ticket = get(session, number=number, lock=True)
-    if actor != ticket.requester and not access.is_staff(config, actor):
-        raise PermissionDenied(f"Only the requester of ticket #{number} or the support team can add people.")
-    if participant in access.participants(events_of(session, number)) or participant == ticket.requester:
-        return ticket
-    session.add(
-        TicketEvent(
-            ticket_number=number,
+    def change_status(
+        session: Session,
+        *,
+        number: int,
+        actor: str,
+        config: SupportConfig,
+        now: datetime,
+        reason: str | None = None,
+    ) -> Ticket:
+        return _mutate(
+            session,
+            action,
+            lambda t: values(t, now, config),
+            number=number,
             actor=actor,
-            action=access.PARTICIPANT_ADDED,
-            after={"participant": participant},
-            at=now,
-            reason="added to the ticket",
+            config=config,
+            now=now,
+            reason=reason,
         )
-    )
-    session.flush()
-    return ticket
+
+    change_status.__name__ = change_status.__qualname__ = action
+    change_status.__doc__ = doc
+    return change_status
 
 
-def link_messages(
-    session: Session,
-    *,
-    number: int,
-    triage: tuple[str, str] | None = None,
-    requester_thread: tuple[str, str] | None = None,
-) -> Ticket:
-    """Remember where the ticket's card and the requester's thread live in Slack (not an audited change)."""
-    ticket = get(session, number=number, lock=True)
-    if triage is not None:
-        ticket.triage_channel, ticket.triage_ts = triage
-    if requester_thread is not None:
-        ticket.channel, ticket.thread_ts = requester_thread
-    session.add(ticket)
-    session.flush()
-    return ticket
+def _escalated(ticket: Ticket, now: datetime, config: SupportConfig) -> dict[str, Any]:
+    nxt = Level(ticket.level).next()
+    if nxt is None:
+        raise InvalidInput(f"Ticket #{ticket.number} is already at L4, the highest level.")
+    return {"level": nxt, **_route(ticket, config.escalation.get(nxt, ticket.team))}
+
+
+escalate = _simple_change(
+    "escalate", _escalated, "Raise the level (L1→L4) and route to the team that handles that level."
+)
+wait_on_customer = _simple_change(
+    "wait_on_customer",
+    lambda t, now, config: {"status": Status.WAITING},
+    "Pause the SLA clocks until the customer answers.",
+)
+resume = _simple_change(
+    "resume",
+    lambda t, now, config: {"status": Status.OPEN if t.assignee else Status.NEW},
+    "The customer answered: the clocks run again.",
+)
+resolve = _simple_change(
+    "resolve",
+    lambda t, now, config: {"status": Status.RESOLVED, "resolved_at": now},
+    "Mark the ticket resolved (the resolution clock stops).",
+)
+close = _simple_change(
+    "close",
+    lambda t, now, config: {"status": Status.CLOSED, "closed_at": now},
+    "Close a resolved ticket for good.",
+)
+reopen = _simple_change(
+    "reopen",
+    lambda t, now, config: {"status": Status.REOPENED, "resolved_at": None},
+    "Reopen a resolved ticket (its resolution clock runs again).",
+)
 
 
 # ---- internals ---------------------------------------------------------------------------------------

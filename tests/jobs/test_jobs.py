@@ -502,3 +502,29 @@ def test_sweep_alerts_at_the_right_minute_across_dst_holidays_and_pauses(db, con
     assert alerts[f"sla:{paused}:resolution:warn75"] == at(2026, 12, 1, 12, 0)  # 1h + 4h Monday + 4h Tuesday
     assert alerts[f"sla:{paused}:resolution:breach"] == at(2026, 12, 1, 15, 0)
     assert f"sla:{paused}:first_response:breach" not in alerts
+
+
+@pytest.mark.parametrize(
+    "opened, backlog",
+    [
+        ([0] * 7, {}),
+        ([0] * 31, {}),
+        ([1, 0, 3, 0, 0, 2, 0], {"urgent": 1, "low": 40}),
+        ([250] * 7, {"high": 9}),
+    ],
+)
+def test_the_digest_chart_reads_cleanly_even_when_empty(opened: list[int], backlog: dict[str, int]) -> None:
+    """Whole-number axes from zero and tick labels that never overlap, for an empty week and a busy one."""
+    labels = [f"Mon {i + 1:02d}" for i in range(len(opened))]
+    fig = digest.chart_figure(labels, opened, opened[::-1], backlog)
+    fig.canvas.draw()
+    left, right = fig.axes
+    for axis in (left.yaxis, right.xaxis):
+        shown = [t for t in axis.get_ticklabels() if t.get_text() and t.get_visible()]
+        values = [float(t.get_text().replace("\u2212", "-")) for t in shown]
+        assert all(v >= 0 and v == int(v) for v in values), values
+        boxes = [t.get_window_extent() for t in shown]
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :]), values
+    assert left.get_ylim()[0] == 0 and right.get_xlim()[0] == 0
+    empty = not any(opened) and not backlog
+    assert any("No tickets" in t.get_text() for t in left.texts) == empty

@@ -259,7 +259,7 @@ def test_the_error_names_the_file_the_key_and_the_fix(tmp_path: Path) -> None:
         documents.load(path, doc_id="ops/vault", relative="ops/vault.md")
     assert str(err.value) == (
         f"{path}: front matter key 'Visibility' is not known; did you mean 'visibility'? "
-        "Known keys: title, url, visibility, tags, owner"
+        "Known keys: title, url, visibility, tags, owner, source"
     )
     put(tmp_path / "kb", "ops/odd.md", "---\nsecret: yes\n---\n# Odd\n")
     with pytest.raises(

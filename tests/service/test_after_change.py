@@ -136,3 +136,32 @@ def test_a_change_from_any_surface_refreshes_the_card_once(db, config, fake: Fak
     assert shows(after, new), after
     assert posted == 1, "one card per ticket"
     assert 1 <= updates <= changes, (updates, changes)  # never more updates than changes
+
+
+def test_a_cli_change_shows_in_slack_at_once_when_the_token_is_here(db, config, fake: FakeSlack) -> None:
+    """`deskbot ticket …` with the bot token delivers the card itself: no running bot needed to see it."""
+    number = open_ticket(db, config)
+    deliver_twice(db, config, fake, T0)
+    env = {
+        "DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": fake.url,
+    }
+    result = CliRunner().invoke(cli, ["ticket", "claim", str(number), "--as", "U0AGENT001"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Slack: the card updated" in result.output
+    card, posted, updates = card_of(db, fake, number)
+    with db.session() as s:
+        assert shows(card, tickets.get(s, number=number)) and (posted, updates) == (1, 1)
+
+
+def test_a_cli_change_without_the_token_stays_queued_and_says_so(db, config, fake: FakeSlack) -> None:
+    number = open_ticket(db, config)
+    env = {"DATABASE_URL": db.engine.url.render_as_string(hide_password=False), "SLACK_BOT_TOKEN": ""}
+    result = CliRunner().invoke(cli, ["ticket", "claim", str(number), "--as", "U0AGENT001"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Slack: queued" in result.output and not fake.calls
+    deliver_twice(db, config, fake, T0)  # a running bot delivers it later: nothing was lost
+    card, posted, _ = card_of(db, fake, number)
+    with db.session() as s:
+        assert shows(card, tickets.get(s, number=number)) and posted == 1

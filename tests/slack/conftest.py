@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,23 +74,39 @@ def bot_channels(config) -> list[str]:
     return [*config.channels, *triage, *filter(None, [config.managers.channel]), RANDOM]
 
 
-@pytest.fixture
-def running(sqlite_db: Database, config, clock, sample_kb: KnowledgeBase) -> Iterator[Running]:
-    fake = FakeSlack(channels=bot_channels(config))
+@contextmanager
+def serve(
+    db: Database,
+    config,
+    clock,
+    kb: KnowledgeBase,
+    *,
+    kb_sources: Path | None = None,
+    users: dict[str, dict[str, Any]] | None = None,
+) -> Iterator[Running]:
+    """Deskbot serving signed requests over HTTP against the strict fake Slack (checked on the way out)."""
+    fake = FakeSlack(channels=bot_channels(config), users=users)
     fake.add_channel(OUTSIDE, bot=False)
-    settings = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=fake.url)
-    answers = AnswerService.from_config(kb=sample_kb, config=config, db=sqlite_db, clock=clock)
-    app = build_app(Deps(settings=settings, config=config, db=sqlite_db, clock=clock, answers=answers))
-    server = make_http_server(app, sqlite_db, port=0)
+    settings = Settings(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=fake.url,
+        **({"kb_sources": kb_sources} if kb_sources else {}),
+    )
+    answers = AnswerService.from_config(kb=kb, config=config, db=db, clock=clock)
+    app = build_app(Deps(settings=settings, config=config, db=db, clock=clock, answers=answers))
+    server = make_http_server(app, db, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     host, port = server.server_address[:2]
     url = f"http://{host}:{port}"
     sim = SlackSimulator(events_url=f"{url}/slack/events", secret=SECRET, fake=fake)
-    yield Running(fake, sim, sqlite_db, clock, url, app)
-    server.shutdown()
-    server.server_close()
-    fake.close()
+    try:
+        yield Running(fake, sim, db, clock, url, app)
+    finally:
+        server.shutdown()
+        server.server_close()
+        fake.close()
     assert not fake.unknown_args, f"arguments Slack's specification does not list: {fake.unknown_args}"
     # Every message and view the app sent must have passed Slack's limits, and none may ping a whole
     # channel or carry a disguised link (the text boundary, bot/slack_text.py).
@@ -98,6 +116,12 @@ def running(sqlite_db: Database, config, clock, sample_kb: KnowledgeBase) -> Ite
             assert not problems_in_message(call.args), (call.method, problems_in_message(call.args))
         if call.method.startswith("views."):
             assert not problems_in_view(call.args["view"]), (call.method, problems_in_view(call.args["view"]))
+
+
+@pytest.fixture
+def running(sqlite_db: Database, config, clock, sample_kb: KnowledgeBase) -> Iterator[Running]:
+    with serve(sqlite_db, config, clock, sample_kb) as it:
+        yield it
 
 
 def carded(running: Running, count: int = 1) -> list[Ticket]:

@@ -12,7 +12,7 @@ from bot import tickets
 from bot.fakes.simulator import wait_for
 from bot.models import Note, Status, Ticket
 from tests.hostile import HOSTILE, leaks
-from tests.slack.conftest import AGENT, CUSTOMER, CUSTOMER2, SUPPORT, TRIAGE, Running, carded
+from tests.slack.conftest import AGENT, CUSTOMER, CUSTOMER2, MANAGER, SUPPORT, TRIAGE, Running, carded
 
 SECRET_TITLE = "GDPR deletion request for a former employee"
 
@@ -81,8 +81,8 @@ def test_only_the_requester_and_people_they_add_speak_in_the_requester_thread(ru
     with running.db.session() as s:
         assert not list(s.exec(select(Note).where(Note.ticket_number == ticket.number)))
     # Resolved, an outsider's reply does not reopen it.
-    running.slack.slash("/ticket", f"claim {ticket.number}", user=AGENT, channel=TRIAGE)
-    running.slack.slash("/ticket", f"resolve {ticket.number}", user=AGENT, channel=TRIAGE)
+    running.slack.slash("/ticket", f"claim {ticket.number}", user=MANAGER, channel=TRIAGE)
+    running.slack.slash("/ticket", f"resolve {ticket.number}", user=MANAGER, channel=TRIAGE)
     wait_for(lambda: _ticket(running, ticket.number).status == Status.RESOLVED or None, what="resolved")
     running.slack.say(SUPPORT, CUSTOMER2, "reopen!", thread_ts=ticket.thread_ts)
     wait_for(lambda: len(running.fake.calls_to("chat.postEphemeral")) >= 2 or None, what="told again")
@@ -167,3 +167,47 @@ def test_only_the_asker_uses_an_answers_buttons(running: Running, button: str) -
     told = wait_for(lambda: running.fake.calls_to("chat.postEphemeral"), what="the refusal")
     assert "Only the person who asked" in told[-1].args["text"] and told[-1].args["user"] == CUSTOMER2
     assert _count(running) == 0 and not running.fake.calls_to("chat.update")
+
+
+OTHER_TEAM_AGENT = "U0AGENT004"  # team billing; the tickets below go to team support
+
+
+def test_an_agent_sees_and_works_only_their_teams_tickets(running: Running) -> None:
+    ticket = open_ticket(running, SECRET_TITLE)
+    n = ticket.number
+    assert ticket.team == "support"
+    looks = {
+        "/ticket show": f"show {n}",
+        "/ticket sla": f"sla {n}",
+        "/ticket search": "search deletion",
+        "/ticket list breaching": "list breaching",
+        "/ticket queue": "queue",
+        "/ticket claim": f"claim {n}",
+        "/ticket note": f"note {n} moving this along",
+        "/ticket resolve": f"resolve {n}",
+    }
+    for name, text in looks.items():
+        reply = running.slack.slash("/ticket", text, user=OTHER_TEAM_AGENT, channel=TRIAGE).json()
+        assert "GDPR" not in reply.get("text", ""), (name, reply)
+    card = next(m for m in running.fake.messages[ticket.triage_channel] if m["ts"] == ticket.triage_ts)
+    running.slack.click({**card, "channel": ticket.triage_channel}, "ticket_claim", user=OTHER_TEAM_AGENT)
+    told = len(running.fake.calls_to("chat.postEphemeral"))
+    running.slack.say(ticket.triage_channel, OTHER_TEAM_AGENT, "!resolve", thread_ts=ticket.triage_ts)
+    running.slack.say(ticket.triage_channel, OTHER_TEAM_AGENT, "We don't handle this, sorry", thread_ts=ticket.triage_ts)
+    wait_for(lambda: len(running.fake.calls_to("chat.postEphemeral")) >= told + 2 or None, what="told twice")
+    assert "not yours" in running.fake.calls_to("chat.postEphemeral")[-1].args["text"]
+    unchanged = _ticket(running, n)
+    assert (unchanged.status, unchanged.assignee, unchanged.version) == (Status.NEW, None, ticket.version)
+    with running.db.session() as s:
+        assert not list(s.exec(select(Note).where(Note.ticket_number == n)))
+    requester_side = [
+        m for m in running.fake.messages.get(SUPPORT, []) if m.get("thread_ts") == ticket.thread_ts
+    ]
+    assert not any("sorry" in str(m) for m in requester_side), "another team's agent reached the requester"
+    # The ticket's own team, and a manager, see and work it.
+    assert "GDPR" in running.slack.slash("/ticket", f"show {n}", user=MANAGER, channel=TRIAGE).json()["text"]
+    assert (
+        "GDPR" in running.slack.slash("/ticket", "search deletion", user=AGENT, channel=TRIAGE).json()["text"]
+    )
+    running.slack.slash("/ticket", f"claim {n}", user=AGENT, channel=TRIAGE)
+    wait_for(lambda: _ticket(running, n).assignee == AGENT or None, what="claimed by the team's agent")

@@ -60,7 +60,7 @@ def web_api_name(python_name: str) -> str:
 def test_the_spec_table_covers_exactly_the_methods_the_code_calls() -> None:
     called = called_methods()
     assert "chat.postMessage" in called and "files.completeUploadExternal" in called
-    assert called == set(METHODS), "regenerate bot/fakes/spec.py with tests/slack_spec/extract.py"
+    assert called == set(METHODS), "regenerate bot/fakes/slack_spec.json with tests/slack_spec/extract.py"
 
 
 def test_manifest_grants_exactly_what_the_methods_and_events_need() -> None:

@@ -12,7 +12,7 @@ from bot.cli import app
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-GROUPS = {"config", "db", "ticket", "kb", "eval", "jobs"}
+GROUPS = {"config", "db", "ticket", "kb", "eval", "jobs", "customers"}
 
 
 def _documented() -> list[tuple[list[str], list[str]]]:

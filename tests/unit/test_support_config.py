@@ -78,3 +78,58 @@ def test_working_hours_forms() -> None:
     assert week.days[0] == ((540, 720), (780, 1020)) and week.days[5] == ((600, 840),) and 6 not in week.days
     with pytest.raises(ValueError, match="ends before it starts"):
         WeeklyHours.parse("mon 18:00-09:00")
+
+
+CUSTOMERS = """
+customers:
+  acme:
+    name: Acme Corp
+    owner: U0CSM00001
+    channels: [C0ACME0001]
+    team_ids: [T0ACMEORG1]
+  globex:
+    owner: U0CSM00002
+    channels: [C0GLOBEX01]
+"""
+
+
+def test_customers_are_read_with_their_accounts() -> None:
+    config = parse_support_config(SAMPLE + CUSTOMERS, file="support.yaml")
+    assert config.customers["acme"].owner == "U0CSM00001" and config.customers["globex"].tier == "standard"
+    assert config.health.warn_below == 60  # the defaults when `health:` is left out
+
+
+def test_customer_mistakes_name_the_line_the_key_and_the_fix() -> None:
+    text = (
+        SAMPLE
+        + CUSTOMERS.replace("owner: U0CSM00001", "owner: maria").replace(
+            "channels: [C0GLOBEX01]", "channels: ['#globex']"
+        )
+        + "health:\n  warn_below: 80\n  recover_at: 70\n  colour: red\n"
+    )
+    messages = problems(text)
+    lines = text.splitlines()
+    assert (
+        f"support.yaml:{lines.index('    owner: maria') + 1}: customers.acme.owner: 'maria' is not a Slack user id"
+        in messages[0]
+    ) and "Fix: write the person's member id (U…)" in messages[0]
+    assert any(
+        "customers.globex.channels: '#globex' is not a channel id. Fix: write the id" in m for m in messages
+    )
+    assert any("health.colour: " in m and "Fix: remove it" in m for m in messages)
+    [message] = problems(SAMPLE + "health:\n  warn_below: 80\n  recover_at: 70\n")
+    assert "health: recover_at (70) is below warn_below (80). Fix: set recover_at" in message
+
+
+def test_a_channel_or_team_of_two_accounts_is_refused() -> None:
+    text = SAMPLE + CUSTOMERS.replace("[C0GLOBEX01]", "[C0ACME0001]\n    team_ids: [T0ACMEORG1]")
+    messages = problems(text)
+    assert any(
+        "customers.globex.channels.0: 'C0ACME0001' already belongs to the account 'acme'. Fix: give it to one"
+        in m
+        for m in messages
+    )
+    assert any(
+        "customers.globex.team_ids.0: 'T0ACMEORG1' already belongs to the account 'acme'" in m
+        for m in messages
+    )

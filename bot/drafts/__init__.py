@@ -1,0 +1,1 @@
+"""Articles drafted from resolved tickets: material and privacy filter, writers, files, the service."""

@@ -1,0 +1,87 @@
+"""The knowledge owners' side of drafts in Slack: `/ticket article N`, the preview, Edit (a modal) and
+Discard; requesters are refused (no real publishing here: that is tests/slack/test_articles.py)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot import tickets
+from bot.fakes.simulator import wait_for
+from bot.models import ArticleDraft, TicketCreate
+from tests.slack.conftest import AGENT, CUSTOMER, MANAGER, SUPPORT, Running
+
+DM = "D" + MANAGER[1:]
+
+
+def _solved(running: Running, config) -> int:
+    now = running.clock()
+    with running.db.transaction() as s:
+        number = tickets.create(
+            s,
+            data=TicketCreate(title="hello, how do I rotate an API key?", requester=CUSTOMER),
+            actor=CUSTOMER,
+            config=config,
+            now=now,
+        ).number
+        tickets.add_note(
+            s,
+            number=number,
+            author=AGENT,
+            body="Settings → API → Rotate.",
+            internal=False,
+            config=config,
+            now=now,
+        )
+        tickets.add_note(
+            s, number=number, author=AGENT, body="VIP, be nice", internal=True, config=config, now=now
+        )
+        tickets.resolve(s, number=number, actor=AGENT, config=config, now=now)
+    return number
+
+
+def _dm(running: Running, word: str) -> dict:
+    return wait_for(
+        lambda: [m for m in running.fake.messages.get(DM, []) if word in str(m.get("blocks"))] or None,
+        what=f"{word!r} in the reviewer's DM",
+    )[-1]
+
+
+def test_slash_article_edit_and_discard(running: Running, config) -> None:
+    number = _solved(running, config)
+    refused = running.slack.slash("/ticket", f"article {number}", user=CUSTOMER, channel=SUPPORT).json()
+    assert "Only support agents can draft articles" in refused["text"]
+    said = running.slack.slash("/ticket", f"article {number}", user=AGENT, channel=SUPPORT).json()
+    assert f"Drafting an article from ticket #{number}" in said["text"] and f"<@{MANAGER}>" in said["text"]
+    preview = _dm(running, "Publish as internal")
+    twice = running.slack.slash("/ticket", f"article {number}", user=AGENT, channel=SUPPORT).json()
+    assert f"Ticket #{number} already has article draft" in twice["text"]
+    assert "How do I rotate an API key?" in str(preview["blocks"]) and "VIP" not in str(preview)
+
+    running.slack.click(preview, "article_edit", user=CUSTOMER)  # a requester gets no form
+    told = wait_for(lambda: running.fake.messages.get("D" + CUSTOMER[1:]), what="the refusal in a DM")
+    assert "Only support agents can edit articles" in told[-1]["text"]
+    assert not running.fake.views
+    running.slack.click(preview, "article_edit", user=MANAGER)
+    form = next(iter(wait_for(lambda: running.fake.views, what="the Edit modal").values()))
+    assert form["blocks"][0]["element"]["initial_value"] == "How do I rotate an API key?"
+    bad = running.slack.submit(form, {"body": ""}, user=MANAGER).json()
+    assert bad["response_action"] == "errors" and "body" in bad["errors"]
+    running.slack.submit(
+        form,
+        {"title": "Rotate an API key", "body": "Open Settings → API, press Rotate.", "tags": "api, security"},
+        user=MANAGER,
+    )
+    edited = _dm(running, "Rotate an API key")
+    assert "press Rotate" in str(edited["blocks"]) and "security" in str(edited["blocks"])
+
+    running.slack.click(edited, "article_discard", user=MANAGER)
+    gone = _dm(running, "Discarded by")
+    assert "article_publish_public" not in str(gone)
+    with running.db.session() as s:
+        [draft] = s.exec(select(ArticleDraft)).all()
+    assert (draft.status, draft.title, draft.tags, draft.decided_by) == (
+        "discarded",
+        "Rotate an API key",
+        ["api", "security"],
+        MANAGER,
+    )
