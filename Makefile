@@ -20,7 +20,7 @@ STAMP  := $(VENV)/.deskbot-installed
 TORCH       ?= torch==2.13.0
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
-.PHONY: demo test lint bench bench-similar bench-kb kb-signals bench-slack bench-scale bench-route bench-health reliability install clean
+.PHONY: demo test lint bench bench-similar bench-kb bench-kb-scale kb-signals bench-slack bench-scale bench-route bench-health reliability install clean
 
 $(CORE): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,9 @@ bench-similar: $(STAMP)
 
 bench-kb: $(STAMP)
 	$(PY) -m tests.bench.kb
+
+bench-kb-scale: $(STAMP)
+	$(PY) -m tests.bench.kb_scale --sizes 50000 200000
 
 kb-signals: $(STAMP)
 	$(PY) -m tests.bench.kb_signals

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from bot import accounts
-from bot.config import Settings
+from bot.config import Settings, lexical_location
 from bot.db import Database
 from bot.models import Feedback, KbQuery
 from bot.observability import METRICS
@@ -25,6 +25,7 @@ from knowledge.base import Answer, Audience, EngineMismatch, KnowledgeBase, Sour
 from knowledge.decide import DecisionParams
 from knowledge.embedding import Engine
 from knowledge.gaps import Gap, gaps
+from knowledge.lexical import LexicalIndexError
 
 CANNED_ID = "canned"
 UNANSWERED_SCAN = 5000
@@ -48,15 +49,22 @@ def build_knowledge_base(
     engine (default `knowledge.embedding.DEFAULT_ENGINE`), optional LLM."""
     from knowledge.compose import LlmComposer
     from knowledge.embedding import get_engine
+    from knowledge.lexical import Fts5Index, lexical_path
+    from knowledge.lexical_pg import PostgresIndex
     from knowledge.store import VectorStore
 
-    store = (
-        VectorStore(url=settings.chroma_url)
-        if settings.chroma_url and chroma_path is None
-        else VectorStore(path=chroma_path or settings.chroma_path)
-    )
+    if chroma_path is not None:  # a private index (deskbot eval kb): its lexical file sits next to it
+        store, engine, where = VectorStore(path=chroma_path), "sqlite", str(lexical_path(chroma_path))
+    else:
+        store = (
+            VectorStore(url=settings.chroma_url)
+            if settings.chroma_url
+            else VectorStore(path=settings.chroma_path)
+        )
+        engine, where = lexical_location(settings)
     return KnowledgeBase(
         store=store,
+        lexical=PostgresIndex(where) if engine == "postgresql" else Fts5Index(where),
         embedder=embedder or get_engine(settings.kb_engine),
         decision=DecisionParams(
             threshold=settings.kb_answer_threshold, suggest_threshold=settings.kb_suggest_threshold
@@ -97,7 +105,10 @@ class AnswerService:
         else:
             try:
                 answer = self.kb.answer(question, audience)
-            except EngineMismatch as exc:  # the operator must rebuild; the asker is offered a person
+            except (
+                EngineMismatch,
+                LexicalIndexError,
+            ) as exc:  # the operator must rebuild; a person is offered
                 log.error("%s", exc)
                 answer = Answer("", [], 0.0, False, why_not=UNAVAILABLE)
             except Exception:  # noqa: BLE001 - the vector store is down: say so, offer a person

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     kb_sources: Path = SAMPLE_DIR / "kb"
     chroma_path: Path = Path(".deskbot/chroma")
     chroma_url: str | None = None
+    kb_lexical: Literal["auto", "sqlite", "postgresql"] = "auto"  # the BM25 engine (knowledge/lexical.py)
+    kb_lexical_path: Path | None = None  # the FTS5 file (default: next to CHROMA_PATH, see lexical_location)
     llm_model: str | None = None
     # embedding engine: minilm | e5-small | st:<model name or path> (knowledge/embedding.py); None = default
     kb_engine: str | None = None
@@ -69,6 +71,17 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("kb_lexical")
+    @classmethod
+    def _lexical_needs_postgres(cls, value: str, info: ValidationInfo) -> str:
+        url = str(info.data.get("database_url") or "")
+        if value == "postgresql" and not url.startswith("postgresql"):
+            raise ValueError(
+                "KB_LEXICAL=postgresql keeps the lexical index in the database, but DATABASE_URL is not "
+                "PostgreSQL: set DATABASE_URL=postgresql://user@host/db, or KB_LEXICAL=auto (an SQLite FTS5 file)"
+            )
+        return value
+
     @field_validator("kb_suggest_threshold")
     @classmethod
     def _suggest_below_answer(cls, value: float, info: ValidationInfo) -> float:
@@ -84,6 +97,28 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+
+def lexical_location(settings: Settings) -> tuple[str, str]:
+    """("sqlite", file) or ("postgresql", DATABASE_URL): where the KB's lexical index lives.
+
+    auto follows the vector store: embedded Chroma gets an FTS5 file next to its folder; a Chroma
+    server (several processes) gets the database every process already shares (PostgreSQL full-text
+    search, or with an SQLite database a file next to it, shared by the processes of that machine)."""
+    from knowledge.lexical import lexical_path
+
+    if settings.kb_lexical == "postgresql" or (
+        settings.kb_lexical == "auto"
+        and settings.chroma_url
+        and settings.database_url.startswith("postgresql")
+    ):
+        return "postgresql", settings.database_url
+    if settings.kb_lexical_path:
+        return "sqlite", str(settings.kb_lexical_path)
+    if settings.chroma_url:
+        database = Path(settings.database_url.split(":///", 1)[-1])
+        return "sqlite", str(database.with_name(f"{database.stem}-kb-lexical.sqlite3"))
+    return "sqlite", str(lexical_path(settings.chroma_path))
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from knowledge import calibration, chunking, documents, language, selfcal, sources
+from knowledge import calibration, chunking, documents, indexes, language, selfcal, sources
 from knowledge.calibration import Curve
 from knowledge.compose import PassageComposer
 from knowledge.decide import STATISTIC, DecisionParams, confidence, evidence, lift
 from knowledge.embedding import Engine
-from knowledge.lexical import Bm25
+from knowledge.lexical import LexicalIndex, LexicalIndexError
 from knowledge.retrieve import Hit, RetrievalParams, retrieve
 from knowledge.store import VectorStore
 from knowledge.visibility import INTERNAL_UNLESS_STATED, VisibilityRules
@@ -87,6 +87,7 @@ class IngestReport:
     withdrawn: list[str] = field(default_factory=list)  # refused documents removed from customers' view
     notes: list[str] = field(default_factory=list)  # links inside the folder, skipped on purpose
     legacy: list[str] = field(default_factory=list)  # indexed by an older Deskbot: `kb rebuild` them
+    backfilled: int = 0  # documents copied from the vector store into an empty/older lexical index
     chunks: int = 0
     seconds: float = 0.0
 
@@ -101,14 +102,16 @@ class KnowledgeBase:
         decision: DecisionParams | None = None,
         composer: Composer | None = None,
         embed_batch: int = EMBED_BATCH,
+        lexical: LexicalIndex | None = None,
     ) -> None:
         self.store = store
+        # BM25 on an engine that keeps its index on disk: nothing proportional to the KB is loaded here
+        self.lexical = lexical if lexical is not None else indexes.default_lexical(store)
         self.embedder = embedder
         self.retrieval = retrieval or RetrievalParams()
         self.decision = decision or DecisionParams()
         self.composer: Composer = composer or PassageComposer()
         self.embed_batch = embed_batch
-        self._bm25: Bm25 | None = None
         self._checked = False
         self._curve: Curve | None = None
         self._curve_read = 0.0
@@ -150,8 +153,11 @@ class KnowledgeBase:
         if meta.get("engine") != self.embedder.name:
             self.store.write_meta({**meta, "engine": self.embedder.name, "dim": int(self.embedder.dim)})
         scan = sources.scan(list(paths), root)
-        indexed = self.store.doc_hashes()
-        present = self.store.doc_ids()  # includes documents a killed run left half-written
+        if self.lexical.problem:  # built with another term analysis: only a rebuild fixes it
+            raise LexicalIndexError(self.lexical.problem)
+        report.backfilled = indexes.backfill(self.store, self.lexical)  # an index from before FTS
+        indexed = indexes.complete(self.store, self.lexical)
+        present = indexes.present(self.store, self.lexical)  # includes what a killed run left half-written
         seen = {f.doc_id for f in scan.files} | {r.doc_id for r in scan.refused if r.doc_id}
         batch: list[tuple[documents.SourceDoc, list[chunking.Chunk]]] = []
         report.notes = list(scan.notes)
@@ -159,7 +165,9 @@ class KnowledgeBase:
         def refuse(doc_id: str | None, message: str, *, everywhere: bool = False) -> None:
             report.failed.append(message)
             if doc_id and doc_id in present:  # never public again until the file is fixed
-                self.store.delete_doc(doc_id, visibilities=None if everywhere else ("public",))
+                indexes.delete_doc(
+                    self.store, self.lexical, doc_id, visibilities=None if everywhere else ("public",)
+                )
                 report.withdrawn.append(doc_id)
 
         def flush() -> None:
@@ -174,14 +182,15 @@ class KnowledgeBase:
                 own = vectors[at : at + len(chunks) + 1]
                 at += len(chunks) + 1
                 if doc.doc_id in present:
-                    self.store.delete_doc(doc.doc_id)
+                    indexes.delete_doc(self.store, self.lexical, doc.doc_id)
                 if doc.doc_id in indexed:
                     report.updated += 1
                 else:
                     report.added += 1
                 writes.append((chunks, own[:-1], doc.content_hash, own[-1]))
                 report.chunks += len(chunks)
-            self.store.upsert_many(writes)
+            terms = [(w[0], w[2]) for w in writes]
+            self.store.upsert_many(writes, before_titles=lambda: self.lexical.write(terms))
             batch.clear()
 
         for refusal in scan.refused:  # a link out of the folder is no document of ours, for staff either
@@ -204,7 +213,7 @@ class KnowledgeBase:
         if prune:
             for doc_id in sorted(present - seen):
                 if scan.in_scope(doc_id):
-                    self.store.delete_doc(doc_id)
+                    indexes.delete_doc(self.store, self.lexical, doc_id)
                     report.removed += 1
         if any(not h.startswith(documents.HASH_VERSION) for h in indexed.values()):
             report.legacy = sorted(
@@ -212,7 +221,6 @@ class KnowledgeBase:
             )
         if progress:
             progress(len(scan.files), len(scan.files), "")
-        self._bm25 = None
         if report.added or report.updated or report.removed or "calibration" not in self.store.read_meta():
             self.calibrate()
         report.seconds = time.perf_counter() - started
@@ -230,7 +238,7 @@ class KnowledgeBase:
                 question,
                 vector,
                 store=self.store,
-                bm25=self.bm25,
+                lexical=self.lexical,
                 visibilities=every,
                 params=self.retrieval,
                 **exclude,
@@ -264,7 +272,12 @@ class KnowledgeBase:
             return [
                 evidence(
                     retrieve(
-                        q, v, store=self.store, bm25=self.bm25, visibilities=every, params=self.retrieval
+                        q,
+                        v,
+                        store=self.store,
+                        lexical=self.lexical,
+                        visibilities=every,
+                        params=self.retrieval,
                     ),
                     k,
                     before.background,
@@ -291,19 +304,17 @@ class KnowledgeBase:
         return self._curve
 
     def warm_up(self) -> float:
-        """Load the model and the lexical index now (not on the first question); returns seconds."""
+        """Load the model and open the lexical index now (not on the first question); returns seconds."""
         started = time.perf_counter()
         self.embedder.queries(["warm up"])
-        _ = self.bm25
+        self.lexical.search("warm up", k=1, visibilities=("public",))
         _ = self.curve
         language.warm_up()
         return time.perf_counter() - started
 
-    @property
-    def bm25(self) -> Bm25:
-        if self._bm25 is None:
-            self._bm25 = Bm25(self.store.all_chunks())
-        return self._bm25
+    def reset(self) -> None:
+        """Empty both indexes (`deskbot kb rebuild`); the collections and tables stay for other processes."""
+        indexes.reset(self.store, self.lexical)
 
     def answer(self, question: str, audience: Audience = "customer") -> Answer:
         """Answer from the documents this audience may see, or abstain and say why."""
@@ -313,12 +324,13 @@ class KnowledgeBase:
             return Answer("", [], 0.0, False, "The question is empty.", engine=self.embedder.name)
         if not self._checked:
             self.check_engine()
+            indexes.check(self.store, self.lexical)
         vector = self.embedder.queries([question])[0]
         hits = retrieve(
             question,
             vector,
             store=self.store,
-            bm25=self.bm25,
+            lexical=self.lexical,
             visibilities=VISIBILITY[audience],
             params=self.retrieval,
         )

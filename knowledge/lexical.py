@@ -1,20 +1,28 @@
-"""BM25 over chunk title + section + text, with visibility filtering (Okapi BM25, k1=1.2, b=0.75).
+"""Lexical search: BM25 over chunk title + section + text, on an engine that keeps its index on disk.
+
+Two engines behind one interface (`LexicalIndex`): SQLite FTS5 (`Fts5Index`, a file next to the
+embedded Chroma index, the default) and PostgreSQL full-text search (`knowledge.lexical_pg`, one
+index every process shares). Both rank with Okapi BM25 (k1=1.2, b=0.75) and take the audience's
+visibilities inside the query, so a customer's search cannot return an internal chunk.
 
 Terms are words in any script, plus what makes the match tolerant: each longer word also yields its
 character trigrams (so "conect" still shares most of its terms with "connect", and "slak" with
 "slack"), and scripts written without spaces (Chinese, Japanese, Thai …) yield overlapping character
 bigrams instead of one "word" per sentence. Trigram terms are marked with "#" so they never collide
-with a word; BM25's idf keeps the common ones cheap.
+with a word; BM25's idf keeps the common ones cheap. The terms are made here, in Python, for both
+engines (`ANALYZER` names this analysis: an index built by another one must be rebuilt).
 """
 
 from __future__ import annotations
 
-import math
 import re
+import sqlite3
+import threading
 from collections import Counter
-from collections.abc import Sequence
-
-import numpy as np
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol
 
 from knowledge.chunking import Chunk
 
@@ -106,48 +114,231 @@ def _stem(word: str) -> str:
     return word
 
 
-class Bm25:
-    """Okapi BM25 with each term's weights precomputed (they do not depend on the query): a search
-    adds up the postings of the question's terms with numpy, so it stays fast at 100k+ chunks."""
+ANALYZER = "words+trigrams+cjk-bigrams/1"  # change when `tokens` changes: old indexes must be rebuilt
+K1, B = 1.2, 0.75
 
-    def __init__(self, chunks: Sequence[Chunk], k1: float = 1.2, b: float = 0.75) -> None:
-        self.chunks = list(chunks)
-        self.k1, self.b = k1, b
-        docs = [Counter(tokens(f"{c.title} {c.section} {c.text}")) for c in self.chunks]
-        lengths = np.array([sum(d.values()) for d in docs], dtype=np.float64)
-        avg = float(lengths.mean()) if len(docs) else 0.0
-        norm = k1 * (1 - b + b * lengths / (avg or 1.0))  # the length part of the denominator, per chunk
-        ids: dict[str, list[int]] = {}
-        tfs: dict[str, list[int]] = {}
-        for i, d in enumerate(docs):
-            for term, tf in d.items():
-                ids.setdefault(term, []).append(i)
-                tfs.setdefault(term, []).append(tf)
-        n = len(docs)
-        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for term, where in ids.items():
-            idx = np.array(where, dtype=np.int64)
-            tf = np.array(tfs[term], dtype=np.float64)
-            idf = math.log(1 + (n - len(where) + 0.5) / (len(where) + 0.5))
-            self.postings[term] = (idx, idf * tf * (k1 + 1) / (tf + norm[idx]))
-        self._visibility = {
-            v: np.array([c.visibility == v for c in self.chunks], dtype=bool)
-            for v in {c.visibility for c in self.chunks}
-        }
 
-    def search(self, query: str, *, k: int, visibilities: Sequence[str]) -> list[tuple[Chunk, float]]:
-        hits = [self.postings[t] for t in set(tokens(query)) if t in self.postings]
-        if not hits or k <= 0:
+def analysed(chunk: Chunk) -> list[str]:
+    """The terms a chunk is indexed under (its title and section count as its text)."""
+    return tokens(f"{chunk.title} {chunk.section} {chunk.text}")
+
+
+class LexicalIndexError(RuntimeError):
+    """The lexical index cannot be used as it is; the message says what to run."""
+
+
+def outdated(where: str, built: str) -> str | None:
+    """Why an index built with the analysis `built` cannot be searched by this version (None: it can)."""
+    if built == ANALYZER:
+        return None
+    return (
+        f"The lexical index {where} was built with another term analysis ({built!r}; this version uses "
+        f"{ANALYZER!r}): run `deskbot kb rebuild` to build it again."
+    )
+
+
+class LexicalIndex(Protocol):
+    """What the knowledge base needs from a lexical engine (FTS5 here, PostgreSQL in lexical_pg)."""
+
+    where: str  # for messages: the file or database holding the index
+    problem: str | None  # why it cannot be used until rebuilt (another term analysis), else None
+
+    def search(self, question: str, *, k: int, visibilities: Sequence[str]) -> list[tuple[Chunk, float]]: ...
+    def write(self, docs: Sequence[tuple[Sequence[Chunk], str]]) -> None: ...
+    def delete_doc(self, doc_id: str, *, visibilities: Sequence[str] | None = None) -> None: ...
+    def doc_hashes(self) -> dict[str, str]: ...
+    def doc_ids(self) -> set[str]: ...
+    def count(self) -> int: ...
+    def is_empty(self) -> bool: ...
+    def reset(self) -> None: ...
+
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS lexical_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS lexical_docs (doc_id TEXT PRIMARY KEY, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS lexical_chunks (
+    id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, title TEXT NOT NULL,
+    section TEXT NOT NULL, text TEXT NOT NULL, url TEXT, visibility TEXT NOT NULL, position INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS lexical_chunks_doc ON lexical_chunks (doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS lexical_fts USING fts5(
+    terms, visibility UNINDEXED, tokenize = "ascii tokenchars '#<>_'"
+);
+CREATE TABLE IF NOT EXISTS lexical_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO lexical_meta VALUES ('analyzer', '{ANALYZER}');
+"""
+_COLUMNS = "c.chunk_id, c.doc_id, c.title, c.section, c.text, c.url, c.visibility, c.position"
+
+
+MATCH_BUDGET = 20_000  # postings a search may visit; past it the most common terms are left out
+KEEP_RAREST = 8  # however common, the rarest terms of a question are kept
+
+
+def plan(df: dict[str, int], budget: int = MATCH_BUDGET) -> list[str]:
+    """The terms a search matches and scores: the question's indexed terms, rarest first, while their
+    postings fit the budget (the KEEP_RAREST rarest always). Every chunk a search matches costs a
+    BM25 evaluation, and a question's common terms (most trigrams) match most of a large KB while
+    adding almost nothing to its score (their idf is near zero): this bounds the cost of a search at
+    a million chunks. A small KB is searched with all its terms, exactly Okapi BM25."""
+    kept, visited = [], 0
+    for term, n in sorted(((t, n) for t, n in df.items() if n > 0), key=lambda p: (p[1], p[0])):
+        if len(kept) >= KEEP_RAREST and visited + n > budget:
+            break
+        kept.append(term)
+        visited += n
+    return sorted(kept)
+
+
+def match_expression(terms: Sequence[str]) -> str | None:
+    """An FTS5 query: any of these terms (each quoted, so no term is read as an operator)."""
+    return " OR ".join(f'"{t}"' for t in terms) if terms else None
+
+
+class Fts5Index:
+    """The lexical index in an SQLite file, searched with FTS5 and ranked by its `bm25()`.
+
+    The terms (see `tokens`) are written space-separated and FTS5's `ascii` tokenizer splits them on
+    spaces only, so the index holds exactly this module's terms. The audience's visibilities are a
+    condition of the same statement as the MATCH. Each write is one transaction (WAL journal: bot
+    processes keep reading while `deskbot kb ingest` writes)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self.where = self.path
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._shared: sqlite3.Connection | None = None  # ":memory:" is one database per connection
+        db = self._db()
+        if self.path != ":memory:":
+            db.execute("PRAGMA journal_mode=WAL")
+        db.executescript(_SCHEMA)
+        built = db.execute("SELECT value FROM lexical_meta WHERE key = 'analyzer'").fetchone()[0]
+        self.problem = outdated(self.where, built)
+
+    def _db(self) -> sqlite3.Connection:
+        if self.path == ":memory:":
+            if self._shared is None:
+                self._shared = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+            return self._shared
+        db = getattr(self._local, "db", None)
+        if db is None:  # one connection per thread: answers run on several threads
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def search(self, question: str, *, k: int, visibilities: Sequence[str]) -> list[tuple[Chunk, float]]:
+        """The k best chunks among `visibilities` for the question's terms, best first (score > 0)."""
+        if self.problem:
+            raise LexicalIndexError(self.problem)
+        terms = sorted(set(tokens(question)))
+        if not terms or k <= 0 or not visibilities:
             return []
-        idx = np.concatenate([h[0] for h in hits])
-        scores = np.bincount(idx, weights=np.concatenate([h[1] for h in hits]), minlength=len(self.chunks))
-        allowed = np.zeros(len(self.chunks), dtype=bool)
-        for v in visibilities:
-            if v in self._visibility:
-                allowed |= self._visibility[v]
-        scores[~allowed] = 0.0
-        found = np.flatnonzero(scores)
-        if len(found) > k:
-            found = found[np.argpartition(-scores[found], k - 1)[:k]]
-        ranked = found[np.argsort(-scores[found], kind="stable")]
-        return [(self.chunks[i], float(scores[i])) for i in ranked]
+        asked = ", ".join("?" for _ in terms)
+        # FTS5 does not store document frequencies (fts5vocab counts them by reading the postings)
+        df = self._db().execute(f"SELECT term, df FROM lexical_terms WHERE term IN ({asked})", terms)
+        match = match_expression(plan(dict(df.fetchall())))
+        if match is None:
+            return []
+        allowed = ", ".join("?" for _ in visibilities)
+        rows = (
+            self._db()
+            .execute(
+                f"SELECT {_COLUMNS}, -f.score FROM (SELECT rowid, bm25(lexical_fts) AS score FROM lexical_fts "
+                f"WHERE lexical_fts MATCH ? AND visibility IN ({allowed}) ORDER BY score LIMIT ?) AS f "
+                "JOIN lexical_chunks AS c ON c.id = f.rowid ORDER BY f.score, c.id",
+                (match, *visibilities, k),
+            )
+            .fetchall()
+        )
+        return [(Chunk(*row[:8]), float(row[8])) for row in rows]
+
+    def write(self, docs: Sequence[tuple[Sequence[Chunk], str]]) -> None:
+        """Replace these documents (chunks, content hash) in one transaction."""
+        if self.problem:
+            raise LexicalIndexError(self.problem)
+        df: Counter[str] = Counter()
+        with self._tx() as db:
+            for chunks, content_hash in docs:
+                if not chunks:
+                    continue
+                _delete(db, chunks[0].doc_id, None)
+                for c in chunks:
+                    terms = analysed(c)
+                    df.update(set(terms))
+                    cur = db.execute(
+                        "INSERT INTO lexical_chunks (chunk_id, doc_id, title, section, text, url, visibility, "
+                        "position) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (c.chunk_id, c.doc_id, c.title, c.section, c.text, c.url, c.visibility, c.position),
+                    )
+                    db.execute(
+                        "INSERT INTO lexical_fts (rowid, terms, visibility) VALUES (?, ?, ?)",
+                        (cur.lastrowid, " ".join(terms), c.visibility),
+                    )
+                db.execute(
+                    "INSERT INTO lexical_docs (doc_id, hash) VALUES (?, ?)", (chunks[0].doc_id, content_hash)
+                )
+            db.executemany(
+                "INSERT INTO lexical_terms (term, df) VALUES (?, ?) "
+                "ON CONFLICT (term) DO UPDATE SET df = df + excluded.df",
+                sorted(df.items()),
+            )
+
+    def delete_doc(self, doc_id: str, *, visibilities: Sequence[str] | None = None) -> None:
+        with self._tx() as db:
+            _delete(db, doc_id, visibilities)
+
+    def doc_hashes(self) -> dict[str, str]:
+        return dict(self._db().execute("SELECT doc_id, hash FROM lexical_docs").fetchall())
+
+    def doc_ids(self) -> set[str]:
+        got = self._db().execute("SELECT doc_id FROM lexical_docs UNION SELECT doc_id FROM lexical_chunks")
+        return {row[0] for row in got}
+
+    def count(self) -> int:
+        return int(self._db().execute("SELECT count(*) FROM lexical_chunks").fetchone()[0])
+
+    def is_empty(self) -> bool:
+        return self._db().execute("SELECT 1 FROM lexical_docs LIMIT 1").fetchone() is None
+
+    def reset(self) -> None:
+        with self._tx() as db:
+            for table in ("lexical_fts", "lexical_chunks", "lexical_docs", "lexical_terms"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            db.execute("UPDATE lexical_meta SET value = ? WHERE key = 'analyzer'", (ANALYZER,))
+        self.problem = None
+
+
+def _delete(db: sqlite3.Connection, doc_id: str, visibilities: Sequence[str] | None) -> None:
+    """Remove a document's chunks (of these visibilities) and, if any went, its completeness record."""
+    where, args = "doc_id = ?", [doc_id]
+    if visibilities is not None:
+        where += f" AND visibility IN ({', '.join('?' for _ in visibilities)})"
+        args += list(visibilities)
+    rows = f"rowid IN (SELECT id FROM lexical_chunks WHERE {where})"
+    gone: Counter[str] = Counter()
+    for (terms,) in db.execute(f"SELECT terms FROM lexical_fts WHERE {rows}", args):
+        gone.update(set(terms.split()))
+    db.executemany("UPDATE lexical_terms SET df = df - ? WHERE term = ?", [(n, t) for t, n in gone.items()])
+    db.execute(f"DELETE FROM lexical_fts WHERE {rows}", args)
+    removed = db.execute(f"DELETE FROM lexical_chunks WHERE {where}", args).rowcount
+    if removed or visibilities is None:
+        db.execute("DELETE FROM lexical_docs WHERE doc_id = ?", (doc_id,))
+
+
+def lexical_path(chroma_path: Path) -> Path:
+    """Where the embedded lexical index lives: next to the Chroma folder (`.deskbot/chroma` ->
+    `.deskbot/chroma-lexical.sqlite3`), so the two are moved, backed up and removed together."""
+    return chroma_path.parent / f"{chroma_path.name}-lexical.sqlite3"

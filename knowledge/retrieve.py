@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (chunks and titles in Chroma) and lexical (BM25) evidence, fused per document.
+"""Hybrid retrieval: dense (chunks and titles in Chroma) and lexical (BM25: FTS5 or PostgreSQL, see
+knowledge.lexical) evidence, fused per document.
 
 A document's dense score is the mean of its title's and its best chunk's cosine similarity to the
 question: the title says what the article is about, the chunk that it really covers it. BM25,
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.chunking import Chunk
-from knowledge.lexical import Bm25
+from knowledge.lexical import LexicalIndex
 from knowledge.store import VectorStore
 
 
@@ -45,7 +46,7 @@ def retrieve(
     vector: np.ndarray,
     *,
     store: VectorStore,
-    bm25: Bm25,
+    lexical: LexicalIndex,
     visibilities: Sequence[str],
     params: RetrievalParams,
     exclude: frozenset[str] = frozenset(),
@@ -68,17 +69,17 @@ def retrieve(
             title_chunks[chunk.doc_id] = chunk
         elif chunk.doc_id not in chunks or score > chunks[chunk.doc_id][1]:
             chunks[chunk.doc_id] = (chunk, score)
-    lexical: dict[str, tuple[Chunk, float]] = {}
-    for chunk, score in bm25.search(question, k=params.lexical_k, visibilities=visibilities):
+    terms: dict[str, tuple[Chunk, float]] = {}
+    for chunk, score in lexical.search(question, k=params.lexical_k, visibilities=visibilities):
         if chunk.doc_id in exclude:
             continue
-        if chunk.doc_id not in lexical or score > lexical[chunk.doc_id][1]:
-            lexical[chunk.doc_id] = (chunk, score)
+        if chunk.doc_id not in terms or score > terms[chunk.doc_id][1]:
+            terms[chunk.doc_id] = (chunk, score)
     # A document outside one list scores that list's lowest value: it ranked below everything fetched.
     title_floor = min(titles.values(), default=0.0)
     chunk_floor = min((s for _, s in chunks.values()), default=0.0)
-    top_lex = max((s for _, s in lexical.values()), default=0.0) or 1.0
-    candidates = titles.keys() | chunks.keys() | lexical.keys()
+    top_lex = max((s for _, s in terms.values()), default=0.0) or 1.0
+    candidates = titles.keys() | chunks.keys() | terms.keys()
     denses = {}
     for d in candidates:
         chunk_score = chunks.get(d, (None, chunk_floor))[1]
@@ -89,7 +90,7 @@ def retrieve(
     hits = []
     for doc_id in candidates:
         best, _ = chunks.get(doc_id, (None, chunk_floor))
-        lex_chunk, lex_score = lexical.get(doc_id, (None, 0.0))
+        lex_chunk, lex_score = terms.get(doc_id, (None, 0.0))
         chunk = best or lex_chunk or title_chunks[doc_id]  # a title stand-in: fetched only if it is cited
         dense = denses[doc_id]
         lex_norm = lex_score / top_lex

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -35,6 +35,7 @@ class VectorStore:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        self.path = None if url else path  # the embedded index's folder (None for a server)
         if url:
             parsed = urlparse(url)
             self.client = chromadb.HttpClient(
@@ -74,18 +75,28 @@ class VectorStore:
         """Store one document's chunks and its title vector (see `upsert_many`)."""
         self.upsert_many([(chunks, vectors, content_hash, title_vector)])
 
-    def upsert_many(self, docs: Sequence[tuple[Sequence[Chunk], np.ndarray, str, np.ndarray]]) -> None:
-        """Store documents: all their chunks in one call, then their title vectors (kind "title",
-        searched next to the chunks) in a second one.
+    def upsert_many(
+        self,
+        docs: Sequence[tuple[Sequence[Chunk], np.ndarray, str, np.ndarray]],
+        *,
+        before_titles: Callable[[], None] | None = None,
+    ) -> None:
+        """Store documents: all their chunks, then `before_titles()` (the lexical index's write), then
+        their title vectors (kind "title", searched next to the chunks).
 
         Titles are written last: a document counts as indexed (`doc_hashes`) only once its chunks
         are in, so an interrupted run re-indexes it next time instead of leaving it half-written.
         """
         docs = [d for d in docs if d[0]]
+        mine = {v: [d for d in docs if d[0][0].visibility == v] for v in self.collections}
         for visibility, collection in self.collections.items():
-            mine = [d for d in docs if d[0][0].visibility == visibility]
-            if mine:
-                _write(collection, mine)
+            if mine[visibility]:
+                _write_chunks(collection, mine[visibility])
+        if before_titles is not None:
+            before_titles()
+        for visibility, collection in self.collections.items():
+            if mine[visibility]:
+                _write_titles(collection, mine[visibility])
 
     def reset(self) -> None:
         """Remove every entry but keep the collections, so other processes' handles stay valid."""
@@ -167,8 +178,9 @@ class VectorStore:
         return found[:k]
 
 
-def _write(collection: Any, docs: Sequence[tuple[Sequence[Chunk], np.ndarray, str, np.ndarray]]) -> None:
-    """Chunks first, then title vectors (a document is complete once its title is in)."""
+def _write_chunks(
+    collection: Any, docs: Sequence[tuple[Sequence[Chunk], np.ndarray, str, np.ndarray]]
+) -> None:
     chunks = [c for d in docs for c in d[0]]
     collection.upsert(
         ids=[c.chunk_id for c in chunks],
@@ -187,6 +199,12 @@ def _write(collection: Any, docs: Sequence[tuple[Sequence[Chunk], np.ndarray, st
             for c in chunks
         ],
     )
+
+
+def _write_titles(
+    collection: Any, docs: Sequence[tuple[Sequence[Chunk], np.ndarray, str, np.ndarray]]
+) -> None:
+    """A document's title vector, written after its chunks: it makes the document complete."""
     firsts = [d[0][0] for d in docs]
     collection.upsert(
         ids=[f"{c.doc_id}#title" for c in firsts],

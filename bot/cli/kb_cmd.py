@@ -21,22 +21,31 @@ AUDIENCE = typer.Option("customer", "--audience", "-a", help="customer (public d
 
 def _kb(rt: Runtime):  # type: ignore[no-untyped-def]
     from bot.answers import build_knowledge_base
+    from knowledge.lexical import LexicalIndexError
 
     try:
         return build_knowledge_base(rt.settings)
+    except LexicalIndexError as exc:
+        fail(str(exc))
+        raise
     except Exception as exc:  # noqa: BLE001 - e.g. Chroma server unreachable
         where = rt.settings.chroma_url or rt.settings.chroma_path
         fail(f"cannot open the vector store at {where}: {exc}")
         raise
 
 
-def _checked(knowledge):  # type: ignore[no-untyped-def]
-    """The knowledge base, if its index was built by this engine (else the error says how to rebuild)."""
+def _checked(knowledge, *, lexical: bool = False):  # type: ignore[no-untyped-def]
+    """The knowledge base, if its index was built by this engine (else the error says how to rebuild);
+    with `lexical`, also if its lexical index is there and current (ingestion fills an empty one)."""
+    from knowledge import indexes
     from knowledge.base import EngineMismatch
+    from knowledge.lexical import LexicalIndexError
 
     try:
         knowledge.check_engine()
-    except EngineMismatch as exc:
+        if lexical or knowledge.lexical.problem:
+            indexes.check(knowledge.store, knowledge.lexical)
+    except (EngineMismatch, LexicalIndexError) as exc:
         fail(str(exc))
     return knowledge
 
@@ -77,6 +86,13 @@ def _ingest(rt: Runtime, paths: list[Path], *, prune: bool) -> None:
         except SourceError as exc:
             fail(str(exc))
             return
+    if report.backfilled:
+        err_console.print(
+            f"[yellow]lexical index upgraded:[/] {report.backfilled} documents copied from the vector store "
+            f"into {kb.lexical.where} (not re-embedded)",
+            highlight=False,
+            soft_wrap=True,
+        )
     for note in report.notes:
         err_console.print(f"[dim]not followed[/] {note}", highlight=False, soft_wrap=True)
     for problem in report.failed:
@@ -122,7 +138,7 @@ def rebuild(
 ) -> None:
     """Drop the index and build it again from the source files."""
     rt = runtime(ctx)
-    _kb(rt).store.reset()  # also forgets which engine built it: the new index records the current one
+    _kb(rt).reset()  # both indexes; also forgets which engine built it: the new index records the current one
     _ingest(rt, paths or [rt.settings.kb_sources], prune=True)
 
 
@@ -136,7 +152,8 @@ def stats(ctx: typer.Context) -> None:
     where = rt.settings.chroma_url or rt.settings.chroma_path
     console.print(
         f"{where}: {figures['documents']} documents ({figures['internal_documents']} internal), "
-        f"{figures['chunks']} chunks; built with {built} (this process uses {knowledge.embedder.name})",
+        f"{figures['chunks']} chunks; built with {built} (this process uses {knowledge.embedder.name}); "
+        f"lexical index {knowledge.lexical.where}: {knowledge.lexical.count()} chunks",
         highlight=False,
     )
 
@@ -153,8 +170,9 @@ def ask(
     if audience not in ("customer", "staff"):
         fail(f"--audience must be customer or staff, not {audience!r}")
     rt = runtime(ctx)
-    knowledge = _checked(_kb(rt))
+    knowledge = _kb(rt)
     require_indexed(rt.settings, knowledge)  # a fresh clone: say what to run, not "no documents"
+    _checked(knowledge, lexical=True)
     loaded = knowledge.warm_up()
     service = AnswerService.from_config(kb=knowledge, config=rt.config, db=rt.db, clock=rt.clock)
     answer = service.answer(question, audience=audience, user=rt.actor).answer  # type: ignore[arg-type]

@@ -236,6 +236,8 @@ def _with_user_groups(
 
 def _prepare_knowledge(deps: Deps) -> None:
     """Load the model before serving, and index KB_SOURCES on first start (an empty index answers nothing)."""
+    from knowledge.indexes import backfill
+
     service = deps.answer_service()()
     kb = service.kb
     if kb.store.count() == 0 and deps.settings.kb_sources.exists():
@@ -246,5 +248,8 @@ def _prepare_knowledge(deps: Deps) -> None:
             rules=deps.config.knowledge.visibility.rules(),
         )
         console.print(f"  {report.added} documents, {report.chunks} chunks, {len(report.failed)} failed.")
+    if kb.lexical.is_empty() and kb.store.count():  # an index from before the lexical index was kept on disk
+        console.print(f"Upgrading the knowledge base: filling the lexical index {kb.lexical.where} …")
+        console.print(f"  {backfill(kb.store, kb.lexical)} documents copied from the vector store (once).")
     console.print(f"Knowledge base ready ({kb.warm_up():.1f} s to load the model and index).")
     console.print(f"Router ready ({deps.warm_router():.1f} s to train it on the categories' examples).")

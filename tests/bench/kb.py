@@ -84,23 +84,33 @@ def bench_ingest(tmp: Path, n_chunks: int, words: list[str], embedder: Engine) -
     )
 
 
+def asked(words: list[str], n: int) -> list[str]:
+    """n questions of 5-14 words from the corpus vocabulary (the same ones every run)."""
+    rng = random.Random(3)
+    return [" ".join(rng.choice(words) for _ in range(rng.randint(5, 14))) + "?" for _ in range(n)]
+
+
+def answer_vs_bare(kb: KnowledgeBase, questions: list[str]) -> tuple[list[float], list[float]]:
+    """Milliseconds per question: the product's answer (customer) and bare encode + Chroma search."""
+    product, bare = [], []
+    for question in questions:
+        start = time.perf_counter()
+        kb.answer(question, "customer")
+        product.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        vector = kb.embedder.queries([question])[0]
+        kb.store.collections["public"].query(query_embeddings=[vector.tolist()], n_results=10)
+        bare.append((time.perf_counter() - start) * 1000)
+    return product, bare
+
+
 def bench_answer(tmp: Path, n_chunks: int, words: list[str], questions: int, embedder: Engine) -> None:
     docs = tmp / "answer-docs"
     write_corpus(docs, n_chunks, random.Random(2), words, 12)
     kb = KnowledgeBase(store=VectorStore(path=tmp / "answer-chroma"), embedder=embedder)
     built = kb.ingest([docs])
     loaded = kb.warm_up()
-    rng = random.Random(3)
-    asks = [" ".join(rng.choice(words) for _ in range(rng.randint(5, 14))) + "?" for _ in range(questions)]
-    product, bare = [], []
-    for question in asks:
-        start = time.perf_counter()
-        kb.answer(question, "customer")
-        product.append((time.perf_counter() - start) * 1000)
-        start = time.perf_counter()
-        vector = embedder.queries([question])[0]
-        kb.store.collections["public"].query(query_embeddings=[vector.tolist()], n_results=10)
-        bare.append((time.perf_counter() - start) * 1000)
+    product, bare = answer_vs_bare(kb, asked(words, questions))
     report(
         f"kb_answer_latency_{n_chunks}_{embedder.name}",
         COMMAND,

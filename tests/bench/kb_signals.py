@@ -23,7 +23,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.decide import DecisionParams
 from knowledge.embedding import LocalEmbedder
 from knowledge.evaluate import calibrate, read_queries
-from knowledge.lexical import Bm25, tokens
+from knowledge.lexical import tokens
 from knowledge.store import VectorStore
 
 COMMAND = "make kb-signals"
@@ -45,10 +45,9 @@ class Views:
         self.T = q @ self.title_vectors.T
         per_chunk = q @ self.chunk_vectors.T
         self.C = np.stack([per_chunk[:, owner == j].max(1) for j in range(len(self.docs))], axis=1)
-        bm25 = Bm25(chunks)
         self.L = np.zeros_like(self.T)
         for i, text in enumerate(questions):
-            for chunk, score in bm25.search(text, k=len(chunks), visibilities=("public", "internal")):
+            for chunk, score in kb.lexical.search(text, k=len(chunks), visibilities=("public", "internal")):
                 self.L[i, col[chunk.doc_id]] = max(self.L[i, col[chunk.doc_id]], score)
         self.L /= np.maximum(self.L.max(1, keepdims=True), 1e-9)
         doc_tokens = {d: set() for d in self.docs}

@@ -1,9 +1,16 @@
-"""Lexical matching that tolerates typos and does not assume spaces between words."""
+"""Lexical search on both engines (SQLite FTS5, PostgreSQL): typos, text without spaces, the audience
+filter inside the query, persistence, and the same BM25 ranking on both."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
 from knowledge.chunking import Chunk
-from knowledge.lexical import Bm25, words
+from knowledge.lexical import Fts5Index, LexicalIndex, LexicalIndexError, words
+from knowledge.lexical_pg import PostgresIndex
 
 DOCS = {
     "slack-integration": "Connect Acme to Slack: install the Slack app from the integrations page.",
@@ -11,25 +18,123 @@ DOCS = {
     "refund-policy": "Refunds go back to the original card within 5 days.",
     "zh-refund": "退款会在五个工作日内退回原来的银行卡。",
     "zh-password": "忘记密码时，请在登录页面点击重置密码链接。",
+    "ja-invoice": "請求書はアカウント設定のお支払いページからダウンロードできます。",
 }
+CANARY = "CANARY-lexical-7Q2"
+INTERNAL = {"vault-runbook": f"Vault override code {CANARY}: agents approve refunds up to 500 EUR."}
 
 
-def index() -> Bm25:
-    return Bm25([Chunk(f"{d}#0", d, d, "", text, None, "public", 0) for d, text in DOCS.items()])
+def chunk(doc_id: str, text: str, visibility: str = "public", position: int = 0) -> Chunk:
+    return Chunk(f"{doc_id}#{position}", doc_id, doc_id, "", text, None, visibility, position)
 
 
-def top(bm25: Bm25, question: str) -> str:
-    return bm25.search(question, k=3, visibilities=["public"])[0][0].doc_id
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LexicalIndex]:
+    """An empty lexical index on each engine."""
+    index: LexicalIndex
+    if request.param == "sqlite":
+        index = Fts5Index(tmp_path / "lexical.sqlite3")
+    else:
+        index = PostgresIndex(request.getfixturevalue("pg_database_url"))
+    index.reset()
+    yield index
+    index.reset()
 
 
-def test_misspelled_words_still_reach_the_article() -> None:
-    bm25 = index()
-    assert top(bm25, "conect acme to slak") == "slack-integration"
-    assert top(bm25, "refnud to my crad") == "refund-policy"
+@pytest.fixture
+def index(engine: LexicalIndex) -> LexicalIndex:
+    engine.write([([chunk(d, t)], f"h-{d}") for d, t in DOCS.items()])
+    engine.write([([chunk(d, t, "internal")], f"h-{d}") for d, t in INTERNAL.items()])
+    return engine
 
 
-def test_text_without_spaces_is_matched_by_character_bigrams() -> None:
-    bm25 = index()
-    assert top(bm25, "怎么重置密码") == "zh-password"
-    assert top(bm25, "退款多久到账") == "zh-refund"
+def top(index: LexicalIndex, question: str, visibilities: tuple[str, ...] = ("public",)) -> str:
+    return index.search(question, k=3, visibilities=visibilities)[0][0].doc_id
+
+
+def test_misspelled_words_still_reach_the_article(index: LexicalIndex) -> None:
+    assert top(index, "conect acme to slak") == "slack-integration"
+    assert top(index, "refnud to my crad") == "refund-policy"
+
+
+def test_text_without_spaces_is_matched_by_character_bigrams(index: LexicalIndex) -> None:
+    assert top(index, "怎么重置密码") == "zh-password"
+    assert top(index, "退款多久到账") == "zh-refund"
+    assert top(index, "請求書をダウンロードしたい") == "ja-invoice"
     assert "密码" in words("重置密码")
+
+
+def test_internal_chunks_never_come_back_for_customers(index: LexicalIndex) -> None:
+    for question in (CANARY, f"vault override code {CANARY}", "agents approve refunds 500 EUR"):
+        found = index.search(question, k=50, visibilities=("public",))
+        assert all(c.visibility == "public" and CANARY not in c.text for c, _ in found)
+    assert top(index, f"vault override code {CANARY}", ("public", "internal")) == "vault-runbook"
+    assert index.search(CANARY, k=5, visibilities=()) == []
+
+
+def test_a_document_is_replaced_and_withdrawn_as_a_whole(index: LexicalIndex) -> None:
+    new = [
+        chunk("refund-policy", "Refunds now take ten days."),
+        chunk("refund-policy", "Ask billing.", position=1),
+    ]
+    index.write([(new, "h2")])
+    assert index.doc_hashes()["refund-policy"] == "h2"
+    found = {c.text for c, _ in index.search("refunds original card", k=9, visibilities=("public",))}
+    assert "Refunds now take ten days." in found and DOCS["refund-policy"] not in found
+    index.delete_doc("refund-policy", visibilities=("internal",))  # it is public: nothing to withdraw
+    assert "refund-policy" in index.doc_hashes()
+    index.delete_doc("refund-policy", visibilities=("public",))
+    assert "refund-policy" not in index.doc_hashes() and "refund-policy" not in index.doc_ids()
+    assert all(
+        c.doc_id != "refund-policy" for c, _ in index.search("refunds days", k=9, visibilities=("public",))
+    )
+
+
+def test_the_index_persists_without_being_rebuilt(tmp_path: Path) -> None:
+    first = Fts5Index(tmp_path / "kb.sqlite3")
+    first.write([([chunk(d, t)], d) for d, t in DOCS.items()])
+    again = Fts5Index(tmp_path / "kb.sqlite3")  # another process: opens the file, loads nothing
+    assert top(again, "conect acme to slak") == "slack-integration"
+    assert again.count() == len(DOCS)
+
+
+def test_an_index_built_with_another_analysis_asks_for_a_rebuild(tmp_path: Path) -> None:
+    import sqlite3
+
+    Fts5Index(tmp_path / "kb.sqlite3").write([([chunk("a", "alpha")], "h")])
+    with sqlite3.connect(tmp_path / "kb.sqlite3") as db:
+        db.execute("UPDATE lexical_meta SET value = 'words/0' WHERE key = 'analyzer'")
+    old = Fts5Index(tmp_path / "kb.sqlite3")
+    with pytest.raises(LexicalIndexError, match="deskbot kb rebuild"):
+        old.search("alpha", k=1, visibilities=("public",))
+    old.reset()
+    old.write([([chunk("a", "alpha")], "h")])
+    assert top(old, "alpha") == "a"
+
+
+@pytest.mark.postgres
+def test_both_engines_rank_alike(tmp_path: Path, pg_database_url: str) -> None:
+    docs = [([chunk(d, t)], d) for d, t in DOCS.items()] + [
+        ([chunk(f"extra{i}", f"Slack refunds card page {'acme ' * i}")], f"x{i}") for i in range(6)
+    ]
+    lite, pg = Fts5Index(tmp_path / "kb.sqlite3"), PostgresIndex(pg_database_url)
+    pg.reset()
+    for engine in (lite, pg):
+        engine.write(docs)
+    for question in ("connect slack integrations", "refund to my card", "acme page", "重置密码"):
+        a = lite.search(question, k=8, visibilities=("public",))
+        b = pg.search(question, k=8, visibilities=("public",))
+        assert [c.doc_id for c, _ in a] == [c.doc_id for c, _ in b], question
+        assert [round(s, 3) for _, s in a] == [round(s, 3) for _, s in b], question
+    pg.reset()
+
+
+def test_a_search_leaves_out_only_the_commonest_terms_of_a_large_index() -> None:
+    from knowledge.lexical import plan
+
+    small = {"slack": 40, "#<sl": 300, "refund": 12}
+    assert plan(small) == sorted(small)  # within the budget: exact BM25 over every term
+    large = {f"rare{i}": 50 for i in range(10)} | {"#<co": 400_000, "account": 90_000, "gone": 0}
+    kept = plan(large, budget=1_000)
+    assert kept == sorted(f"rare{i}" for i in range(10))  # the common terms would visit most chunks
+    assert plan({"#<co": 400_000, "account": 90_000}, budget=1_000) == ["#<co", "account"]  # rarest kept

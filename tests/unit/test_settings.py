@@ -61,3 +61,23 @@ def test_suggest_threshold_above_the_answer_threshold_is_refused_with_the_fix(
         Settings()
     monkeypatch.setenv("KB_SUGGEST_THRESHOLD", "0.5")
     assert Settings().kb_suggest_threshold == 0.5  # equal: never offer related articles
+
+
+def test_the_lexical_index_follows_the_vector_store_and_database(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bot.config import lexical_location
+
+    monkeypatch.chdir(tmp_path)
+    assert lexical_location(Settings(chroma_path=Path("kb/chroma"))) == (
+        "sqlite",
+        "kb/chroma-lexical.sqlite3",
+    )
+    shared = Settings(chroma_url="http://chroma:8000", database_url="postgresql://deskbot@db/deskbot")
+    assert lexical_location(shared) == ("postgresql", "postgresql://deskbot@db/deskbot")
+    one_machine = Settings(chroma_url="http://chroma:8000", database_url="sqlite:///data/deskbot.db")
+    assert lexical_location(one_machine) == ("sqlite", "data/deskbot-kb-lexical.sqlite3")
+    with pytest.raises(ValidationError, match="KB_LEXICAL=postgresql .* DATABASE_URL is not PostgreSQL"):
+        Settings(kb_lexical="postgresql", database_url="sqlite:///deskbot.db")
+    with pytest.raises(ValidationError, match="kb_lexical"):
+        Settings(kb_lexical="elastic")

@@ -1,0 +1,86 @@
+"""The two indexes of a knowledge base, kept in step: vectors (Chroma) and terms (the lexical index).
+
+A document counts as indexed only when both hold it with the same content hash. Ingestion writes a
+document's chunk vectors, then its lexical rows (one transaction), then its title vector, which is
+what makes it complete in Chroma; removal goes lexical first, then Chroma. A kill between any two
+steps leaves a document incomplete on one side or both, and the next ingestion rewrites it
+(`present` sees either side). An index from before the lexical index existed, or whose lexical
+index was lost, is filled from Chroma's stored chunks by `backfill`, without re-embedding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from knowledge.chunking import Chunk
+from knowledge.lexical import Fts5Index, LexicalIndex, LexicalIndexError, lexical_path
+from knowledge.store import VectorStore
+
+BACKFILL_BATCH = 2000  # chunks a transaction while filling the lexical index from Chroma
+
+
+def default_lexical(store: VectorStore) -> LexicalIndex:
+    """The embedded default: an FTS5 file next to the embedded Chroma folder."""
+    if store.path is None:
+        raise LexicalIndexError(
+            "A Chroma server (CHROMA_URL) is shared by several processes, so the lexical index must be "
+            "shared too: set DATABASE_URL to PostgreSQL (KB_LEXICAL=auto uses it), or KB_LEXICAL=sqlite "
+            "with KB_LEXICAL_PATH on this machine."
+        )
+    return Fts5Index(lexical_path(store.path))
+
+
+def complete(store: VectorStore, lexical: LexicalIndex) -> dict[str, str]:
+    """doc_id -> content hash of every document both indexes hold completely, with the same hash."""
+    terms = lexical.doc_hashes()
+    return {d: h for d, h in store.doc_hashes().items() if terms.get(d) == h}
+
+
+def present(store: VectorStore, lexical: LexicalIndex) -> set[str]:
+    """Every document with anything in either index, complete or not."""
+    return store.doc_ids() | lexical.doc_ids()
+
+
+def delete_doc(
+    store: VectorStore, lexical: LexicalIndex, doc_id: str, *, visibilities: Sequence[str] | None = None
+) -> None:
+    lexical.delete_doc(doc_id, visibilities=visibilities)
+    store.delete_doc(doc_id, visibilities=visibilities)
+
+
+def reset(store: VectorStore, lexical: LexicalIndex) -> None:
+    lexical.reset()
+    store.reset()
+
+
+def check(store: VectorStore, lexical: LexicalIndex) -> None:
+    """LexicalIndexError when Chroma holds documents the lexical index has never seen (an index built
+    before the lexical index was kept on disk, or a lost lexical file). Constant time."""
+    if lexical.is_empty() and store.count():
+        raise LexicalIndexError(
+            f"The lexical index ({lexical.where}) is empty but the vector store holds documents: it was "
+            "built by an older Deskbot, or the lexical index was removed. Run `deskbot kb ingest` once "
+            "(it fills the lexical index from the vector store, without re-embedding), or `deskbot kb rebuild`."
+        )
+
+
+def backfill(store: VectorStore, lexical: LexicalIndex) -> int:
+    """Copy into the lexical index every document complete in Chroma that it lacks (or holds at another
+    hash); returns how many. Reads all chunks only when something is missing."""
+    hashes = store.doc_hashes()
+    terms = lexical.doc_hashes()
+    missing = {d for d, h in hashes.items() if terms.get(d) != h}
+    if not missing:
+        return 0
+    by_doc: dict[str, list[Chunk]] = {}
+    for chunk in store.all_chunks():
+        if chunk.doc_id in missing:
+            by_doc.setdefault(chunk.doc_id, []).append(chunk)
+    batch: list[tuple[Sequence[Chunk], str]] = []
+    for doc_id, chunks in sorted(by_doc.items()):
+        batch.append((sorted(chunks, key=lambda c: c.position), hashes[doc_id]))
+        if sum(len(c) for c, _ in batch) >= BACKFILL_BATCH:
+            lexical.write(batch)
+            batch = []
+    lexical.write(batch)
+    return len(by_doc)

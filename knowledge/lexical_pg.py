@@ -1,0 +1,198 @@
+"""The lexical index in PostgreSQL: one index every bot process shares (the scaled-out set-up).
+
+PostgreSQL's full-text search finds the candidates (a `tsvector` per chunk, a GIN index, the
+audience's visibilities in the same WHERE clause); it has no BM25 ranking of its own (`ts_rank`
+ignores how rare a term is), so the statement ranks the candidates with the same Okapi BM25 as
+FTS5 (k1=1.2, b=0.75, FTS5's idf), from document frequencies kept in `kb_lexical_terms` by the
+same transaction that writes the chunks. The terms are `knowledge.lexical.tokens`, written as a
+`tsvector` literal (term frequency = positions), so both engines index exactly the same terms and
+rank alike (tests compare them).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from knowledge.chunking import Chunk
+from knowledge.lexical import ANALYZER, K1, B, LexicalIndexError, analysed, outdated, plan, tokens
+
+_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS kb_lexical_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS kb_lexical_docs (doc_id TEXT PRIMARY KEY, hash TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS kb_lexical_chunks (
+        id BIGSERIAL PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, title TEXT NOT NULL,
+        section TEXT NOT NULL, text TEXT NOT NULL, url TEXT, visibility TEXT NOT NULL,
+        position INTEGER NOT NULL, terms TSVECTOR NOT NULL, len INTEGER NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS kb_lexical_chunks_terms ON kb_lexical_chunks USING gin (terms)",
+    "CREATE INDEX IF NOT EXISTS kb_lexical_chunks_doc ON kb_lexical_chunks (doc_id)",
+    "CREATE TABLE IF NOT EXISTS kb_lexical_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS kb_lexical_stats (
+        id INTEGER PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL, total_len BIGINT NOT NULL)""",
+    "INSERT INTO kb_lexical_stats VALUES (1, 0, 0) ON CONFLICT DO NOTHING",
+    "INSERT INTO kb_lexical_meta VALUES ('analyzer', %(analyzer)s) ON CONFLICT DO NOTHING",
+]
+_COLUMNS = "c.chunk_id, c.doc_id, c.title, c.section, c.text, c.url, c.visibility, c.position"
+_SEARCH = f"""
+WITH s AS (SELECT n, total_len::float8 / greatest(n, 1) AS avglen FROM kb_lexical_stats),
+q AS (SELECT t.term, greatest(ln((s.n - t.df + 0.5) / (t.df + 0.5)), 1e-6) AS idf
+      FROM kb_lexical_terms AS t, s WHERE t.term = ANY(%(terms)s) AND t.df > 0),
+cand AS (SELECT id, terms, len FROM kb_lexical_chunks
+         WHERE terms @@ %(query)s::tsquery AND visibility = ANY(%(visibilities)s)),
+scored AS (
+    SELECT cand.id, sum(q.idf * cardinality(u.positions) * {K1 + 1}
+               / (cardinality(u.positions) + {K1} * (1 - {B} + {B} * cand.len / s.avglen))) AS score
+    FROM cand CROSS JOIN s CROSS JOIN LATERAL unnest(cand.terms) AS u JOIN q ON q.term = u.lexeme
+    GROUP BY cand.id ORDER BY score DESC, cand.id LIMIT %(k)s)
+SELECT {_COLUMNS}, scored.score FROM scored JOIN kb_lexical_chunks AS c USING (id)
+ORDER BY scored.score DESC, c.id
+"""
+_DELETE = """
+WITH gone AS (DELETE FROM kb_lexical_chunks WHERE doc_id = %(doc_id)s
+              AND (%(visibilities)s::text[] IS NULL OR visibility = ANY(%(visibilities)s)) RETURNING terms, len),
+d AS (SELECT u.lexeme, count(*) AS n FROM gone, unnest(gone.terms) AS u GROUP BY u.lexeme),
+upd AS (UPDATE kb_lexical_terms AS t SET df = t.df - d.n FROM d WHERE t.term = d.lexeme)
+UPDATE kb_lexical_stats SET n = n - (SELECT count(*) FROM gone),
+    total_len = total_len - (SELECT coalesce(sum(len), 0) FROM gone)
+RETURNING (SELECT count(*) FROM gone)
+"""
+
+
+def tsvector(terms: Sequence[str]) -> str:
+    """A tsvector literal holding exactly these terms, each with as many positions as occurrences."""
+    counts = Counter(terms)
+    return " ".join(
+        f"'{t}':" + ",".join(str(p) for p in range(1, min(n, 256) + 1)) for t, n in sorted(counts.items())
+    )
+
+
+class PostgresIndex:
+    """Lexical search in PostgreSQL (see the module docstring); tables `kb_lexical_*` of DATABASE_URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        self.where = "the PostgreSQL database (tables kb_lexical_*)"
+        self._local = threading.local()
+        with self._tx() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('deskbot kb_lexical schema'))")
+            for statement in _SCHEMA:
+                cur.execute(statement, {"analyzer": ANALYZER})
+            cur.execute("SELECT value FROM kb_lexical_meta WHERE key = 'analyzer'")
+            built = cur.fetchone()[0]  # type: ignore[index]
+        self.problem = outdated(self.where, built)
+
+    def _conn(self) -> Any:
+        import psycopg
+
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:  # one connection per thread: answers run on several threads
+            conn = psycopg.connect(self.url, autocommit=True)
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[Any]:
+        conn = self._conn()
+        with conn.transaction(), conn.cursor() as cur:
+            yield cur
+
+    def search(self, question: str, *, k: int, visibilities: Sequence[str]) -> list[tuple[Chunk, float]]:
+        if self.problem:
+            raise LexicalIndexError(self.problem)
+        asked = sorted(set(tokens(question)))
+        if not asked or k <= 0 or not visibilities:
+            return []
+        with self._conn().cursor() as cur:
+            cur.execute("SELECT term, df FROM kb_lexical_terms WHERE term = ANY(%s)", (asked,))
+            terms = plan(dict(cur.fetchall()))  # the same terms FTS5 would match (see lexical.plan)
+        if not terms:
+            return []
+        args = {"terms": terms, "query": " | ".join(f"'{t}'" for t in terms), "k": k}
+        with self._conn().cursor() as cur:
+            cur.execute(_SEARCH, {**args, "visibilities": list(visibilities)})
+            rows = cur.fetchall()
+        return [(Chunk(*row[:8]), float(row[8])) for row in rows]
+
+    def write(self, docs: Sequence[tuple[Sequence[Chunk], str]]) -> None:
+        """Replace these documents (chunks, content hash) in one transaction."""
+        if self.problem:
+            raise LexicalIndexError(self.problem)
+        docs = [d for d in docs if d[0]]
+        if not docs:
+            return
+        rows, df, total = [], Counter[str](), 0
+        for chunks, _ in docs:
+            for c in chunks:
+                terms = analysed(c)
+                df.update(set(terms))
+                total += len(terms)
+                rows.append((c.chunk_id, c.doc_id, c.title, c.section, c.text, c.url, c.visibility,
+                             c.position, tsvector(terms), len(terms)))  # fmt: skip
+        with self._tx() as cur:
+            for chunks, _ in docs:
+                _delete(cur, chunks[0].doc_id, None)
+            cur.executemany(
+                "INSERT INTO kb_lexical_chunks (chunk_id, doc_id, title, section, text, url, visibility, "
+                "position, terms, len) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::tsvector, %s)",
+                rows,
+            )
+            terms = sorted(df)
+            cur.execute(
+                "INSERT INTO kb_lexical_terms (term, df) SELECT * FROM unnest(%s::text[], %s::int[]) "
+                "ON CONFLICT (term) DO UPDATE SET df = kb_lexical_terms.df + EXCLUDED.df",
+                (terms, [df[t] for t in terms]),
+            )
+            cur.execute(
+                "UPDATE kb_lexical_stats SET n = n + %s, total_len = total_len + %s", (len(rows), total)
+            )
+            cur.executemany(
+                "INSERT INTO kb_lexical_docs (doc_id, hash) VALUES (%s, %s)",
+                [(chunks[0].doc_id, content_hash) for chunks, content_hash in docs],
+            )
+
+    def delete_doc(self, doc_id: str, *, visibilities: Sequence[str] | None = None) -> None:
+        with self._tx() as cur:
+            _delete(cur, doc_id, visibilities)
+
+    def doc_hashes(self) -> dict[str, str]:
+        with self._conn().cursor() as cur:
+            cur.execute("SELECT doc_id, hash FROM kb_lexical_docs")
+            return dict(cur.fetchall())
+
+    def doc_ids(self) -> set[str]:
+        with self._conn().cursor() as cur:
+            cur.execute(
+                "SELECT doc_id FROM kb_lexical_docs UNION SELECT DISTINCT doc_id FROM kb_lexical_chunks"
+            )
+            return {row[0] for row in cur.fetchall()}
+
+    def count(self) -> int:
+        with self._conn().cursor() as cur:
+            cur.execute("SELECT n FROM kb_lexical_stats")
+            return int(cur.fetchone()[0])
+
+    def is_empty(self) -> bool:
+        with self._conn().cursor() as cur:
+            cur.execute("SELECT 1 FROM kb_lexical_docs LIMIT 1")
+            return cur.fetchone() is None
+
+    def reset(self) -> None:
+        with self._tx() as cur:
+            cur.execute("TRUNCATE kb_lexical_chunks, kb_lexical_docs, kb_lexical_terms")
+            cur.execute("UPDATE kb_lexical_stats SET n = 0, total_len = 0")
+            cur.execute("UPDATE kb_lexical_meta SET value = %s WHERE key = 'analyzer'", (ANALYZER,))
+        self.problem = None
+
+
+def _delete(cur: Any, doc_id: str, visibilities: Sequence[str] | None) -> None:
+    """Remove a document's chunks (of these visibilities), their term counts and, if any went (or
+    all were asked for), its completeness record."""
+    cur.execute(
+        _DELETE, {"doc_id": doc_id, "visibilities": None if visibilities is None else list(visibilities)}
+    )
+    removed = cur.fetchone()[0]
+    if removed or visibilities is None:
+        cur.execute("DELETE FROM kb_lexical_docs WHERE doc_id = %s", (doc_id,))
