@@ -125,7 +125,7 @@ def test_a_question_whose_scores_all_drop_keeps_its_confidence(tmp_path: Path) -
         "create an api token with write scope",
         vector,
         store=kb.store,
-        bm25=kb.bm25,
+        lexical=kb.lexical,
         visibilities=("public",),
         params=kb.retrieval,
     )
