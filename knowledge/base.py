@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from knowledge import calibration, chunking, documents, indexes, language, selfcal, sources
+from knowledge.batches import IngestRun
 from knowledge.calibration import Curve
 from knowledge.compose import PassageComposer
 from knowledge.decide import STATISTIC, DecisionParams, confidence, evidence, lift
@@ -159,57 +160,23 @@ class KnowledgeBase:
         indexed = indexes.complete(self.store, self.lexical)
         present = indexes.present(self.store, self.lexical)  # includes what a killed run left half-written
         seen = {f.doc_id for f in scan.files} | {r.doc_id for r in scan.refused if r.doc_id}
-        batch: list[tuple[documents.SourceDoc, list[chunking.Chunk]]] = []
         report.notes = list(scan.notes)
-
-        def refuse(doc_id: str | None, message: str, *, everywhere: bool = False) -> None:
-            report.failed.append(message)
-            if doc_id and doc_id in present:  # never public again until the file is fixed
-                indexes.delete_doc(
-                    self.store, self.lexical, doc_id, visibilities=None if everywhere else ("public",)
-                )
-                report.withdrawn.append(doc_id)
-
-        def flush() -> None:
-            # One embedding call and one store write for several documents (full model batches, few
-            # index commits); titles are written after chunks, so a kill leaves whole documents only.
-            texts = [t for doc, chunks in batch for t in [*(c.embed_text for c in chunks), doc.title]]
-            vectors = self.embedder.passages(texts) if texts else None
-            at = 0
-            writes = []
-            for doc, chunks in batch:
-                assert vectors is not None
-                own = vectors[at : at + len(chunks) + 1]
-                at += len(chunks) + 1
-                if doc.doc_id in present:
-                    indexes.delete_doc(self.store, self.lexical, doc.doc_id)
-                if doc.doc_id in indexed:
-                    report.updated += 1
-                else:
-                    report.added += 1
-                writes.append((chunks, own[:-1], doc.content_hash, own[-1]))
-                report.chunks += len(chunks)
-            terms = [(w[0], w[2]) for w in writes]
-            self.store.upsert_many(writes, before_titles=lambda: self.lexical.write(terms))
-            batch.clear()
-
+        run = IngestRun(self, report=report, indexed=indexed, present=present)
         for refusal in scan.refused:  # a link out of the folder is no document of ours, for staff either
-            refuse(refusal.doc_id, refusal.message, everywhere=refusal.foreign)
+            run.refuse(refusal.doc_id, refusal.message, everywhere=refusal.foreign)
         for i, file in enumerate(scan.files):
             if progress:
                 progress(i, len(scan.files), str(file.path))
             try:
                 doc = documents.load(file.path, doc_id=file.doc_id, relative=file.relative, rules=rules)
             except documents.SourceError as exc:
-                refuse(file.doc_id, str(exc))
+                run.refuse(file.doc_id, str(exc))
                 continue
             if indexed.get(doc.doc_id) == doc.content_hash:
                 report.unchanged += 1
                 continue
-            batch.append((doc, chunking.split(doc)))
-            if sum(len(c) + 1 for _, c in batch) >= self.embed_batch:
-                flush()
-        flush()
+            run.add(doc, chunking.split(doc))
+        run.flush()
         if prune:
             for doc_id in sorted(present - seen):
                 if scan.in_scope(doc_id):
@@ -389,3 +356,4 @@ class KnowledgeBase:
             "chunks": len(chunks),
             "internal_documents": len({c.doc_id for c in chunks if c.visibility == "internal"}),
         }
+
