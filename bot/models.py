@@ -69,6 +69,17 @@ ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.WAITING, Status.REOPENED)
 # expression, so its GIN index serves it.
 TEXT_CONFIG = "simple"
 TICKET_TEXT_SQL = f"to_tsvector('{TEXT_CONFIG}', coalesce(title, '') || ' ' || coalesce(description, ''))"
+# Tables in the same database that are not ours to migrate: slack_sdk's stores, APScheduler's job
+# store, and the knowledge base's PostgreSQL lexical index (knowledge/lexical_pg.py creates its own).
+FOREIGN_TABLE_PREFIXES = ("slack_", "apscheduler_", "kb_lexical_")
+
+
+def foreign(type_: str, name: str | None, obj: object) -> bool:
+    """Whether a table (or an index on one) belongs to another library, for autogenerate to leave alone."""
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return bool(table) and str(table).startswith(FOREIGN_TABLE_PREFIXES)
+
+
 EXPRESSION_INDEXES = frozenset({"ix_ticket_text"})  # Alembic cannot compare these: checked by name
 
 

@@ -7,17 +7,15 @@ from sqlmodel import SQLModel
 
 import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
-FOREIGN_TABLE_PREFIXES = ("slack_", "apscheduler_")
-
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    """Skip tables that slack_sdk's stores and APScheduler create, so autogenerate never drops them, and
-    the expression indexes autogenerate cannot compare."""
-    from bot.models import EXPRESSION_INDEXES
+    """Skip tables other libraries create (slack_sdk's stores, APScheduler, the KB's lexical index), so
+    autogenerate never drops them, and the expression indexes autogenerate cannot compare."""
+    from bot.models import EXPRESSION_INDEXES, foreign
 
     if type_ == "index" and name in EXPRESSION_INDEXES:
         return False
-    return not (type_ == "table" and name and name.startswith(FOREIGN_TABLE_PREFIXES))
+    return not foreign(type_, name, obj)
 
 
 def run_migrations() -> None:
