@@ -18,9 +18,9 @@ from bot.tickets import similar
 ALICE, BOB, FRIEND, AGENT = "U0CUSTOM01", "U0CUSTOM02", "U0FRIEND01", "U0AGENT001"
 
 
-def _open(db: Database, config: SupportConfig, clock, requester: str, title: str, body: str = "") -> int:  # noqa: ANN001
+def _open(db: Database, config: SupportConfig, clock, requester: str, title: str, body: str = "", team: str | None = None) -> int:  # noqa: ANN001
     data = TicketCreate(
-        title=title, description=body, requester=requester, channel="C0SUPPORT1", thread_ts="1.1"
+        title=title, description=body, requester=requester, channel="C0SUPPORT1", thread_ts="1.1", team=team
     )
     with db.transaction() as s:
         return tickets.create(s, data=data, actor=requester, config=config, now=clock()).number
@@ -128,6 +128,25 @@ def test_similar_finds_solved_and_open_look_alikes(db: Database, config: Support
     assert found.resolved[0].solved_by == "Export per month instead."  # the team's reply, not a note
     assert [m.number for m in found.duplicates] == [first]  # not the merged one, not itself
     assert other not in {m.number for m in found.resolved + found.duplicates}
+
+
+def test_similar_tickets_stay_within_the_tickets_team(db: Database, config: SupportConfig, clock) -> None:  # noqa: ANN001
+    """The card lives in its team's triage channel: another team's tickets (their titles, how they were
+    solved, a Merge button) are not shown there, as on every other surface of the team scope."""
+    secret = "GDPR deletion request for a former employee"
+    solved = _open(db, config, clock, ALICE, secret, "erase all records", team="support")
+    pending = _open(db, config, clock, ALICE, "GDPR deletion request pending", "erase all records", team="support")
+    with db.transaction() as s:
+        tickets.claim(s, number=solved, agent=AGENT, config=config, now=clock())
+        tickets.resolve(s, number=solved, actor=AGENT, config=config, now=clock(), reason="Erased in the console")
+    found = {}
+    for team in ("billing", "support"):
+        number = _open(db, config, clock, BOB, secret, "erase all records", team=team)
+        with db.session() as s:
+            found[team] = similar.find(s, tickets.get(s, number=number))
+    assert not found["billing"].resolved and not found["billing"].duplicates, found["billing"]
+    assert [m.number for m in found["support"].resolved] == [solved]
+    assert [m.number for m in found["support"].duplicates] == [pending]
 
 
 def test_the_same_customers_duplicate_brings_its_followers(db: Database, config: SupportConfig, clock) -> None:  # noqa: ANN001
