@@ -24,7 +24,12 @@ class Drafts:
         is already waiting (then nothing is drafted)."""
         access.require_staff(self.ctx.config, actor, doing="draft articles")
         with self.ctx.db.session() as s:
-            service.require_draftable(tickets.get(s, number=number))
+            ticket = tickets.get(s, number=number)
+            # another team's ticket does not exist for this agent: not its status, nor its waiting draft
+            access.require_work(
+                self.ctx.config, ticket, actor, access.participants(tickets.events_of(s, number))
+            )
+            service.require_draftable(ticket)
             waiting = service.pending_for(s, number=number)
         to = service.reviewers(self.ctx.config)
         return blocks.drafting(number, reviewers=to, waiting=waiting and waiting.id), waiting is not None

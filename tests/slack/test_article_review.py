@@ -8,9 +8,10 @@ from sqlmodel import select
 from bot import tickets
 from bot.fakes.simulator import wait_for
 from bot.models import ArticleDraft, TicketCreate
-from tests.slack.conftest import AGENT, CUSTOMER, MANAGER, SUPPORT, Running
+from tests.slack.conftest import AGENT, CUSTOMER, MANAGER, SUPPORT, TRIAGE, Running
 
 DM = "D" + MANAGER[1:]
+OTHER_TEAM_AGENT = "U0AGENT004"  # team billing; the tickets below are team support's
 
 
 def _solved(running: Running, config) -> int:
@@ -85,3 +86,20 @@ def test_slash_article_edit_and_discard(running: Running, config) -> None:
         ["api", "security"],
         MANAGER,
     )
+
+
+def test_another_teams_agent_hears_nothing_of_a_ticket_they_would_draft_from(
+    running: Running, config
+) -> None:
+    """`/ticket article N` from another team's agent is answered as for a ticket that does not exist:
+    not its status, not the draft waiting for it."""
+    with running.db.transaction() as s:
+        data = TicketCreate(title="GDPR deletion request for a former employee", requester=CUSTOMER)
+        unsolved = tickets.create(s, data=data, actor=CUSTOMER, config=config, now=running.clock()).number
+    number = _solved(running, config)
+    running.slack.slash("/ticket", f"article {number}", user=AGENT, channel=TRIAGE)
+    _dm(running, "Publish as internal")
+    for n in (unsolved, number):
+        said = running.slack.slash("/ticket", f"article {n}", user=OTHER_TEAM_AGENT, channel=TRIAGE).json()
+        assert f"There is no ticket #{n}" in said["text"], said
+        assert "resolve it first" not in said["text"] and "article draft" not in said["text"], said
