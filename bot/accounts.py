@@ -119,7 +119,7 @@ def seen(
             team_account(config, user_team) or _shared_with(config, channel) or FOUND_PREFIX + str(user_team)
         )
     else:
-        key = channel_account(config, channel) or _member_account(session, user)
+        key = channel_account(config, channel) or member_of(session, user)
     if key is None:
         return None
     _ensure(session, config=config, key=key, team_id=user_team if external else None, now=now)
@@ -153,7 +153,8 @@ def _remember(session: Session, *, user: str, account: str, team_id: str | None)
         session.add(member)
 
 
-def _member_account(session: Session, user: str | None) -> str | None:
+def member_of(session: Session, user: str | None) -> str | None:
+    """The account `user` is known to write for, if any."""
     if not user:
         return None
     member = session.get(AccountMember, user)
@@ -165,7 +166,7 @@ def account_for(
 ) -> str | None:
     """The account a request from `user` in `channel` belongs to: the person's (learned from their
     Slack team), else the channel's."""
-    return _member_account(session, user) or channel_account(config, channel)
+    return member_of(session, user) or channel_account(config, channel)
 
 
 def checkin_posted(session: Session, *, config: SupportConfig, channel: str, at: datetime) -> str | None:

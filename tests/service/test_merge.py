@@ -11,7 +11,7 @@ from bot import access, slash, tickets
 from bot.cli import app as cli
 from bot.db import Database
 from bot.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from bot.models import Notification, Status, TicketCreate
+from bot.models import AccountMember, Notification, Status, TicketCreate
 from bot.support import SupportConfig
 from bot.tickets import similar
 
@@ -160,3 +160,22 @@ def test_the_same_customers_duplicate_brings_its_followers(db: Database, config:
         assert access.participants(tickets.events_of(s, original)) == {FRIEND}
     shown = slash.execute(slash.parse(f"show {original}"), user=FRIEND, db=db, config=config, now=clock())
     assert f"#{original}" in shown
+
+
+def test_an_account_colleagues_duplicate_brings_only_that_accounts_people(db: Database, config: SupportConfig, clock) -> None:  # noqa: ANN001
+    """Bob and Alice are one account's; Bob added an outsider to his own ticket. Merging Bob's duplicate
+    into Alice's lets Bob follow it (the same customer), never the person Bob chose to share his with."""
+    original = _open(db, config, clock, ALICE, "Invoices export times out")
+    duplicate = _open(db, config, clock, BOB, "Invoice export keeps timing out")
+    with db.transaction() as s:
+        for number in (original, duplicate):
+            tickets.get(s, number=number).account = "bigcorp"
+        s.add(AccountMember(user=ALICE, account="bigcorp"))
+        s.add(AccountMember(user=BOB, account="bigcorp"))
+        tickets.add_participant(s, number=duplicate, participant=FRIEND, actor=BOB, config=config, now=clock())
+    with db.transaction() as s:
+        tickets.merge(s, number=duplicate, into=original, actor=AGENT, config=config, now=clock())
+    with db.session() as s:
+        assert access.participants(tickets.events_of(s, original)) == {BOB}
+    with pytest.raises(NotFound):
+        slash.execute(slash.parse(f"show {original}"), user=FRIEND, db=db, config=config, now=clock())
