@@ -84,6 +84,15 @@ def require_work(config: SupportConfig, ticket: Ticket, user: str, added: set[st
         raise PermissionDenied(f"Ticket #{ticket.number} is team {ticket.team}'s; ask them in their channel.")
 
 
+def may_review(config: SupportConfig, ticket: Ticket, user: str, *, via: str | None = None) -> bool:
+    """Whether a staff member decides on an article drafted from `ticket` (publish, edit, discard): the
+    knowledge owners (`knowledge.reviewers`, and whoever presses in the review channel the preview went
+    to, `via`) and the staff who work the ticket."""
+    knowledge = config.knowledge
+    owner = user in knowledge.reviewers or bool(via and via == knowledge.review_channel)
+    return owner or in_scope(config, ticket, user)
+
+
 def visible_clause(config: SupportConfig, user: str) -> ColumnElement[bool] | None:
     """The same rule as `may_see` for ticket lists and search, as a SQL condition (None: everything).
     A requester's lists hold the tickets they requested."""

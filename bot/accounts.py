@@ -3,9 +3,10 @@
 Configured accounts (`customers:` in the support YAML) own their channels and their Slack Connect team
 ids. In a Slack Connect channel the customer's people belong to another organisation: Slack sends
 their team id with each message (`user_team`), so a person whose team is not ours belongs to the
-account with that team id, else to the account owning the channel, else to an account of their own
-team, found by itself ("team:T…"). What is learned about a person is kept (`account_member`), so the
-tickets they open anywhere (a DM, the `/ticket new` modal) are their account's too.
+account with that team id, else to the account owning the channel when it lists no team ids, else to
+an account of their own team, found by itself ("team:T…"). What is learned about a person is kept
+(`account_member`), so the tickets they open anywhere (a DM, the `/ticket new` modal) are their
+account's too.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ def team_account(config: SupportConfig, team_id: str | None) -> str | None:
         if team_id and team_id in customer.team_ids:
             return key
     return None
+
+
+def _shared_with(config: SupportConfig, channel: str | None) -> str | None:
+    """The account owning `channel`, for another organisation's person whose team no account lists:
+    only when that account lists no team ids. When it does, the person is of another organisation (a
+    Slack Connect channel may be shared with several), never the channel's account's."""
+    key = channel_account(config, channel)
+    return key if key is not None and not config.customers[key].team_ids else None
 
 
 def sync(session: Session, *, config: SupportConfig, now: datetime) -> None:
@@ -107,12 +116,10 @@ def seen(
     external = bool(user_team and home_team and user_team != home_team)
     if external:
         key = (
-            team_account(config, user_team)
-            or channel_account(config, channel)
-            or FOUND_PREFIX + str(user_team)
+            team_account(config, user_team) or _shared_with(config, channel) or FOUND_PREFIX + str(user_team)
         )
     else:
-        key = channel_account(config, channel) or _member_account(session, user)
+        key = channel_account(config, channel) or member_of(session, user)
     if key is None:
         return None
     _ensure(session, config=config, key=key, team_id=user_team if external else None, now=now)
@@ -146,7 +153,8 @@ def _remember(session: Session, *, user: str, account: str, team_id: str | None)
         session.add(member)
 
 
-def _member_account(session: Session, user: str | None) -> str | None:
+def member_of(session: Session, user: str | None) -> str | None:
+    """The account `user` is known to write for, if any."""
     if not user:
         return None
     member = session.get(AccountMember, user)
@@ -158,7 +166,7 @@ def account_for(
 ) -> str | None:
     """The account a request from `user` in `channel` belongs to: the person's (learned from their
     Slack team), else the channel's."""
-    return _member_account(session, user) or channel_account(config, channel)
+    return member_of(session, user) or channel_account(config, channel)
 
 
 def checkin_posted(session: Session, *, config: SupportConfig, channel: str, at: datetime) -> str | None:

@@ -24,7 +24,12 @@ class Drafts:
         is already waiting (then nothing is drafted)."""
         access.require_staff(self.ctx.config, actor, doing="draft articles")
         with self.ctx.db.session() as s:
-            service.require_draftable(tickets.get(s, number=number))
+            ticket = tickets.get(s, number=number)
+            # another team's ticket does not exist for this agent: not its status, nor its waiting draft
+            access.require_work(
+                self.ctx.config, ticket, actor, access.participants(tickets.events_of(s, number))
+            )
+            service.require_draftable(ticket)
             waiting = service.pending_for(s, number=number)
         to = service.reviewers(self.ctx.config)
         return blocks.drafting(number, reviewers=to, waiting=waiting and waiting.id), waiting is not None
@@ -57,12 +62,13 @@ class Drafts:
             visibility=visibility,
             sources=self.ctx.kb_sources,
             ingest=ingest,
+            via=where[0] if where else None,
         )
         self._show(blocks.draft_decided(draft), where)
         return draft
 
     def discard(self, *, draft_id: int, actor: str, where: tuple[str, str] | None) -> ArticleDraft:
-        draft = self._run(service.discard, draft_id=draft_id, actor=actor)
+        draft = self._run(service.discard, draft_id=draft_id, actor=actor, via=where[0] if where else None)
         self._show(blocks.draft_decided(draft), where)
         return draft
 
@@ -70,7 +76,12 @@ class Drafts:
         """The Edit modal of a pending draft (staff only)."""
         with self.ctx.db.session() as s:
             draft = service.pending(
-                s, draft_id=draft_id, actor=actor, config=self.ctx.config, doing="edit articles"
+                s,
+                draft_id=draft_id,
+                actor=actor,
+                config=self.ctx.config,
+                doing="edit articles",
+                via=where[0] if where else None,
             )
         meta = {"channel": where[0], "ts": where[1]} if where else {}
         return blocks.draft_edit_modal(draft, metadata=meta)
@@ -79,7 +90,13 @@ class Drafts:
         self, *, draft_id: int, actor: str, title: str, body: str, tags: str, where: tuple[str, str] | None
     ) -> ArticleDraft:
         draft = self._run(
-            service.edit, draft_id=draft_id, actor=actor, title=title, body=body, tags=tags.split(",")
+            service.edit,
+            draft_id=draft_id,
+            actor=actor,
+            title=title,
+            body=body,
+            tags=tags.split(","),
+            via=where[0] if where else None,
         )
         self._show(blocks.draft_preview(draft), where)
         return draft

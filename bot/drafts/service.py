@@ -86,8 +86,12 @@ def get(session: Session, *, draft_id: int, lock: bool = False) -> ArticleDraft:
     query = select(ArticleDraft).where(ArticleDraft.id == draft_id)
     draft = session.exec(query.with_for_update() if lock else query).first()
     if draft is None:
-        raise NotFound(f"There is no article draft {draft_id}. `deskbot kb drafts list` lists them.")
+        raise _missing(draft_id)
     return draft
+
+
+def _missing(draft_id: int) -> NotFound:
+    return NotFound(f"There is no article draft {draft_id}. `deskbot kb drafts list` lists them.")
 
 
 def list_drafts(session: Session, *, status: str | None = PENDING, limit: int = 50) -> list[ArticleDraft]:
@@ -107,9 +111,10 @@ def edit(
     title: str,
     body: str,
     tags: Sequence[str] = (),
+    via: str | None = None,
 ) -> ArticleDraft:
     """Change a pending draft's title, body and tags (personal data is filtered again)."""
-    draft = pending(session, draft_id=draft_id, actor=actor, config=config, doing="edit articles")
+    draft = pending(session, draft_id=draft_id, actor=actor, config=config, doing="edit articles", via=via)
     title, body = clean_title(title), scrub(body).strip()
     if not body:
         raise InvalidInput("The article is empty: write what solves the question.")
@@ -130,12 +135,13 @@ def publish(
     visibility: str,
     sources: Path,
     ingest: Callable[[Path], None],
+    via: str | None = None,
 ) -> ArticleDraft:
     """Write the draft as a Markdown article under KB_SOURCES/<drafts_folder> and index it (`ingest`);
     if indexing fails the file is removed and the draft stays pending."""
     if visibility not in ("public", "internal"):
         raise InvalidInput("Publish as public (customers see it) or internal (staff only).")
-    draft = pending(session, draft_id=draft_id, actor=actor, config=config, doing="publish articles")
+    draft = pending(session, draft_id=draft_id, actor=actor, config=config, doing="publish articles", via=via)
     ticket = tickets.get(session, number=draft.ticket_number)
     text = files.render(
         title=draft.title,
@@ -162,10 +168,16 @@ def publish(
 
 
 def discard(
-    session: Session, *, draft_id: int, actor: str, config: SupportConfig, now: datetime
+    session: Session,
+    *,
+    draft_id: int,
+    actor: str,
+    config: SupportConfig,
+    now: datetime,
+    via: str | None = None,
 ) -> ArticleDraft:
     """Drop a pending draft (it stays in the audit trail)."""
-    draft = pending(session, draft_id=draft_id, actor=actor, config=config, doing="discard articles")
+    draft = pending(session, draft_id=draft_id, actor=actor, config=config, doing="discard articles", via=via)
     draft.status, draft.decided_by, draft.decided_at = "discarded", actor, now
     session.add(draft)
     _audit(session, draft, actor=actor, action="article_discard", now=now, said="discarded")
@@ -192,10 +204,14 @@ def reviewers(config: SupportConfig) -> list[str]:
 
 
 def pending(
-    session: Session, *, draft_id: int, actor: str, config: SupportConfig, doing: str
+    session: Session, *, draft_id: int, actor: str, config: SupportConfig, doing: str, via: str | None = None
 ) -> ArticleDraft:
+    """A draft waiting for a decision, for a knowledge owner or the staff working its ticket (`via`: the
+    channel of the preview pressed); to anyone else it does not exist."""
     access.require_staff(config, actor, doing=doing)
     draft = get(session, draft_id=draft_id, lock=True)
+    if not access.may_review(config, tickets.get(session, number=draft.ticket_number), actor, via=via):
+        raise _missing(draft_id)
     if draft.status != PENDING:
         who = f" by <@{draft.decided_by}>" if draft.decided_by and draft.decided_by[:1] in "UW" else ""
         raise InvalidInput(f"Article draft {draft_id} was already {draft.status}{who}.")

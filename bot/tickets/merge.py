@@ -1,9 +1,10 @@
 """Merging a duplicate into the original ticket: the duplicate is closed pointing at the original, and
 the original's SLA clocks are the ones that count. The duplicate's requester and followers follow the
-original only when it is the same customer's (the same requester, or the same account): another
-customer's ticket is never opened to them — they hear only its number, and when it is resolved.
-Both tickets keep every event (one `merge` on the duplicate, one `merge_in` on the original), so each
-still replays to its stored state; the after-change flow tells both requesters."""
+original only when it is the same customer's (the same requester, or the same account: then only
+the followers who are the account's too): another customer's ticket is never opened to them — they
+hear only its number, and when it is resolved. Both tickets keep every event (one `merge` on the
+duplicate, one `merge_in` on the original), so each still replays to its stored state; the
+after-change flow tells both requesters."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot import access
+from bot import access, accounts
 from bot.errors import InvalidInput
 from bot.models import Status, Ticket
 from bot.support.models import SupportConfig
@@ -48,9 +49,8 @@ def merge(
         now=now,
         reason=f"duplicate of #{into}",
     )
-    if same_customer(duplicate, original):
-        for person in sorted({duplicate.requester} | access.participants(events_of(session, number))):
-            add_participant(session, number=into, participant=person, actor=actor, config=config, now=now)
+    for person in followers(session, duplicate, original):
+        add_participant(session, number=into, participant=person, actor=actor, config=config, now=now)
     _mutate(
         session,
         "merge_in",
@@ -62,6 +62,20 @@ def merge(
         reason=f"#{number} merged into it",
     )
     return duplicate
+
+
+def followers(session: Session, duplicate: Ticket, original: Ticket) -> list[str]:
+    """Who of the duplicate's side follows the original: nobody for another customer's duplicate; the
+    requester and everyone they added for the same requester's; for an account colleague's, the
+    colleague and those of the people they added who are the account's too (never someone they chose
+    to share their own ticket with)."""
+    if not same_customer(duplicate, original):
+        return []
+    assert duplicate.number is not None
+    added = access.participants(events_of(session, duplicate.number))
+    if duplicate.requester != original.requester:
+        added = {p for p in added if accounts.member_of(session, p) == original.account}
+    return sorted({duplicate.requester} | added)
 
 
 def same_customer(one: Ticket, other: Ticket) -> bool:

@@ -1,6 +1,8 @@
 """Similar and duplicate tickets, for the triage card (staff only: a requester never sees another
-person's ticket). A new ticket's words find earlier tickets sharing them; the resolved ones come with
-how they were solved, an open one sharing most of its words is a likely duplicate to merge.
+person's ticket), from the ticket's own team: the card lives in its team's triage channel, and another
+team's tickets are not there for its agents (the team scope, bot/access.py). A new ticket's words find
+earlier tickets sharing them; the resolved ones come with how they were solved, an open one sharing
+most of its words is a likely duplicate to merge.
 
 PostgreSQL answers from its full-text index (`ix_ticket_text`, a GIN index over the title and
 description, migration 0009), so a lookup costs a few index probes at a million tickets (see
@@ -83,7 +85,9 @@ def _candidates(session: Session, ticket: Ticket, text_: str, wanted: set[str]) 
     """Tickets worth scoring: on PostgreSQL the newest sharing two of the new ticket's rarer words
     (from the full-text index), on SQLite the most recent ones."""
     statement = select(Ticket.number, Ticket.title, Ticket.description, Ticket.status).where(
-        Ticket.number != ticket.number, col(Ticket.merged_into).is_(None)
+        Ticket.number != ticket.number,
+        col(Ticket.merged_into).is_(None),
+        Ticket.team == ticket.team,  # the card is the team's: another team's tickets are not there for it
     )
     if session.get_bind().dialect.name != "postgresql":
         return session.exec(statement.order_by(col(Ticket.number).desc()).limit(SQLITE_WINDOW)).all()

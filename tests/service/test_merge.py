@@ -11,16 +11,16 @@ from bot import access, slash, tickets
 from bot.cli import app as cli
 from bot.db import Database
 from bot.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from bot.models import Notification, Status, TicketCreate
+from bot.models import AccountMember, Notification, Status, TicketCreate
 from bot.support import SupportConfig
 from bot.tickets import similar
 
 ALICE, BOB, FRIEND, AGENT = "U0CUSTOM01", "U0CUSTOM02", "U0FRIEND01", "U0AGENT001"
 
 
-def _open(db: Database, config: SupportConfig, clock, requester: str, title: str, body: str = "") -> int:  # noqa: ANN001
+def _open(db: Database, config: SupportConfig, clock, requester: str, title: str, body: str = "", team: str | None = None) -> int:  # noqa: ANN001
     data = TicketCreate(
-        title=title, description=body, requester=requester, channel="C0SUPPORT1", thread_ts="1.1"
+        title=title, description=body, requester=requester, channel="C0SUPPORT1", thread_ts="1.1", team=team
     )
     with db.transaction() as s:
         return tickets.create(s, data=data, actor=requester, config=config, now=clock()).number
@@ -130,6 +130,25 @@ def test_similar_finds_solved_and_open_look_alikes(db: Database, config: Support
     assert other not in {m.number for m in found.resolved + found.duplicates}
 
 
+def test_similar_tickets_stay_within_the_tickets_team(db: Database, config: SupportConfig, clock) -> None:  # noqa: ANN001
+    """The card lives in its team's triage channel: another team's tickets (their titles, how they were
+    solved, a Merge button) are not shown there, as on every other surface of the team scope."""
+    secret = "GDPR deletion request for a former employee"
+    solved = _open(db, config, clock, ALICE, secret, "erase all records", team="support")
+    pending = _open(db, config, clock, ALICE, "GDPR deletion request pending", "erase all records", team="support")
+    with db.transaction() as s:
+        tickets.claim(s, number=solved, agent=AGENT, config=config, now=clock())
+        tickets.resolve(s, number=solved, actor=AGENT, config=config, now=clock(), reason="Erased in the console")
+    found = {}
+    for team in ("billing", "support"):
+        number = _open(db, config, clock, BOB, secret, "erase all records", team=team)
+        with db.session() as s:
+            found[team] = similar.find(s, tickets.get(s, number=number))
+    assert not found["billing"].resolved and not found["billing"].duplicates, found["billing"]
+    assert [m.number for m in found["support"].resolved] == [solved]
+    assert [m.number for m in found["support"].duplicates] == [pending]
+
+
 def test_the_same_customers_duplicate_brings_its_followers(db: Database, config: SupportConfig, clock) -> None:  # noqa: ANN001
     original = _open(db, config, clock, ALICE, "Invoices export times out")
     duplicate = _open(db, config, clock, ALICE, "Invoice export still times out")
@@ -141,3 +160,22 @@ def test_the_same_customers_duplicate_brings_its_followers(db: Database, config:
         assert access.participants(tickets.events_of(s, original)) == {FRIEND}
     shown = slash.execute(slash.parse(f"show {original}"), user=FRIEND, db=db, config=config, now=clock())
     assert f"#{original}" in shown
+
+
+def test_an_account_colleagues_duplicate_brings_only_that_accounts_people(db: Database, config: SupportConfig, clock) -> None:  # noqa: ANN001
+    """Bob and Alice are one account's; Bob added an outsider to his own ticket. Merging Bob's duplicate
+    into Alice's lets Bob follow it (the same customer), never the person Bob chose to share his with."""
+    original = _open(db, config, clock, ALICE, "Invoices export times out")
+    duplicate = _open(db, config, clock, BOB, "Invoice export keeps timing out")
+    with db.transaction() as s:
+        for number in (original, duplicate):
+            tickets.get(s, number=number).account = "bigcorp"
+        s.add(AccountMember(user=ALICE, account="bigcorp"))
+        s.add(AccountMember(user=BOB, account="bigcorp"))
+        tickets.add_participant(s, number=duplicate, participant=FRIEND, actor=BOB, config=config, now=clock())
+    with db.transaction() as s:
+        tickets.merge(s, number=duplicate, into=original, actor=AGENT, config=config, now=clock())
+    with db.session() as s:
+        assert access.participants(tickets.events_of(s, original)) == {BOB}
+    with pytest.raises(NotFound):
+        slash.execute(slash.parse(f"show {original}"), user=FRIEND, db=db, config=config, now=clock())

@@ -12,7 +12,7 @@ from bot.fakes.simulator import wait_for
 from bot.models import Account, KbQuery, Ticket
 from bot.support import SupportConfig, parse_support_config
 from tests.conftest import SAMPLE_DIR
-from tests.slack.conftest import CUSTOMER, ENTERPRISE, SUPPORT, Running, carded
+from tests.slack.conftest import CUSTOMER, ENTERPRISE, MANAGER, SUPPORT, TRIAGE, Running, carded
 
 GUEST, STRANGER, CSM = "U0BIGGUEST", "U0STRANGER", "U0CSM00001"
 BIGCORP_TEAM, UNKNOWN_TEAM = "T0BIGCORP1", "T0UNKNOWN1"
@@ -83,3 +83,27 @@ def test_tickets_of_no_account_stay_unattributed(running: Running) -> None:
     wait_for(lambda: carded(running), what="the ticket")
     with running.db.session() as s:
         assert s.exec(select(Ticket)).one().account is None
+
+
+def test_another_organisation_in_an_accounts_shared_channel_is_not_that_account(running: Running) -> None:
+    """A Slack Connect channel may be shared with more than one organisation. When the account lists its
+    team ids, a person of another team writing there is their own organisation's, not the channel's
+    account: else merging their duplicate into the account's ticket made them a follower of it (the
+    same customer, by account), and `/ticket show` opened another customer's ticket to them."""
+    running.fake.users[GUEST] = {"team_id": BIGCORP_TEAM}
+    running.fake.users[STRANGER] = {"team_id": UNKNOWN_TEAM}
+    running.slack.say(
+        ENTERPRISE, GUEST, "<@U0DESKBOT> our nightly sync to the warehouse stopped after the migration"
+    )
+    [theirs] = carded(running)
+    running.slack.say(
+        ENTERPRISE, STRANGER, "<@U0DESKBOT> nightly sync to the warehouse stopped after migration"
+    )
+    [_, mine] = carded(running, 2)
+    assert (theirs.account, mine.account) == ("bigcorp", f"team:{UNKNOWN_TEAM}")
+    merged = running.slack.slash(
+        "/ticket", f"merge {mine.number} into {theirs.number}", user=MANAGER, channel=TRIAGE
+    )
+    assert "merged into" in merged.json()["text"]
+    shown = running.slack.slash("/ticket", f"show {theirs.number}", user=STRANGER, channel=ENTERPRISE).json()
+    assert "warehouse" not in shown["text"] and f"There is no ticket #{theirs.number}" in shown["text"], shown

@@ -3,14 +3,18 @@ Discard; requesters are refused (no real publishing here: that is tests/slack/te
 
 from __future__ import annotations
 
+import copy
+from pathlib import Path
+
 from sqlmodel import select
 
 from bot import tickets
 from bot.fakes.simulator import wait_for
 from bot.models import ArticleDraft, TicketCreate
-from tests.slack.conftest import AGENT, CUSTOMER, MANAGER, SUPPORT, Running
+from tests.slack.conftest import AGENT, CUSTOMER, MANAGER, SUPPORT, TRIAGE, Running, serve
 
 DM = "D" + MANAGER[1:]
+OTHER_TEAM_AGENT = "U0AGENT004"  # team billing; the tickets below are team support's
 
 
 def _solved(running: Running, config) -> int:
@@ -85,3 +89,47 @@ def test_slash_article_edit_and_discard(running: Running, config) -> None:
         ["api", "security"],
         MANAGER,
     )
+
+
+def test_another_teams_agent_hears_nothing_of_a_ticket_they_would_draft_from(
+    running: Running, config
+) -> None:
+    """`/ticket article N` from another team's agent is answered as for a ticket that does not exist:
+    not its status, not the draft waiting for it."""
+    with running.db.transaction() as s:
+        data = TicketCreate(title="GDPR deletion request for a former employee", requester=CUSTOMER)
+        unsolved = tickets.create(s, data=data, actor=CUSTOMER, config=config, now=running.clock()).number
+    number = _solved(running, config)
+    running.slack.slash("/ticket", f"article {number}", user=AGENT, channel=TRIAGE)
+    _dm(running, "Publish as internal")
+    for n in (unsolved, number):
+        said = running.slack.slash("/ticket", f"article {n}", user=OTHER_TEAM_AGENT, channel=TRIAGE).json()
+        assert f"There is no ticket #{n}" in said["text"], said
+        assert "resolve it first" not in said["text"] and "article draft" not in said["text"], said
+
+
+def test_another_teams_agent_cannot_read_edit_publish_or_discard_a_draft(
+    sqlite_db, config, clock, sample_kb, tmp_path: Path
+) -> None:
+    """The preview's buttons, pressed by another team's agent (on a preview they were never sent, as a
+    replayed or forged payload would): no Edit form with the draft's text, nothing published, edited or
+    discarded, and the draft is answered as one that does not exist."""
+    with serve(sqlite_db, config, clock, sample_kb, kb_sources=tmp_path / "kb") as running:
+        number = _solved(running, config)
+        running.slack.slash("/ticket", f"article {number}", user=AGENT, channel=TRIAGE)
+        preview = copy.deepcopy(_dm(running, "Publish as internal"))  # as sent, whatever happens to it
+        for button in ("article_edit", "article_discard", "article_publish_public"):
+            running.slack.click(preview, button, user=OTHER_TEAM_AGENT)
+        told = wait_for(
+            lambda: (m := running.fake.messages.get("D" + OTHER_TEAM_AGENT[1:], []))[2:] and m,
+            what="three refusals in a DM",
+        )
+        assert all("There is no article draft" in m["text"] for m in told), told
+        assert not running.fake.views, "another team's agent got the Edit form with the draft's text"
+        with running.db.session() as s:
+            [draft] = s.exec(select(ArticleDraft)).all()
+        assert (draft.status, draft.decided_by) == ("draft", None)
+        assert not list(tmp_path.rglob("*.md"))
+        # The knowledge owner still decides (the preview in their DM).
+        running.slack.click(preview, "article_discard", user=MANAGER)
+        _dm(running, "Discarded by")
