@@ -67,6 +67,14 @@ def draft_from_ticket(
     return draft
 
 
+def customer_side(session: Session, *, number: int) -> list[str]:
+    """The people on the customer's side of ticket `number`: its requester, then those added to it (the
+    names of all of them are left out of its draft)."""
+    ticket = tickets.get(session, number=number)
+    added = access.participants(tickets.events_of(session, number)) - {ticket.requester}
+    return [ticket.requester, *sorted(added)]
+
+
 def pending_for(session: Session, *, number: int) -> ArticleDraft | None:
     """Ticket `number`'s draft waiting for a knowledge owner, if any (a ticket has one at a time)."""
     query = select(ArticleDraft).where(ArticleDraft.ticket_number == number, ArticleDraft.status == PENDING)
