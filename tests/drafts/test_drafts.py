@@ -15,7 +15,7 @@ from bot.drafts import files, service
 from bot.drafts.build import clean_title, name_variants, scrub
 from bot.drafts.write import ExtractiveWriter, LlmWriter
 from bot.errors import InvalidInput, PermissionDenied
-from bot.models import ArticleDraft, Notification, TicketCreate, TicketEvent
+from bot.models import Account, ArticleDraft, Notification, TicketCreate, TicketEvent
 from bot.support import SupportConfig
 from knowledge import frontmatter
 from tests.hostile import HOSTILE, leaks
@@ -324,3 +324,24 @@ def test_previews_of_hostile_drafts_stay_within_slack_and_ping_nobody(hostile: s
         assert not leaks(message) and not problems_in_message(message)
     modal = blocks.draft_edit_modal(draft, metadata={"channel": "D1", "ts": "1.2"})
     assert not leaks(modal) and not problems_in_view(modal)
+
+
+def test_a_draft_leaves_out_the_customers_organisation(db: Database, config: SupportConfig) -> None:
+    """A public article must not tell every customer which organisation had the problem: the name of the
+    ticket's account is left out of the title and the body, as the requester's names are."""
+    number = _resolved_ticket(db, config, title="SSO login fails for all BigCorp Industries users")
+    with db.transaction() as s:
+        s.add(Account(key="bigcorp", name="BigCorp Industries", created_at=T0))
+        tickets.get(s, number=number).account = "bigcorp"
+        tickets.add_note(
+            s,
+            number=number,
+            author=AGENT,
+            body="bigcorp industries' SSO connector needs the new certificate: upload it under Settings → SSO.",
+            internal=False,
+            config=config,
+            now=T0,
+        )
+    draft = _draft(db, config, number)
+    assert "Settings → SSO" in draft.body and "Industries" not in draft.title, draft.title
+    assert "bigcorp" not in (draft.title + draft.body).lower(), (draft.title, draft.body)
