@@ -333,15 +333,8 @@ def test_a_draft_leaves_out_the_customers_organisation(db: Database, config: Sup
     with db.transaction() as s:
         s.add(Account(key="bigcorp", name="BigCorp Industries", created_at=T0))
         tickets.get(s, number=number).account = "bigcorp"
-        tickets.add_note(
-            s,
-            number=number,
-            author=AGENT,
-            body="bigcorp industries' SSO connector needs the new certificate: upload it under Settings → SSO.",
-            internal=False,
-            config=config,
-            now=T0,
-        )
+        reply = "bigcorp industries' SSO connector needs the new certificate: upload it under Settings → SSO."
+        tickets.add_note(s, number=number, author=AGENT, body=reply, internal=False, config=config, now=T0)
     draft = _draft(db, config, number)
     assert "Settings → SSO" in draft.body and "Industries" not in draft.title, draft.title
     assert "bigcorp" not in (draft.title + draft.body).lower(), (draft.title, draft.body)
