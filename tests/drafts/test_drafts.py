@@ -14,7 +14,7 @@ from bot.db import Database
 from bot.drafts import files, service
 from bot.drafts.build import clean_title, name_variants, scrub
 from bot.drafts.write import ExtractiveWriter, LlmWriter
-from bot.errors import InvalidInput, PermissionDenied
+from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.models import Account, ArticleDraft, Notification, TicketCreate, TicketEvent
 from bot.support import SupportConfig
 from knowledge import frontmatter
@@ -338,3 +338,21 @@ def test_a_draft_leaves_out_the_customers_organisation(db: Database, config: Sup
     draft = _draft(db, config, number)
     assert "Settings → SSO" in draft.body and "Industries" not in draft.title, draft.title
     assert "bigcorp" not in (draft.title + draft.body).lower(), (draft.title, draft.body)
+
+
+def test_a_draft_is_decided_by_knowledge_owners_and_the_tickets_team(
+    sqlite_db: Database, config: SupportConfig
+) -> None:
+    """Another team's agent may not decide on a draft of this team's ticket, unless they press in the
+    review channel the preview went to (whoever is there reviews)."""
+    channel = "C0KNOWLEDGE"
+    reviewed = config.model_copy(
+        update={"knowledge": config.knowledge.model_copy(update={"review_channel": channel})}
+    )
+    first, second = (_draft(sqlite_db, config, _resolved_ticket(sqlite_db, config)) for _ in range(2))
+    outsider = OTHER_AGENT  # team support; the tickets are team billing's (and assigned to AGENT)
+    with pytest.raises(NotFound), sqlite_db.transaction() as s:
+        service.discard(s, draft_id=first.id, actor=outsider, config=reviewed, now=T0, via="D0AGENT002")
+    with sqlite_db.transaction() as s:
+        service.discard(s, draft_id=first.id, actor=outsider, config=reviewed, now=T0, via=channel)
+        service.discard(s, draft_id=second.id, actor="U0AGENT004", config=config, now=T0)  # billing's agent
