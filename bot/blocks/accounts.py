@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot.blocks.common import Block, clip, context, mrkdwn, plain, section
 from bot.health import Health, Part
-from bot.slack_text import safe
+from bot.slack_text import display, safe
 
 BAND_EMOJI = {"at risk": ":red_circle:", "watch": ":large_yellow_circle:", "healthy": ":large_green_circle:"}
 
@@ -24,7 +24,7 @@ def health_warning_blocks(
     name = safe(clip(health.name, 120))
     lines = [reason_line(p, evidence.get(p.name, [])) for p in health.reasons]
     return [
-        {"type": "header", "text": plain(f"Account health: {clip(health.name, 100)}")},
+        {"type": "header", "text": plain(f"Account health: {display(clip(health.name, 100))}")},
         section(f"{band_emoji} *{name}* is at *{health.score}/100* — {why}."),
         section("\n".join(lines) or "No single signal stands out."),
         context(f"`deskbot customers health` shows every part · account `{safe(health.account)}`"),

@@ -108,20 +108,22 @@ def new(
 
 
 def _names(rt: Runtime, number: int) -> list[str]:
-    """The requester's names from Slack when this machine has the bot token (left out of the draft)."""
+    """The names of the requester and the people they added, from Slack when this machine has the bot
+    token (left out of the draft)."""
     if rt.settings.slack_bot_token is None:
         return []
-    from bot import tickets
     from bot.app import build_client
     from bot.drafts.people import names_of
+    from bot.drafts.service import customer_side
     from bot.errors import BotError
 
     try:
         with rt.db.session() as s:
-            requester = tickets.get(s, number=number).requester
+            people = customer_side(s, number=number)
     except BotError:
         return []  # drafting says what is wrong with the ticket
-    return names_of(build_client(rt.settings), requester)
+    client = build_client(rt.settings)
+    return [name for user in people for name in names_of(client, user)]
 
 
 @app.command()

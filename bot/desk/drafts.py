@@ -41,8 +41,8 @@ class Drafts:
             said, _ = self.check(number=number, actor=actor)
             self.slack.tell(user=actor, channel=tell[0], thread_ts=tell[1], text=said)
         with self.ctx.db.session() as s:
-            requester = tickets.get(s, number=number).requester
-        names = names_of(self.ctx.client, requester)
+            people = service.customer_side(s, number=number)
+        names = [name for user in people for name in names_of(self.ctx.client, user)]
         draft = self._run(
             service.draft_from_ticket, number=number, actor=actor, writer=self.writer(), names=names
         )

@@ -2,8 +2,8 @@
 
 Pure functions: the customer's question becomes the title (greetings and Slack markup dropped), the
 support team's *public* replies become the body (internal notes and the requester's own messages are
-never material), and the requester's names, every e-mail address and every phone number are removed
-from both — before a writer sees them and again after (an LLM may echo what it was told)."""
+never material), and the customer's names (its people's, its organisation's), every e-mail address
+and every phone number are removed from both — before a writer sees them and again after (an LLM may echo what it was told)."""
 
 from __future__ import annotations
 
@@ -106,10 +106,16 @@ def public_replies(notes: Sequence[Note], *, ticket: Ticket, staff: Iterable[str
 
 
 def material(
-    ticket: Ticket, replies: Sequence[Note], *, names: Iterable[str] = (), ticket_tags: Sequence[str] = ()
+    ticket: Ticket,
+    replies: Sequence[Note],
+    *,
+    names: Iterable[str] = (),
+    orgs: Iterable[str] = (),
+    ticket_tags: Sequence[str] = (),
 ) -> Material:
-    """The draft's material from a ticket and its team's public replies, personal data removed."""
-    variants = name_variants(names)
+    """The draft's material from a ticket and its team's public replies, personal data removed (people's
+    `names` and each part of them; the customer's organisation, `orgs`, by its whole names only)."""
+    variants = name_variants(names) + [o for o in orgs if o]
     cleaned = [_tidy(scrub(n.body, names=variants)) for n in replies]
     assert ticket.number is not None
     return Material(

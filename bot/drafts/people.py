@@ -1,4 +1,5 @@
-"""The requester's names as Slack knows them, so a draft can leave them out."""
+"""The names of a ticket's customer side (its requester, the people they added) as Slack knows them,
+so a draft can leave them out."""
 
 from __future__ import annotations
 

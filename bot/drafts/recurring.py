@@ -68,7 +68,7 @@ def suggest(
         latest = numbers[-1]
         offered.append((latest, len(numbers)))
         if not dry_run:
-            requester = session.get(Ticket, latest).requester  # type: ignore[union-attr]
+            people = service.customer_side(session, number=latest)
             service.draft_from_ticket(
                 session,
                 number=latest,
@@ -76,7 +76,7 @@ def suggest(
                 config=config,
                 now=now,
                 writer=writer,
-                names=names(requester),
+                names=[name for user in people for name in names(user)],
                 group_key=group_id(key),
                 why=f"asked and solved {len(numbers)} times",
             )

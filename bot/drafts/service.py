@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot import access, blocks, tickets
+from bot import access, accounts, blocks, tickets
 from bot.drafts import files
 from bot.drafts.build import clean_title, material, public_replies, scrub
 from bot.drafts.write import ExtractiveWriter, Writer
 from bot.errors import InvalidInput, NotFound
-from bot.models import ArticleDraft, Note, Status, Ticket, TicketEvent
+from bot.models import Account, ArticleDraft, Note, Status, Ticket, TicketEvent
 from bot.outbox import enqueue
 from bot.support import SupportConfig
 
@@ -48,7 +48,8 @@ def draft_from_ticket(
     notes = list(session.exec(select(Note).where(Note.ticket_number == number)))
     staff = {n.author for n in notes if access.is_staff(config, n.author)}
     replies = public_replies(notes, ticket=ticket, staff=staff)
-    stuff = material(ticket, replies, names=names, ticket_tags=[ticket.category or ""])
+    orgs = organisation(session, ticket)
+    stuff = material(ticket, replies, names=names, orgs=orgs, ticket_tags=[ticket.category or ""])
     written = (writer or ExtractiveWriter()).write(stuff)
     draft = ArticleDraft(
         ticket_number=number,
@@ -65,6 +66,23 @@ def draft_from_ticket(
     _audit(session, draft, actor=actor, action="article_draft", now=now, said=f"written by {written.by}")
     _send_preview(session, draft, config=config, now=now, to_if_nobody=actor, why=why)
     return draft
+
+
+def customer_side(session: Session, *, number: int) -> list[str]:
+    """The people on the customer's side of ticket `number`: its requester, then those added to it (the
+    names of all of them are left out of its draft)."""
+    ticket = tickets.get(session, number=number)
+    added = access.participants(tickets.events_of(session, number)) - {ticket.requester}
+    return [ticket.requester, *sorted(added)]
+
+
+def organisation(session: Session, ticket: Ticket) -> list[str]:
+    """The names of the ticket's customer organisation (its account's name, and a configured account's
+    key), left out of its draft: a public article does not say who had the problem."""
+    account = session.get(Account, ticket.account) if ticket.account else None
+    if account is None:
+        return []
+    return [account.name, *([] if account.key.startswith(accounts.FOUND_PREFIX) else [account.key])]
 
 
 def pending_for(session: Session, *, number: int) -> ArticleDraft | None:

@@ -14,8 +14,8 @@ from bot.db import Database
 from bot.drafts import files, service
 from bot.drafts.build import clean_title, name_variants, scrub
 from bot.drafts.write import ExtractiveWriter, LlmWriter
-from bot.errors import InvalidInput, PermissionDenied
-from bot.models import ArticleDraft, Notification, TicketCreate, TicketEvent
+from bot.errors import InvalidInput, NotFound, PermissionDenied
+from bot.models import Account, ArticleDraft, Notification, TicketCreate, TicketEvent
 from bot.support import SupportConfig
 from knowledge import frontmatter
 from tests.hostile import HOSTILE, leaks
@@ -324,3 +324,35 @@ def test_previews_of_hostile_drafts_stay_within_slack_and_ping_nobody(hostile: s
         assert not leaks(message) and not problems_in_message(message)
     modal = blocks.draft_edit_modal(draft, metadata={"channel": "D1", "ts": "1.2"})
     assert not leaks(modal) and not problems_in_view(modal)
+
+
+def test_a_draft_leaves_out_the_customers_organisation(db: Database, config: SupportConfig) -> None:
+    """A public article must not tell every customer which organisation had the problem: the name of the
+    ticket's account is left out of the title and the body, as the requester's names are."""
+    number = _resolved_ticket(db, config, title="SSO login fails for all BigCorp Industries users")
+    with db.transaction() as s:
+        s.add(Account(key="bigcorp", name="BigCorp Industries", created_at=T0))
+        tickets.get(s, number=number).account = "bigcorp"
+        reply = "bigcorp industries' SSO connector needs the new certificate: upload it under Settings → SSO."
+        tickets.add_note(s, number=number, author=AGENT, body=reply, internal=False, config=config, now=T0)
+    draft = _draft(db, config, number)
+    assert "Settings → SSO" in draft.body and "Industries" not in draft.title, draft.title
+    assert "bigcorp" not in (draft.title + draft.body).lower(), (draft.title, draft.body)
+
+
+def test_a_draft_is_decided_by_knowledge_owners_and_the_tickets_team(
+    sqlite_db: Database, config: SupportConfig
+) -> None:
+    """Another team's agent may not decide on a draft of this team's ticket, unless they press in the
+    review channel the preview went to (whoever is there reviews)."""
+    channel = "C0KNOWLEDGE"
+    reviewed = config.model_copy(
+        update={"knowledge": config.knowledge.model_copy(update={"review_channel": channel})}
+    )
+    first, second = (_draft(sqlite_db, config, _resolved_ticket(sqlite_db, config)) for _ in range(2))
+    outsider = OTHER_AGENT  # team support; the tickets are team billing's (and assigned to AGENT)
+    with pytest.raises(NotFound), sqlite_db.transaction() as s:
+        service.discard(s, draft_id=first.id, actor=outsider, config=reviewed, now=T0, via="D0AGENT002")
+    with sqlite_db.transaction() as s:
+        service.discard(s, draft_id=first.id, actor=outsider, config=reviewed, now=T0, via=channel)
+        service.discard(s, draft_id=second.id, actor="U0AGENT004", config=config, now=T0)  # billing's agent

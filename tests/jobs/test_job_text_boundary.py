@@ -68,3 +68,29 @@ def test_job_messages_defuse_hostile_text(db, config, text: str) -> None:
             assert not leaks(call.args), (call.method, leaks(call.args))
     finally:
         fake.close()
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_account_health_messages_defuse_hostile_names(text: str) -> None:
+    """An account's name in the owner's early warning (its header too), the Home tab and the digest line."""
+    from bot import notices
+    from bot.blocks.accounts import owner_accounts
+    from bot.health import Health, Signals
+    from bot.support.customers import HealthSettings
+
+    sick = Signals(tickets=9, breached=5)
+    h = Health(
+        account=text[:80],
+        name=text[:120],
+        owner="U0CSM00001",
+        score=40,
+        signals=sick,
+        settings=HealthSettings(),
+        now=T0,
+    )
+    for payload in (
+        notices.health_warning(h, why="below 60", evidence={"breaches": [1, 2]}, band="at risk"),
+        {"blocks": owner_accounts([(h, "at risk")])},
+        {"text": notices.accounts_at_risk([h])},
+    ):
+        assert not leaks(payload), leaks(payload)

@@ -15,6 +15,7 @@ from tests.slack.conftest import AGENT, CUSTOMER, MANAGER, SUPPORT, TRIAGE, Runn
 
 DM = "D" + MANAGER[1:]
 OTHER_TEAM_AGENT = "U0AGENT004"  # team billing; the tickets below are team support's
+COLLEAGUE = "U0CUSTOM02"  # added by the requester to their ticket
 
 
 def _solved(running: Running, config) -> int:
@@ -133,3 +134,28 @@ def test_another_teams_agent_cannot_read_edit_publish_or_discard_a_draft(
         # The knowledge owner still decides (the preview in their DM).
         running.slack.click(preview, "article_discard", user=MANAGER)
         _dm(running, "Discarded by")
+
+
+def test_a_draft_leaves_out_the_names_of_the_people_the_requester_added(
+    sqlite_db, config, clock, sample_kb, tmp_path: Path
+) -> None:
+    """The requester's colleague (added to the ticket, answered by name) is the customer's side too: their
+    names are left out of the draft like the requester's."""
+    users = {
+        CUSTOMER: {"name": "anna.berg", "real_name": "Anna Berg"},
+        COLLEAGUE: {"name": "bob.stone", "real_name": "Bob Stone", "profile": {"display_name": "Bobby"}},
+    }
+    with serve(sqlite_db, config, clock, sample_kb, kb_sources=tmp_path / "kb", users=users) as running:
+        with running.db.transaction() as s:
+            data = TicketCreate(title="How do I rotate an API key?", requester=CUSTOMER)
+            number = tickets.create(s, data=data, actor=CUSTOMER, config=config, now=clock()).number
+            say = dict(number=number, config=config, now=clock())
+            tickets.add_participant(s, participant=COLLEAGUE, actor=CUSTOMER, **say)
+            reply = "Bob, open Settings → API and press Rotate (Bobby Stone can do it too)."
+            tickets.add_note(s, author=AGENT, body=reply, internal=False, **say)
+            tickets.resolve(s, actor=AGENT, **say)
+        running.slack.slash("/ticket", f"article {number}", user=AGENT, channel=TRIAGE)
+        shown = str(_dm(running, "Publish as internal")["blocks"])
+    assert "press Rotate" in shown
+    for name in ("Bob", "Stone"):
+        assert name not in shown, shown
