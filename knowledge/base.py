@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -15,7 +16,7 @@ from knowledge.compose import PassageComposer
 from knowledge.decide import STATISTIC, DecisionParams, confidence, evidence, lift
 from knowledge.embedding import Engine
 from knowledge.lexical import LexicalIndex, LexicalIndexError
-from knowledge.retrieve import Hit, RetrievalParams, retrieve
+from knowledge.retrieve import Hit, RetrievalParams, retrieve, retrieve_while_encoding
 from knowledge.store import VectorStore
 from knowledge.visibility import INTERNAL_UNLESS_STATED, VisibilityRules
 
@@ -68,6 +69,7 @@ class EngineMismatch(RuntimeError):
         )
 
 
+LEXICAL_THREADS = 4  # lexical searches beside their questions' encoding (answers run on several threads)
 CURVE_REFRESH = 60.0  # seconds a process trusts its copy of the curve before reading the index again
 NEARLY = 0.85  # a second article is worth showing when it scores at least this share of the first
 
@@ -116,6 +118,7 @@ class KnowledgeBase:
         self._checked = False
         self._curve: Curve | None = None
         self._curve_read = 0.0
+        self._searches = ThreadPoolExecutor(LEXICAL_THREADS, thread_name_prefix="kb-lexical")
 
     @property
     def engine(self) -> Engine:
@@ -292,14 +295,14 @@ class KnowledgeBase:
         if not self._checked:
             self.check_engine()
             indexes.check(self.store, self.lexical)
-        vector = self.embedder.queries([question])[0]
-        hits = retrieve(
+        hits = retrieve_while_encoding(
             question,
-            vector,
+            lambda q: self.embedder.queries([q])[0],
             store=self.store,
             lexical=self.lexical,
             visibilities=VISIBILITY[audience],
             params=self.retrieval,
+            pool=self._searches,
         )
         curve = self.curve
         conf = confidence(hits, self.decision, curve)

@@ -170,16 +170,23 @@ INSERT OR IGNORE INTO lexical_meta VALUES ('analyzer', '{ANALYZER}');
 _COLUMNS = "c.chunk_id, c.doc_id, c.title, c.section, c.text, c.url, c.visibility, c.position"
 
 
-MATCH_BUDGET = 20_000  # postings a search may visit; past it the most common terms are left out
-KEEP_RAREST = 8  # however common, the rarest terms of a question are kept
+# Postings a search may visit; past it the most common terms are left out. A posting costs ~10 µs of
+# FTS5 work (its BM25 and its row) at 200k chunks on a loaded 2-core machine: 4,000 keep a search
+# (p50 39 ms there) near one question's encoding (~50 ms there), which it runs beside (retrieve.py).
+MATCH_BUDGET = 4_000
+KEEP_RAREST = 1  # however common, the rarest term of a question is kept
+WIDEN = 4  # a search ranks this many times k chunks of every audience, then keeps its audience's
 
 
 def plan(df: dict[str, int], budget: int = MATCH_BUDGET) -> list[str]:
     """The terms a search matches and scores: the question's indexed terms, rarest first, while their
     postings fit the budget (the KEEP_RAREST rarest always). Every chunk a search matches costs a
     BM25 evaluation, and a question's common terms (most trigrams) match most of a large KB while
-    adding almost nothing to its score (their idf is near zero): this bounds the cost of a search at
-    a million chunks. A small KB is searched with all its terms, exactly Okapi BM25."""
+    adding almost nothing to its score (their idf is near zero): this bounds the cost of a search
+    whatever the KB's size. A small KB is searched with all its terms, exactly Okapi BM25.
+
+    Only the single rarest term is kept past the budget: keeping the 8 rarest cost up to 109k
+    postings a search at 200k chunks (their postings grow with the KB), 5x the budget."""
     kept, visited = [], 0
     for term, n in sorted(((t, n) for t, n in df.items() if n > 0), key=lambda p: (p[1], p[0])):
         if len(kept) >= KEEP_RAREST and visited + n > budget:
@@ -198,8 +205,9 @@ class Fts5Index:
     """The lexical index in an SQLite file, searched with FTS5 and ranked by its `bm25()`.
 
     The terms (see `tokens`) are written space-separated and FTS5's `ascii` tokenizer splits them on
-    spaces only, so the index holds exactly this module's terms. The audience's visibilities are a
-    condition of the same statement as the MATCH. Each write is one transaction (WAL journal: bot
+    spaces only, so the index holds exactly this module's terms. A search ranks the best chunks of
+    every audience and keeps its audience's, or, when those are too few, asks again with the
+    visibilities inside the statement: either way an internal chunk never reaches a customer. Each write is one transaction (WAL journal: bot
     processes keep reading while `deskbot kb ingest` writes)."""
 
     def __init__(self, path: Path | str) -> None:
@@ -252,18 +260,30 @@ class Fts5Index:
         match = match_expression(plan(dict(df.fetchall())))
         if match is None:
             return []
-        allowed = ", ".join("?" for _ in visibilities)
-        rows = (
+        rows = self._ranked(match, k * WIDEN, None)
+        allowed = [r for r in rows if r[6] in visibilities][:k]
+        if len(allowed) < k and len(rows) == k * WIDEN:  # the audience's k best lie deeper: ask exactly
+            allowed = self._ranked(match, k, visibilities)
+        rows = allowed
+        return [(Chunk(*row[:8]), float(row[8])) for row in rows]
+
+    def _ranked(self, match: str, limit: int, visibilities: Sequence[str] | None) -> list[tuple]:
+        """The best `limit` chunks for the MATCH expression with their BM25 score, among `visibilities`
+        (None: all). The condition costs a read of each matched row's stored terms (kilobytes: the
+        visibility column is stored after them), so `search` ranks without it first."""
+        allowed = (
+            "" if visibilities is None else f"AND visibility IN ({', '.join('?' for _ in visibilities)}) "
+        )
+        return (
             self._db()
             .execute(
                 f"SELECT {_COLUMNS}, -f.score FROM (SELECT rowid, bm25(lexical_fts) AS score FROM lexical_fts "
-                f"WHERE lexical_fts MATCH ? AND visibility IN ({allowed}) ORDER BY score LIMIT ?) AS f "
+                f"WHERE lexical_fts MATCH ? {allowed}ORDER BY score LIMIT ?) AS f "
                 "JOIN lexical_chunks AS c ON c.id = f.rowid ORDER BY f.score, c.id",
-                (match, *visibilities, k),
+                (match, *(visibilities or ()), limit),
             )
             .fetchall()
         )
-        return [(Chunk(*row[:8]), float(row[8])) for row in rows]
 
     def write(self, docs: Sequence[tuple[Sequence[Chunk], str]]) -> None:
         """Replace these documents (chunks, content hash) in one transaction."""

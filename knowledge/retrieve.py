@@ -13,7 +13,8 @@ StackFAQ and from 0.820 to 0.561 for Spanish questions to English articles.)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, wait
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,10 +57,45 @@ def retrieve(
 
     `exclude` leaves documents out entirely and `exclude_titles` only their title vectors: the
     self-calibration asks how a question scores when its article is missing (a near miss)."""
+    dense = store.query(vector, k=params.dense_k, visibilities=visibilities)
+    terms = lexical.search(question, k=params.lexical_k, visibilities=visibilities)
+    return fuse(dense, terms, params=params, exclude=exclude, exclude_titles=exclude_titles)
+
+
+def retrieve_while_encoding(
+    question: str,
+    encode: Callable[[str], np.ndarray],
+    *,
+    store: VectorStore,
+    lexical: LexicalIndex,
+    visibilities: Sequence[str],
+    params: RetrievalParams,
+    pool: Executor,
+) -> list[Hit]:
+    """`retrieve` for one question: its lexical search runs on `pool` while the question is encoded and
+    the vectors searched. The two do not depend on each other, and the encoder and SQLite release the
+    GIL, so an answer waits for the slower of the two instead of their sum."""
+    terms = pool.submit(lexical.search, question, k=params.lexical_k, visibilities=visibilities)
+    try:
+        dense = store.query(encode(question), k=params.dense_k, visibilities=visibilities)
+    finally:
+        wait([terms])  # never left running past the answer, even when encoding failed
+    return fuse(dense, terms.result(), params=params)
+
+
+def fuse(
+    nearest: Sequence[tuple[Chunk, float]],
+    matched: Sequence[tuple[Chunk, float]],
+    *,
+    params: RetrievalParams,
+    exclude: frozenset[str] = frozenset(),
+    exclude_titles: frozenset[str] = frozenset(),
+) -> list[Hit]:
+    """The ranking of `retrieve` from the store's nearest chunks and titles and the lexical matches."""
     titles: dict[str, float] = {}
     title_chunks: dict[str, Chunk] = {}
     chunks: dict[str, tuple[Chunk, float]] = {}
-    for chunk, score in store.query(vector, k=params.dense_k, visibilities=visibilities):
+    for chunk, score in nearest:
         if chunk.doc_id in exclude:
             continue
         if chunk.position < 0:
@@ -70,7 +106,7 @@ def retrieve(
         elif chunk.doc_id not in chunks or score > chunks[chunk.doc_id][1]:
             chunks[chunk.doc_id] = (chunk, score)
     terms: dict[str, tuple[Chunk, float]] = {}
-    for chunk, score in lexical.search(question, k=params.lexical_k, visibilities=visibilities):
+    for chunk, score in matched:
         if chunk.doc_id in exclude:
             continue
         if chunk.doc_id not in terms or score > terms[chunk.doc_id][1]:

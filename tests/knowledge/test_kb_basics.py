@@ -96,3 +96,12 @@ def test_large_indexes_are_read_in_pages(tmp_path: Path, monkeypatch) -> None:
         and len(kb.store.doc_ids()) == 23
     )
     assert kb.ingest([docs]).unchanged == 23
+
+
+def test_new_collections_carry_the_measured_hnsw_settings(tmp_path: Path) -> None:
+    from knowledge.store import HNSW
+
+    store = VectorStore(path=tmp_path / "chroma")
+    for collection in store.collections.values():
+        hnsw = collection.configuration["hnsw"]
+        assert {k: hnsw[k] for k in HNSW} == HNSW  # not Chroma's defaults of the day

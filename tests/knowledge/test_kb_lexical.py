@@ -137,4 +137,4 @@ def test_a_search_leaves_out_only_the_commonest_terms_of_a_large_index() -> None
     large = {f"rare{i}": 50 for i in range(10)} | {"#<co": 400_000, "account": 90_000, "gone": 0}
     kept = plan(large, budget=1_000)
     assert kept == sorted(f"rare{i}" for i in range(10))  # the common terms would visit most chunks
-    assert plan({"#<co": 400_000, "account": 90_000}, budget=1_000) == ["#<co", "account"]  # rarest kept
+    assert plan({"#<co": 400_000, "account": 90_000}, budget=1_000) == ["account"]  # the rarest is kept
