@@ -48,9 +48,6 @@ OOS = "oos"
 # threshold that refuses a fifth of them when held-out categories have close siblings (fine-grained desks).
 # Below that bound, the share follows the examples (`refusal_share`): 1 in (n + 1) for n a category.
 KNOWN_REFUSAL_CAP = 0.10
-# A product bound too: at most 1 in 50 of the desk's own held-out requests reads as foreign by its wording
-# (share of character n-grams the other examples have) when the language detector cannot tell.
-FOREIGN_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -161,18 +158,12 @@ class CategoryRouter:
         return self.route_many([text])[0]
 
     def threshold_for(self, text: str) -> float:
-        """The calibrated threshold, halved for a request in another language than the examples'. When
-        the detector cannot tell (short requests), a request whose character n-grams the examples
-        mostly lack, less than nearly any held-out example's (`coverage_floor`), counts as foreign."""
+        """The calibrated threshold, halved for a request in another language than the examples'."""
         if self.language is None or self.params.oos_threshold is not None:
             return self.threshold
         from knowledge.language import detect
 
         spoken = detect(text)
-        if spoken is None and self.vectorizer is not None:
-            floor = self.calibration.get("coverage_floor")
-            foreign = floor is not None and _coverage(self.vectorizer, [text])[0] < floor
-            return self.cross_threshold if foreign else self.threshold
         return self.cross_threshold if spoken is not None and spoken != self.language else self.threshold
 
     def route_many(self, texts: Sequence[str]) -> list[Route]:
@@ -199,7 +190,7 @@ class CategoryRouter:
 
 _LOCK = threading.Lock()
 _MEMORY: dict[str, dict[str, Any]] = {}
-_VERSION = 5  # bump when the fitted state changes shape (old disk caches are then not read)
+_VERSION = 5  # bump when the fitted state or the rule changes (old disk caches are then not read)
 
 
 def labelled(
@@ -247,13 +238,6 @@ def _features(texts: Sequence[str], vectors: np.ndarray, vectorizer: Any, params
     ).tocsr()
 
 
-def _coverage(vectorizer: Any, texts: Sequence[str]) -> np.ndarray:
-    """Share of each text's character n-grams found in the examples' vocabulary (1.0 when it has none)."""
-    analyze, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
-    grams = [analyze(text) for text in texts]
-    return np.array([sum(g in vocabulary for g in gs) / len(gs) if gs else 1.0 for gs in grams])
-
-
 def _probabilities(model: Any, features: Any) -> np.ndarray:
     """`model.predict_proba` without scikit-learn's per-call input checks (most of a request's time
     outside the encoder): the multinomial softmax of the linear scores."""
@@ -299,8 +283,8 @@ def _scores(state: dict[str, Any], texts: list[str], vectors: np.ndarray, params
 
 
 def _held_out(texts: list[str], labels: list[str], vectors: np.ndarray, *, params: RouterParams, seed: int):  # type: ignore[no-untyped-def]
-    """(known scores, known routed right, unknown scores, known n-gram coverage) of the held-out rows:
-    each group of categories is held out in turn, with a fifth of the other categories' examples."""
+    """(known scores, known routed right, unknown scores) of the held-out rows: each group of
+    categories is held out in turn, with a fifth of the other categories' examples."""
     y = np.array(labels)
     categories = sorted(set(labels) - {OOS})
     rng = np.random.RandomState(seed)
@@ -311,7 +295,6 @@ def _held_out(texts: list[str], labels: list[str], vectors: np.ndarray, *, param
     known: list[float] = []
     right: list[bool] = []
     unknown: list[float] = []
-    coverage: list[float] = []
     for f in range(folds):
         train = (fold != f) & (grouped != f)
         if len(set(y[train]) - {OOS}) < 2:
@@ -327,10 +310,9 @@ def _held_out(texts: list[str], labels: list[str], vectors: np.ndarray, *, param
             if is_known:
                 known.extend(score)
                 right.extend(best == y[rows])
-                coverage.extend(_coverage(state["vectorizer"], [texts[i] for i in rows]))
             else:
                 unknown.extend(score)
-    return np.array(known), np.array(right, dtype=bool), np.array(unknown), np.array(coverage)
+    return np.array(known), np.array(right, dtype=bool), np.array(unknown)
 
 
 def _separating(k: np.ndarray, r: np.ndarray, u: np.ndarray) -> tuple[float, float, float, float]:
@@ -368,7 +350,7 @@ def calibrate(
 ) -> dict[str, Any]:
     """Hold each group of categories out in turn; pick the threshold that best separates held-out
     examples of trained categories (routed right) from examples of the held-out categories."""
-    k, r, u, coverage = _held_out(texts, labels, vectors, params=params, seed=seed)
+    k, r, u = _held_out(texts, labels, vectors, params=params, seed=seed)
     if not len(k) or not len(u):
         return {"threshold": 0.0, "known": len(k), "unknown": len(u), "separation": None}
     balanced = _separating(k, r, u)[0]
@@ -386,6 +368,4 @@ def calibrate(
         "balanced_threshold": balanced,  # what equal weight alone would pick
         "capped": threshold < balanced,  # lowered so no more than `share` of known requests are refused
         "refusal_share": round(share, 4),
-        # below this share of known n-grams, a request the language detector cannot place is foreign
-        "coverage_floor": float(np.quantile(coverage, FOREIGN_SHARE)),
     }
