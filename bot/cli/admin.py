@@ -86,7 +86,6 @@ def _routing_report(ctx: typer.Context, config) -> None:  # type: ignore[no-unty
     """Cross-validated accuracy per category, confused pairs, too few examples, out-of-scope-like examples."""
     from bot.cli.context import err_console
     from bot.routing.report import routing_report
-    from bot.routing.router import KNOWN_REFUSAL_CAP
     from knowledge.embedding import get_engine
 
     with err_console.status("Training the router on the categories' examples…"):
@@ -107,7 +106,7 @@ def _routing_report(ctx: typer.Context, config) -> None:  # type: ignore[no-unty
             f" (calibrated: held-out categories refused {cal['unknown_refused']:.0%}, "
             f"known requests routed {cal['known_routed']:.0%}"
             + (
-                f"; lowered from {cal['balanced_threshold']:.2f} to turn away at most {KNOWN_REFUSAL_CAP:.0%} of known ones)"
+                f"; lowered from {cal['balanced_threshold']:.2f} to turn away at most {cal['refusal_share']:.0%} of known ones)"
                 if cal.get("capped")
                 else ")"
             )

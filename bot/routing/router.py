@@ -12,8 +12,9 @@ held-out category's examples, scored by a router that never saw it, are what an 
 like for *this* desk; held-out examples of the trained categories are what a known one looks like. The
 threshold on the winning category's probability is the one that best separates the two (known
 requests routed right vs unknown ones refused, weighed equally), capped so that it refuses at most
-KNOWN_REFUSAL_CAP of the held-out known requests routed right. Eight close categories and 150
-distant ones get different thresholds from the same rule; nothing is fitted to an evaluation set.
+1 in n + 1 of the held-out known requests routed right, n the median examples per category (at most
+KNOWN_REFUSAL_CAP). Eight sparse categories and 150 well-stocked ones get different thresholds from
+the same rule; nothing is fitted to an evaluation set.
 
 A request in a language other than the examples' (py3langid) is scored across languages: the
 multilingual engine places a translation less close than a same-language paraphrase, so probabilities
@@ -45,6 +46,7 @@ OOS = "oos"
 # A product bound, not a fitted number: the out-of-scope rule never turns away more than 1 in 10 of the
 # desk's own held-out example requests that the router routes right. Equal weight alone can pick a
 # threshold that refuses a fifth of them when held-out categories have close siblings (fine-grained desks).
+# Below that bound, the share follows the examples (`refusal_share`): 1 in (n + 1) for n a category.
 KNOWN_REFUSAL_CAP = 0.10
 
 
@@ -188,7 +190,7 @@ class CategoryRouter:
 
 _LOCK = threading.Lock()
 _MEMORY: dict[str, dict[str, Any]] = {}
-_VERSION = 4  # bump when the fitted state changes shape (old disk caches are then not read)
+_VERSION = 5  # bump when the fitted state or the rule changes (old disk caches are then not read)
 
 
 def labelled(
@@ -329,6 +331,20 @@ def _refusal_cap(k: np.ndarray, r: np.ndarray, share: float) -> float:
     return float(right[int(share * len(right))]) if len(right) else 1.0
 
 
+def refusal_share(labels: Sequence[str]) -> float:
+    """The share of held-out known requests the rule may turn away: 1 / (n + 1) for n the median
+    examples per category, at most KNOWN_REFUSAL_CAP. A new request of a category seen n times falls
+    below all n of them about once in n + 1 (a rank argument): a desk with a handful of examples per
+    category cannot tell its own rarer phrasings from unknown requests and may refuse up to 1 in 10;
+    one with a hundred has seen its phrasings and refuses about 1 in 100."""
+    from collections import Counter
+
+    counts = sorted(Counter(label for label in labels if label != OOS).values())
+    if not counts:
+        return KNOWN_REFUSAL_CAP
+    return min(KNOWN_REFUSAL_CAP, 1.0 / (1.0 + float(np.median(counts))))
+
+
 def calibrate(
     texts: list[str], labels: list[str], vectors: np.ndarray, *, params: RouterParams, seed: int = 0
 ) -> dict[str, Any]:
@@ -338,7 +354,8 @@ def calibrate(
     if not len(k) or not len(u):
         return {"threshold": 0.0, "known": len(k), "unknown": len(u), "separation": None}
     balanced = _separating(k, r, u)[0]
-    threshold = min(balanced, _refusal_cap(k, r, KNOWN_REFUSAL_CAP))
+    share = refusal_share(labels)
+    threshold = min(balanced, _refusal_cap(k, r, share))
     routed = float(((k >= threshold) & r).sum() / len(k))
     refused = float((u < threshold).sum() / len(u))
     return {
@@ -349,5 +366,6 @@ def calibrate(
         "known_routed": round(routed, 4),
         "unknown_refused": round(refused, 4),
         "balanced_threshold": balanced,  # what equal weight alone would pick
-        "capped": threshold < balanced,  # lowered so no more than KNOWN_REFUSAL_CAP of known are refused
+        "capped": threshold < balanced,  # lowered so no more than `share` of known requests are refused
+        "refusal_share": round(share, 4),
     }

@@ -10,7 +10,14 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from bot.routing.router import CategoryRouter, RouterParams, calibrate, labelled
+from bot.routing.router import (
+    KNOWN_REFUSAL_CAP,
+    CategoryRouter,
+    RouterParams,
+    calibrate,
+    labelled,
+    refusal_share,
+)
 
 
 class ClusterEngine:
@@ -77,9 +84,27 @@ def test_the_threshold_follows_the_configuration() -> None:
     assert abs(thresholds[0] - thresholds[1]) > 0.05, thresholds
 
 
+def test_the_share_of_known_requests_it_may_refuse_follows_the_examples() -> None:
+    """1 in n + 1 for n examples per category (median), never above KNOWN_REFUSAL_CAP."""
+    assert refusal_share(["a"] * 10 + ["b"] * 10 + ["oos"] * 50) == pytest.approx(1 / 11)
+    assert refusal_share([f"c{i % 150}" for i in range(150 * 100)]) == pytest.approx(1 / 101)
+    assert refusal_share(["a", "a", "b", "b", "c"]) == KNOWN_REFUSAL_CAP  # 2 examples: the bound
+
+
+def test_a_well_stocked_desk_of_twins_turns_away_few_of_its_own_requests() -> None:
+    """Twins again, but 60 examples each: the rule may refuse about 1 in 61 of the known requests."""
+    engine, examples, known, _ = _desk(16, 60, spread=0.1, seed=6, siblings=0.3)
+    router = CategoryRouter.train(examples, embedder=engine)
+    assert router.calibration["refusal_share"] == pytest.approx(1 / 61, abs=1e-4)
+    requests = [t for t, _ in known]
+    refused = sum(r.out_of_scope for r in router.route_many(requests)) / len(requests)
+    assert refused <= 0.05, (refused, router.calibration)
+
+
 def test_a_desk_of_twin_categories_does_not_turn_away_its_own_requests() -> None:
     """Every category has a close twin, so a held-out category looks known and equal weight alone picks
-    a threshold that refuses most of the desk's own requests; the cap keeps refusals to about 1 in 10."""
+    a threshold that refuses most of the desk's own requests; the cap (1 in 11 for 10 examples a
+    category) keeps refusals to about 1 in 10."""
     engine, examples, known, _ = _desk(16, 10, spread=0.1, seed=6, siblings=0.3)
     router = CategoryRouter.train(examples, embedder=engine)
     cal = router.calibration
