@@ -196,6 +196,16 @@ def plan(df: dict[str, int], budget: int = MATCH_BUDGET) -> list[str]:
     return sorted(kept)
 
 
+def search_terms(problem: str | None, question: str, *, k: int, visibilities: Sequence[str]) -> list[str]:
+    """The question's distinct terms, sorted, for an engine's `search` (none when there is nothing to
+    search); LexicalIndexError when the index must be rebuilt first (`problem`)."""
+    if problem:
+        raise LexicalIndexError(problem)
+    if k <= 0 or not visibilities:
+        return []
+    return sorted(set(tokens(question)))
+
+
 def match_expression(terms: Sequence[str]) -> str | None:
     """An FTS5 query: any of these terms (each quoted, so no term is read as an operator)."""
     return " OR ".join(f'"{t}"' for t in terms) if terms else None
@@ -249,10 +259,8 @@ class Fts5Index:
 
     def search(self, question: str, *, k: int, visibilities: Sequence[str]) -> list[tuple[Chunk, float]]:
         """The k best chunks among `visibilities` for the question's terms, best first (score > 0)."""
-        if self.problem:
-            raise LexicalIndexError(self.problem)
-        terms = sorted(set(tokens(question)))
-        if not terms or k <= 0 or not visibilities:
+        terms = search_terms(self.problem, question, k=k, visibilities=visibilities)
+        if not terms:
             return []
         asked = ", ".join("?" for _ in terms)
         # FTS5 does not store document frequencies (fts5vocab counts them by reading the postings)
@@ -264,8 +272,7 @@ class Fts5Index:
         allowed = [r for r in rows if r[6] in visibilities][:k]
         if len(allowed) < k and len(rows) == k * WIDEN:  # the audience's k best lie deeper: ask exactly
             allowed = self._ranked(match, k, visibilities)
-        rows = allowed
-        return [(Chunk(*row[:8]), float(row[8])) for row in rows]
+        return [(Chunk(*row[:8]), float(row[8])) for row in allowed]
 
     def _ranked(self, match: str, limit: int, visibilities: Sequence[str] | None) -> list[tuple]:
         """The best `limit` chunks for the MATCH expression with their BM25 score, among `visibilities`

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from knowledge.chunking import Chunk
-from knowledge.lexical import ANALYZER, K1, B, LexicalIndexError, analysed, outdated, plan, tokens
+from knowledge.lexical import ANALYZER, K1, B, LexicalIndexError, analysed, outdated, plan, search_terms
 
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS kb_lexical_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -100,10 +100,8 @@ class PostgresIndex:
             yield cur
 
     def search(self, question: str, *, k: int, visibilities: Sequence[str]) -> list[tuple[Chunk, float]]:
-        if self.problem:
-            raise LexicalIndexError(self.problem)
-        asked = sorted(set(tokens(question)))
-        if not asked or k <= 0 or not visibilities:
+        asked = search_terms(self.problem, question, k=k, visibilities=visibilities)
+        if not asked:
             return []
         with self._conn().cursor() as cur:
             cur.execute("SELECT term, df FROM kb_lexical_terms WHERE term = ANY(%s)", (asked,))

@@ -113,7 +113,7 @@ def _names(rt: Runtime, number: int) -> list[str]:
     if rt.settings.slack_bot_token is None:
         return []
     from bot.app import build_client
-    from bot.drafts.people import names_of
+    from bot.drafts.people import names_of_all
     from bot.drafts.service import customer_side
     from bot.errors import BotError
 
@@ -123,7 +123,7 @@ def _names(rt: Runtime, number: int) -> list[str]:
     except BotError:
         return []  # drafting says what is wrong with the ticket
     client = build_client(rt.settings)
-    return [name for user in people for name in names_of(client, user)]
+    return names_of_all(client, people)
 
 
 @app.command()

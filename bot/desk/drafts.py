@@ -10,7 +10,7 @@ from bot import access, blocks, tickets
 from bot.desk.context import DeskContext
 from bot.desk.slack_io import SlackIO
 from bot.drafts import service
-from bot.drafts.people import names_of
+from bot.drafts.people import names_of_all
 from bot.drafts.write import Writer, writer_for
 from bot.models import ArticleDraft
 
@@ -42,7 +42,7 @@ class Drafts:
             self.slack.tell(user=actor, channel=tell[0], thread_ts=tell[1], text=said)
         with self.ctx.db.session() as s:
             people = service.customer_side(s, number=number)
-        names = [name for user in people for name in names_of(self.ctx.client, user)]
+        names = names_of_all(self.ctx.client, people)
         draft = self._run(
             service.draft_from_ticket, number=number, actor=actor, writer=self.writer(), names=names
         )
@@ -62,13 +62,13 @@ class Drafts:
             visibility=visibility,
             sources=self.ctx.kb_sources,
             ingest=ingest,
-            via=where[0] if where else None,
+            via=_channel(where),
         )
         self._show(blocks.draft_decided(draft), where)
         return draft
 
     def discard(self, *, draft_id: int, actor: str, where: tuple[str, str] | None) -> ArticleDraft:
-        draft = self._run(service.discard, draft_id=draft_id, actor=actor, via=where[0] if where else None)
+        draft = self._run(service.discard, draft_id=draft_id, actor=actor, via=_channel(where))
         self._show(blocks.draft_decided(draft), where)
         return draft
 
@@ -81,7 +81,7 @@ class Drafts:
                 actor=actor,
                 config=self.ctx.config,
                 doing="edit articles",
-                via=where[0] if where else None,
+                via=_channel(where),
             )
         meta = {"channel": where[0], "ts": where[1]} if where else {}
         return blocks.draft_edit_modal(draft, metadata=meta)
@@ -96,7 +96,7 @@ class Drafts:
             title=title,
             body=body,
             tags=tags.split(","),
-            via=where[0] if where else None,
+            via=_channel(where),
         )
         self._show(blocks.draft_preview(draft), where)
         return draft
@@ -114,3 +114,8 @@ class Drafts:
         """Update the preview the button was pressed on."""
         if where:
             self.ctx.client.chat_update(channel=where[0], ts=where[1], **message)
+
+
+def _channel(where: tuple[str, str] | None) -> str | None:
+    """The channel of the pressed preview (`where` is its channel and message ts), if any."""
+    return where[0] if where else None

@@ -4,6 +4,7 @@ so a draft can leave them out."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -22,3 +23,8 @@ def names_of(client: Any, user: str) -> list[str]:
     profile = found.get("profile") or {}
     names = [found.get("real_name"), found.get("name"), *(profile.get(k) for k in PROFILE_NAMES)]
     return [str(n) for n in names if n]
+
+
+def names_of_all(client: Any, users: Iterable[str]) -> list[str]:
+    """The names of each of `users` (see `names_of`), in order."""
+    return [name for user in users for name in names_of(client, user)]
