@@ -127,6 +127,17 @@ def build(folder: Path, n: int, engine: str, engine_name: str, dim: int, pg: str
     }
 
 
+def built_in(folder: Path, n: int, engine: str, engine_name: str, dim: int, pg: str) -> dict[str, object]:
+    """`build` into folder, or a finished build's figures when folder already holds one (--keep)."""
+    done = folder / "build.json"
+    if done.exists() and engine == "sqlite":  # the PostgreSQL database is made anew by every run
+        return dict(json.loads(done.read_text()), reused=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    figures = build(folder, n, engine, engine_name, dim, pg)
+    done.write_text(json.dumps(figures))
+    return figures
+
+
 class _RandomQueries:
     """Stands in for the model during the build's self-calibration (meaning does not matter here)."""
 
@@ -284,6 +295,12 @@ def main() -> None:
         "--pg", default=os.environ.get("DESKBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
     )
     parser.add_argument("--lexical-only", action="store_true", help="time the lexical engines alone")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="build in KEEP/<size>-<engine> and keep it; a later run with the same KEEP reuses a finished "
+        "build and only serves (a 1M build takes hours: serve it again when the machine is quiet)",
+    )
     parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)  # internal: folder, lexical engine
     args = parser.parse_args()
     from knowledge.embedding import get_engine
@@ -307,9 +324,10 @@ def main() -> None:
     for n in args.sizes:
         for lexical in args.engines:
             with tempfile.TemporaryDirectory(prefix="deskbot-kb-scale-") as tmp:
-                built = build(Path(tmp), n, lexical, embedder.name, int(embedder.dim), pg)
+                folder = args.keep / f"{n}-{lexical}" if args.keep else Path(tmp)
+                built = built_in(folder, n, lexical, embedder.name, int(embedder.dim), pg)
                 out = subprocess.run(
-                    [sys.executable, "-m", "tests.bench.kb_scale", "--serve", tmp, lexical,
+                    [sys.executable, "-m", "tests.bench.kb_scale", "--serve", str(folder), lexical,
                      "--engine", args.engine, "--pg", pg, "--questions", str(args.questions)],
                     capture_output=True, text=True, check=True,
                 )  # fmt: skip
