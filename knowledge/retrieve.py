@@ -52,13 +52,15 @@ def retrieve(
     params: RetrievalParams,
     exclude: frozenset[str] = frozenset(),
     exclude_titles: frozenset[str] = frozenset(),
+    typos: bool = True,
 ) -> list[Hit]:
     """Documents ranked by mean(title, best chunk cosine) + weight × BM25/BM25max; each with its best chunk.
 
     `exclude` leaves documents out entirely and `exclude_titles` only their title vectors: the
-    self-calibration asks how a question scores when its article is missing (a near miss)."""
+    self-calibration asks how a question scores when its article is missing (a near miss).
+    `typos=False`: the lexical side matches whole words only (see `knowledge.lexical.search_terms`)."""
     dense = store.query(vector, k=params.dense_k, visibilities=visibilities)
-    terms = lexical.search(question, k=params.lexical_k, visibilities=visibilities)
+    terms = lexical.search(question, k=params.lexical_k, visibilities=visibilities, typos=typos)
     return fuse(dense, terms, params=params, exclude=exclude, exclude_titles=exclude_titles)
 
 
@@ -71,11 +73,12 @@ def retrieve_while_encoding(
     visibilities: Sequence[str],
     params: RetrievalParams,
     pool: Executor,
+    typos: bool = True,
 ) -> list[Hit]:
     """`retrieve` for one question: its lexical search runs on `pool` while the question is encoded and
     the vectors searched. The two do not depend on each other, and the encoder and SQLite release the
     GIL, so an answer waits for the slower of the two instead of their sum."""
-    terms = pool.submit(lexical.search, question, k=params.lexical_k, visibilities=visibilities)
+    terms = pool.submit(lexical.search, question, k=params.lexical_k, visibilities=visibilities, typos=typos)
     try:
         dense = store.query(encode(question), k=params.dense_k, visibilities=visibilities)
     finally:

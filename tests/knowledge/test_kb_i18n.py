@@ -12,7 +12,7 @@ import pytest
 from bot import blocks, i18n
 from bot.answers import AnswerService
 from bot.app import Deps, build_app
-from bot.config import Settings
+from bot.config import SAMPLE_DIR, Settings
 from bot.fakes.simulator import SlackSimulator, wait_for
 from bot.fakes.slack import FakeSlack
 from bot.server import make_http_server
@@ -117,3 +117,36 @@ def test_the_question_language_is_detected_offline() -> None:
     assert detect("¿Cómo cancelo mi suscripción?") == "es"
     assert detect("我怎么取消订阅") == "zh"
     assert detect("ok") is None  # too short to say
+
+
+@pytest.fixture(scope="module")
+def sample_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The sample help centre (English) with the default multilingual engine."""
+    kb = KnowledgeBase(
+        store=VectorStore(path=tmp_path_factory.mktemp("sample") / "chroma"), embedder=get_engine("e5-small")
+    )
+    kb.ingest([SAMPLE_DIR / "kb"])
+    return kb
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿Cómo descargo mis facturas?",
+        "Como faço para baixar minhas faturas?",
+        "Comment télécharger mes factures ?",
+    ],
+)
+def test_another_language_ranks_by_meaning_not_by_look_alike_words(
+    sample_kb: KnowledgeBase, question: str
+) -> None:
+    # "facturas"/"faturas" share the trigrams "fac", "act" with "factor": with typo matching on, the
+    # two-factor article came first for the Spanish and the Portuguese question
+    assert sample_kb.answer(question).ranking[0] == "download-invoices"
+
+
+def test_misspellings_are_forgiven_in_the_articles_language(sample_kb: KnowledgeBase) -> None:
+    assert sample_kb.store.read_meta()["languages"] == ["en"]  # recorded by the self-calibration
+    assert sample_kb.typo_tolerant("en") and sample_kb.typo_tolerant(None)  # None: too short to tell
+    assert not sample_kb.typo_tolerant("es")
+    assert sample_kb.answer("conect acme to slak").ranking[0] == "slack-integration"

@@ -57,6 +57,15 @@ def test_misspelled_words_still_reach_the_article(index: LexicalIndex) -> None:
     assert top(index, "refnud to my crad") == "refund-policy"
 
 
+def test_whole_words_only_when_asked(index: LexicalIndex) -> None:
+    """`typos=False` (a question in a language the articles are not written in) drops the trigrams:
+    look-alike words no longer match, whole words (product names, codes) still do."""
+    public = ("public",)
+    assert index.search("conect to slak", k=3, visibilities=public)[0][0].doc_id == "slack-integration"
+    assert index.search("conect to slak", k=3, visibilities=public, typos=False) == []
+    assert index.search("¿Jira?", k=3, visibilities=public, typos=False)[0][0].doc_id == "jira-integration"
+
+
 def test_text_without_spaces_is_matched_by_character_bigrams(index: LexicalIndex) -> None:
     assert top(index, "怎么重置密码") == "zh-password"
     assert top(index, "退款多久到账") == "zh-refund"
