@@ -147,6 +147,6 @@ def test_another_language_ranks_by_meaning_not_by_look_alike_words(
 
 def test_misspellings_are_forgiven_in_the_articles_language(sample_kb: KnowledgeBase) -> None:
     assert sample_kb.store.read_meta()["languages"] == ["en"]  # recorded by the self-calibration
-    assert sample_kb.typo_tolerant("en") and sample_kb.typo_tolerant(None)  # None: too short to tell
-    assert not sample_kb.typo_tolerant("es")
+    assert not sample_kb.foreign("en") and not sample_kb.foreign(None)  # None: too short to tell
+    assert sample_kb.foreign("es")
     assert sample_kb.answer("conect acme to slak").ranking[0] == "slack-integration"
