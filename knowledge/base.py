@@ -192,6 +192,8 @@ class KnowledgeBase:
             )
         if progress:
             progress(len(scan.files), len(scan.files), "")
+        if report.added or report.updated or report.removed:
+            self.lexical.refresh_statistics()
         recorded = self.store.read_meta()  # an index from before articles' languages were recorded: now
         if (
             report.added

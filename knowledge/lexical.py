@@ -148,6 +148,7 @@ class LexicalIndex(Protocol):
         self, question: str, *, k: int, visibilities: Sequence[str], typos: bool = True
     ) -> list[tuple[Chunk, float]]: ...
     def write(self, docs: Sequence[tuple[Sequence[Chunk], str]]) -> None: ...
+    def refresh_statistics(self) -> None: ...  # after an ingestion: the engine's planner statistics
     def delete_doc(self, doc_id: str, *, visibilities: Sequence[str] | None = None) -> None: ...
     def doc_hashes(self) -> dict[str, str]: ...
     def doc_ids(self) -> set[str]: ...
@@ -336,6 +337,11 @@ class Fts5Index:
                 "ON CONFLICT (term) DO UPDATE SET df = df + excluded.df",
                 sorted(df.items()),
             )
+
+    def refresh_statistics(self) -> None:
+        """After an ingestion: SQLite's `PRAGMA optimize` (ANALYZE where the planner's statistics are
+        missing or stale; FTS5 itself keeps none)."""
+        self._db().execute("PRAGMA optimize")
 
     def delete_doc(self, doc_id: str, *, visibilities: Sequence[str] | None = None) -> None:
         with self._tx() as db:

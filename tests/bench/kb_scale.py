@@ -112,6 +112,7 @@ def build(folder: Path, n: int, engine: str, engine_name: str, dim: int, pg: str
             )
             batch = []
     store.upsert_many(batch, before_titles=lambda: lexical.write([(c, h) for c, _, h, _ in batch]))
+    lexical.refresh_statistics()  # as `KnowledgeBase.ingest` does at its end
     written = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -261,6 +262,7 @@ def lexical_only(n: int, engine: str, folder: Path, pg: str, questions: int) -> 
     started = time.perf_counter()
     for i in range(0, len(docs), BATCH // PER_DOC):
         lexical.write([(chunks, f"h{chunks[0].doc_id}") for chunks in docs[i : i + BATCH // PER_DOC]])
+    lexical.refresh_statistics()  # as `KnowledgeBase.ingest` does at its end
     written = time.perf_counter() - started
     started = time.perf_counter()
     reopened = lexical_for(engine, folder, pg)

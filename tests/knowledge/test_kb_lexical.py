@@ -66,6 +66,18 @@ def test_whole_words_only_when_asked(index: LexicalIndex) -> None:
     assert index.search("¿Jira?", k=3, visibilities=public, typos=False)[0][0].doc_id == "jira-integration"
 
 
+def test_statistics_are_refreshed_without_changing_a_result(index: LexicalIndex) -> None:
+    """After an ingestion the engine refreshes its planner statistics (PostgreSQL: ANALYZE, which a
+    database with autovacuum off never gets); the ranking is the same before and after."""
+    before = index.search("conect acme to slak", k=3, visibilities=("public",))
+    index.refresh_statistics()
+    assert index.search("conect acme to slak", k=3, visibilities=("public",)) == before
+    if isinstance(index, PostgresIndex):
+        with index._conn().cursor() as cur:
+            cur.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'kb_lexical_chunks'")
+            assert cur.fetchone()[0] is not None
+
+
 def test_text_without_spaces_is_matched_by_character_bigrams(index: LexicalIndex) -> None:
     assert top(index, "怎么重置密码") == "zh-password"
     assert top(index, "退款多久到账") == "zh-refund"
