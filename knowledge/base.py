@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -69,7 +69,8 @@ class EngineMismatch(RuntimeError):
         )
 
 
-LEXICAL_THREADS = 4  # lexical searches beside their questions' encoding (answers run on several threads)
+# lexical searches beside their questions' encoding (answers run on several threads); the vectors' load
+LEXICAL_THREADS = 4
 CURVE_REFRESH = 60.0  # seconds a process trusts its copy of the curve before reading the index again
 NEARLY = 0.85  # a second article is worth showing when it scores at least this share of the first
 
@@ -119,7 +120,8 @@ class KnowledgeBase:
         self._curve: Curve | None = None
         self._curve_read = 0.0
         self._languages: frozenset[str] = frozenset()  # the articles' languages (`calibrate` detects them)
-        self._searches = ThreadPoolExecutor(LEXICAL_THREADS, thread_name_prefix="kb-lexical")
+        self._searches = ThreadPoolExecutor(LEXICAL_THREADS, thread_name_prefix="kb-search")
+        self.vectors_loading: Future[Any] | None = None  # `warm_up`'s load of the vector indexes
 
     @property
     def engine(self) -> Engine:
@@ -283,9 +285,15 @@ class KnowledgeBase:
         return self._curve
 
     def warm_up(self) -> float:
-        """Load the model and open the lexical index now (not on the first question); returns seconds."""
+        """Load the model and open the lexical index now (not on the first question); returns seconds.
+
+        The vectors load beside it (`vectors_loading`): Chroma reads a collection's HNSW index on its
+        first query, which took 3.7–42 s at 1M chunks (BENCHMARKS) and would otherwise fall on the
+        first customer's question, or hold up the start of the process."""
         started = time.perf_counter()
-        self.embedder.queries(["warm up"])
+        vector = self.embedder.queries(["warm up"])[0]
+        every = tuple(VISIBILITY["staff"])
+        self.vectors_loading = self._searches.submit(self.store.query, vector, k=1, visibilities=every)
         self.lexical.search("warm up", k=1, visibilities=("public",))
         _ = self.curve
         language.warm_up()

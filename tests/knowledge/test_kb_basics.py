@@ -105,3 +105,29 @@ def test_new_collections_carry_the_measured_hnsw_settings(tmp_path: Path) -> Non
     for collection in store.collections.values():
         hnsw = collection.configuration["hnsw"]
         assert {k: hnsw[k] for k in HNSW} == HNSW  # not Chroma's defaults of the day
+
+
+def test_warm_up_loads_the_vectors_beside_the_start(tmp_path: Path) -> None:
+    """Chroma reads a collection's HNSW index on its first query (seconds at a million chunks): the
+    warm-up asks every collection once on a worker thread, so neither the start nor the first
+    customer's question waits for it."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write(docs, "refunds.md", "Refunds", "Refunds are issued to the original card within 5 days.")
+    write(docs, "vault.md", "Vault", f"Override code {CANARY}.", visibility="internal")
+    kb = make_kb(tmp_path)
+    kb.ingest([docs])
+    asked: list[tuple[str, tuple[str, ...]]] = []
+    query = kb.store.query
+
+    def recording(vector, *, k, visibilities):  # type: ignore[no-untyped-def]
+        import threading
+
+        asked.append((threading.current_thread().name, tuple(visibilities)))
+        return query(vector, k=k, visibilities=visibilities)
+
+    kb.store.query = recording  # type: ignore[method-assign]
+    kb.warm_up()
+    assert kb.vectors_loading is not None and kb.vectors_loading.result(timeout=30)
+    assert asked == [(asked[0][0], ("public", "internal"))]
+    assert asked[0][0].startswith("kb-search")  # the knowledge base's worker threads, not the caller's
