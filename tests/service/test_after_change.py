@@ -102,11 +102,17 @@ def _reoffered(db: Database, config: SupportConfig, number: int) -> datetime:
     return T0 + timedelta(minutes=30)
 
 
+def _after_the_cli() -> datetime:
+    """A delivery time after a CLI change: the CLI stamps its outbox rows with the wall clock, not T0
+    (a fixed T0 + 5 min made these tests fail once the real clock passed it)."""
+    return max(T0, datetime.now(UTC)) + timedelta(minutes=5)
+
+
 def _from_the_cli(db: Database, config: SupportConfig, number: int) -> datetime:
     env = {"DATABASE_URL": db.engine.url.render_as_string(hide_password=False)}
     result = CliRunner().invoke(cli, ["ticket", "escalate", str(number)], env=env)
     assert result.exit_code == 0, result.output
-    return T0 + timedelta(minutes=5)
+    return _after_the_cli()
 
 
 SURFACES: dict[str, tuple[dict[str, str], Callable[[Database, SupportConfig, int], datetime]]] = {
@@ -161,7 +167,7 @@ def test_a_cli_change_without_the_token_stays_queued_and_says_so(db, config, fak
     result = CliRunner().invoke(cli, ["ticket", "claim", str(number), "--as", "U0AGENT001"], env=env)
     assert result.exit_code == 0, result.output
     assert "Slack: queued" in result.output and not fake.calls
-    deliver_twice(db, config, fake, T0)  # a running bot delivers it later: nothing was lost
+    deliver_twice(db, config, fake, _after_the_cli())  # a running bot delivers it later: nothing was lost
     card, posted, _ = card_of(db, fake, number)
     with db.session() as s:
         assert shows(card, tickets.get(s, number=number)) and posted == 1
