@@ -40,11 +40,11 @@ class Desk:
 
     def __post_init__(self) -> None:
         self.slack = SlackIO(self.ctx.client)
-        self.intake = Intake(self.ctx, self.slack)
+        self.customers = Customers(self.ctx, self.slack)
+        self.intake = Intake(self.ctx, self.slack, self.customers)
         self.answering = Answering(self.ctx, self.slack, self.intake)
         self.work = TicketWork(self.ctx)
         self.relay = Relay(self.ctx, self.slack, self.work)
         self.home = Home(self.ctx)
         self.drafts = Drafts(self.ctx, self.slack)
         self.commands = Commands(self.ctx, self.work, self.drafts)
-        self.customers = Customers(self.ctx)

@@ -3,13 +3,30 @@ Connect channel, else the channel's account), remembered for their later request
 
 from __future__ import annotations
 
-from bot import accounts
+from bot import access, accounts
 from bot.desk.context import DeskContext
+from bot.desk.slack_io import SlackIO
 
 
 class Customers:
-    def __init__(self, ctx: DeskContext) -> None:
-        self.ctx = ctx
+    def __init__(self, ctx: DeskContext, slack: SlackIO) -> None:
+        self.ctx, self.slack = ctx, slack
+
+    def requester(self, *, channel: str | None, user: str) -> None:
+        """A ticket is about to be opened for `user` in `channel` from a surface that does not say
+        their Slack team (the New ticket form of `/ticket new`, a reaction). Where the channel's
+        account would be assumed for someone not known yet, ask Slack whose team they are first: in a
+        channel shared with several organisations, another organisation's person is their own
+        organisation's, not the channel's account."""
+        config = self.ctx.config
+        if access.is_staff(config, user) or accounts.channel_account(config, channel) is None:
+            return
+        with self.ctx.db.session() as s:
+            if accounts.member_of(s, user) is not None:
+                return
+        team, home = self.slack.team(user), self.slack.workspace()
+        if channel and team and home:  # Slack would not say: the channel's account, as before
+            self.seen(channel=channel, user=user, user_team=team, home_team=home)
 
     def seen(self, *, channel: str, user: str, user_team: str | None, home_team: str | None) -> str | None:
         """A person wrote in `channel`: attribute them to their account (None: staff or no account)."""

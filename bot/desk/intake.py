@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import access, blocks, tickets
 from bot.desk.context import DeskContext
+from bot.desk.customers import Customers
 from bot.desk.slack_io import SlackIO
 from bot.errors import InvalidInput
 from bot.models import KbQuery, Ticket, TicketCreate
@@ -40,13 +41,14 @@ class Request:
 
 
 class Intake:
-    def __init__(self, ctx: DeskContext, slack: SlackIO) -> None:
-        self.ctx, self.slack = ctx, slack
+    def __init__(self, ctx: DeskContext, slack: SlackIO, customers: Customers) -> None:
+        self.ctx, self.slack, self.customers = ctx, slack, customers
 
     def open(self, request: Request) -> Ticket:
         """Create, auto-assign, deliver the card, acknowledge the requester. The question a ticket comes
         from is linked in the creating transaction under a row lock: two clicks open one ticket."""
         channel = request.channel or self.slack.dm(request.requester)
+        self.customers.requester(channel=channel, user=request.requester)  # whose account it is for
         data = self._triaged(request, channel)
         now = self.ctx.clock()
         with self.ctx.db.transaction() as s:

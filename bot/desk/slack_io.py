@@ -15,6 +15,25 @@ log = logging.getLogger("deskbot.desk")
 class SlackIO:
     def __init__(self, client: WebClient) -> None:
         self.client = client
+        self._home_team: str | None = None
+
+    def team(self, user: str) -> str | None:
+        """The Slack team `user` belongs to (another organisation's id for a Slack Connect guest), or
+        None when Slack will not say."""
+        try:
+            return self.client.users_info(user=user)["user"].get("team_id") or None
+        except SlackApiError as exc:
+            log.info("users.info %s: %s", user, exc.response.get("error"))
+            return None
+
+    def workspace(self) -> str | None:
+        """This workspace's team id (asked once)."""
+        if self._home_team is None:
+            try:
+                self._home_team = self.client.auth_test().get("team_id") or None
+            except SlackApiError as exc:
+                log.warning("auth.test: %s", exc.response.get("error"))
+        return self._home_team
 
     def tell(self, *, user: str, text: str, channel: str | None = None, thread_ts: str | None = None) -> None:
         """A short message only `user` sees: ephemeral in a channel, else (or when refused) a DM."""

@@ -107,3 +107,26 @@ def test_another_organisation_in_an_accounts_shared_channel_is_not_that_account(
     assert "merged into" in merged.json()["text"]
     shown = running.slack.slash("/ticket", f"show {theirs.number}", user=STRANGER, channel=ENTERPRISE).json()
     assert "warehouse" not in shown["text"] and f"There is no ticket #{theirs.number}" in shown["text"], shown
+
+
+def _opened_with_the_form(running: Running, user: str, title: str) -> Ticket:
+    running.slack.slash("/ticket", f"new {title}", user=user, channel=ENTERPRISE)
+    view = wait_for(
+        lambda: next((v for v in running.fake.views.values() if title in str(v["blocks"])), None),
+        what="the New ticket form",
+    )
+    running.slack.submit(view, {"description": "since this morning"}, user=user)
+    return wait_for(
+        lambda: next((t for t in carded(running, 0) if t.title == title), None), what="the ticket"
+    )
+
+
+def test_a_ticket_opened_with_the_form_is_the_requesters_accounts(running: Running) -> None:
+    """The New ticket form (from `/ticket new`) carries no `user_team` the way a message does: a
+    person whose first act in a shared channel is to open a ticket was given the channel's account,
+    another organisation's. Their team is asked of Slack (users.info) before the ticket is made."""
+    running.fake.users[GUEST] = {"team_id": BIGCORP_TEAM}
+    running.fake.users[STRANGER] = {"team_id": UNKNOWN_TEAM}
+    mine = _opened_with_the_form(running, STRANGER, "Our export is stuck at 40%")
+    theirs = _opened_with_the_form(running, GUEST, "The nightly sync stopped")
+    assert (mine.account, theirs.account) == (f"team:{UNKNOWN_TEAM}", "bigcorp")
