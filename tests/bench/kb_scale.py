@@ -173,8 +173,11 @@ def _lexical_bytes(engine: str, folder: Path, pg: str) -> int:
     return int(row[0] or 0)  # type: ignore[index]
 
 
-def serve(folder: str, engine: str, engine_name: str, pg: str, questions: int) -> None:
-    """In a fresh process: open the KB as a bot process does, then answer and compare with bare."""
+def serve(
+    folder: str, engine: str, engine_name: str, pg: str, questions: int, chroma_url: str | None
+) -> None:
+    """In a fresh process: open the KB as a bot process does (embedded Chroma, or the scaled-out
+    set-up's Chroma server at `chroma_url`), then answer and compare with bare."""
     from knowledge.base import KnowledgeBase
     from knowledge.embedding import get_engine
     from knowledge.store import VectorStore
@@ -183,7 +186,7 @@ def serve(folder: str, engine: str, engine_name: str, pg: str, questions: int) -
     embedder.queries(["load the model first"])  # model load is not the index's start-up
     model_rss = rss_mb()
     started = time.perf_counter()
-    store = VectorStore(path=Path(folder) / "chroma")
+    store = VectorStore(url=chroma_url) if chroma_url else VectorStore(path=Path(folder) / "chroma")
     kb = KnowledgeBase(store=store, embedder=embedder, lexical=lexical_for(engine, Path(folder), pg))
     kb.warm_up()
     start_s = time.perf_counter() - started
@@ -307,12 +310,19 @@ def main() -> None:
         help="build in KEEP/<size>-<engine> and keep it; a later run with the same KEEP reuses a finished "
         "build and only serves (a 1M build takes hours: serve it again when the machine is quiet)",
     )
+    parser.add_argument(
+        "--chroma-server",
+        action="store_true",
+        help="serve the built index from a `chroma run` server, as the scaled-out set-up does (the bot "
+        "process's RSS no longer holds the vectors; the server's RSS is reported beside it)",
+    )
     parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)  # internal: folder, lexical engine
+    parser.add_argument("--chroma-url", help=argparse.SUPPRESS)  # internal: the server --serve opens
     args = parser.parse_args()
     from knowledge.embedding import get_engine
 
     if args.serve:
-        serve(args.serve[0], args.serve[1], args.engine, args.pg, args.questions)
+        serve(args.serve[0], args.serve[1], args.engine, args.pg, args.questions, args.chroma_url)
         return
     pg = _pg_database(args.pg) if "postgresql" in args.engines else ""
     if args.lexical_only:
@@ -332,15 +342,32 @@ def main() -> None:
             with tempfile.TemporaryDirectory(prefix="deskbot-kb-scale-") as tmp:
                 folder = args.keep / f"{n}-{lexical}" if args.keep else Path(tmp)
                 built = built_in(folder, n, lexical, embedder.name, int(embedder.dim), pg)
-                out = subprocess.run(
-                    [sys.executable, "-m", "tests.bench.kb_scale", "--serve", str(folder), lexical,
-                     "--engine", args.engine, "--pg", pg, "--questions", str(args.questions)],
-                    capture_output=True, text=True, check=True,
-                )  # fmt: skip
-                served = json.loads(out.stdout.strip().splitlines()[-1])
-                report(
-                    f"kb_scale_{n}_{lexical}", COMMAND, {"chunks": n, "lexical": lexical, **built, **served}
-                )
+                served = served_from(folder, lexical, args, pg)
+                name = f"kb_scale_{n}_{lexical}" + ("_chroma_server" if args.chroma_server else "")
+                report(name, COMMAND, {"chunks": n, "lexical": lexical, **built, **served})
+
+
+def served_from(folder: Path, lexical: str, args: argparse.Namespace, pg: str) -> dict[str, object]:
+    """`serve` in a fresh process, beside a Chroma server on the build when --chroma-server."""
+    from tests.bench.cluster import Chroma
+
+    command = [sys.executable, "-m", "tests.bench.kb_scale", "--serve", str(folder), lexical,
+               "--engine", args.engine, "--pg", pg, "--questions", str(args.questions)]  # fmt: skip
+    if not args.chroma_server:
+        out = subprocess.run(command, capture_output=True, text=True, check=True)
+        return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    server = Chroma(path=folder / "chroma")
+    server.start()
+    try:
+        out = subprocess.run(
+            [*command, "--chroma-url", server.url], capture_output=True, text=True, check=True
+        )
+        assert server.proc is not None
+        status = Path(f"/proc/{server.proc.pid}/status").read_text()
+        rss = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+    finally:
+        server.kill()
+    return {**json.loads(out.stdout.strip().splitlines()[-1]), "chroma_server_rss_mb": round(rss / 1024, 1)}
 
 
 if __name__ == "__main__":
