@@ -33,7 +33,6 @@ _SCHEMA = [
         id BIGSERIAL PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, title TEXT NOT NULL,
         section TEXT NOT NULL, text TEXT NOT NULL, url TEXT, visibility TEXT NOT NULL,
         position INTEGER NOT NULL, terms TSVECTOR NOT NULL, len INTEGER NOT NULL, tf JSONB)""",
-    "ALTER TABLE kb_lexical_chunks ADD COLUMN IF NOT EXISTS tf JSONB",
     "CREATE INDEX IF NOT EXISTS kb_lexical_chunks_terms ON kb_lexical_chunks USING gin (terms)",
     "CREATE INDEX IF NOT EXISTS kb_lexical_chunks_doc ON kb_lexical_chunks (doc_id)",
     "CREATE TABLE IF NOT EXISTS kb_lexical_terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL)",
@@ -42,6 +41,9 @@ _SCHEMA = [
     "INSERT INTO kb_lexical_stats VALUES (1, 0, 0) ON CONFLICT DO NOTHING",
     "INSERT INTO kb_lexical_meta VALUES ('analyzer', %(analyzer)s) ON CONFLICT DO NOTHING",
 ]
+# a chunk's term frequencies read out of its tsvector: for a chunk a process of an older release wrote
+# (no `tf`: during a rolling deploy it still writes after the upgrade) and for the upgrade itself
+_TF_OF_TERMS = "(SELECT jsonb_object_agg(u.lexeme, cardinality(u.positions)) FROM unnest(terms) AS u)"
 _COLUMNS = "c.chunk_id, c.doc_id, c.title, c.section, c.text, c.url, c.visibility, c.position"
 # BM25 reads a candidate's frequencies of the question's few terms from `tf` (jsonb): unnesting each
 # candidate's whole tsvector (~176 terms with trigrams) instead took 2.3x as long (BENCHMARKS).
@@ -54,7 +56,7 @@ _SEARCH = f"""
 WITH s AS MATERIALIZED (SELECT n, total_len::float8 / greatest(n, 1) AS avglen FROM kb_lexical_stats),
 q AS MATERIALIZED (SELECT t.term, greatest(ln((s.n - t.df + 0.5) / (t.df + 0.5)), 1e-6) AS idf
       FROM kb_lexical_terms AS t, s WHERE t.term = ANY(%(terms)s) AND t.df > 0),
-cand AS MATERIALIZED (SELECT id, tf || '{{}}'::jsonb AS tf, len FROM kb_lexical_chunks
+cand AS MATERIALIZED (SELECT id, coalesce(tf, {_TF_OF_TERMS}) || '{{}}'::jsonb AS tf, len FROM kb_lexical_chunks
          WHERE terms @@ %(query)s::tsquery AND visibility = ANY(%(visibilities)s)),
 scored AS (
     SELECT cand.id, sum(q.idf * f.tf * {K1 + 1} / (f.tf + {K1} * (1 - {B} + {B} * cand.len / s.avglen))) AS score
@@ -219,13 +221,17 @@ def _upgrade(cur: Any) -> None:
     row = cur.fetchone()
     if row is not None and row[0] == LAYOUT:
         return
+    # only when missing: ALTER TABLE takes an ACCESS EXCLUSIVE lock even with IF NOT EXISTS, which would
+    # wait for every transaction on the table at each process start, and stop every search meanwhile
+    cur.execute(
+        "SELECT 1 FROM pg_attribute WHERE attrelid = 'kb_lexical_chunks'::regclass AND attname = 'tf'"
+    )
+    if cur.fetchone() is None:
+        cur.execute("ALTER TABLE kb_lexical_chunks ADD COLUMN tf JSONB")
     cur.execute("SELECT EXISTS (SELECT 1 FROM kb_lexical_chunks WHERE tf IS NULL)")
     if cur.fetchone()[0]:
         log.warning("lexical index: upgrading to layout %s, once (about 13 s per 50,000 chunks)", LAYOUT)
-        cur.execute(
-            "UPDATE kb_lexical_chunks SET tf = (SELECT coalesce(jsonb_object_agg(u.lexeme, "
-            "cardinality(u.positions)), '{}') FROM unnest(terms) AS u) WHERE tf IS NULL"
-        )
+        cur.execute(f"UPDATE kb_lexical_chunks SET tf = coalesce({_TF_OF_TERMS}, '{{}}') WHERE tf IS NULL")
     cur.execute(
         "INSERT INTO kb_lexical_meta VALUES ('layout', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
         (LAYOUT,),

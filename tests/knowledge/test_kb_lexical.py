@@ -185,3 +185,39 @@ def test_an_index_of_the_older_layout_is_upgraded_in_place(pg_database_url: str)
         cur.execute("SELECT count(*) FROM kb_lexical_chunks WHERE tf IS NULL")
         assert cur.fetchone()[0] == 0
     upgraded.reset()
+
+
+@pytest.mark.postgres
+def test_a_chunk_an_older_process_writes_after_the_upgrade_is_still_found(pg_database_url: str) -> None:
+    """A rolling deploy (docs/scale-out.md) keeps processes of the previous release running after the
+    first new one upgraded the index: they write chunks without `tf` (they do not know the column),
+    e.g. an article published from a ticket. Such a chunk was invisible to every search (its `tf` is
+    NULL), for good: the layout mark said the index was upgraded, so no later open repaired it."""
+    index = PostgresIndex(pg_database_url)
+    index.reset()
+    index.write([([chunk(d, t)], f"h-{d}") for d, t in DOCS.items()])
+    with index._conn().cursor() as cur:  # what the previous release's INSERT leaves: no frequencies
+        cur.execute("UPDATE kb_lexical_chunks SET tf = NULL WHERE doc_id = 'refund-policy'")
+    reopened = PostgresIndex(pg_database_url)
+    found = [c.doc_id for c, _ in reopened.search("refunds to my card", k=3, visibilities=("public",))]
+    assert found and found[0] == "refund-policy", found
+    reopened.reset()
+
+
+@pytest.mark.postgres
+def test_opening_the_index_does_not_stop_searches(pg_database_url: str) -> None:
+    """Every process start ran `ALTER TABLE kb_lexical_chunks ADD COLUMN IF NOT EXISTS tf`, which takes
+    an ACCESS EXCLUSIVE lock even when the column exists: it waited for every open transaction on the
+    table (a long ingestion, a search), and every other process's searches queued behind it."""
+    import threading
+
+    import psycopg
+
+    PostgresIndex(pg_database_url).reset()
+    url = pg_database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(url) as busy:  # a transaction reading the table (an ingestion, a search)
+        busy.execute("SELECT count(*) FROM kb_lexical_chunks")
+        opened = threading.Event()
+        threading.Thread(target=lambda: (PostgresIndex(pg_database_url), opened.set()), daemon=True).start()
+        assert opened.wait(5), "opening the index waited for another transaction on kb_lexical_chunks"
+        busy.rollback()
