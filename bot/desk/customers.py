@@ -12,21 +12,26 @@ class Customers:
     def __init__(self, ctx: DeskContext, slack: SlackIO) -> None:
         self.ctx, self.slack = ctx, slack
 
-    def requester(self, *, channel: str | None, user: str) -> None:
+    def requester(self, *, channel: str | None, user: str) -> bool:
         """A ticket is about to be opened for `user` in `channel` from a surface that does not say
         their Slack team (the New ticket form of `/ticket new`, a reaction). Where the channel's
         account would be assumed for someone not known yet, ask Slack whose team they are first: in a
         channel shared with several organisations, another organisation's person is their own
-        organisation's, not the channel's account."""
+        organisation's, not the channel's account. Whether the channel's account may be assumed for
+        them: not when Slack would not say and the account lists its team ids (the channel may be
+        shared with other organisations: the ticket is then no account's rather than another's)."""
         config = self.ctx.config
-        if access.is_staff(config, user) or accounts.channel_account(config, channel) is None:
-            return
+        key = accounts.channel_account(config, channel)
+        if access.is_staff(config, user) or key is None:
+            return True
         with self.ctx.db.session() as s:
             if accounts.member_of(s, user) is not None:
-                return
+                return True
         team, home = self.slack.team(user), self.slack.workspace()
-        if channel and team and home:  # Slack would not say: the channel's account, as before
+        if channel and team and home:
             self.seen(channel=channel, user=user, user_team=team, home_team=home)
+            return True
+        return not config.customers[key].team_ids
 
     def seen(self, *, channel: str, user: str, user_team: str | None, home_team: str | None) -> str | None:
         """A person wrote in `channel`: attribute them to their account (None: staff or no account)."""

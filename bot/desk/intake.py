@@ -48,14 +48,16 @@ class Intake:
         """Create, auto-assign, deliver the card, acknowledge the requester. The question a ticket comes
         from is linked in the creating transaction under a row lock: two clicks open one ticket."""
         channel = request.channel or self.slack.dm(request.requester)
-        self.customers.requester(channel=channel, user=request.requester)  # whose account it is for
+        by_channel = self.customers.requester(channel=channel, user=request.requester)  # whose account
         data = self._triaged(request, channel)
         now = self.ctx.clock()
         with self.ctx.db.transaction() as s:
             query = s.get(KbQuery, request.query_id, with_for_update=True) if request.query_id else None
             if query is not None and query.ticket_number is not None:
                 raise InvalidInput(f"This question already has ticket #{query.ticket_number}.")
-            ticket = tickets.create(s, data=data, actor=request.actor, config=self.ctx.config, now=now)
+            ticket = tickets.create(
+                s, data=data, actor=request.actor, config=self.ctx.config, now=now, by_channel=by_channel
+            )
             report = tickets.report_for(self.ctx.config, ticket, tickets.events_of(s, ticket.number), now)
             if query is not None:
                 query.ticket_number = ticket.number

@@ -24,7 +24,9 @@ class SlackIO:
             return self.client.users_info(user=user)["user"].get("team_id") or None
         except SlackApiError as exc:
             log.info("users.info %s: %s", user, exc.response.get("error"))
-            return None
+        except OSError as exc:  # Slack unreachable: the ticket is opened all the same
+            log.warning("users.info %s: %s", user, exc)
+        return None
 
     def workspace(self) -> str | None:
         """This workspace's team id (asked once)."""

@@ -41,9 +41,16 @@ def get(session: Session, *, number: int, lock: bool = False) -> Ticket:
 
 
 def create(
-    session: Session, *, data: TicketCreate, actor: str, config: SupportConfig, now: datetime
+    session: Session,
+    *,
+    data: TicketCreate,
+    actor: str,
+    config: SupportConfig,
+    now: datetime,
+    by_channel: bool = True,
 ) -> Ticket:
-    """Open a ticket: route it to a team and level, pick its SLA policy, start its clocks."""
+    """Open a ticket: route it to a team and level, pick its SLA policy, start its clocks. Its account
+    is the requester's, else (`by_channel`) the channel's."""
     title = " ".join(data.title.split())
     if not title:
         raise InvalidInput("A ticket needs a title: say in a few words what is wrong.")
@@ -65,7 +72,9 @@ def create(
         status=Status.NEW,
         created_at=now,
         updated_at=now,
-        account=accounts.account_for(session, config=config, channel=data.channel, user=data.requester),
+        account=accounts.account_for(
+            session, config=config, channel=data.channel if by_channel else None, user=data.requester
+        ),
     )
     session.add(ticket)
     session.flush()

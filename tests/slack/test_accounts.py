@@ -130,3 +130,27 @@ def test_a_ticket_opened_with_the_form_is_the_requesters_accounts(running: Runni
     mine = _opened_with_the_form(running, STRANGER, "Our export is stuck at 40%")
     theirs = _opened_with_the_form(running, GUEST, "The nightly sync stopped")
     assert (mine.account, theirs.account) == (f"team:{UNKNOWN_TEAM}", "bigcorp")
+
+
+@pytest.mark.parametrize("refusal", ["user_not_found", "ratelimited"])
+def test_a_requester_slack_will_not_place_is_not_the_shared_channels_account(
+    running: Running, refusal: str
+) -> None:
+    """users.info does not always say whose a person is: it may not show another organisation's person
+    in a Slack Connect channel (`user_not_found`), or stay rate limited past the retries. The form's
+    requester was then given the channel's account anyway, though the account lists its team ids (the
+    channel may be shared with other organisations): merging their duplicate into the account's
+    ticket made them its follower, and `/ticket show` opened another customer's ticket to them."""
+    running.fake.users[GUEST] = {"team_id": BIGCORP_TEAM}
+    theirs = _opened_with_the_form(running, GUEST, "The nightly sync to the warehouse stopped")
+    if refusal == "ratelimited":
+        running.fake.users[STRANGER] = {"team_id": UNKNOWN_TEAM}
+        running.fake.fail_next("users.info", times=4, retry_after=0)  # the first try and 3 retries
+    mine = _opened_with_the_form(running, STRANGER, "Nightly sync to the warehouse stopped")
+    assert theirs.account == "bigcorp" and mine.account != "bigcorp"
+    merged = running.slack.slash(
+        "/ticket", f"merge {mine.number} into {theirs.number}", user=MANAGER, channel=TRIAGE
+    )
+    assert "merged into" in merged.json()["text"]
+    shown = running.slack.slash("/ticket", f"show {theirs.number}", user=STRANGER, channel=ENTERPRISE).json()
+    assert f"There is no ticket #{theirs.number}" in shown["text"], shown
