@@ -333,7 +333,11 @@ class KnowledgeBase:
         if not hits:
             why = "The knowledge base has no documents for this audience."
             return Answer("", [], 0.0, False, why, ranking, elapsed, **meta)  # type: ignore[arg-type]
-        sources = [Source(h.doc_id, h.chunk.title, h.chunk.url, round(h.score, 4)) for h in hits[:3]]
+        shown = self.store.fetch([h.chunk for h in hits[:4]])  # the vectors gave references only
+        sources = [
+            Source(h.doc_id, c.title, c.url, round(h.score, 4))
+            for h, c in zip(hits[:3], shown[:3], strict=True)
+        ]
         if conf < self.decision.threshold:
             why = (
                 f"No document matches closely enough (confidence {conf:.2f} < {self.decision.threshold:.2f})."
@@ -341,7 +345,7 @@ class KnowledgeBase:
             worth = self._worth_a_look(conf, stat, curve) and lift(hits) >= curve.near_lift
             related = nearly_as_relevant(sources) if worth else []
             return Answer("", sources, conf, False, why, ranking, elapsed, stat, related, **meta)  # type: ignore[arg-type]
-        chunks = [h.chunk for h in hits[:4]]
+        chunks = shown
         if chunks[0].position < 0:  # found by its title only: compose from its first passage
             chunks[0] = self.store.first_chunk(hits[0].doc_id) or chunks[0]
         text = self.composer.compose(question, chunks, language=asked_in)  # never reached on abstain

@@ -29,7 +29,7 @@ class Hit:
     """One document's evidence: its best chunk and the scores behind the ranking."""
 
     doc_id: str
-    chunk: Chunk
+    chunk: Chunk  # from the vectors, a reference (no title or text): `VectorStore.fetch` completes it
     dense: float
     lexical: float
     score: float

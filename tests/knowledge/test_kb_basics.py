@@ -107,16 +107,22 @@ def test_new_collections_carry_the_measured_hnsw_settings(tmp_path: Path) -> Non
         assert {k: hnsw[k] for k in HNSW} == HNSW  # not Chroma's defaults of the day
 
 
-def test_warm_up_loads_the_vectors_beside_the_start(tmp_path: Path) -> None:
-    """Chroma reads a collection's HNSW index on its first query (seconds at a million chunks): the
-    warm-up asks every collection once on a worker thread, so neither the start nor the first
-    customer's question waits for it."""
+def refunds_and_vault(tmp_path: Path) -> KnowledgeBase:
+    """A KB of a public refunds article and an internal vault runbook."""
     docs = tmp_path / "docs"
     docs.mkdir()
     write(docs, "refunds.md", "Refunds", "Refunds are issued to the original card within 5 days.")
     write(docs, "vault.md", "Vault", f"Override code {CANARY}.", visibility="internal")
     kb = make_kb(tmp_path)
     kb.ingest([docs])
+    return kb
+
+
+def test_warm_up_loads_the_vectors_beside_the_start(tmp_path: Path) -> None:
+    """Chroma reads a collection's HNSW index on its first query (seconds at a million chunks): the
+    warm-up asks every collection once on a worker thread, so neither the start nor the first
+    customer's question waits for it."""
+    kb = refunds_and_vault(tmp_path)
     asked: list[tuple[str, tuple[str, ...]]] = []
     query = kb.store.query
 
@@ -131,3 +137,29 @@ def test_warm_up_loads_the_vectors_beside_the_start(tmp_path: Path) -> None:
     assert kb.vectors_loading is not None and kb.vectors_loading.result(timeout=30)
     assert asked == [(asked[0][0], ("public", "internal"))]
     assert asked[0][0].startswith("kb-search")  # the knowledge base's worker threads, not the caller's
+
+
+def test_the_vector_search_ranks_by_id_and_an_answer_reads_only_what_it_shows(tmp_path: Path) -> None:
+    """The store's nearest chunks come as references (document and position from the id, no text):
+    reading sixty candidates' texts doubled the query at 1M chunks. What an answer shows (its sources'
+    titles and URLs, the passage) is read by id; a reference whose document went meanwhile stays one."""
+    kb = refunds_and_vault(tmp_path)
+    vector = kb.embedder.queries(["refunds card"])[0]
+    nearest = kb.store.query(vector, k=10, visibilities=("public", "internal"))
+    assert {(c.doc_id, c.position, c.visibility) for c, _ in nearest} == {
+        ("refunds", 0, "public"), ("refunds", -1, "public"), ("vault", 0, "internal"), ("vault", -1, "internal")
+    }  # fmt: skip
+    assert all(c.text == "" and c.title == "" for c, _ in nearest)
+    full = kb.store.fetch([c for c, _ in nearest])
+    by_id = {c.chunk_id: c for c in full}
+    assert (
+        by_id["refunds#0"].text.startswith("Refunds are issued") and by_id["refunds#title"].title == "Refunds"
+    )
+    assert CANARY in by_id["vault#0"].text and by_id["vault#0"].visibility == "internal"
+    lexical = kb.lexical.search("refunds", k=1, visibilities=("public",))[0][0]
+    assert kb.store.fetch([lexical]) == [lexical]  # complete already
+    answer = kb.answer("How long do refunds to my card take?")
+    assert answer.sources and answer.sources[0].title == "Refunds"
+    reference = next(c for c, _ in nearest if c.chunk_id == "refunds#0")
+    kb.store.delete_doc("refunds")
+    assert kb.store.fetch([reference]) == [reference]
