@@ -289,14 +289,15 @@ class KnowledgeBase:
 
         The vectors load beside it (`vectors_loading`): Chroma reads a collection's HNSW index on its
         first query, which took 3.7–42 s at 1M chunks (BENCHMARKS) and would otherwise fall on the
-        first customer's question, or hold up the start of the process."""
+        first customer's question, or hold up the start of the process. It starts last: embedded Chroma
+        serves one call at a time, and reading the curve behind the load held a cold 1M start for 4 s."""
         started = time.perf_counter()
         vector = self.embedder.queries(["warm up"])[0]
-        every = tuple(VISIBILITY["staff"])
-        self.vectors_loading = self._searches.submit(self.store.query, vector, k=1, visibilities=every)
         self.lexical.search("warm up", k=1, visibilities=("public",))
         _ = self.curve
         language.warm_up()
+        every = tuple(VISIBILITY["staff"])
+        self.vectors_loading = self._searches.submit(self.store.query, vector, k=1, visibilities=every)
         return time.perf_counter() - started
 
     def reset(self) -> None:
