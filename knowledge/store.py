@@ -151,10 +151,10 @@ class VectorStore:
         ]
 
     def first_chunk(self, doc_id: str) -> Chunk | None:
+        """A document's first passage, read by its id (`<doc_id>#0`): a metadata filter took 0.4-0.5 s
+        at 1M chunks (26 s on a cold cache)."""
         for collection in self.collections.values():
-            got = collection.get(
-                where={"$and": [{"doc_id": doc_id}, {"position": 0}]}, include=["metadatas", "documents"]
-            )
+            got = collection.get(ids=[f"{doc_id}#0"], include=["metadatas", "documents"])
             if got["ids"]:
                 return _chunk(got["ids"][0], (got["documents"] or [""])[0], (got["metadatas"] or [{}])[0])
         return None
