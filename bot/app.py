@@ -85,7 +85,7 @@ def health_checks(deps: Deps) -> dict[str, Callable[[], str]]:
     def vector_store() -> str:
         if deps.answers is None:
             return "not loaded yet (loads on the first question)"
-        return f"ok ({deps.answers.kb.store.count()} vectors)"
+        return f"ok (index of {deps.answers.kb.store.recorded_engine()})"
 
     return {"vector_store": vector_store}
 

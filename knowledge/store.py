@@ -162,6 +162,12 @@ class VectorStore:
     def count(self) -> int:
         return sum(c.count() for c in self.collections.values())
 
+    def recorded_engine(self) -> str:
+        """The engine the index records (or that there is none yet): a cheap proof that the store
+        answers, for health checks. Counting vectors took 53-71 ms at 1M chunks (7 s on a cold cache),
+        and embedded Chroma serves one call at a time, so a probe must not queue answers behind it."""
+        return str(self.read_meta().get("engine") or "no index yet")
+
     def query(self, vector: np.ndarray, *, k: int, visibilities: Sequence[str]) -> list[tuple[Chunk, float]]:
         """Nearest chunks and titles (position -1) with cosine similarity, from the allowed visibilities
         only, as *references*: document, position and visibility (read from the id), no title or text.
