@@ -113,10 +113,18 @@ class VectorStore:
         self.meta_collection.delete(ids=[META_ID])
 
     def delete_doc(self, doc_id: str, *, visibilities: Sequence[str] | None = None) -> None:
-        """Remove a document from the given visibilities' collections (default: all of them)."""
+        """Remove a document from the given visibilities' collections (default: all of them).
+
+        By id when its title entry says how many chunks it has (a complete document); by a metadata
+        filter only for an incomplete one (a kill mid-write), which took ~0.5 s a collection at 1M."""
         for visibility, collection in self.collections.items():  # its visibility may have changed
             if visibilities is None or visibility in visibilities:
-                collection.delete(where={"doc_id": doc_id})
+                title = collection.get(ids=[f"{doc_id}#title"], include=["metadatas"])
+                chunks = (title["metadatas"] or [{}])[0].get("chunks") if title["ids"] else None
+                if isinstance(chunks, int):
+                    collection.delete(ids=[f"{doc_id}#title", *(f"{doc_id}#{i}" for i in range(chunks))])
+                else:
+                    collection.delete(where={"doc_id": doc_id})
 
     def _pages(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """`collection.get` in pages (one call for a large collection exceeds SQLite's variable limit)."""

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 from knowledge.base import KnowledgeBase
+from knowledge.chunking import Chunk
 from knowledge.embedding import HashEmbedder
 from knowledge.store import VectorStore
 
@@ -184,3 +188,30 @@ def test_the_health_probe_reads_the_index_record_not_every_vector(tmp_path: Path
     assert empty.store.recorded_engine() == "no index yet"
     kb = refunds_and_vault(tmp_path)
     assert kb.store.recorded_engine() == kb.embedder.name
+
+
+def test_removing_a_document_leaves_nothing_of_it_complete_or_half_written(tmp_path: Path) -> None:
+    """A complete document is removed by its ids (its title entry counts its chunks); one a kill left
+    without its title (chunks written, title not yet) by a metadata filter. Either way none of its
+    chunks can be retrieved afterwards."""
+    store = VectorStore(path=tmp_path / "chroma")
+    rng = np.random.default_rng(0)
+
+    def doc(doc_id: str, n: int) -> tuple[list[Chunk], np.ndarray, str, np.ndarray]:
+        chunks = [
+            Chunk(f"{doc_id}#{i}", doc_id, doc_id, "", f"part {i}", None, "public", i) for i in range(n)
+        ]
+        return chunks, rng.standard_normal((n, 8)).astype(np.float32), f"h-{doc_id}", rng.standard_normal(8)
+
+    store.upsert_many([doc("whole", 3), doc("kept", 2)])
+
+    def killed() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        store.upsert_many([doc("half", 4)], before_titles=killed)
+    assert store.doc_hashes() == {"whole": "h-whole", "kept": "h-kept"}
+    store.delete_doc("whole")
+    store.delete_doc("half")
+    left = store.collections["public"].get(include=["metadatas"])
+    assert sorted(left["ids"]) == ["kept#0", "kept#1", "kept#title"]
