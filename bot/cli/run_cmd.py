@@ -240,7 +240,10 @@ def _prepare_knowledge(deps: Deps) -> None:
 
     service = deps.answer_service()()
     kb = service.kb
-    if kb.store.count() == 0 and deps.settings.kb_sources.exists():
+    # Chroma is asked only when the lexical index is empty (it is written in step with Chroma): the first
+    # call on a large collection waits for its HNSW load (about 6 s at 1M chunks on a cold cache)
+    no_terms = kb.lexical.is_empty()
+    if no_terms and kb.store.count() == 0 and deps.settings.kb_sources.exists():
         console.print(f"The knowledge base is empty: indexing {deps.settings.kb_sources} …")
         report = kb.ingest(
             [deps.settings.kb_sources],
@@ -248,7 +251,7 @@ def _prepare_knowledge(deps: Deps) -> None:
             rules=deps.config.knowledge.visibility.rules(),
         )
         console.print(f"  {report.added} documents, {report.chunks} chunks, {len(report.failed)} failed.")
-    if kb.lexical.is_empty() and kb.store.count():  # an index from before the lexical index was kept on disk
+    if no_terms and kb.lexical.is_empty() and kb.store.count():  # from before the lexical index was on disk
         console.print(f"Upgrading the knowledge base: filling the lexical index {kb.lexical.where} …")
         console.print(f"  {backfill(kb.store, kb.lexical)} documents copied from the vector store (once).")
     console.print(f"Knowledge base ready ({kb.warm_up():.1f} s to load the model and index).")
