@@ -215,3 +215,29 @@ def test_removing_a_document_leaves_nothing_of_it_complete_or_half_written(tmp_p
     store.delete_doc("half")
     left = store.collections["public"].get(include=["metadatas"])
     assert sorted(left["ids"]) == ["kept#0", "kept#1", "kept#title"]
+
+
+def test_a_title_only_hit_is_completed_from_its_own_audiences_collection_only(tmp_path: Path) -> None:
+    """A customer's article found by its title alone is composed from its first passage, read from
+    the collection the hit came from: if the article turned internal between the search and that read
+    (an ingestion by another process), its internal passage must not reach the customer."""
+    import dataclasses
+
+    kb = refunds_and_vault(tmp_path)
+    kb.decision = dataclasses.replace(kb.decision, threshold=0.0)  # answer whatever the confidence
+    query = kb.store.query
+
+    def titles_then_turned_internal(vector: np.ndarray, *, k: int, visibilities: tuple[str, ...]) -> list:
+        found = [(c, s) for c, s in query(vector, k=k, visibilities=visibilities) if c.position < 0]
+        kb.store.delete_doc("refunds")
+        moved = Chunk("refunds#0", "refunds", "Refunds", "", f"Staff only: {CANARY}", None, "internal", 0)
+        vector_of = np.ones((1, kb.embedder.dim), dtype=np.float32)
+        kb.store.upsert([moved], vector_of, "h2", vector_of[0])
+        return found
+
+    kb.store.query = titles_then_turned_internal  # type: ignore[method-assign]
+    kb.lexical.search = lambda *a, **kw: []  # type: ignore[method-assign]
+    answer = kb.answer("How long do refunds to my card take?", "customer")
+    assert CANARY not in answer.text
+    assert kb.store.first_chunk("refunds", visibility="public") is None
+    assert kb.store.first_chunk("refunds", visibility="internal") is not None
