@@ -348,7 +348,7 @@ class KnowledgeBase:
             return Answer("", sources, conf, False, why, ranking, elapsed, stat, related, **meta)  # type: ignore[arg-type]
         chunks = shown
         if chunks[0].position < 0:  # found by its title only: compose from its first passage
-            chunks[0] = self.store.first_chunk(hits[0].doc_id) or chunks[0]
+            chunks[0] = self.store.first_chunk(hits[0].doc_id, visibility=chunks[0].visibility) or chunks[0]
         text = self.composer.compose(question, chunks, language=asked_in)  # never reached on abstain
         written = getattr(self.composer, "writes", False)  # an LLM writes in the asker's language
         passage_language = None if written else language.detect(chunks[0].text[:500])

@@ -158,13 +158,13 @@ class VectorStore:
             for i, d, m in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True)
         ]
 
-    def first_chunk(self, doc_id: str) -> Chunk | None:
-        """A document's first passage, read by its id (`<doc_id>#0`): a metadata filter took 0.4-0.5 s
-        at 1M chunks (26 s on a cold cache)."""
-        for collection in self.collections.values():
-            got = collection.get(ids=[f"{doc_id}#0"], include=["metadatas", "documents"])
-            if got["ids"]:
-                return _chunk(got["ids"][0], (got["documents"] or [""])[0], (got["metadatas"] or [{}])[0])
+    def first_chunk(self, doc_id: str, *, visibility: str) -> Chunk | None:
+        """A document's first passage, read by its id (`<doc_id>#0`) from `visibility`'s collection only
+        (the one its hit came from: the document may have changed audience since the search). A
+        metadata filter took 0.4-0.5 s at 1M chunks (26 s on a cold cache)."""
+        got = self.collections[visibility].get(ids=[f"{doc_id}#0"], include=["metadatas", "documents"])
+        if got["ids"]:
+            return _chunk(got["ids"][0], (got["documents"] or [""])[0], (got["metadatas"] or [{}])[0])
         return None
 
     def count(self) -> int:

@@ -171,14 +171,15 @@ def test_the_vector_search_ranks_by_id_and_an_answer_reads_only_what_it_shows(tm
 
 def test_a_documents_first_passage_is_read_by_id(tmp_path: Path) -> None:
     """An article found by its title alone is answered from its first passage: read by its id
-    (`<doc>#0`) from whichever audience's collection holds it, not by a metadata filter (0.4 s a
-    question at 1M chunks)."""
+    (`<doc>#0`) from the collection its hit came from, not by a metadata filter (0.4 s a question at
+    1M chunks)."""
     kb = refunds_and_vault(tmp_path)
-    first = kb.store.first_chunk("refunds")
+    first = kb.store.first_chunk("refunds", visibility="public")
     assert first is not None and first.position == 0 and first.text.startswith("Refunds are issued")
-    vault = kb.store.first_chunk("vault")
+    vault = kb.store.first_chunk("vault", visibility="internal")
     assert vault is not None and vault.visibility == "internal" and CANARY in vault.text
-    assert kb.store.first_chunk("no-such-article") is None
+    assert kb.store.first_chunk("no-such-article", visibility="public") is None
+    assert kb.store.first_chunk("vault", visibility="public") is None  # never from another audience
 
 
 def test_the_health_probe_reads_the_index_record_not_every_vector(tmp_path: Path) -> None:
