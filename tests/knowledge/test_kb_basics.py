@@ -242,3 +242,25 @@ def test_a_title_only_hit_is_completed_from_its_own_audiences_collection_only(tm
     assert CANARY not in answer.text
     assert kb.store.first_chunk("refunds", visibility="public") is None
     assert kb.store.first_chunk("refunds", visibility="internal") is not None
+
+
+def test_an_article_removed_between_the_search_and_the_read_is_not_answered_from_nothing(
+    tmp_path: Path,
+) -> None:
+    """The search gives references; if the article went before its passage was read (another
+    process's ingestion), the answer abstains rather than send a grounded answer with no text."""
+    import dataclasses
+
+    kb = refunds_and_vault(tmp_path)
+    kb.decision = dataclasses.replace(kb.decision, threshold=0.0)  # answer whatever the confidence
+    query = kb.store.query
+
+    def then_removed(vector: np.ndarray, *, k: int, visibilities: tuple[str, ...]) -> list:
+        found = query(vector, k=k, visibilities=visibilities)
+        kb.store.delete_doc("refunds")
+        return found
+
+    kb.store.query = then_removed  # type: ignore[method-assign]
+    kb.lexical.search = lambda *a, **kw: []  # type: ignore[method-assign]
+    answer = kb.answer("How long do refunds to my card take?", "customer")
+    assert not (answer.grounded and not answer.text.strip())
