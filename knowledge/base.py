@@ -344,11 +344,15 @@ class KnowledgeBase:
                 f"No document matches closely enough (confidence {conf:.2f} < {self.decision.threshold:.2f})."
             )
             worth = self._worth_a_look(conf, stat, curve) and lift(hits) >= curve.near_lift
-            related = nearly_as_relevant(sources) if worth else []
+            titled = [s for s in sources if s.title]  # not one whose document went since the search
+            related = nearly_as_relevant(titled) if worth else []
             return Answer("", sources, conf, False, why, ranking, elapsed, stat, related, **meta)  # type: ignore[arg-type]
         chunks = shown
         if chunks[0].position < 0:  # found by its title only: compose from its first passage
             chunks[0] = self.store.first_chunk(hits[0].doc_id, visibility=chunks[0].visibility) or chunks[0]
+        if not chunks[0].text:  # its document went between the search and the read (another ingestion)
+            why = "The best matching document changed while this question was answered."
+            return Answer("", sources, conf, False, why, ranking, elapsed, stat, **meta)  # type: ignore[arg-type]
         text = self.composer.compose(question, chunks, language=asked_in)  # never reached on abstain
         written = getattr(self.composer, "writes", False)  # an LLM writes in the asker's language
         passage_language = None if written else language.detect(chunks[0].text[:500])
