@@ -240,10 +240,12 @@ def _prepare_knowledge(deps: Deps) -> None:
 
     service = deps.answer_service()()
     kb = service.kb
-    # Chroma is asked only when the lexical index is empty (it is written in step with Chroma): the first
-    # call on a large collection waits for its HNSW load (about 6 s at 1M chunks on a cold cache)
+    # Vectors are counted only when the lexical index is empty (the two are written in step) or Chroma has
+    # no index record (a server restarted without its volume): the first read of a large collection
+    # waits for its HNSW load (about 5 s at 1M chunks on a cold cache)
     no_terms = kb.lexical.is_empty()
-    if no_terms and kb.store.count() == 0 and deps.settings.kb_sources.exists():
+    suspect = no_terms or not kb.store.read_meta()
+    if suspect and kb.store.count() == 0 and deps.settings.kb_sources.exists():
         console.print(f"The knowledge base is empty: indexing {deps.settings.kb_sources} …")
         report = kb.ingest(
             [deps.settings.kb_sources],

@@ -130,20 +130,28 @@ def test_an_empty_index_says_to_ingest_first(tmp_path: Path, capsys: pytest.Capt
     from bot.config import Settings
 
     settings = Settings(chroma_path=tmp_path / "chroma")
-    no_terms = SimpleNamespace(is_empty=lambda: True)
-    empty = SimpleNamespace(store=SimpleNamespace(count=lambda: 0), lexical=no_terms)
-    with pytest.raises(typer.Exit):
-        require_indexed(settings, empty)
-    said = " ".join(capsys.readouterr().err.split())
-    assert f"nothing is indexed yet in {tmp_path / 'chroma'}: run `deskbot kb ingest`" in said
+    no_terms, terms = SimpleNamespace(is_empty=lambda: True), SimpleNamespace(is_empty=lambda: False)
+    recorded = {"engine": "multilingual-e5-small"}
+
+    def store(count, meta):  # type: ignore[no-untyped-def]
+        return SimpleNamespace(count=count, read_meta=lambda: meta)
+
+    for empty in (
+        SimpleNamespace(store=store(lambda: 0, {}), lexical=no_terms),  # a fresh clone
+        SimpleNamespace(store=store(lambda: 0, {}), lexical=terms),  # Chroma lost its data, terms kept
+    ):
+        with pytest.raises(typer.Exit):
+            require_indexed(settings, empty)
+        said = " ".join(capsys.readouterr().err.split())
+        assert f"nothing is indexed yet in {tmp_path / 'chroma'}: run `deskbot kb ingest`" in said
     # indexed: goes on (vectors without terms: the answer path says how to fill the lexical index)
-    require_indexed(settings, SimpleNamespace(store=SimpleNamespace(count=lambda: 3), lexical=no_terms))
+    require_indexed(settings, SimpleNamespace(store=store(lambda: 3, recorded), lexical=no_terms))
 
     def counted() -> int:
         raise AssertionError("counted every vector although the lexical index holds terms")
 
-    terms = SimpleNamespace(is_empty=lambda: False)  # Chroma is not asked: a count loads its HNSW index
-    require_indexed(settings, SimpleNamespace(store=SimpleNamespace(count=counted), lexical=terms))
+    # Chroma's vectors are not counted when both indexes say they hold something: a count loads HNSW
+    require_indexed(settings, SimpleNamespace(store=store(counted, recorded), lexical=terms))
 
 
 def test_kb_ask_on_a_fresh_clone_says_to_ingest_first(tmp_path: Path) -> None:
