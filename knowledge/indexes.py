@@ -64,6 +64,14 @@ def check(store: VectorStore, lexical: LexicalIndex) -> None:
         )
 
 
+def vectors_missing(store: VectorStore, lexical: LexicalIndex) -> bool:
+    """Whether the vector store holds nothing. Its vectors are counted only when the lexical index is
+    empty (the two are written in step) or the store has no index record (a Chroma server restarted
+    without its volume): the first read of a large collection waits for its HNSW load (about 5 s at
+    1M chunks on a cold cache)."""
+    return (lexical.is_empty() or not store.read_meta()) and store.count() == 0
+
+
 def backfill(store: VectorStore, lexical: LexicalIndex) -> int:
     """Copy into the lexical index every document complete in Chroma that it lacks (or holds at another
     hash); returns how many. Reads all chunks only when something is missing."""

@@ -90,9 +90,9 @@ def reaching(url: str) -> Iterator[None]:
 def require_indexed(settings: Settings, knowledge: Any) -> None:
     """Stop with the next step when the vector store is empty (a fresh clone), before a question is
     answered from nothing: `deskbot kb ask` says "nothing is indexed yet", not "no documents"."""
-    # vectors counted only without terms or without an index record (see run_cmd._prepare_knowledge)
-    suspect = knowledge.lexical.is_empty() or not knowledge.store.read_meta()
-    if suspect and knowledge.store.count() == 0:
+    from knowledge.indexes import vectors_missing
+
+    if vectors_missing(knowledge.store, knowledge.lexical):
         where = settings.chroma_url or settings.chroma_path
         fail(
             f"nothing is indexed yet in {where}: run `deskbot kb ingest` "

@@ -236,16 +236,11 @@ def _with_user_groups(
 
 def _prepare_knowledge(deps: Deps) -> None:
     """Load the model before serving, and index KB_SOURCES on first start (an empty index answers nothing)."""
-    from knowledge.indexes import backfill
+    from knowledge.indexes import backfill, vectors_missing
 
     service = deps.answer_service()()
     kb = service.kb
-    # Vectors are counted only when the lexical index is empty (the two are written in step) or Chroma has
-    # no index record (a server restarted without its volume): the first read of a large collection
-    # waits for its HNSW load (about 5 s at 1M chunks on a cold cache)
-    no_terms = kb.lexical.is_empty()
-    suspect = no_terms or not kb.store.read_meta()
-    if suspect and kb.store.count() == 0 and deps.settings.kb_sources.exists():
+    if vectors_missing(kb.store, kb.lexical) and deps.settings.kb_sources.exists():
         console.print(f"The knowledge base is empty: indexing {deps.settings.kb_sources} …")
         report = kb.ingest(
             [deps.settings.kb_sources],
@@ -253,7 +248,7 @@ def _prepare_knowledge(deps: Deps) -> None:
             rules=deps.config.knowledge.visibility.rules(),
         )
         console.print(f"  {report.added} documents, {report.chunks} chunks, {len(report.failed)} failed.")
-    if no_terms and kb.lexical.is_empty() and kb.store.count():  # from before the lexical index was on disk
+    if kb.lexical.is_empty() and kb.store.count():  # an index from before the lexical index was kept on disk
         console.print(f"Upgrading the knowledge base: filling the lexical index {kb.lexical.where} …")
         console.print(f"  {backfill(kb.store, kb.lexical)} documents copied from the vector store (once).")
     console.print(f"Knowledge base ready ({kb.warm_up():.1f} s to load the model and index).")
