@@ -52,11 +52,12 @@ class Curve:
     negatives: list[float] = field(default_factory=list)  # evidence of answers people rejected
     background: float = 0.0  # a typical unrelated article's score (pads a KB with few documents)
     statistic: str = ""  # the decision statistic the curve was fitted on (knowledge.decide.STATISTIC)
-    near_lift: float = 0.0  # a typical near miss's lift (knowledge.decide.lift): "may be related" needs as much
+    near_lift: float = (
+        0.0  # a typical near miss's lift (knowledge.decide.lift): "may be related" needs as much
+    )
 
     def probability(self, evidence: float) -> float:
-        z = self.slope * evidence + self.intercept
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+        return _sigmoid(self.slope * evidence + self.intercept)
 
     def evidence_at(self, probability: float) -> float:
         """The evidence at which the curve reaches `probability` (the threshold in evidence terms)."""
@@ -90,12 +91,14 @@ def fit(
     xs = [*negatives, *positives]
     ys = [0.0] * len(negatives) + [1.0] * len(positives)
     ws = [*(neg_weights or [1.0] * len(negatives)), *(pos_weights or [1.0] * len(positives))]
-    a, b = (slope or 0.0), 0.0
+    if slope is not None:
+        return slope, _intercept(xs, ys, ws, slope)
+    a, b = 0.0, 0.0
     for _ in range(100):
         ga = gb = 0.0
         haa, hab, hbb = RIDGE, 0.0, 1e-9
         for x, y, w in zip(xs, ys, ws, strict=True):
-            p = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, a * x + b))))
+            p = _sigmoid(a * x + b)
             ga += w * (y - p) * x
             gb += w * (y - p)
             v = w * p * (1 - p)
@@ -103,13 +106,6 @@ def fit(
             hab += v * x
             hbb += v
         ga -= RIDGE * a
-        if slope is not None:
-            a = slope
-            db = gb / hbb
-            b += db
-            if abs(db) < 1e-9:
-                break
-            continue
         det = haa * hbb - hab * hab
         if det <= 0:
             break
@@ -119,6 +115,33 @@ def fit(
         if abs(da) < 1e-9 and abs(db) < 1e-9:
             break
     return a, b
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+def _intercept(xs: Sequence[float], ys: Sequence[float], ws: Sequence[float], slope: float) -> float:
+    """The maximum-likelihood intercept for a fixed slope, by bisection: the likelihood's slope in the
+    intercept falls monotonically from the positives' weight to minus the negatives', so the root is
+    always found. (Newton's step divided by the curvature, which vanishes when every point sits far
+    on one side: five verdicts on one question sent the intercept to 2e10, a threshold nobody reaches.)"""
+
+    def pull(b: float) -> float:
+        return sum(w * (y - _sigmoid(slope * x + b)) for x, y, w in zip(xs, ys, ws, strict=True))
+
+    low, high = -slope * max(xs) - 60.0, -slope * min(xs) + 60.0  # every point saturated at either end
+    if slope < 0:
+        low, high = -slope * min(xs) - 60.0, -slope * max(xs) + 60.0
+    for _ in range(200):
+        mid = (low + high) / 2
+        if pull(mid) > 0:
+            low = mid
+        else:
+            high = mid
+        if high - low < 1e-9:
+            break
+    return (low + high) / 2
 
 
 def self_curve(
