@@ -1,8 +1,13 @@
 """Hybrid retrieval: dense (chunks and titles in Chroma) and lexical (BM25: FTS5 or PostgreSQL, see
 knowledge.lexical) evidence, fused per document.
 
-A document's dense score is the mean of its title's and its best chunk's cosine similarity to the
-question: the title says what the article is about, the chunk that it really covers it. BM25,
+A document's dense score is its best chunk's cosine similarity to the question, raised halfway towards
+its title's when the title is closer: max(chunk, mean(title, chunk)). A title says what the article is
+about, so a question that matches it gains; but a question about one detail of the article (a figure
+in its third paragraph) is not about the title, and the article must not lose for that. (The plain
+mean, before, pulled every detail question down to the title's similarity: on the dev sets hit@1 was
+0.815 / 0.811 for Spanish / German questions to English paragraphs titled by their first sentence,
+against 0.915 / 0.891 with the title only ever raising, and StackFAQ went 0.940 → 0.947.) BM25,
 normalised by the best lexical score for this question, is added in units of this question's own
 spread of dense scores (their standard deviation over the candidates): it breaks ties on product
 names and error codes without outvoting the model, whatever the engine's similarity scale. (A fixed
@@ -54,7 +59,8 @@ def retrieve(
     exclude_titles: frozenset[str] = frozenset(),
     typos: bool = True,
 ) -> list[Hit]:
-    """Documents ranked by mean(title, best chunk cosine) + weight × BM25/BM25max; each with its best chunk.
+    """Documents ranked by max(best chunk, mean(title, best chunk)) cosine + weight × BM25/BM25max (the
+    weight in units of the question's dense spread); each with its best chunk.
 
     `exclude` leaves documents out entirely and `exclude_titles` only their title vectors: the
     self-calibration asks how a question scores when its article is missing (a near miss).
@@ -124,7 +130,7 @@ def fuse(
         chunk_score = chunks.get(d, (None, chunk_floor))[1]
         # a held-out title counts as close as the body (not as the worst title fetched)
         title_score = titles.get(d, chunk_score if d in exclude_titles else title_floor)
-        denses[d] = (title_score + chunk_score) / 2
+        denses[d] = max(chunk_score, (title_score + chunk_score) / 2)  # a title only ever raises
     spread = float(np.std(list(denses.values()))) if len(denses) > 1 else 0.0
     hits = []
     for doc_id in candidates:

@@ -130,13 +130,13 @@ def test_the_readme_tour(page) -> None:  # noqa: ANN001
     shot(page, "1-cited-answer")
     thread.get_by_role("button", name=re.compile("^👍 Helpful")).click()
 
-    # 2. Ask "my teammate never got the invite email": the closest article under "These articles may
+    # 2. Ask "Does the mobile app work offline?": the closest article under "These articles may
     #    be related". Then "Our new hires never receive the invitation to join our workspace": Deskbot
     #    says the help centre does not cover it and offers Open a ticket; one click opens it.
-    say(page, "my teammate never got the invite email")
-    channel.locator(".msg", has_text="never got the invite").get_by_text("1 reply").click()
+    say(page, "Does the mobile app work offline?")
+    channel.locator(".msg", has_text="work offline").get_by_text("1 reply").click()
     expect(thread).to_contain_text("These articles may be related")
-    expect(thread.get_by_role("link", name="Invite teammates and manage seats")).to_be_visible()
+    expect(thread.get_by_role("link", name="Mobile apps for iOS and Android")).to_be_visible()
     say(page, "Our new hires never receive the invitation to join our workspace")
     channel.locator(".msg", has_text="new hires").get_by_text("1 reply").click()
     expect(thread).to_contain_text("couldn't find an answer")

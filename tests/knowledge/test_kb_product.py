@@ -57,12 +57,9 @@ def test_cli_ingest_is_idempotent_and_ask_cites_the_article(tmp_path: Path) -> N
     assert "Admin → Billing → Invoices" in answer.output
     off_topic = invoke("kb", "ask", "what is the best pizza topping?")
     assert "Abstained:" in off_topic.output and "possibly related" not in off_topic.output
-    near = invoke("kb", "ask", "my teammate never got the invite email")
+    near = invoke("kb", "ask", "Does the mobile app work offline?")  # the app is covered, offline use is not
     assert "Abstained:" in near.output
-    assert (
-        "possibly related, not as the answer: Invite teammates and manage seats (invite-teammates)"
-        in near.output
-    )
+    assert "possibly related, not as the answer: Mobile apps for iOS and Android (mobile-app)" in near.output
     # Every question is logged with the decision and what the person was shown, for the deflection
     # KPI, the unanswered report and the ticket a "Talk to a human" opens.
     db = Database(f"sqlite:///{tmp_path / 'kb.db'}")
@@ -71,25 +68,25 @@ def test_cli_ingest_is_idempotent_and_ask_cites_the_article(tmp_path: Path) -> N
     assert [(q.grounded, q.sources[:1]) for q in logged] == [
         (True, ["download-invoices"]),
         (False, []),
-        (False, ["invite-teammates"]),
+        (False, ["mobile-app"]),
     ]
 
-    invoke("kb", "ask", "My teammate never got the INVITE email!")  # the same words: one question
+    invoke("kb", "ask", "Does the MOBILE app work offline!")  # the same words: one question
     gaps = invoke("kb", "gaps")
     assert gaps.exit_code == 0, gaps.output
     deflection, _, *rest = gaps.output.splitlines()
     assert deflection.startswith("In the last 7 days the bot answered 1 of 4 questions and settled 1 (")
     listed = [line.strip() for line in rest]
     assert listed == [
-        "×2    My teammate never got the INVITE email!" + "  (offered: invite-teammates)",
+        "×2    Does the MOBILE app work offline!" + "  (offered: mobile-app)",
         "×1    what is the best pizza topping?",
     ]
     as_json = json.loads(invoke("kb", "gaps", "--json", "--days", "1").output)
     assert as_json[0] == {
-        "wording": "My teammate never got the INVITE email!",
+        "wording": "Does the MOBILE app work offline!",
         "asked": 2,
         "tickets": 0,
-        "offered": "invite-teammates",
+        "offered": "mobile-app",
     }
 
     rebuilt = invoke("kb", "rebuild")
@@ -221,15 +218,18 @@ def test_related_articles_only_when_abstaining_near_an_article(
     canary_kb: tuple[KnowledgeBase, list[str]],
 ) -> None:
     kb, _ = canary_kb
-    near = kb.answer("my teammate never got the invite email", "customer")
-    assert not near.grounded and [s.doc_id for s in near.related] == ["invite-teammates"]
+    near = kb.answer("my teammate never got the invite email", "customer")  # (MiniLM here)
+    assert not near.grounded and [s.doc_id for s in near.related][:1] == ["invite-teammates"]
     assert near.confidence < kb.decision.threshold
     # A customer asking about the internal refund runbook is offered the public refund policy only.
-    # (It sits at the answer threshold of the self-calibrated curve, P ≈ 0.65: answered from the public
-    # policy or abstained with it as the one related article, never anything internal.)
+    # (It has sat near the answer threshold of the self-calibrated curve, P 0.39–0.65 across versions:
+    # answered from the public policy or abstained with it as the first related article, never anything
+    # internal.)
     runbook = kb.answer("who approves refunds above 500 EUR?", "customer")
     assert runbook.sources[0].doc_id == "refund-policy"
-    assert runbook.grounded or [s.doc_id for s in runbook.related] == ["refund-policy"]
+    assert runbook.grounded or [s.doc_id for s in runbook.related][:1] == ["refund-policy"]
+    internal = {c.doc_id for c in kb.store.all_chunks() if c.visibility == "internal"}
+    assert not {s.doc_id for s in [*runbook.sources, *runbook.related]} & internal
     assert kb.answer("what is the best pizza topping?", "customer").related == []
     answered = kb.answer("how do I download my invoice as a PDF?", "customer")
     assert answered.grounded and answered.related == []
