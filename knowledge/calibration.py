@@ -52,9 +52,8 @@ class Curve:
     negatives: list[float] = field(default_factory=list)  # evidence of answers people rejected
     background: float = 0.0  # a typical unrelated article's score (pads a KB with few documents)
     statistic: str = ""  # the decision statistic the curve was fitted on (knowledge.decide.STATISTIC)
-    near_lift: float = (
-        0.0  # a typical near miss's lift (knowledge.decide.lift): "may be related" needs as much
-    )
+    # a typical near miss's lift (knowledge.decide.lift): "may be related" needs as much
+    near_lift: float = 0.0
 
     def probability(self, evidence: float) -> float:
         return _sigmoid(self.slope * evidence + self.intercept)
