@@ -129,9 +129,8 @@ def _intercept(xs: Sequence[float], ys: Sequence[float], ws: Sequence[float], sl
     def pull(b: float) -> float:
         return sum(w * (y - _sigmoid(slope * x + b)) for x, y, w in zip(xs, ys, ws, strict=True))
 
-    low, high = -slope * max(xs) - 60.0, -slope * min(xs) + 60.0  # every point saturated at either end
-    if slope < 0:
-        low, high = -slope * min(xs) - 60.0, -slope * max(xs) + 60.0
+    ends = sorted((-slope * min(xs), -slope * max(xs)))
+    low, high = ends[0] - 60.0, ends[1] + 60.0  # every point saturated at either end
     for _ in range(200):
         mid = (low + high) / 2
         if pull(mid) > 0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,7 +15,9 @@ def _chunk(doc: str, position: int) -> Chunk:
     return Chunk(f"{doc}#{position}", doc, doc, "", "", None, "public", position)
 
 
-def _ranking(nearest: list[tuple[str, int, float]], matched: list[tuple[str, float]] = ()) -> list[str]:  # type: ignore[assignment]
+def _ranking(
+    nearest: Sequence[tuple[str, int, float]], matched: Sequence[tuple[str, float]] = ()
+) -> list[str]:
     hits = fuse(
         [(_chunk(d, p), s) for d, p, s in nearest],
         [(_chunk(d, 0), s) for d, s in matched],
