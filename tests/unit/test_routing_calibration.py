@@ -134,7 +134,6 @@ def test_route_reason_names_confidence_and_runner_up() -> None:
     assert any(r.reason().startswith("out of scope (closest c") for r in out)
 
 
-
 def test_a_request_in_another_language_meets_the_lower_cross_language_threshold() -> None:
     """The examples are English; a German request is compared with the cross-language threshold (a
     translation sits less close than a paraphrase), an English one with the calibrated threshold."""
@@ -150,6 +149,10 @@ def test_a_request_in_another_language_meets_the_lower_cross_language_threshold(
     assert router.language == "en" and 0 < router.cross_threshold < router.threshold
     german = "Ich kann mich seit gestern nicht mehr in mein Konto einloggen, bitte helfen Sie mir"
     assert router.threshold_for(german) == router.cross_threshold
-    assert router.threshold_for("I cannot log into my account since yesterday, please help") == router.threshold
+    # short and full of names: the detector cannot say which language, only that it is not English
+    assert router.threshold_for("Rirpoduci un po' di David Mallett su last fm") == router.cross_threshold
+    assert (
+        router.threshold_for("I cannot log into my account since yesterday, please help") == router.threshold
+    )
     fixed = CategoryRouter.train(english, embedder=engine, params=RouterParams(oos_threshold=0.5))
     assert fixed.threshold_for(german) == 0.5  # a configured threshold is used as given
