@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from knowledge import calibration, chunking, documents, indexes, language, selfcal, sources
+from knowledge import calibration, chunking, documents, indexes, language, selfcal, sources, spelling
 from knowledge.batches import IngestRun
 from knowledge.calibration import Curve
 from knowledge.compose import PassageComposer
@@ -55,6 +55,9 @@ class Answer:
     language: str | None = None  # the question's language (ISO 639-1), None when unclear
     passage_language: str | None = None  # the cited article's language, when the text is its passage
     engine: str = ""  # the embedding engine that ranked the articles
+    # the question as searched when misspelt words were corrected: for staff (`kb ask`), never shown to a
+    # customer (a correction may be a word of an internal article)
+    searched_for: str | None = None
 
 
 class EngineMismatch(RuntimeError):
@@ -253,10 +256,10 @@ class KnowledgeBase:
             questions = [" ".join(q.split()) for q in questions if q.strip()]
             if not questions:
                 return []
-            vectors = self.embedder.queries(questions)
             out = []
-            for q, v in zip(questions, vectors, strict=True):
-                foreign = self.foreign(q)
+            searched = [self.as_searched(q) for q in questions]
+            vectors = self.embedder.queries([q for q, _ in searched])
+            for (q, foreign), v in zip(searched, vectors, strict=True):
                 hits = retrieve(
                     q, v, store=self.store, lexical=self.lexical, visibilities=every,
                     params=self.retrieval, typos=not foreign,
@@ -296,6 +299,7 @@ class KnowledgeBase:
         self.lexical.search("warm up", k=1, visibilities=("public",))
         _ = self.curve
         language.warm_up()
+        spelling.warm_up(self._languages)
         every = tuple(VISIBILITY["staff"])
         self.vectors_loading = self._searches.submit(self.store.query, vector, k=1, visibilities=every)
         return time.perf_counter() - started
@@ -315,9 +319,9 @@ class KnowledgeBase:
             indexes.check(self.store, self.lexical)
         curve = self.curve
         asked_in = language.detect(question)
-        foreign = self.foreign(question)
+        searched, foreign = self.as_searched(question)
         hits = retrieve_while_encoding(
-            question,
+            searched,
             lambda q: self.embedder.queries([q])[0],
             store=self.store,
             lexical=self.lexical,
@@ -329,7 +333,11 @@ class KnowledgeBase:
         conf = confidence(hits, self.decision, curve)
         stat = evidence(hits, self.decision.competitors, curve.background)
         ranking = [h.doc_id for h in hits[:10]]
-        meta = {"language": asked_in, "engine": self.embedder.name}
+        meta = {
+            "language": asked_in,
+            "engine": self.embedder.name,
+            "searched_for": searched if searched != question else None,
+        }
         elapsed = (time.perf_counter() - started) * 1000
         if not hits:
             why = "The knowledge base has no documents for this audience."
@@ -368,6 +376,16 @@ class KnowledgeBase:
             passage_language=passage_language,
             **meta,  # type: ignore[arg-type]
         )
+
+    def as_searched(self, question: str) -> tuple[str, bool]:
+        """(the question as it is searched, whether it is in another language than the articles): in
+        the articles' language its misspelt words are corrected to the KB's own (`knowledge.spelling`);
+        in another, its words are unknown to the KB by nature and stay as asked."""
+        if self.foreign(question):
+            return question, True
+        return spelling.correct(
+            question, languages=self._languages, frequencies=self.lexical.doc_frequencies
+        ), False
 
     def foreign(self, question: str) -> bool:
         """Whether a question is clearly in a language none of the articles is written in (`calibrate`

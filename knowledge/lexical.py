@@ -26,7 +26,7 @@ from typing import Protocol
 
 from knowledge.chunking import Chunk
 
-_STOP = frozenset(
+STOP_WORDS = frozenset(
     [
         "a",
         "an",
@@ -88,12 +88,12 @@ def words(text: str) -> list[str]:
     for w in _WORD.findall(text.lower()):
         if _NO_SPACES.search(w):
             for run in _NO_SPACES.split(w):  # letters of other scripts around the run stay words
-                if run and run not in _STOP:
-                    out.append(_stem(run))
+                if run and run not in STOP_WORDS:
+                    out.append(stem(run))
             for run in _NO_SPACES.findall(w):
                 out += [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
-        elif w not in _STOP:
-            out.append(_stem(w))
+        elif w not in STOP_WORDS:
+            out.append(stem(w))
     return out
 
 
@@ -108,7 +108,8 @@ def tokens(text: str) -> list[str]:
     return out + grams
 
 
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
+    """A word's light stem (the term it is indexed under)."""
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
@@ -148,6 +149,7 @@ class LexicalIndex(Protocol):
         self, question: str, *, k: int, visibilities: Sequence[str], typos: bool = True
     ) -> list[tuple[Chunk, float]]: ...
     def write(self, docs: Sequence[tuple[Sequence[Chunk], str]]) -> None: ...
+    def doc_frequencies(self, terms: Sequence[str]) -> dict[str, int]: ...  # chunks using each (> 0 only)
     def refresh_statistics(self) -> None: ...  # after an ingestion: the engine's planner statistics
     def delete_doc(self, doc_id: str, *, visibilities: Sequence[str] | None = None) -> None: ...
     def doc_hashes(self) -> dict[str, str]: ...
@@ -277,10 +279,7 @@ class Fts5Index:
         terms = search_terms(self.problem, question, k=k, visibilities=visibilities, typos=typos)
         if not terms:
             return []
-        asked = ", ".join("?" for _ in terms)
-        # FTS5 does not store document frequencies (fts5vocab counts them by reading the postings)
-        df = self._db().execute(f"SELECT term, df FROM lexical_terms WHERE term IN ({asked})", terms)
-        match = match_expression(plan(dict(df.fetchall())))
+        match = match_expression(plan(self.doc_frequencies(terms)))
         if match is None:
             return []
         rows = self._ranked(match, k * WIDEN, None)
@@ -288,6 +287,19 @@ class Fts5Index:
         if len(allowed) < k and len(rows) == k * WIDEN:  # the audience's k best lie deeper: ask exactly
             allowed = self._ranked(match, k, visibilities)
         return [(Chunk(*row[:8]), float(row[8])) for row in allowed]
+
+    def doc_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many chunks use each of `terms` (terms no chunk uses are left out)."""
+        found: dict[str, int] = {}
+        for start in range(0, len(terms), 500):  # well under SQLite's limit on a statement's parameters
+            part = terms[start : start + 500]
+            # FTS5 does not store document frequencies (fts5vocab counts them by reading the postings)
+            rows = self._db().execute(
+                f"SELECT term, df FROM lexical_terms WHERE df > 0 AND term IN ({', '.join('?' for _ in part)})",
+                part,
+            )
+            found.update(rows.fetchall())
+        return found
 
     def _ranked(self, match: str, limit: int, visibilities: Sequence[str] | None) -> list[tuple]:
         """The best `limit` chunks for the MATCH expression with their BM25 score, among `visibilities`

@@ -125,9 +125,7 @@ class PostgresIndex:
         asked = search_terms(self.problem, question, k=k, visibilities=visibilities, typos=typos)
         if not asked:
             return []
-        with self._conn().cursor() as cur:
-            cur.execute("SELECT term, df FROM kb_lexical_terms WHERE term = ANY(%s)", (asked,))
-            terms = plan(dict(cur.fetchall()))  # the same terms FTS5 would match (see lexical.plan)
+        terms = plan(self.doc_frequencies(asked))  # the same terms FTS5 would match (see lexical.plan)
         if not terms:
             return []
         args = {"terms": terms, "query": " | ".join(f"'{t}'" for t in terms), "k": k}
@@ -135,6 +133,14 @@ class PostgresIndex:
             cur.execute(_SEARCH, {**args, "visibilities": list(visibilities)})
             rows = cur.fetchall()
         return [(Chunk(*row[:8]), float(row[8])) for row in rows]
+
+    def doc_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many chunks use each of `terms` (terms no chunk uses are left out)."""
+        with self._conn().cursor() as cur:
+            cur.execute(
+                "SELECT term, df FROM kb_lexical_terms WHERE term = ANY(%s) AND df > 0", (list(terms),)
+            )
+            return dict(cur.fetchall())
 
     def refresh_statistics(self) -> None:
         """ANALYZE the index's tables (after an ingestion): the search's plan depends on them, and a

@@ -177,6 +177,10 @@ def ask(
     loaded = knowledge.warm_up()
     service = AnswerService.from_config(kb=knowledge, config=rt.config, db=rt.db, clock=rt.clock)
     answer = service.answer(question, audience=audience, user=rt.actor).answer  # type: ignore[arg-type]
+    if answer.searched_for:
+        console.print(
+            f"Searched for: {answer.searched_for}  (misspelt words corrected)", highlight=False, markup=False
+        )
     if answer.grounded:
         console.print(answer.text, highlight=False, markup=False)
     else:

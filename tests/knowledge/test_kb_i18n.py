@@ -179,3 +179,32 @@ def test_misspellings_are_forgiven_in_the_articles_language(sample_kb: Knowledge
     assert not sample_kb.foreign("conect acme to slak")  # misspelt English is still English
     assert sample_kb.foreign("¿Cómo descargo mis facturas?")
     assert sample_kb.answer("conect acme to slak").ranking[0] == "slack-integration"
+
+
+@pytest.mark.parametrize(
+    ("typed", "searched", "article"),
+    [
+        (
+            "cant find the integation settings for slak",
+            "cant find the integration settings for slack",
+            "slack-integration",
+        ),
+        ("pasword reset not werking", "password reset not werking", "reset-password"),
+        ("How do I dowload my invocies?", "How do I dowload my invoices?", "download-invoices"),
+    ],
+)
+def test_misspelt_words_are_searched_as_the_articles_spell_them(
+    sample_kb: KnowledgeBase, typed: str, searched: str, article: str
+) -> None:
+    answer = sample_kb.answer(typed)
+    assert answer.searched_for == searched  # what `deskbot kb ask` shows staff
+    assert answer.ranking[0] == article
+
+
+@pytest.mark.parametrize(
+    "question", ["How do I download my invoices?", "¿Cómo descargo mis facturas?", "We were charged twice"]
+)
+def test_known_words_and_other_languages_are_searched_as_asked(
+    sample_kb: KnowledgeBase, question: str
+) -> None:
+    assert sample_kb.answer(question).searched_for is None
