@@ -257,9 +257,9 @@ class KnowledgeBase:
             if not questions:
                 return []
             out = []
-            searched = [self.as_searched(q) for q in questions]
+            searched = [self.as_searched(q, every) for q in questions]
             vectors = self.embedder.queries([q for q, _ in searched])
-            for (q, foreign), v in zip(searched, vectors, strict=True):
+            for q, (_, foreign), v in zip(questions, searched, vectors, strict=True):
                 hits = retrieve(
                     q, v, store=self.store, lexical=self.lexical, visibilities=every,
                     params=self.retrieval, typos=not foreign,
@@ -319,9 +319,9 @@ class KnowledgeBase:
             indexes.check(self.store, self.lexical)
         curve = self.curve
         asked_in = language.detect(question)
-        searched, foreign = self.as_searched(question)
+        searched, foreign = self.as_searched(question, VISIBILITY[audience])
         hits = retrieve_while_encoding(
-            searched,
+            question,
             lambda q: self.embedder.queries([q])[0],
             store=self.store,
             lexical=self.lexical,
@@ -329,6 +329,7 @@ class KnowledgeBase:
             params=self.retrieval,
             pool=self._searches,
             typos=not foreign,
+            encoded=searched,
         )
         conf = confidence(hits, self.decision, curve)
         stat = evidence(hits, self.decision.competitors, curve.background)
@@ -377,15 +378,20 @@ class KnowledgeBase:
             **meta,  # type: ignore[arg-type]
         )
 
-    def as_searched(self, question: str) -> tuple[str, bool]:
-        """(the question as it is searched, whether it is in another language than the articles): in
-        the articles' language its misspelt words are corrected to the KB's own (`knowledge.spelling`);
-        in another, its words are unknown to the KB by nature and stay as asked."""
+    def as_searched(self, question: str, visibilities: Sequence[str]) -> tuple[str, bool]:
+        """(the question as the model reads it, whether it is in another language than the articles):
+        in the articles' language its misspelt words are corrected to words the articles of these
+        `visibilities` use (`knowledge.spelling`); in another, its words are unknown to the KB by nature
+        and stay as asked. The lexical search always gets the words as typed."""
         if self.foreign(question):
             return question, True
-        return spelling.correct(
-            question, languages=self._languages, frequencies=self.lexical.doc_frequencies
-        ), False
+        searched = spelling.correct(
+            question,
+            languages=self._languages,
+            known=self.lexical.doc_frequencies,
+            seen=lambda terms: self.lexical.seen_by(terms, visibilities),
+        )
+        return searched, False
 
     def foreign(self, question: str) -> bool:
         """Whether a question is clearly in a language none of the articles is written in (`calibrate`

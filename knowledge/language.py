@@ -36,6 +36,25 @@ MIN_PROBABILITY = 0.5
 # the usual bar for strong evidence; a short English phrase ("Delete alarms") spreads its belief over
 # many languages and never gets there.
 ODDS = 10.0
+# Varieties the detector tells apart but a reader of the first does not: a lower-case "how do i rotate
+# my api token" is Nigerian Pidgin to py3langid (0.66, English 0.05), "wekker aan" Afrikaans, "Buche bei
+# The Halal Guys am 17. Oktober" Luxembourgish. `differs` counts them as the language itself.
+VARIETIES: dict[str, frozenset[str]] = {
+    "en": frozenset({"pcm"}),
+    "nl": frozenset({"af", "fy"}),
+    "de": frozenset({"lb"}),
+    "it": frozenset({"lij", "vec"}),
+    "no": frozenset({"nn"}),
+    "nn": frozenset({"no"}),
+    "ms": frozenset({"id"}),
+    "id": frozenset({"ms"}),
+    "hr": frozenset({"bs", "sr"}),
+    "bs": frozenset({"hr", "sr"}),
+    "sr": frozenset({"hr", "bs"}),
+    "zh": frozenset({"wuu", "yue"}),
+    "ar": frozenset({"ary", "arz"}),
+    "uz": frozenset({"uzs"}),
+}
 SAMPLE = 500  # articles whose language `written_in` detects (0.6 ms each)
 MIN_SHARE = 0.02
 _lock = threading.Lock()
@@ -59,15 +78,17 @@ def detect(text: str) -> str | None:
 
 def differs(text: str, languages: Collection[str]) -> bool:
     """Whether `text` is clearly in another language than each of `languages` (the articles', the
-    routing examples'): long enough to tell, and the detector's likeliest language is not one of them and
-    is at least `ODDS` times likelier than the likeliest of them. False when `languages` is empty."""
+    routing examples'): long enough to tell, and the detector's likeliest language is neither one of
+    them nor one of their `VARIETIES`, and is at least `ODDS` times likelier than all of those together.
+    False when `languages` is empty."""
     if not languages or not _long_enough(text):
         return False
+    expected = set(languages).union(*(VARIETIES.get(lang, ()) for lang in languages))
     with _lock:
         ranked = _identifier().rank(text)
     top, p = ranked[0]
-    own = max((q for lang, q in ranked if lang in languages), default=0.0)
-    return top not in languages and p >= ODDS * own
+    own = sum(q for lang, q in ranked if lang in expected)
+    return top not in expected and p >= ODDS * own
 
 
 def written_in(texts: Sequence[str], *, sample: int = SAMPLE) -> list[str]:

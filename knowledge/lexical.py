@@ -97,6 +97,12 @@ def words(text: str) -> list[str]:
     return out
 
 
+def term_of(word: str) -> str | None:
+    """The term one lower-case word without CJK/Thai characters is indexed under (None for a stop
+    word): what `words` makes of it, without tokenizing (spelling weighs thousands of candidates)."""
+    return None if word in STOP_WORDS else stem(word)
+
+
 def tokens(text: str) -> list[str]:
     """BM25 terms: `words`, plus the character trigrams of longer words (typo tolerance)."""
     out = words(text)
@@ -150,6 +156,9 @@ class LexicalIndex(Protocol):
     ) -> list[tuple[Chunk, float]]: ...
     def write(self, docs: Sequence[tuple[Sequence[Chunk], str]]) -> None: ...
     def doc_frequencies(self, terms: Sequence[str]) -> dict[str, int]: ...  # chunks using each (> 0 only)
+    def seen_by(
+        self, terms: Sequence[str], visibilities: Sequence[str]
+    ) -> dict[str, int]: ...  # see Fts5Index
     def refresh_statistics(self) -> None: ...  # after an ingestion: the engine's planner statistics
     def delete_doc(self, doc_id: str, *, visibilities: Sequence[str] | None = None) -> None: ...
     def doc_hashes(self) -> dict[str, str]: ...
@@ -182,6 +191,7 @@ _COLUMNS = "c.chunk_id, c.doc_id, c.title, c.section, c.text, c.url, c.visibilit
 MATCH_BUDGET = 4_000
 KEEP_RAREST = 1  # however common, the rarest term of a question is kept
 WIDEN = 4  # a search ranks this many times k chunks of every audience, then keeps its audience's
+SEEN_CAP = 50  # `seen_by` counts a term's chunks up to this: enough to rank a few words, bounded cost
 
 
 def plan(df: dict[str, int], budget: int = MATCH_BUDGET) -> list[str]:
@@ -299,6 +309,28 @@ class Fts5Index:
                 part,
             )
             found.update(rows.fetchall())
+        return found
+
+    def seen_by(self, terms: Sequence[str], visibilities: Sequence[str]) -> dict[str, int]:
+        """How many chunks of these visibilities use each of a few `terms`, counted up to `SEEN_CAP`
+        (terms none of them uses are left out). Each term is one bounded query: for the handful of
+        candidate corrections of a question (`knowledge.spelling`), never for a whole question."""
+        if not visibilities:
+            return {}
+        allowed = ", ".join("?" for _ in visibilities)
+        found = {}
+        for term in terms:
+            (n,) = (
+                self._db()
+                .execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM lexical_fts WHERE lexical_fts MATCH ? "
+                    f"AND visibility IN ({allowed}) LIMIT ?)",
+                    (match_expression([term]), *visibilities, SEEN_CAP),
+                )
+                .fetchone()
+            )
+            if n:
+                found[term] = n
         return found
 
     def _ranked(self, match: str, limit: int, visibilities: Sequence[str] | None) -> list[tuple]:

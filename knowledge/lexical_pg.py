@@ -21,7 +21,17 @@ from contextlib import contextmanager
 from typing import Any
 
 from knowledge.chunking import Chunk
-from knowledge.lexical import ANALYZER, K1, B, LexicalIndexError, analysed, outdated, plan, search_terms
+from knowledge.lexical import (
+    ANALYZER,
+    K1,
+    SEEN_CAP,
+    B,
+    LexicalIndexError,
+    analysed,
+    outdated,
+    plan,
+    search_terms,
+)
 
 log = logging.getLogger("deskbot.kb")
 LAYOUT = "tf/1"  # kb_lexical_meta 'layout': each chunk's term frequencies in `tf` (jsonb term -> count)
@@ -141,6 +151,25 @@ class PostgresIndex:
                 "SELECT term, df FROM kb_lexical_terms WHERE term = ANY(%s) AND df > 0", (list(terms),)
             )
             return dict(cur.fetchall())
+
+    def seen_by(self, terms: Sequence[str], visibilities: Sequence[str]) -> dict[str, int]:
+        """How many chunks of these visibilities use each of a few `terms`, up to `SEEN_CAP` (see
+        `knowledge.lexical.Fts5Index.seen_by`)."""
+        if not visibilities:
+            return {}
+        found = {}
+        with self._conn().cursor() as cur:
+            for term in terms:
+                literal = "'" + term.replace("'", "''") + "'"  # one lexeme, as the search quotes them
+                cur.execute(
+                    "SELECT count(*) FROM (SELECT 1 FROM kb_lexical_chunks WHERE terms @@ %s::tsquery "
+                    "AND visibility = ANY(%s) LIMIT %s) AS seen",
+                    (literal, list(visibilities), SEEN_CAP),
+                )
+                (n,) = cur.fetchone()
+                if n:
+                    found[term] = n
+        return found
 
     def refresh_statistics(self) -> None:
         """ANALYZE the index's tables (after an ingestion): the search's plan depends on them, and a

@@ -80,13 +80,15 @@ def retrieve_while_encoding(
     params: RetrievalParams,
     pool: Executor,
     typos: bool = True,
+    encoded: str | None = None,
 ) -> list[Hit]:
     """`retrieve` for one question: its lexical search runs on `pool` while the question is encoded and
     the vectors searched. The two do not depend on each other, and the encoder and SQLite release the
-    GIL, so an answer waits for the slower of the two instead of their sum."""
+    GIL, so an answer waits for the slower of the two instead of their sum. `encoded`: what the model
+    reads when it differs from the words searched (misspellings corrected, `knowledge.spelling`)."""
     terms = pool.submit(lexical.search, question, k=params.lexical_k, visibilities=visibilities, typos=typos)
     try:
-        dense = store.query(encode(question), k=params.dense_k, visibilities=visibilities)
+        dense = store.query(encode(encoded or question), k=params.dense_k, visibilities=visibilities)
     finally:
         wait([terms])  # never left running past the answer, even when encoding failed
     return fuse(dense, terms.result(), params=params)

@@ -1,48 +1,51 @@
-"""Misspelt words of a question, corrected to the knowledge base's own words before it is searched.
+"""Misspelt words of a question, corrected to words the asker's articles use before it is encoded.
 
 The lexical half of retrieval forgives typos (character trigrams, `knowledge.lexical`); the embedding
 model does not: "how can i crosh out my text on git hub" lands elsewhere than "cross out". Measured on
-a noisy copy of the StackFAQ dev questions (lower case, a typo in a fifth of the longer words; seeded
-script in BENCHMARKS), hit@1 fell 0.947 → 0.894 and coverage 0.684 → 0.539; trigrams alone brought
-back 0.007 of that.
+a noisy copy of the StackFAQ dev questions (`python -m tests.bench.kb_noisy`: lower case, a typo in a
+fifth of the longer words), hit@1 fell 0.947 → 0.894 and coverage 0.684 → 0.539; trigrams alone
+brought back 0.007 of that. The corrected question is what the model reads; the lexical search keeps
+the words as typed (its trigrams match them anyway, and a wrong correction then costs only one side).
 
 A word is corrected only when nobody knows it: it is not among the knowledge base's terms, and the
-word list of the KB's language (`wordfreq`: ~40 languages, each list loads in a fraction of a second)
-does not have it either. "charged" is an English word, so it stays, even in a help centre that only
-says "changed"; "accont" is in neither, so it becomes the knowledge base's word one edit away (a
-letter dropped, added, changed, or two neighbours swapped: Damerau distance 1, the bulk of real
-typos) that the language uses most, then the KB. A listed word is never corrected, even a rare one
-next to a common one: on the German dev questions, taking a listed word for a typo when the
-correction was a hundred times commoner turned "Pass" into "dass", "Line" into "eine" and "Sicht" into
-"nicht" (English words and nouns next to German function words). Common misspellings that the lists
-carry ("conect") stay for the lexical side's trigrams to forgive. Words shorter than `MIN_LENGTH`
-have too many neighbours one edit away to guess from, and a knowledge base in a language without a
-word list is left alone (a typo cannot be told from a word there). The caller never corrects a question in another language
-than the articles' (`knowledge.language.differs`): its words are unknown to the KB by nature.
+word list of the KB's language (`wordfreq`'s "large" lists: 21 languages, each loads in a fraction of
+a second) does not have it either. "charged" is an English word, so it stays, even in a help centre
+that only says "changed"; "accont" is in neither, so it becomes the word one edit away (a letter
+dropped, added, changed, or two neighbours swapped: Damerau distance 1, the bulk of real typos) that
+the most articles *this asker may read* use, then the language's commonest: a customer's question is
+never corrected towards a word only internal articles use. A listed word is never corrected, even a
+rare one: on the German dev questions, taking a listed word for a typo when the correction was a
+hundred times commoner turned "Pass" into "dass", "Line" into "eine" and "Sicht" into "nicht".
+Common misspellings the lists carry ("conect") stay for the trigrams to forgive.
+
+Left as typed: words shorter than `MIN_LENGTH` (too many neighbours to guess from) or longer than
+`MAX_LENGTH` (compounds, identifiers, pastes: an edit neighbourhood grows with the square of a word's
+length), words with letters outside the KB languages' alphabets, questions with more than
+`MAX_UNKNOWN` unknown words (a pasted log or another language), and every question of a KB written in
+a language without a large list (a typo cannot be told from a word there). The caller never corrects
+a question in another language than the articles' (`knowledge.language.differs`).
 """
 
 from __future__ import annotations
 
 import re
+import string
 import threading
+import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import cache
 
-from knowledge.lexical import STOP_WORDS, stem
+from knowledge.lexical import term_of
 
 MIN_LENGTH = 4
+MAX_LENGTH = 30
 # A question has a typo or two. More unknown words than this is a pasted log, code or another language:
-# left as it is (each unknown word costs ~1,000 look-ups, so this also bounds a hostile 40,000-character
-# message's cost).
+# left as it is (each unknown word costs a few thousand look-ups).
 MAX_UNKNOWN = 8
-# the letters of the words corrected and of their edits (Latin scripts, accents included); words in
-# other scripts stay as typed
-LETTERS = "abcdefghijklmnopqrstuvwxyzàáâãäåæçèéêëìíîïñòóôõöøùúûüýßœ"
-_LETTERS = frozenset(LETTERS)
 _WORD = re.compile(r"\w+")
 _lock = threading.Lock()
 
-Frequencies = Callable[[Sequence[str]], Mapping[str, int]]  # KB terms -> how many chunks use each
+Counts = Callable[[Sequence[str]], Mapping[str, int]]  # KB terms -> chunks using each (absent: none)
 
 
 @cache
@@ -52,9 +55,14 @@ def _lists() -> frozenset[str]:
     return frozenset(available_languages(wordlist="large"))
 
 
-def listed(languages: Collection[str]) -> list[str]:
-    """The languages among `languages` that have a word list (sorted)."""
-    return sorted(set(languages) & _lists())
+@cache
+def alphabet(language: str) -> frozenset[str]:
+    """The lower-case letters of a language: those of its 5,000 commonest words, plus a–z."""
+    from wordfreq import top_n_list
+
+    with _lock:
+        common = top_n_list(language, 5000, wordlist="large")
+    return frozenset(string.ascii_lowercase) | {ch for word in common for ch in word if ch.isalpha()}
 
 
 def frequency(word: str, languages: Sequence[str]) -> float:
@@ -66,58 +74,65 @@ def frequency(word: str, languages: Sequence[str]) -> float:
         return max(zipf_frequency(word, lang, wordlist="large") for lang in languages)
 
 
-def edits(word: str) -> set[str]:
+def edits(word: str, letters: Collection[str]) -> set[str]:
     """Every string one edit from `word`: a letter dropped, inserted, substituted, or two swapped."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     out = {a + b[1:] for a, b in splits if b}
     out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    out |= {a + c + b[1:] for a, b in splits if b for c in LETTERS}
-    out |= {a + c + b for a, b in splits for c in LETTERS}
+    out |= {a + c + b[1:] for a, b in splits if b for c in letters}
+    out |= {a + c + b for a, b in splits for c in letters}
     out.discard(word)
     return out
 
 
-def _term(word: str) -> str | None:
-    """The KB term a lower-case word of `LETTERS` is indexed under (None for a stop word): what
-    `knowledge.lexical.words` makes of it, without its tokenizing (a question's edits number thousands)."""
-    return None if word in STOP_WORDS else stem(word)
+def normalised(text: str) -> str:
+    """NFC, without invisible format characters (zero-width spaces, joiners, BOM): "acc\\u200bount"
+    is one word, and a decomposed accent stays on its letter."""
+    return "".join(ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch) != "Cf")
 
 
-def correct(question: str, *, languages: Collection[str], frequencies: Frequencies) -> str:
-    """`question` with each word nobody knows replaced by the KB's likeliest word one edit away (see
-    the module doc); unchanged when nothing needs or allows correcting."""
-    lists = listed(languages)
-    if not lists:
+def correct(question: str, *, languages: Collection[str], known: Counts, seen: Counts) -> str:
+    """`question` with each word nobody knows replaced by the likeliest word one edit away that the
+    asker's articles use (see the module doc); unchanged when nothing needs or allows correcting.
+
+    `known`: how many chunks of the whole KB use each term (cheap, for many terms); `seen`: how many
+    chunks this asker may read use each of a few terms."""
+    if not languages or not set(languages) <= _lists():
         return question
+    lists = sorted(languages)
+    letters = frozenset().union(*(alphabet(lang) for lang in lists))
+    text = normalised(question)
     candidates = {
         w
-        for w in (found.lower() for found in _WORD.findall(question))
-        if len(w) >= MIN_LENGTH and set(w) <= _LETTERS and _term(w) is not None
+        for w in (found.lower() for found in _WORD.findall(text))
+        if MIN_LENGTH <= len(w) <= MAX_LENGTH and set(w) <= letters and term_of(w) is not None
     }
     if not candidates:
         return question
-    asked = {w: _term(w) for w in candidates}
-    df = frequencies(sorted({t for t in asked.values() if t}))
-    unknown = [w for w in sorted(candidates) if not df.get(asked[w] or "") and frequency(w, lists) == 0]
+    df = known(sorted({t for w in candidates if (t := term_of(w))}))
+    unknown = [w for w in sorted(candidates) if not df.get(term_of(w) or "") and frequency(w, lists) == 0]
     if not unknown or len(unknown) > MAX_UNKNOWN:
         return question
-    neighbours = {w: {e: _term(e) for e in edits(w) if len(e) >= MIN_LENGTH} for w in unknown}
-    terms = sorted({t for near in neighbours.values() for t in near.values() if t})
-    df = frequencies(terms)
+    neighbours = {w: {e: term_of(e) for e in edits(w, letters) if len(e) >= MIN_LENGTH} for w in unknown}
+    df = known(sorted({t for near in neighbours.values() for t in near.values() if t}))
+    # a spelling that is a word of the language, or exactly a KB term (product names are in no list)
+    plausible = {
+        w: {e: t for e, t in near.items() if t and df.get(t) and (t == e or frequency(e, lists) > 0)}
+        for w, near in neighbours.items()
+    }
+    readable = seen(sorted({t for near in plausible.values() for t in near.values()}))
     fixes = {}
-    for w, near in neighbours.items():
-        # the commonest word of the language among the KB's words (the noisy channel's prior:
-        # "formatting", not the misspelling "formating", though the KB indexes both), then the most used
-        # in the KB (product names are in no list), the shorter, the first alphabetically: a question is
-        # always corrected the same way
+    for w, near in plausible.items():
+        # the most used by the articles this asker may read, the commonest in the language, the
+        # shorter, the first alphabetically: a question is always corrected the same way
         options = sorted(
-            (-frequency(e, lists), -df[t], len(e), e) for e, t in near.items() if t and df.get(t, 0) > 0
+            (-readable[t], -frequency(e, lists), len(e), e) for e, t in near.items() if readable.get(t)
         )
         if options:
             fixes[w] = options[0][3]
     if not fixes:
         return question
-    return _WORD.sub(lambda m: _cased(fixes.get(m.group(0).lower()), m.group(0)), question)
+    return _WORD.sub(lambda m: _cased(fixes.get(m.group(0).lower()), m.group(0)), text)
 
 
 def _cased(fix: str | None, typed: str) -> str:
@@ -131,5 +146,7 @@ def _cased(fix: str | None, typed: str) -> str:
 
 def warm_up(languages: Collection[str]) -> None:
     """Load the word lists of these languages now (a fraction of a second each), not on a question."""
-    if lists := listed(languages):
-        frequency("warm", lists)
+    if languages and set(languages) <= _lists():
+        frequency("warm", sorted(languages))
+        for lang in languages:
+            alphabet(lang)

@@ -124,9 +124,9 @@ def test_the_question_language_is_detected_offline() -> None:
     [
         # short requests full of names: *which* language is unclear (detect says None), English is not it
         ("metti Kan Mikami nella Pre-Party R & B Jams", {"en"}, True),
-        ("Aggiungi Ashley McIsaac alla mia playlist r & b party classics", {"en"}, True),
+        ("Rirpoduci un po' di David Mallett su last fm", {"en"}, True),
         ("speel Luis Alfonzo Larrai uit 1995", {"en"}, True),
-        ("Finde ein Videospiel namens IBM Program temporary fix", {"en"}, True),
+        ("vind The Ultimate Gift , een televisie serie", {"en"}, True),
         ("¿Cómo descargo mis facturas?", {"en"}, True),
         ("我怎么下载发票", {"en"}, True),
         # short English, misspelt or terse: belief spread over many languages, none ten times likelier
@@ -134,6 +134,9 @@ def test_the_question_language_is_detected_offline() -> None:
         ("pasword reset not werking", {"en"}, False),
         ("Check Refund Status", {"en"}, False),
         ("conect acme to slak", {"en"}, False),
+        # lower-case English that the detector calls Nigerian Pidgin (0.66, English 0.05): a variety of it
+        ("how do i rotate my api token", {"en"}, False),
+        ("Buche bei The Halal Guys am 17. Oktober", {"de"}, False),  # Luxembourgish to the detector
         # one of the expected languages, too short to tell, or nothing expected
         ("Wie exportiere ich meine Daten?", {"en", "de"}, False),
         ("Wie exportiere ich meine Daten?", {"en"}, True),

@@ -96,6 +96,15 @@ def test_internal_chunks_never_come_back_for_customers(index: LexicalIndex) -> N
     assert index.search(CANARY, k=5, visibilities=()) == []
 
 
+def test_term_counts_for_spelling_see_only_the_askers_visibilities(index: LexicalIndex) -> None:
+    # "vault" and "override" are only in the internal runbook; "connect" in two public chunks
+    asked = ["vault", "override", "connect", "nowhere"]
+    assert index.doc_frequencies(asked) == {"vault": 1, "override": 1, "connect": 2}
+    assert index.seen_by(asked, ("public",)) == {"connect": 2}
+    assert index.seen_by(asked, ("public", "internal")) == {"vault": 1, "override": 1, "connect": 2}
+    assert index.seen_by(asked, ()) == {}
+
+
 def test_a_document_is_replaced_and_withdrawn_as_a_whole(index: LexicalIndex) -> None:
     new = [
         chunk("refund-policy", "Refunds now take ten days."),

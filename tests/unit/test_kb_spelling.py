@@ -11,23 +11,31 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge.lexical import words
-from knowledge.spelling import MIN_LENGTH, correct, edits, frequency
+from knowledge.spelling import MIN_LENGTH, alphabet, correct, edits, frequency
 
 HELP_CENTRE = """
 Connect Acme to Slack. Install the Slack integration from the admin console and connect your account.
-Refunds: we refund annual plans within 30 days. Your invoice changed? Download invoices as PDF.
+Refunds: we refund annual plans within 30 days. Your invoice changed? Download your invoice as PDF.
 Remove a member who left: open Members, choose the account and remove it. Strikethrough formatting.
 Schlüssel und Passwort ändern: öffnen Sie die Einstellungen, dass Konto wechseln.
 """
+INTERNAL = "Runbook: the voice of our macros and their tone; close the ticket; escalate to the on-call."
 KB = Counter(words(HELP_CENTRE))
+EVERY = KB + Counter(words(INTERNAL))
 
 
 def frequencies(terms: Sequence[str]) -> Mapping[str, int]:
     return {t: KB[t] for t in terms if KB[t]}
 
 
-def fix(question: str, languages: Sequence[str] = ("en",)) -> str:
-    return correct(question, languages=set(languages), frequencies=frequencies)
+def fix(question: str, languages: Sequence[str] = ("en",), audience: Counter[str] = KB) -> str:
+    """As a customer asks (only the public help centre is theirs to read), of a KB with internal articles."""
+    return correct(
+        question,
+        languages=set(languages),
+        known=lambda terms: {t: EVERY[t] for t in terms if EVERY[t]},
+        seen=lambda terms: {t: audience[t] for t in terms if audience[t]},
+    )
 
 
 @pytest.mark.parametrize(
@@ -36,7 +44,7 @@ def fix(question: str, languages: Sequence[str] = ("en",)) -> str:
         ("how do i reemove a membr who left", "how do i remove a member who left"),
         ("Accont settings", "Account settings"),  # written as typed
         ("ACCONT", "ACCOUNT"),
-        ("where are my invocies", "where are my invoices"),  # two letters swapped
+        ("where is my invocie", "where is my invoice"),  # two letters swapped
         ("connect acme to slakc", "connect acme to slack"),
         # "conect" is a misspelling common enough to be listed: it stays (the lexical side's trigrams
         # forgive it); "slak" is in no list
@@ -73,6 +81,32 @@ def test_a_listed_word_of_the_kbs_language_is_never_taken_for_a_typo() -> None:
 def test_a_language_without_a_word_list_is_left_alone() -> None:
     assert fix("reemove a membr", languages=["xx"]) == "reemove a membr"
     assert fix("reemove a membr", languages=[]) == "reemove a membr"
+    # a KB partly in a language without a list: its words could not be told from typos
+    assert fix("reemove a membr", languages=["en", "da"]) == "reemove a membr"
+
+
+@pytest.mark.parametrize(
+    ("typed", "customer", "staff"),
+    [
+        # "voice", "tone" and "close" are only in the internal runbook
+        ("download my nvoice", "download my invoice", "download my invoice"),
+        ("the macros and their tnoe", "the macros and their tnoe", "the macros and their tone"),
+        ("clsoe my plan", "clsoe my plan", "close my plan"),
+    ],
+)
+def test_a_question_is_corrected_only_towards_words_the_asker_may_read(
+    typed: str, customer: str, staff: str
+) -> None:
+    assert fix(typed) == customer
+    assert fix(typed, audience=EVERY) == staff
+
+
+def test_unicode_is_compared_as_written() -> None:
+    assert fix("my acc\u200bont settings") == "my account settings"  # a zero-width space is not a word break
+    assert (
+        fix("Passwort a\u0308ndenr", languages=["de"]) == "Passwort ändern"
+    )  # a decomposed "ä" is one letter
+    assert fix("Pass\u0308wort") == "Pass\u0308wort"  # nothing to correct: the question is returned as typed
 
 
 @settings(max_examples=60, deadline=None)
@@ -89,7 +123,7 @@ def test_corrections_are_kb_words_one_edit_away_and_stable(typed: list[str]) -> 
         if before != after:
             bare_before, bare_after = before.strip(".,:?!").lower(), after.strip(".,:?!").lower()
             assert len(bare_before) >= MIN_LENGTH and frequency(bare_before, ["en"]) == 0
-            assert bare_after in edits(bare_before) and KB[words(bare_after)[0]] > 0
+            assert bare_after in edits(bare_before, alphabet("en")) and KB[words(bare_after)[0]] > 0
     assert fix(searched) == searched  # a corrected question needs no second pass
 
 
@@ -104,7 +138,11 @@ def test_a_paste_of_unknown_words_is_left_alone_without_looking_up_their_neighbo
         asked.append(len(terms))
         return frequencies(terms)
 
-    assert correct(paste, languages={"en"}, frequencies=counted) == paste
+    assert correct(paste, languages={"en"}, known=counted, seen=counted) == paste
     assert len(asked) == 1  # its own words only: no edits of 5,000 unknown words (~7 million look-ups)
     # one unknown word repeated is one word to correct
     assert fix("reemove " + " ".join(["membr"] * 50)) == "remove " + " ".join(["member"] * 50)
+    # one very long unknown word: its edit neighbourhood (~100 strings per letter) is not computed
+    asked.clear()
+    assert correct("accont" + "x" * 3000, languages={"en"}, known=counted, seen=counted).startswith("accont")
+    assert len(asked) <= 1
