@@ -55,8 +55,8 @@ class Answer:
     language: str | None = None  # the question's language (ISO 639-1), None when unclear
     passage_language: str | None = None  # the cited article's language, when the text is its passage
     engine: str = ""  # the embedding engine that ranked the articles
-    # the question as searched when misspelt words were corrected: for staff (`kb ask`), never shown to a
-    # customer (a correction may be a word of an internal article)
+    # the question as the model read it when misspelt words were corrected (`knowledge.spelling`): for
+    # staff (`kb ask`); a customer's is corrected only towards words of articles they may read
     searched_for: str | None = None
 
 
@@ -395,10 +395,11 @@ class KnowledgeBase:
 
     def foreign(self, question: str) -> bool:
         """Whether a question is clearly in a language none of the articles is written in (`calibrate`
-        records theirs; `knowledge.language.differs`). Such a question's lexical search matches whole words only: trigrams would
-        match look-alike words of another language, not misspellings (`knowledge.lexical.search_terms`;
-        dev sets, Spanish questions to English articles: precision 0.896 → 0.922 at coverage 0.358 →
-        0.328, German 0.882 → 0.899 at 0.293 → 0.307; same-language sets unchanged)."""
+        records theirs; `knowledge.language.differs`). Such a question's lexical search matches whole
+        words only: trigrams would match look-alike words of another language, not misspellings
+        (`knowledge.lexical.search_terms`; dev sets, Spanish questions to English articles: precision
+        0.896 → 0.922 at coverage 0.358 → 0.328, German 0.882 → 0.899 at 0.293 → 0.307; same-language
+        sets unchanged)."""
         return language.differs(question, self._languages)
 
     def _worth_a_look(self, conf: float, stat: float, curve: Curve) -> bool:
