@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +20,8 @@ from knowledge.lexical import LexicalIndex, LexicalIndexError
 from knowledge.retrieve import Hit, RetrievalParams, retrieve, retrieve_while_encoding
 from knowledge.store import VectorStore
 from knowledge.visibility import INTERNAL_UNLESS_STATED, VisibilityRules
+
+log = logging.getLogger("deskbot.kb")
 
 Audience = Literal["customer", "staff"]
 
@@ -385,12 +388,16 @@ class KnowledgeBase:
         and stay as asked. The lexical search always gets the words as typed."""
         if self.foreign(question):
             return question, True
-        searched = spelling.correct(
-            question,
-            languages=self._languages,
-            known=self.lexical.doc_frequencies,
-            seen=lambda terms: self.lexical.seen_by(terms, visibilities),
-        )
+        try:
+            searched = spelling.correct(
+                question,
+                languages=self._languages,
+                known=self.lexical.doc_frequencies,
+                seen=lambda terms: self.lexical.seen_by(terms, visibilities),
+            )
+        except Exception:  # noqa: BLE001 - a help, not a step an answer may fail on
+            log.exception("spelling correction failed; the question is searched as typed")
+            searched = question
         return searched, False
 
     def foreign(self, question: str) -> bool:

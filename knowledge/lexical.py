@@ -97,6 +97,12 @@ def words(text: str) -> list[str]:
     return out
 
 
+def unspaced(text: str) -> bool:
+    """Whether `text` holds characters of a script written without spaces between words (Chinese,
+    Japanese, Thai …): `words` cuts such runs into bigrams, not words."""
+    return bool(_NO_SPACES.search(text))
+
+
 def term_of(word: str) -> str | None:
     """The term one lower-case word without CJK/Thai characters is indexed under (None for a stop
     word): what `words` makes of it, without tokenizing (spelling weighs thousands of candidates)."""

@@ -22,7 +22,8 @@ Left as typed: words shorter than `MIN_LENGTH` (too many neighbours to guess fro
 `MAX_LENGTH` (compounds, identifiers, pastes: an edit neighbourhood grows with the square of a word's
 length), words with letters outside the KB languages' alphabets, questions with more than
 `MAX_UNKNOWN` unknown words (a pasted log or another language), and every question of a KB written in
-a language without a large list (a typo cannot be told from a word there). The caller never corrects
+a language without a large list or without spaces between words (Chinese, Japanese: a typo cannot be
+told from a word there). The caller never corrects
 a question in another language than the articles' (`knowledge.language.differs`).
 """
 
@@ -35,7 +36,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import cache
 
-from knowledge.lexical import term_of
+from knowledge.lexical import term_of, unspaced
 
 MIN_LENGTH = 4
 MAX_LENGTH = 30
@@ -56,13 +57,30 @@ def _lists() -> frozenset[str]:
 
 
 @cache
-def alphabet(language: str) -> frozenset[str]:
-    """The lower-case letters of a language: those of its 5,000 commonest words, plus a–z."""
+def alphabet(language: str) -> frozenset[str] | None:
+    """The lower-case letters of a language: those of its 5,000 commonest words, plus a–z. None for a
+    language written without spaces between words (Chinese, Japanese): a "word" there is a run of a
+    sentence, not something one edit from a typo (and wordfreq would need a segmenter to look it up)."""
     from wordfreq import top_n_list
 
     with _lock:
         common = top_n_list(language, 5000, wordlist="large")
-    return frozenset(string.ascii_lowercase) | {ch for word in common for ch in word if ch.isalpha()}
+    letters = {ch for word in common for ch in word if ch.isalpha()}
+    if unspaced("".join(letters)):
+        return None
+    return frozenset(string.ascii_lowercase) | letters
+
+
+def correctable(languages: Collection[str]) -> frozenset[str] | None:
+    """The letters words of these languages are made of, when every one of them can be corrected (a
+    large word list, spaces between words); None when one cannot: its words could not be told from
+    typos, so nothing is corrected."""
+    if not languages or not set(languages) <= _lists():
+        return None
+    alphabets = [alphabet(lang) for lang in sorted(languages)]
+    if any(a is None for a in alphabets):
+        return None
+    return frozenset().union(*alphabets)  # type: ignore[arg-type]
 
 
 def frequency(word: str, languages: Sequence[str]) -> float:
@@ -97,10 +115,10 @@ def correct(question: str, *, languages: Collection[str], known: Counts, seen: C
 
     `known`: how many chunks of the whole KB use each term (cheap, for many terms); `seen`: how many
     chunks this asker may read use each of a few terms."""
-    if not languages or not set(languages) <= _lists():
+    letters = correctable(languages)
+    if letters is None:
         return question
     lists = sorted(languages)
-    letters = frozenset().union(*(alphabet(lang) for lang in lists))
     text = normalised(question)
     candidates = {
         w
@@ -146,7 +164,5 @@ def _cased(fix: str | None, typed: str) -> str:
 
 def warm_up(languages: Collection[str]) -> None:
     """Load the word lists of these languages now (a fraction of a second each), not on a question."""
-    if languages and set(languages) <= _lists():
+    if correctable(languages) is not None:
         frequency("warm", sorted(languages))
-        for lang in languages:
-            alphabet(lang)

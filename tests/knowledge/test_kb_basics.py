@@ -10,6 +10,7 @@ import pytest
 from knowledge.base import KnowledgeBase
 from knowledge.chunking import Chunk
 from knowledge.embedding import HashEmbedder
+from knowledge.lexical import Fts5Index
 from knowledge.store import VectorStore
 
 CANARY = "CANARY-7f3a"
@@ -264,3 +265,36 @@ def test_an_article_removed_between_the_search_and_the_read_is_not_answered_from
     kb.lexical.search = lambda *a, **kw: []  # type: ignore[method-assign]
     answer = kb.answer("How long do refunds to my card take?", "customer")
     assert not (answer.grounded and not answer.text.strip())
+
+
+class _BrokenCounts(Fts5Index):
+    """A lexical index whose per-audience term counts fail (only the spelling step asks for them)."""
+
+    def seen_by(self, terms, visibilities):  # type: ignore[no-untyped-def]
+        raise RuntimeError("term counts unavailable")
+
+
+def test_a_failing_spelling_step_never_costs_an_answer(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write(
+        docs, "refunds.md", "Refunds", "Refunds are issued to the original card within 5 days of the request."
+    )
+    write(docs, "sso.md", "Single sign-on", "Configure single sign-on with Okta under Settings, Security.")
+    lexical = _BrokenCounts(tmp_path / "lexical.sqlite3")
+    kb = KnowledgeBase(store=VectorStore(path=tmp_path / "chroma"), embedder=HashEmbedder(), lexical=lexical)
+    kb.ingest([docs])
+    answer = kb.answer("when are refnuds issued to my card")  # "refnuds": a word nobody knows
+    assert answer.ranking and answer.searched_for is None  # searched as typed
+
+
+def test_a_chinese_knowledge_base_is_searched_as_asked(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write(docs, "refund.md", "退款政策", "年度套餐在购买后三十天内可以全额退款。月度套餐不退款。")
+    write(docs, "invoice.md", "下载发票", "在账户设置的付款页面可以下载所有发票。")
+    kb = make_kb(tmp_path)
+    kb.ingest([docs])
+    assert kb.store.read_meta()["languages"] == ["zh"]
+    answer = kb.answer("我怎么下载发票呢")  # no word list lookup of a sentence-long "word" (it needed jieba)
+    assert answer.ranking and answer.searched_for is None

@@ -146,3 +146,9 @@ def test_a_paste_of_unknown_words_is_left_alone_without_looking_up_their_neighbo
     asked.clear()
     assert correct("accont" + "x" * 3000, languages={"en"}, known=counted, seen=counted).startswith("accont")
     assert len(asked) <= 1
+
+
+def test_languages_written_without_spaces_are_not_corrected() -> None:
+    # a "word" of Chinese or Japanese is a run of a sentence; wordfreq would need a segmenter for it
+    assert fix("我怎么下载发票呢朋友们", languages=["zh"]) == "我怎么下载发票呢朋友们"
+    assert fix("reemove a membr", languages=["en", "ja"]) == "reemove a membr"  # a KB partly in Japanese
