@@ -29,6 +29,7 @@ a question in another language than the articles' (`knowledge.language.differs`)
 
 from __future__ import annotations
 
+import logging
 import re
 import string
 import threading
@@ -163,6 +164,11 @@ def _cased(fix: str | None, typed: str) -> str:
 
 
 def warm_up(languages: Collection[str]) -> None:
-    """Load the word lists of these languages now (a fraction of a second each), not on a question."""
-    if correctable(languages) is not None:
-        frequency("warm", sorted(languages))
+    """Load the word lists of these languages now (a fraction of a second each), not on a question.
+    A failure here only means the lists load on the first question (where it is handled): a process
+    still starts."""
+    try:
+        if correctable(languages) is not None:
+            frequency("warm", sorted(languages))
+    except Exception:  # noqa: BLE001 - the spelling step is a help, never a reason not to start
+        logging.getLogger("deskbot.kb").exception("could not load the word lists for spelling")

@@ -89,6 +89,11 @@ def test_cli_ingest_is_idempotent_and_ask_cites_the_article(tmp_path: Path) -> N
         "offered": "mobile-app",
     }
 
+    # a misspelt question: staff see what the model was asked (a customer is never shown it)
+    typo = invoke("kb", "ask", "cant find the integation settings for slak")
+    assert "Searched for: cant find the integration settings for slack" in typo.output, typo.output
+    assert "Searched for" not in invoke("kb", "ask", "how do I download my invoice as a PDF?").output
+
     rebuilt = invoke("kb", "rebuild")
     assert f"{n_docs} added" in rebuilt.output
 
