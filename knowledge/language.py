@@ -28,7 +28,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Collection, Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 MIN_CHARS = 12  # fewer letters than this ("ok", "thanks!") say nothing reliable about the language
 MIN_PROBABILITY = 0.5
@@ -67,13 +67,20 @@ def _identifier():  # type: ignore[no-untyped-def]
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+@lru_cache(maxsize=256)
+def _ranked(text: str) -> tuple[tuple[str, float], ...]:
+    """Every language with its probability, likeliest first. Kept for the last few texts: an answer asks
+    `detect` (its reply language) and `differs` (whether it is foreign) of the same question."""
+    with _lock:
+        return tuple((str(lang), float(p)) for lang, p in _identifier().rank(text))
+
+
 def detect(text: str) -> str | None:
     """ISO 639-1 code of `text`'s language ("de"), or None when it is too short or unclear."""
     if not _long_enough(text):
         return None
-    with _lock:
-        lang, prob = _identifier().classify(text)
-    return str(lang) if prob >= MIN_PROBABILITY else None
+    lang, prob = _ranked(text)[0]
+    return lang if prob >= MIN_PROBABILITY else None
 
 
 def differs(text: str, languages: Collection[str]) -> bool:
@@ -84,8 +91,7 @@ def differs(text: str, languages: Collection[str]) -> bool:
     if not languages or not _long_enough(text):
         return False
     expected = set(languages).union(*(VARIETIES.get(lang, ()) for lang in languages))
-    with _lock:
-        ranked = _identifier().rank(text)
+    ranked = _ranked(text)
     top, p = ranked[0]
     own = sum(q for lang, q in ranked if lang in expected)
     return top not in expected and p >= ODDS * own
