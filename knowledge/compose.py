@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from knowledge.chunking import Chunk
-from knowledge.lexical import tokens
+from knowledge.terms import tokens
 
 SECTION_LIMIT = 3000
 

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from knowledge.lexical import words as tokens
+from knowledge.terms import words as tokens
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ audience's visibilities in the same WHERE clause); it has no BM25 ranking of its
 ignores how rare a term is), so the statement ranks the candidates with the same Okapi BM25 as
 FTS5 (k1=1.2, b=0.75, FTS5's idf), from document frequencies kept in `kb_lexical_terms` by the
 same transaction that writes the chunks, and each chunk's term frequencies (`tf`, jsonb term ->
-count). The terms are `knowledge.lexical.tokens`, written as a `tsvector` literal (for the GIN
+count). The terms are `knowledge.terms.tokens`, written as a `tsvector` literal (for the GIN
 index) and as that map, so both engines index exactly the same terms and rank alike (tests compare
 them).
 """
@@ -22,7 +22,6 @@ from typing import Any
 
 from knowledge.chunking import Chunk
 from knowledge.lexical import (
-    ANALYZER,
     K1,
     SEEN_CAP,
     B,
@@ -32,6 +31,7 @@ from knowledge.lexical import (
     plan,
     search_terms,
 )
+from knowledge.terms import ANALYZER
 
 log = logging.getLogger("deskbot.kb")
 LAYOUT = "tf/1"  # kb_lexical_meta 'layout': each chunk's term frequencies in `tf` (jsonb term -> count)

@@ -37,7 +37,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import cache
 
-from knowledge.lexical import term_of, unspaced
+from knowledge.terms import term_of, unspaced
 
 MIN_LENGTH = 4
 MAX_LENGTH = 30

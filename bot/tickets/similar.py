@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from bot.cards import AUTOMATION
 from bot.models import ACTIVE_STATUSES, TEXT_CONFIG, TICKET_TEXT_SQL, Note, Status, Ticket, TicketEvent
-from knowledge.lexical import words
+from knowledge.terms import words
 
 LOOKUP_TERMS = 6  # the new ticket's rarest words looked up (15 pairs; 8 doubled p95 at 1M: BENCHMARKS.md)
 COMMON = 0.01  # a word in more than 1% of tickets says little: it is left out of the lookup

@@ -23,8 +23,8 @@ from knowledge.base import KnowledgeBase
 from knowledge.decide import DecisionParams
 from knowledge.embedding import LocalEmbedder
 from knowledge.evaluate import calibrate, read_queries
-from knowledge.lexical import tokens
 from knowledge.store import VectorStore
+from knowledge.terms import tokens
 
 COMMAND = "make kb-signals"
 PRECISION, COVERAGE = 0.95, 0.90

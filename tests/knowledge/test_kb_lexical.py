@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from knowledge.chunking import Chunk
-from knowledge.lexical import Fts5Index, LexicalIndex, LexicalIndexError, words
+from knowledge.lexical import Fts5Index, LexicalIndex, LexicalIndexError
 from knowledge.lexical_pg import PostgresIndex
+from knowledge.terms import words
 
 DOCS = {
     "slack-integration": "Connect Acme to Slack: install the Slack app from the integrations page.",

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge.lexical import words
 from knowledge.spelling import MIN_LENGTH, alphabet, correct, edits, frequency
+from knowledge.terms import words
 
 HELP_CENTRE = """
 Connect Acme to Slack. Install the Slack integration from the admin console and connect your account.

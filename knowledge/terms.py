@@ -1,0 +1,117 @@
+"""The terms of the lexical index (`knowledge.lexical`), made here, in Python, for both engines.
+
+Terms are words in any script, plus what makes the match tolerant: each longer word also yields its
+character trigrams (so "conect" still shares most of its terms with "connect", and "slak" with
+"slack"), and scripts written without spaces (Chinese, Japanese, Thai …) yield overlapping character
+bigrams instead of one "word" per sentence. Trigram terms are marked with "#" so they never collide
+with a word; BM25's idf keeps the common ones cheap. `ANALYZER` names this analysis: an index built by
+another one must be rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "my",
+        "of",
+        "on",
+        "or",
+        "so",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "you",
+        "your",
+        "me",
+        "we",
+        "our",
+    ]
+)
+
+
+_WORD = re.compile(r"\w+")
+_NO_SPACES = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+GRAM = 3
+GRAM_FROM = 4  # words at least this long also yield their character trigrams
+GRAM_MARK = "#"  # a trigram term starts with this, so it never collides with a word
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens without stop words, lightly stemmed (runs of CJK/Thai become bigrams)."""
+    out: list[str] = []
+    for w in _WORD.findall(text.lower()):
+        if _NO_SPACES.search(w):
+            for run in _NO_SPACES.split(w):  # letters of other scripts around the run stay words
+                if run and run not in STOP_WORDS:
+                    out.append(stem(run))
+            for run in _NO_SPACES.findall(w):
+                out += [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+        elif w not in STOP_WORDS:
+            out.append(stem(w))
+    return out
+
+
+def unspaced(text: str) -> bool:
+    """Whether `text` holds characters of a script written without spaces between words (Chinese,
+    Japanese, Thai …): `words` cuts such runs into bigrams, not words."""
+    return bool(_NO_SPACES.search(text))
+
+
+def term_of(word: str) -> str | None:
+    """The term one lower-case word without CJK/Thai characters is indexed under (None for a stop
+    word): what `words` makes of it, without tokenizing (spelling weighs thousands of candidates)."""
+    return None if word in STOP_WORDS else stem(word)
+
+
+def tokens(text: str) -> list[str]:
+    """BM25 terms: `words`, plus the character trigrams of longer words (typo tolerance)."""
+    out = words(text)
+    grams = []
+    for w in out:
+        if len(w) >= GRAM_FROM and w.isalpha() and not _NO_SPACES.search(w):
+            padded = f"<{w}>"
+            grams += [f"{GRAM_MARK}{padded[i : i + GRAM]}" for i in range(len(padded) - GRAM + 1)]
+    return out + grams
+
+
+def stem(word: str) -> str:
+    """A word's light stem (the term it is indexed under)."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+ANALYZER = "words+trigrams+cjk-bigrams/1"  # change when `tokens` changes: old indexes must be rebuilt
