@@ -21,11 +21,12 @@ from bot.observability import METRICS
 from bot.support import SupportConfig
 from bot.support.models import CannedAnswer
 from bot.timeutil import Clock, utcnow
-from knowledge.base import Answer, Audience, EngineMismatch, KnowledgeBase, Source
+from knowledge.base import Audience, KnowledgeBase
 from knowledge.decide import DecisionParams
 from knowledge.embedding import Engine
 from knowledge.gaps import Gap, gaps
 from knowledge.lexical import LexicalIndexError
+from knowledge.results import Answer, EngineMismatch, Source
 
 CANNED_ID = "canned"
 UNANSWERED_SCAN = 5000

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from knowledge import chunking, documents, indexes
 
 if TYPE_CHECKING:
-    from knowledge.base import IngestReport, KnowledgeBase
+    from knowledge.base import KnowledgeBase
+    from knowledge.results import IngestReport
 
 
 class IngestRun:

@@ -15,7 +15,7 @@ from bot.blocks.common import (
 )
 from bot.i18n import t
 from bot.slack_text import safe
-from knowledge.base import Answer, Source, nearly_as_relevant
+from knowledge.results import Answer, Source, nearly_as_relevant
 
 
 def article_link(source: Source) -> str:

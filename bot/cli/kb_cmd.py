@@ -39,8 +39,8 @@ def _checked(knowledge, *, lexical: bool = False):  # type: ignore[no-untyped-de
     """The knowledge base, if its index was built by this engine (else the error says how to rebuild);
     with `lexical`, also if its lexical index is there and current (ingestion fills an empty one)."""
     from knowledge import indexes
-    from knowledge.base import EngineMismatch
     from knowledge.lexical import LexicalIndexError
+    from knowledge.results import EngineMismatch
 
     try:
         knowledge.check_engine()

@@ -39,8 +39,9 @@ def test_e5_prefixes_queries_and_passages_and_crosses_languages() -> None:
 
 
 def test_an_index_built_by_another_engine_is_refused_with_the_fix(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from knowledge.base import EngineMismatch, KnowledgeBase
+    from knowledge.base import KnowledgeBase
     from knowledge.embedding import HashEmbedder
+    from knowledge.results import EngineMismatch
     from knowledge.store import VectorStore
 
     (tmp_path / "docs").mkdir()

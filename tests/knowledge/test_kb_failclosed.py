@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from knowledge import chunking, documents
-from knowledge.base import Answer, KnowledgeBase
+from knowledge.base import KnowledgeBase
 from knowledge.embedding import HashEmbedder
+from knowledge.results import Answer
 from knowledge.store import VectorStore
 from knowledge.visibility import VisibilityRules
 

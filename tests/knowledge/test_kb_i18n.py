@@ -16,10 +16,11 @@ from bot.config import SAMPLE_DIR, Settings
 from bot.fakes.simulator import SlackSimulator, wait_for
 from bot.fakes.slack import FakeSlack
 from bot.server import make_http_server
-from knowledge.base import Answer, KnowledgeBase
+from knowledge.base import KnowledgeBase
 from knowledge.decide import DecisionParams
 from knowledge.embedding import get_engine
 from knowledge.language import detect, differs
+from knowledge.results import Answer
 from knowledge.store import VectorStore
 
 SECRET = "test-signing-secret"

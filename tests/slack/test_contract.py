@@ -22,8 +22,8 @@ from bot.models import Level, Status, Ticket
 from bot.server import make_http_server
 from bot.slack_limits import problems_in_message, problems_in_view
 from bot.support import Priority
-from knowledge.base import Answer, Source
 from knowledge.gaps import Gap
+from knowledge.results import Answer, Source
 from tests.slack.conftest import CUSTOMER, SECRET, SUPPORT, Running
 
 MANIFEST = Path(__file__).resolve().parents[2] / "bot" / "slack_manifest.yaml"

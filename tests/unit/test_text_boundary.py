@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from bot import blocks, slash
 from bot.models import Status, Ticket
 from bot.slack_text import WORD_JOINER, display, safe, scrub
-from knowledge.base import Answer, Source
 from knowledge.gaps import Gap
+from knowledge.results import Answer, Source
 from tests.hostile import HOSTILE, broadcasts, leaks
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
