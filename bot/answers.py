@@ -134,6 +134,7 @@ class AnswerService:
         with self.db.transaction() as session:
             row = KbQuery(
                 question=question[:4000],
+                searched_for=answer.searched_for[:4000] if answer.searched_for else None,
                 user=user,
                 channel=channel,
                 audience=audience,
@@ -160,12 +161,15 @@ def unanswered(
     if until is not None:
         where.append(col(KbQuery.created_at) < until)
     rows = session.exec(
-        select(KbQuery.question, KbQuery.sources, KbQuery.ticket_number)
+        select(KbQuery.question, KbQuery.sources, KbQuery.ticket_number, KbQuery.searched_for)
         .where(*where)
         .order_by(col(KbQuery.created_at).desc())
         .limit(UNANSWERED_SCAN)
     ).all()
-    return gaps([(question, sources or [], ticket) for question, sources, ticket in rows], limit=limit)
+    return gaps(
+        [(question, sources or [], ticket, searched) for question, sources, ticket, searched in rows],
+        limit=limit,
+    )
 
 
 def not_helpful(
@@ -178,13 +182,16 @@ def not_helpful(
     if until is not None:
         where.append(col(Feedback.created_at) < until)
     rows = session.exec(
-        select(KbQuery.question, KbQuery.sources, KbQuery.ticket_number)
+        select(KbQuery.question, KbQuery.sources, KbQuery.ticket_number, KbQuery.searched_for)
         .join(Feedback, col(Feedback.query_id) == col(KbQuery.id))
         .where(*where)
         .order_by(col(Feedback.created_at).desc())
         .limit(UNANSWERED_SCAN)
     ).all()
-    return gaps([(question, sources or [], ticket) for question, sources, ticket in rows], limit=limit)
+    return gaps(
+        [(question, sources or [], ticket, searched) for question, sources, ticket, searched in rows],
+        limit=limit,
+    )
 
 
 def verdicts(session: Session, *, now: datetime, scan: int = UNANSWERED_SCAN) -> tuple[list[str], list[str]]:

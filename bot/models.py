@@ -194,6 +194,8 @@ class KbQuery(SQLModel, table=True):
     __tablename__ = "kb_query"
     id: int | None = Field(default=None, primary_key=True)
     question: str = Field(max_length=4000)
+    # the question as the model read it when misspelt words were corrected (knowledge.spelling), else None
+    searched_for: str | None = Field(default=None, max_length=4000)
     user: str | None = Field(default=None, max_length=64)
     channel: str | None = Field(default=None, max_length=64)
     audience: str = Field(default="customer", max_length=16)

@@ -17,11 +17,13 @@ class Gap:
     asked: int
     tickets: int  # how many times it became a ticket
     offered: str | None  # the article most often offered as possibly related (a doc id), if any
+    searched: str | None = None  # what the bot searched for when it corrected misspelt words, if it did
 
 
 @dataclass
 class _Group:
     wordings: Counter[str] = field(default_factory=Counter)
+    searched: Counter[str] = field(default_factory=Counter)
     articles: Counter[str] = field(default_factory=Counter)
     tickets: int = 0
 
@@ -32,16 +34,24 @@ def group_key(question: str) -> tuple[str, ...]:
     return tuple(sorted(set(tokens(text)))) or (text.lower(),)
 
 
-def gaps(rows: Sequence[tuple[str, Sequence[str], int | None]], *, limit: int | None = 5) -> list[Gap]:
-    """(question, articles offered, ticket number) rows, newest first → the most asked questions.
+Row = tuple[str, Sequence[str], int | None, str | None]  # question, articles offered, ticket, searched for
 
-    Rephrasings that use the same words ("Can I pay in CHF?", "how can I pay in chf") count as one;
-    ties keep the most recent first."""
+
+def gaps(rows: Sequence[Row], *, limit: int | None = 5) -> list[Gap]:
+    """(question, articles offered, ticket number, what was searched for) rows, newest first → the most
+    asked questions.
+
+    Rephrasings that use the same words ("Can I pay in CHF?", "how can I pay in chf") count as one, and
+    so do misspellings of them, by the words the bot searched for ("pasword reset" with "password
+    reset"); ties keep the most recent first."""
     groups: dict[tuple[str, ...], _Group] = {}
-    for question, offered, ticket in rows:
+    for question, offered, ticket, searched in rows:
         text = " ".join(question.split())
-        group = groups.setdefault(group_key(text), _Group())
+        corrected = " ".join(searched.split()) if searched else None
+        group = groups.setdefault(group_key(corrected or text), _Group())
         group.wordings[text] += 1
+        if corrected and corrected != text:
+            group.searched[corrected] += 1
         group.articles.update(offered[:1])
         group.tickets += ticket is not None
     ranked = sorted(groups.values(), key=lambda g: -g.wordings.total())
@@ -51,6 +61,15 @@ def gaps(rows: Sequence[tuple[str, Sequence[str], int | None]], *, limit: int | 
             asked=g.wordings.total(),
             tickets=g.tickets,
             offered=g.articles.most_common(1)[0][0] if g.articles else None,
+            searched=_searched(g),
         )
         for g in ranked[:limit]
     ]
+
+
+def _searched(group: _Group) -> str | None:
+    """The group's corrected wording, when its most common wording was itself corrected."""
+    if not group.searched:
+        return None
+    corrected = group.searched.most_common(1)[0][0]
+    return None if group_key(corrected) == group_key(group.wordings.most_common(1)[0][0]) else corrected

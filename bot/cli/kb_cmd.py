@@ -279,6 +279,7 @@ def gaps(
         console.print(f"Answers people said didn't help in the last {days} days (with the article used):")
         for g in disliked:
             used = f"  (article: {g.offered})" if g.offered else ""
+            used += f"  (searched for: {g.searched})" if g.searched else ""
             console.print(f"  ×{g.asked:<4} {g.wording}{used}", highlight=False, markup=False)
     if not found:
         console.print(f"Every question of the last {days} days found an answer.")
@@ -289,7 +290,11 @@ def gaps(
         highlight=False,
     )
     for g in found:
-        extra = [f"tickets: {g.tickets}" if g.tickets else "", f"offered: {g.offered}" if g.offered else ""]
+        extra = [
+            f"searched for: {g.searched}" if g.searched else "",
+            f"tickets: {g.tickets}" if g.tickets else "",
+            f"offered: {g.offered}" if g.offered else "",
+        ]
         tail = " · ".join(e for e in extra if e)
         console.print(
             f"  ×{g.asked:<4} {g.wording}" + (f"  ({tail})" if tail else ""), highlight=False, markup=False

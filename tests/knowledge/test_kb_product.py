@@ -87,11 +87,18 @@ def test_cli_ingest_is_idempotent_and_ask_cites_the_article(tmp_path: Path) -> N
         "asked": 2,
         "tickets": 0,
         "offered": "mobile-app",
+        "searched": None,
     }
 
     # a misspelt question: staff see what the model was asked (a customer is never shown it)
     typo = invoke("kb", "ask", "cant find the integation settings for slak")
     assert "Searched for: cant find the integration settings for slack" in typo.output, typo.output
+    with db.session() as session:  # and it is logged, for `kb gaps` and for staff reviewing corrections
+        last = session.exec(select(KbQuery).order_by(KbQuery.id.desc())).first()  # type: ignore[union-attr]
+    assert (last.question, last.searched_for) == (
+        "cant find the integation settings for slak",
+        "cant find the integration settings for slack",
+    )
     assert "Searched for" not in invoke("kb", "ask", "how do I download my invoice as a PDF?").output
 
     rebuilt = invoke("kb", "rebuild")

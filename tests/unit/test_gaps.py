@@ -1,0 +1,32 @@
+"""`kb gaps` groups rephrasings of one unanswered question, misspelt ones by what the bot searched for."""
+
+from __future__ import annotations
+
+from knowledge.gaps import gaps
+
+
+def test_misspellings_count_with_the_question_they_correct_to() -> None:
+    rows = [  # newest first: (question, articles offered, ticket, searched for)
+        ("pasword reset for SSO users", [], None, "password reset for SSO users"),
+        ("Password reset for SSO users?", ["sso"], 7, None),
+        ("pasword reset for SSO users", [], None, "password reset for SSO users"),
+        ("what is the best pizza topping", [], None, None),
+    ]
+    found = gaps(rows, limit=None)
+    assert [(g.wording, g.asked, g.tickets, g.offered) for g in found] == [
+        ("pasword reset for SSO users", 3, 1, "sso"),
+        ("what is the best pizza topping", 1, 0, None),
+    ]
+    # the group's commonest wording is misspelt: staff see what it was searched as
+    assert found[0].searched == "password reset for SSO users"
+    assert found[1].searched is None
+
+
+def test_the_searched_form_is_not_repeated_when_the_wording_is_already_right() -> None:
+    rows = [
+        ("Password reset for SSO users?", [], None, None),
+        ("password reset for SSO users", [], None, None),
+        ("pasword reset for SSO users", [], None, "password reset for SSO users"),
+    ]
+    (only,) = gaps(rows, limit=None)
+    assert only.asked == 3 and only.searched is None
