@@ -95,3 +95,27 @@ def test_e5_encodes_one_request_once_for_the_router_the_cues_and_the_answer() ->
         (("my invoice is wrong",), False),
         (("my invoice is wrong", "another"), True),
     ]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [({}, ("PASSIVE", "1000")), ({"OMP_WAIT_POLICY": "ACTIVE", "GOMP_SPINCOUNT": "0"}, ("ACTIVE", "0"))],
+)
+def test_e5_threads_spin_briefly_then_sleep_unless_the_operator_says_otherwise(
+    given: dict[str, str], expected: tuple[str, str]
+) -> None:
+    """Read by the OpenMP runtime when the engine loads, so asked of a fresh process: a short spin
+    halves a one-request encode, sleeping after it keeps a busy machine responsive (BENCHMARKS)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    code = (
+        "import os; from knowledge.embedding import get_engine; get_engine('e5-small').queries(['hi']); "
+        "print(os.environ['OMP_WAIT_POLICY'], os.environ['GOMP_SPINCOUNT'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env={**env, **given}, capture_output=True, text=True, check=True
+    )
+    assert tuple(out.stdout.split()) == expected
