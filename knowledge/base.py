@@ -195,7 +195,7 @@ class KnowledgeBase:
 
         def stats(questions: Sequence[str]) -> list[float]:
             """Each question's evidence as `answer` weighs it (in its language's terms)."""
-            questions = [" ".join(q.split()) for q in questions if q.strip()]
+            questions = [" ".join(spelling.normalised(q).split()) for q in questions if q.strip()]
             if not questions:
                 return []
             out = []
@@ -253,7 +253,8 @@ class KnowledgeBase:
     def answer(self, question: str, audience: Audience = "customer") -> Answer:
         """Answer from the documents this audience may see, or abstain and say why."""
         started = time.perf_counter()
-        question = " ".join(question.split())
+        # NFC, without zero-width characters: "p\u200bassword" is one word for the model and the index
+        question = " ".join(spelling.normalised(question).split())
         if not question:
             return Answer("", [], 0.0, False, "The question is empty.", engine=self.embedder.name)
         if not self._checked:

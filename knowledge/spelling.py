@@ -11,8 +11,9 @@ A word is corrected only when nobody knows it: it is not among the knowledge bas
 word list of the KB's language (`wordfreq`'s "large" lists: 21 languages, each loads in a fraction of
 a second) does not have it either. "charged" is an English word, so it stays, even in a help centre
 that only says "changed"; "accont" is in neither, so it becomes the word one edit away (a letter
-dropped, added, changed, or two neighbours swapped: Damerau distance 1, the bulk of real typos) that
-the most articles *this asker may read* use, then the language's commonest: a customer's question is
+dropped, added, changed, or two neighbours swapped: Damerau distance 1, the bulk of real typos),
+preferably one with the typed first letter, that the most articles *this asker may read* use, then
+the language's commonest: a customer's question is
 never corrected towards a word only internal articles use. A listed word is never corrected, even a
 rare one: on the German dev questions, taking a listed word for a typo when the correction was a
 hundred times commoner turned "Pass" into "dass", "Line" into "eine" and "Sicht" into "nicht".
@@ -142,13 +143,17 @@ def correct(question: str, *, languages: Collection[str], known: Counts, seen: C
     readable = seen(sorted({t for near in plausible.values() for t in near.values()}))
     fixes = {}
     for w, near in plausible.items():
-        # the most used by the articles this asker may read, the commonest in the language, the
-        # shorter, the first alphabetically: a question is always corrected the same way
+        # one that keeps the typed first letter (people rarely get a word's first letter wrong:
+        # "asigned" is "assigned", not "signed" however many articles say "sign"), then the most used
+        # by the articles this asker may read, the commonest in the language, the shorter, the first
+        # alphabetically: a question is always corrected the same way
         options = sorted(
-            (-readable[t], -frequency(e, lists), len(e), e) for e, t in near.items() if readable.get(t)
+            (e[:1] != w[:1], -readable[t], -frequency(e, lists), len(e), e)
+            for e, t in near.items()
+            if readable.get(t)
         )
         if options:
-            fixes[w] = options[0][3]
+            fixes[w] = options[0][-1]
     if not fixes:
         return question
     return _WORD.sub(lambda m: _cased(fixes.get(m.group(0).lower()), m.group(0)), text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,19 +13,34 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from bot.config import Settings
 from bot.db import Database
 from bot.support import ConfigError, SupportConfig, load_support_config
 from bot.timeutil import Clock, utcnow
 
-console = Console()
+# C0 and C1 control characters but newline and tab: an ESC in a customer's question or ticket title
+# would otherwise reach the operator's terminal as an escape sequence (retitle it, rewrite lines)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class SafeConsole(Console):
+    """A rich console that shows control characters in printed text as "\ufffd": the CLI prints what
+    people typed in Slack (questions in `kb gaps`, ticket titles in `ticket list`). Rich's own colours
+    are styles, not text, so they are unaffected; strings in tables pass through here too."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(_CONTROL.sub("\ufffd", text), **kwargs)
+
+
+console = SafeConsole()
 # Said where a command finds nothing: the browser demo is the usual first run, and it has its own database.
 DEMO_HINT = (
     "(The browser demo keeps its own database in .deskbot/demo/demo.db: "
     "DATABASE_URL=sqlite:///.deskbot/demo/demo.db deskbot ticket list shows its tickets.)"
 )
-err_console = Console(stderr=True)
+err_console = SafeConsole(stderr=True)
 
 
 @dataclass

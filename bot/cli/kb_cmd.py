@@ -249,6 +249,9 @@ def calibrate(
     )
 
 
+SHOWN = 300  # characters of a question `kb gaps` prints (--json has them whole)
+
+
 @app.command()
 def gaps(
     ctx: typer.Context,
@@ -261,6 +264,7 @@ def gaps(
 
     from bot import kpis, notices
     from bot.answers import not_helpful, unanswered
+    from bot.blocks.common import clip
 
     rt = runtime(ctx)
     since = rt.clock() - timedelta(days=days)
@@ -279,8 +283,8 @@ def gaps(
         console.print(f"Answers people said didn't help in the last {days} days (with the article used):")
         for g in disliked:
             used = f"  (article: {g.offered})" if g.offered else ""
-            used += f"  (searched for: {g.searched})" if g.searched else ""
-            console.print(f"  ×{g.asked:<4} {g.wording}{used}", highlight=False, markup=False)
+            used += f"  (searched for: {clip(g.searched_for, SHOWN)})" if g.searched_for else ""
+            console.print(f"  ×{g.asked:<4} {clip(g.wording, SHOWN)}{used}", highlight=False, markup=False)
     if not found:
         console.print(f"Every question of the last {days} days found an answer.")
         return
@@ -291,13 +295,15 @@ def gaps(
     )
     for g in found:
         extra = [
-            f"searched for: {g.searched}" if g.searched else "",
+            f"searched for: {clip(g.searched_for, SHOWN)}" if g.searched_for else "",
             f"tickets: {g.tickets}" if g.tickets else "",
             f"offered: {g.offered}" if g.offered else "",
         ]
         tail = " · ".join(e for e in extra if e)
         console.print(
-            f"  ×{g.asked:<4} {g.wording}" + (f"  ({tail})" if tail else ""), highlight=False, markup=False
+            f"  ×{g.asked:<4} {clip(g.wording, SHOWN)}" + (f"  ({tail})" if tail else ""),
+            highlight=False,
+            markup=False,
         )
 
 

@@ -212,3 +212,25 @@ def test_known_words_and_other_languages_are_searched_as_asked(
     sample_kb: KnowledgeBase, question: str
 ) -> None:
     assert sample_kb.answer(question).searched_for is None
+
+
+@pytest.mark.parametrize(
+    "disguised",
+    [
+        "how do i reset my p\u200ba\u200bs\u200bs\u200bword",  # zero-width spaces inside a word
+        "how do i reset my pass\u200bword",
+        "\ufeffhow do i reset my password\u2060",  # a byte-order mark, a word joiner
+        "how do i re\u0073\u0065t my password",  # plain letters written as escapes: the same text
+    ],
+)
+def test_invisible_characters_change_nothing(sample_kb: KnowledgeBase, disguised: str) -> None:
+    """Pasted text often carries zero-width characters; a question with them is the same question,
+    whether or not it also has a typo (the cleaning used to happen only when a word was corrected)."""
+    clean = sample_kb.answer("how do i reset my password")
+    answer = sample_kb.answer(disguised)
+    assert (answer.grounded, answer.ranking[:3], answer.searched_for) == (
+        clean.grounded,
+        clean.ranking[:3],
+        None,
+    )
+    assert answer.confidence == pytest.approx(clean.confidence, abs=1e-6)

@@ -87,7 +87,7 @@ def test_cli_ingest_is_idempotent_and_ask_cites_the_article(tmp_path: Path) -> N
         "asked": 2,
         "tickets": 0,
         "offered": "mobile-app",
-        "searched": None,
+        "searched_for": None,
     }
 
     # a misspelt question: staff see what the model was asked (a customer is never shown it)
