@@ -13,7 +13,7 @@ from knowledge import calibration, chunking, documents, indexes, language, selfc
 from knowledge.batches import IngestRun
 from knowledge.calibration import Curve
 from knowledge.compose import PassageComposer
-from knowledge.decide import STATISTIC, DecisionParams, confidence, evidence, lift
+from knowledge.decide import STATISTIC, DecisionParams, lift, weighed
 from knowledge.embedding import Engine
 from knowledge.lexical import LexicalIndex, LexicalIndexError
 from knowledge.results import Answer, EngineMismatch, IngestReport, Source, nearly_as_relevant
@@ -171,10 +171,10 @@ class KnowledgeBase:
                 **exclude,
             )
 
-        wrong, right, background, near_lift = selfcal.pseudo_evidence(
-            asks, vectors, search, self.decision.competitors
+        seen = selfcal.pseudo_evidence(asks, vectors, search, self.decision.competitors)
+        curve = calibration.self_curve(
+            seen.near_miss, seen.found, seen.background, STATISTIC, seen.near_lift, seen.spread
         )
-        curve = calibration.self_curve(wrong, right, background, STATISTIC, near_lift)
         meta = self.store.read_meta()
         old = meta.get("calibration")
         # verdicts are kept as statistics: ones on another statistic are relearned by `kb calibrate`
@@ -206,7 +206,7 @@ class KnowledgeBase:
                     q, v, store=self.store, lexical=self.lexical, visibilities=every,
                     params=self.retrieval, typos=not foreign,
                 )  # fmt: skip
-                out.append(evidence(hits, self.decision.competitors, before.background))
+                out.append(weighed(hits, self.decision.competitors, before, foreign=foreign))
             return out
 
         after = calibration.with_feedback(before, stats(positives), stats(negatives))
@@ -274,8 +274,8 @@ class KnowledgeBase:
             typos=not foreign,
             encoded=searched,
         )
-        conf = confidence(hits, self.decision, curve)
-        stat = evidence(hits, self.decision.competitors, curve.background)
+        stat = weighed(hits, self.decision.competitors, curve, foreign=foreign)
+        conf = curve.probability(stat) if hits else 0.0
         ranking = [h.doc_id for h in hits[:10]]
         meta = {
             "language": asked_in,

@@ -54,6 +54,8 @@ class Curve:
     statistic: str = ""  # the decision statistic the curve was fitted on (knowledge.decide.STATISTIC)
     # a typical near miss's lift (knowledge.decide.lift): "may be related" needs as much
     near_lift: float = 0.0
+    # a typical same-language question's spread of dense scores (knowledge.decide.weighed); 0: unknown
+    spread: float = 0.0
 
     def probability(self, evidence: float) -> float:
         return _sigmoid(self.slope * evidence + self.intercept)
@@ -148,11 +150,12 @@ def self_curve(
     background: float,
     statistic: str = "",
     near_lift: float = 0.0,
+    spread: float = 0.0,
 ) -> Curve:
     """The label-free curve: both pseudo groups weigh the same in total, whatever their sizes."""
     scale = len(found) / len(near_miss) if near_miss else 1.0
     a, b = fit(near_miss, found, [scale] * len(near_miss))
-    return Curve(a, b, list(near_miss), list(found), [], [], background, statistic, near_lift)
+    return Curve(a, b, list(near_miss), list(found), [], [], background, statistic, near_lift, spread)
 
 
 def with_feedback(curve: Curve, positives: Sequence[float], negatives: Sequence[float]) -> Curve:

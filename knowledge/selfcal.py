@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from knowledge import calibration
 from knowledge.chunking import Chunk
-from knowledge.decide import evidence, lift
+from knowledge.decide import evidence, lift, spread
 from knowledge.retrieve import Hit
 
 Search = Callable[..., list[Hit]]  # (question, vector, exclude=…, exclude_titles=…) -> ranked hits
@@ -43,10 +43,19 @@ def pseudo_questions(chunks: Sequence[Chunk]) -> list[Pseudo]:
     return asks
 
 
+@dataclass(frozen=True)
+class PseudoEvidence:
+    near_miss: list[float]  # decision statistics of the near misses
+    found: list[float]  # ... of the partial questions that found their article
+    background: float  # a typical runner-up score
+    near_lift: float  # a typical near miss's lift
+    spread: float  # a typical partial question's spread of dense scores (asked with its article)
+
+
 def pseudo_evidence(
     asks: Sequence[Pseudo], vectors: Sequence, search: Search, competitors: int
-) -> tuple[list[float], list[float], float, float]:
-    """(near-miss statistics, found statistics, background, a typical near miss's lift)."""
+) -> PseudoEvidence:
+    """What the KB's pseudo-questions show (see `PseudoEvidence`)."""
     near = [search(a.text, v, exclude=frozenset([a.doc_id])) for a, v in zip(asks, vectors, strict=True)]
     lifts = sorted(lift(h) for h in near)
     near_lift = lifts[len(lifts) // 2] if lifts else 0.0
@@ -54,9 +63,12 @@ def pseudo_evidence(
     background = sorted(others)[len(others) // 2] if others else 0.0  # a typical runner-up score
     wrong = [evidence(h, competitors, background) for h in near]
     right = []
+    spreads = []
     for a, v in zip(asks, vectors, strict=True):
         if a.partial:
             hits = search(a.text, v, exclude_titles=frozenset([a.doc_id]))
             found = bool(hits) and hits[0].doc_id == a.doc_id
             (right if found else wrong).append(evidence(hits, competitors, background))
-    return wrong, right, background, near_lift
+            spreads.append(spread(hits))
+    typical = sorted(spreads)[len(spreads) // 2] if spreads else 0.0
+    return PseudoEvidence(wrong, right, background, near_lift, typical)
