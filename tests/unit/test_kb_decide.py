@@ -63,3 +63,12 @@ def test_the_correction_only_ever_undoes_compression(
             assert got / margin >= 1 - 1e-9
         if spread(hits) >= kb_spread:  # already as sharp as the KB's own questions: left as it is
             assert got == pytest.approx(margin)
+
+
+def test_a_foreign_question_about_nothing_here_is_not_uncompressed() -> None:
+    """Its top article stands out from the rest no more than this KB's typical near miss: a narrow
+    spread there says "about nothing in particular", not "translated"."""
+    flat = ranked(compressed(SAME_LANGUAGE, 0.3))
+    curve = replace(CURVE, spread=spread(ranked(SAME_LANGUAGE)), near_lift=1.0)  # nothing stands out so far
+    assert weighed(flat, 5, curve, foreign=True) == evidence(flat, 5, curve.background)
+    assert weighed(flat, 5, replace(curve, near_lift=0.0), foreign=True) > evidence(flat, 5, curve.background)
