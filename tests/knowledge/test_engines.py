@@ -125,3 +125,22 @@ def test_e5_threads_spin_briefly_then_sleep_unless_the_operator_says_otherwise(
         [sys.executable, "-c", code], env={**env, **given}, capture_output=True, text=True, check=True
     )
     assert tuple(out.stdout.split()) == expected
+
+
+def test_e5_reads_the_opening_of_a_long_question_only() -> None:
+    """A pasted log after a question costs seconds of encoder time that every other answer waits
+    behind (one call at a time); the model reads the first QUERY_TOKENS tokens, cut at a word."""
+    from knowledge.embedding import QUERY_TOKENS
+
+    e5 = get_engine("e5-small")
+    opening = "The invoice export fails with error 502 when I click Download. " * 40  # > QUERY_TOKENS
+    one, other = e5.queries([opening + "x" * 30_000, opening + " ".join(["stack trace line"] * 5_000)])
+    assert np.allclose(one, other)  # what follows the opening is not read
+    read = e5.bounded(opening + "tail")
+    assert e5._load().token_count(read, True) <= QUERY_TOKENS and opening.startswith(read)
+    short = "How do I download my invoices?"
+    assert e5.bounded(short) == short  # a question of ordinary length is read whole
+    assert (
+        e5.bounded("发票" * 2_000)
+        and e5._load().token_count(e5.bounded("发票" * 2_000), True) <= QUERY_TOKENS
+    )
