@@ -131,7 +131,7 @@ class E5Engine:
     dim = DIM
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._model = None
         self._recent: OrderedDict[tuple[str, bool], np.ndarray] = OrderedDict()  # last single-text encodes
 
@@ -165,13 +165,14 @@ class E5Engine:
         question or routing example is that long, so no measured figure moves."""
         if len(text) <= QUERY_TOKENS - 8:  # a token is at least a character: nothing to count
             return text
-        model = self._load()
-        text = text[: QUERY_TOKENS * 8]  # more characters than the limit's tokens can ever cover
-        while (count := model.token_count(text, True)) > QUERY_TOKENS:
-            keep = max(1, int(len(text) * QUERY_TOKENS / count * 0.95))
-            cut = text[:keep]
-            text = cut.rsplit(None, 1)[0] if " " in cut[keep // 2 :] else cut
-        return text
+        with self._lock:  # the C engine serves one call at a time (re-entrant: `_encode` holds it)
+            model = self._load()
+            text = text[: QUERY_TOKENS * 8]  # more characters than the limit's tokens can ever cover
+            while (count := model.token_count(text, True)) > QUERY_TOKENS:
+                keep = max(1, int(len(text) * QUERY_TOKENS / count * 0.95))
+                cut = text[:keep]
+                text = cut.rsplit(None, 1)[0] if " " in cut[keep // 2 :] else cut
+            return text
 
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         with self._lock:
