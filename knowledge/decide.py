@@ -71,6 +71,12 @@ def spread(hits: Sequence[Hit]) -> float:
     return (sum((h.dense - mean) ** 2 for h in hits) / len(hits)) ** 0.5
 
 
+# A product bound, not a fitted number (no development figure moves below 1.5): a translation does not
+# halve how widely a question's scores spread; a question narrower than that is about nothing in
+# particular, and a degenerate list of a few near-equal scores must not multiply its margin without end.
+MOST_UNCOMPRESSED = 2.0
+
+
 def weighed(hits: Sequence[Hit], competitors: int, curve: Curve, *, foreign: bool = False) -> float:
     """The evidence the curve reads: the margin, and for a question in another language than the
     articles the margin as the same question would show it in their language.
@@ -93,7 +99,7 @@ def weighed(hits: Sequence[Hit], competitors: int, curve: Curve, *, foreign: boo
     own = spread(hits)
     if not foreign or curve.spread <= 0 or own <= 0 or lift(hits) < curve.near_lift:
         return margin
-    return margin * max(1.0, curve.spread / own)
+    return margin * min(MOST_UNCOMPRESSED, max(1.0, curve.spread / own))
 
 
 def confidence(hits: Sequence[Hit], params: DecisionParams, curve: Curve, *, foreign: bool = False) -> float:

@@ -167,12 +167,20 @@ class E5Engine:
             return text
         with self._lock:  # the C engine serves one call at a time (re-entrant: `_encode` holds it)
             model = self._load()
-            text = text[: QUERY_TOKENS * 8]  # more characters than the limit's tokens can ever cover
-            while (count := model.token_count(text, True)) > QUERY_TOKENS:
-                keep = max(1, int(len(text) * QUERY_TOKENS / count * 0.95))
-                cut = text[:keep]
-                text = cut.rsplit(None, 1)[0] if " " in cut[keep // 2 :] else cut
-            return text
+            # far more characters than the limit's tokens cover (English runs ~4-9 characters a token)
+            text = text[: QUERY_TOKENS * 32]
+            if model.token_count(text, True) <= QUERY_TOKENS:
+                return text
+            fits, over = 0, len(text)  # the longest prefix within the limit, by halving (~13 counts)
+            while over - fits > 1:
+                middle = (fits + over) // 2
+                if model.token_count(text[:middle], True) <= QUERY_TOKENS:
+                    fits = middle
+                else:
+                    over = middle
+            cut = text[:fits]
+            space = max(cut.rfind(c) for c in " \n\t\u00a0")  # end at a word when one ends nearby
+            return cut[:space].rstrip() if space >= fits - 32 and cut[:space].strip() else cut
 
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         with self._lock:

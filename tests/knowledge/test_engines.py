@@ -140,7 +140,15 @@ def test_e5_reads_the_opening_of_a_long_question_only() -> None:
     assert e5._load().token_count(read, True) <= QUERY_TOKENS and opening.startswith(read)
     short = "How do I download my invoices?"
     assert e5.bounded(short) == short  # a question of ordinary length is read whole
-    assert (
-        e5.bounded("发票" * 2_000)
-        and e5._load().token_count(e5.bounded("发票" * 2_000), True) <= QUERY_TOKENS
-    )
+    for text in (
+        "发票" * 2_000,  # no spaces
+        " " * 1_500 + "😀🎉" * 600,  # blank first, then characters of several tokens each (crashed once)
+        "hello\n\n" + " " * 300 + "x" + "😀" * 700,  # cut back to "hello" once
+        "palabra\u00a0" * 800,  # no-break spaces between words
+    ):
+        read = e5.bounded(text)
+        count = e5._load().token_count(read, True)
+        assert text.startswith(read) and QUERY_TOKENS - 16 <= count <= QUERY_TOKENS, (len(read), count)
+        assert e5.queries([text]).shape == (1, e5.dim)
+    within = " ".join(["password"] * 250)  # ~9 characters a token: within the limit, read whole
+    assert e5.bounded(within) == within

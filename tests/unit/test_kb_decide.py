@@ -72,3 +72,16 @@ def test_a_foreign_question_about_nothing_here_is_not_uncompressed() -> None:
     curve = replace(CURVE, spread=spread(ranked(SAME_LANGUAGE)), near_lift=1.0)  # nothing stands out so far
     assert weighed(flat, 5, curve, foreign=True) == evidence(flat, 5, curve.background)
     assert weighed(flat, 5, replace(curve, near_lift=0.0), foreign=True) > evidence(flat, 5, curve.background)
+
+
+def test_a_degenerate_list_cannot_multiply_a_foreign_margin_without_end() -> None:
+    """Three near-equal dense scores spread next to nothing: the factor stops at MOST_UNCOMPRESSED."""
+    from knowledge.decide import MOST_UNCOMPRESSED
+
+    hits = [
+        Hit(f"d{i}", Chunk(f"d{i}#0", f"d{i}", "", "", "", None, "public", 0), 0.82 + i * 1e-4, 0.0, s)
+        for i, s in enumerate([0.90, 0.82, 0.82])
+    ]
+    curve = replace(CURVE, background=0.827, near_lift=0.0418, spread=0.0165)
+    margin = evidence(hits, 5, curve.background)
+    assert weighed(hits, 5, curve, foreign=True) == pytest.approx(margin * MOST_UNCOMPRESSED)
