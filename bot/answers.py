@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -166,10 +167,7 @@ def unanswered(
         .order_by(col(KbQuery.created_at).desc())
         .limit(UNANSWERED_SCAN)
     ).all()
-    return gaps(
-        [(question, sources or [], ticket, searched) for question, sources, ticket, searched in rows],
-        limit=limit,
-    )
+    return _gaps(rows, limit=limit)
 
 
 def not_helpful(
@@ -188,6 +186,11 @@ def not_helpful(
         .order_by(col(Feedback.created_at).desc())
         .limit(UNANSWERED_SCAN)
     ).all()
+    return _gaps(rows, limit=limit)
+
+
+def _gaps(rows: Sequence[Any], *, limit: int | None) -> list[Gap]:
+    """(question, sources, ticket number, searched for) rows of `kb_query` → `knowledge.gaps.gaps`."""
     return gaps(
         [(question, sources or [], ticket, searched) for question, sources, ticket, searched in rows],
         limit=limit,

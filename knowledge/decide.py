@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from knowledge.calibration import Curve
 from knowledge.retrieve import Hit
 
@@ -65,10 +67,7 @@ def lift(hits: Sequence[Hit]) -> float:
 def spread(hits: Sequence[Hit]) -> float:
     """How widely a question's dense scores spread over its candidate documents (their standard
     deviation): how sharply the engine tells this question's articles apart."""
-    if len(hits) < 2:
-        return 0.0
-    mean = sum(h.dense for h in hits) / len(hits)
-    return (sum((h.dense - mean) ** 2 for h in hits) / len(hits)) ** 0.5
+    return float(np.std([h.dense for h in hits])) if len(hits) > 1 else 0.0
 
 
 # A product bound, not a fitted number (no development figure moves below 1.5): a translation does not
@@ -100,10 +99,3 @@ def weighed(hits: Sequence[Hit], competitors: int, curve: Curve, *, foreign: boo
     if not foreign or curve.spread <= 0 or own <= 0 or lift(hits) < curve.near_lift:
         return margin
     return margin * min(MOST_UNCOMPRESSED, max(1.0, curve.spread / own))
-
-
-def confidence(hits: Sequence[Hit], params: DecisionParams, curve: Curve, *, foreign: bool = False) -> float:
-    """Calibrated probability that the top document answers the question."""
-    if not hits:
-        return 0.0
-    return curve.probability(weighed(hits, params.competitors, curve, foreign=foreign))

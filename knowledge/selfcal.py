@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from statistics import median_high
 
 from knowledge import calibration
 from knowledge.chunking import Chunk
@@ -57,10 +58,9 @@ def pseudo_evidence(
 ) -> PseudoEvidence:
     """What the KB's pseudo-questions show (see `PseudoEvidence`)."""
     near = [search(a.text, v, exclude=frozenset([a.doc_id])) for a, v in zip(asks, vectors, strict=True)]
-    lifts = sorted(lift(h) for h in near)
-    near_lift = lifts[len(lifts) // 2] if lifts else 0.0
+    near_lift = _typical([lift(h) for h in near])
     others = [h.score for hits in near for h in hits[1 : 1 + competitors]]
-    background = sorted(others)[len(others) // 2] if others else 0.0  # a typical runner-up score
+    background = _typical(others)  # a typical runner-up score
     wrong = [evidence(h, competitors, background) for h in near]
     right = []
     spreads = []
@@ -70,5 +70,9 @@ def pseudo_evidence(
             found = bool(hits) and hits[0].doc_id == a.doc_id
             (right if found else wrong).append(evidence(hits, competitors, background))
             spreads.append(spread(hits))
-    typical = sorted(spreads)[len(spreads) // 2] if spreads else 0.0
-    return PseudoEvidence(wrong, right, background, near_lift, typical)
+    return PseudoEvidence(wrong, right, background, near_lift, _typical(spreads))
+
+
+def _typical(values: Sequence[float]) -> float:
+    """The median (the higher middle value of an even count), 0 for none."""
+    return median_high(values) if values else 0.0

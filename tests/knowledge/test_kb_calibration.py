@@ -116,7 +116,7 @@ def test_a_question_whose_scores_all_drop_keeps_its_confidence(tmp_path: Path) -
     decision reads the top article's margin over its competitors, so the shift does not sink it."""
     from dataclasses import replace
 
-    from knowledge.decide import confidence
+    from knowledge.decide import weighed
     from knowledge.retrieve import retrieve
 
     kb = small_kb(tmp_path)
@@ -131,8 +131,12 @@ def test_a_question_whose_scores_all_drop_keeps_its_confidence(tmp_path: Path) -
     )
     assert ranked[0].doc_id == "api" and len(ranked) > kb.decision.competitors
     shifted = [replace(h, score=h.score - 0.05) for h in ranked]
-    same = confidence(ranked, kb.decision, kb.curve)
-    assert abs(confidence(shifted, kb.decision, kb.curve) - same) < 1e-9
+
+    def confidence(hits):  # type: ignore[no-untyped-def]
+        return kb.curve.probability(weighed(hits, kb.decision.competitors, kb.curve))
+
+    same = confidence(ranked)
+    assert abs(confidence(shifted) - same) < 1e-9
 
 
 def test_the_scheduled_job_refits_the_threshold_when_verdicts_change(
