@@ -1,0 +1,76 @@
+"""Help centres come in families of sibling articles (invoices, members, integrations). A question about
+a sibling the help centre does not have must not be answered with its nearest relative, and short
+questions about the siblings it does have are still answered. Real e5 engine, real embedded Chroma."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.base import KnowledgeBase
+from knowledge.embedding import get_engine
+from knowledge.store import VectorStore
+
+FAMILIES = {
+    "invoice-pdf": ("Download an invoice as a PDF", "Invoices are listed under Billing, History. Open one and choose Download PDF."),
+    "invoice-address": ("Change the billing address on invoices", "The address printed on invoices is set under Billing, Details; new invoices use it."),
+    "invoice-currency": ("Pay invoices in euros or pounds", "Billing currency is chosen when the subscription starts; support can switch it at renewal."),
+    "invoice-terms": ("Invoice due dates and payment terms", "Invoices are due 30 days after issue; annual plans can ask for 60-day terms."),
+    "member-invite": ("Invite people to your workspace", "Admins invite people from People, Invite, by email address or a link."),
+    "member-remove": ("Remove a member from the workspace", "Admins remove a member from People; the member's tickets stay."),
+    "member-role": ("Change a member's role", "Owners change a member's role to admin or agent from People, Roles."),
+    "owner-transfer": ("Transfer workspace ownership", "The owner transfers ownership to an admin from Settings, Ownership."),
+    "int-slack": ("Connect Acme to Slack", "Install the Acme app from the Slack directory and pick a channel for alerts."),
+    "int-jira": ("Connect Acme to Jira", "Add a Jira API token under Integrations, Jira, then map projects to teams."),
+    "int-salesforce": ("Connect Acme to Salesforce", "Sign in to Salesforce from Integrations, Salesforce and choose which objects sync."),
+    "password": ("Reset your password", "Use Forgot password on the sign-in page; the link in the email is valid for one hour."),
+    "twofa": ("Turn on two-factor authentication", "Enable 2FA in Profile, Security with an authenticator app."),
+    "delete-ws": ("Delete your workspace", "Owners delete a workspace in Settings, Danger zone; it cannot be undone."),
+    "export": ("Export your data as CSV", "Admins export tickets and users as CSV files from Reports."),
+    "api": ("Create an API token", "Tokens are created in Settings, API, with read or write scope."),
+    "mobile": ("Install the mobile app", "The mobile app is in the App Store and on Google Play."),
+    "sla": ("Set SLA targets per priority", "Admins set first-response and resolution targets per priority under Settings, SLA."),
+}  # fmt: skip
+
+MISSING_SIBLINGS = [
+    "Can I add our VAT number to invoices?",
+    "Can I put a PO number on invoices?",
+    "How do I change the language of invoices?",
+    "How do I connect Acme to GitHub?",
+    "How do I connect Acme to Zendesk?",
+    "How do I merge two member accounts?",
+    "How do I suspend a member temporarily?",
+]
+PRESENT = {
+    "where do I download last month's invoice pdf": "invoice-pdf",
+    "how to hook acme up to jira": "int-jira",
+    "forgot my password": "password",
+    "set up 2fa": "twofa",
+}
+
+
+@pytest.fixture(scope="module")
+def families(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    root = tmp_path_factory.mktemp("families")
+    docs = root / "docs"
+    docs.mkdir()
+    for doc_id, (title, body) in FAMILIES.items():
+        (docs / f"{doc_id}.md").write_text(
+            f'---\ntitle: "{title}"\nvisibility: public\n---\n\n# {title}\n\n{body}\n'
+        )
+    kb = KnowledgeBase(store=VectorStore(path=Path(root) / "chroma"), embedder=get_engine())
+    kb.ingest([docs])
+    return kb
+
+
+@pytest.mark.parametrize("question", MISSING_SIBLINGS)
+def test_a_missing_sibling_is_not_answered_with_its_relative(families: KnowledgeBase, question: str) -> None:
+    answer = families.answer(question)
+    assert not answer.grounded, (question, answer.sources[0].doc_id, answer.confidence)
+
+
+@pytest.mark.parametrize("question", sorted(PRESENT))
+def test_short_questions_about_present_siblings_are_answered(families: KnowledgeBase, question: str) -> None:
+    answer = families.answer(question)
+    assert answer.grounded and answer.sources[0].doc_id == PRESENT[question], (question, answer.confidence)
