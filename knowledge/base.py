@@ -175,6 +175,12 @@ class KnowledgeBase:
         curve = calibration.self_curve(
             seen.near_miss, seen.found, seen.background, STATISTIC, seen.near_lift, seen.spread
         )
+        if not curve.found and chunks:
+            log.warning(
+                "knowledge base: could not calibrate its answers (%d articles: too few to tell a question it "
+                "answers from one it does not); the bot abstains and offers a ticket until more are added",
+                len({c.doc_id for c in chunks}),
+            )
         meta = self.store.read_meta()
         old = meta.get("calibration")
         # verdicts are kept as statistics: ones on another statistic are relearned by `kb calibrate`

@@ -38,6 +38,7 @@ from typing import Any
 SAMPLE = 300  # pseudo-questions per KB at most (ingest cost: one query each)
 FEEDBACK_WEIGHT = 3.0  # one person's verdict counts as much as this many pseudo-questions
 RIDGE = 1e-3  # keeps the fit finite when the two groups do not overlap
+CANNOT_TELL = -50.0  # the intercept of a curve with nothing to fit on: P(right) ≈ 0 whatever the evidence
 
 
 @dataclass
@@ -152,7 +153,11 @@ def self_curve(
     near_lift: float = 0.0,
     spread: float = 0.0,
 ) -> Curve:
-    """The label-free curve: both pseudo groups weigh the same in total, whatever their sizes."""
+    """The label-free curve: both pseudo groups weigh the same in total, whatever their sizes. Without
+    both groups (a KB of one article has no near misses worth the name) there is nothing to calibrate
+    on: the curve never answers (fails closed) until people's verdicts give it something (`with_feedback`)."""
+    if not near_miss or not found:
+        return Curve(0.0, CANNOT_TELL, [], [], [], [], background, statistic, near_lift, spread)
     scale = len(found) / len(near_miss) if near_miss else 1.0
     a, b = fit(near_miss, found, [scale] * len(near_miss))
     return Curve(a, b, list(near_miss), list(found), [], [], background, statistic, near_lift, spread)

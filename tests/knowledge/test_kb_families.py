@@ -114,3 +114,49 @@ def test_an_article_with_close_siblings_still_answers(
 def test_the_sample_help_centre_abstains_on_near_misses(sample: KnowledgeBase, question: str) -> None:
     assert not sample.answer(question).grounded
 
+
+TINY = {
+    "shipping": (
+        "Shipping times and costs",
+        "UK standard delivery takes 2-3 business days and costs 3.95; express delivery is next day.",
+    ),
+    "returns": (
+        "Returns and refunds",
+        "Send unused items back within 30 days with the returns label; refunds reach your card in 5 days.",
+    ),
+}
+
+
+def tiny_kb(root: Path, ids: list[str]) -> KnowledgeBase:
+    docs = root / "docs"
+    docs.mkdir()
+    for doc_id in ids:
+        title, body = TINY[doc_id]
+        (docs / f"{doc_id}.md").write_text(
+            f'---\ntitle: "{title}"\nvisibility: public\n---\n\n# {title}\n\n{body}\n'
+        )
+    kb = KnowledgeBase(store=VectorStore(path=root / "chroma"), embedder=get_engine())
+    kb.ingest([docs])
+    return kb
+
+
+def test_a_two_article_kb_does_not_answer_off_topic_questions(tmp_path: Path) -> None:
+    """With one article held out a near miss has no runner-up: padded with 0, its margin was its whole
+    score, the curve turned over, and "who won the world cup" was answered with the returns article."""
+    kb = tiny_kb(tmp_path, ["shipping", "returns"])
+    assert kb.curve.slope > 0
+    for question in ("who won the world cup in 2014", "what is the best pizza topping"):
+        assert not kb.answer(question).grounded, question
+    answer = kb.answer("can I send back something I bought")
+    assert answer.grounded and answer.sources[0].doc_id == "returns"
+
+
+def test_a_one_article_kb_cannot_calibrate_and_abstains(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="deskbot.kb"):
+        kb = tiny_kb(tmp_path, ["shipping"])
+    assert "could not calibrate its answers (1 articles" in caplog.text
+    for question in ("who won the world cup in 2014", "how long does delivery take?"):
+        answer = kb.answer(question)
+        assert not answer.grounded and answer.confidence < 0.01, question
