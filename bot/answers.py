@@ -6,6 +6,7 @@ This is the one path Slack, the CLI (`deskbot kb ask`) and the evaluation (`desk
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -246,5 +247,13 @@ def recalibrate(*, db: Database, kb: KnowledgeBase, now: datetime, dry_run: bool
     t = kb.decision.threshold
     return (
         f"refitted with {len(right)} right and {len(wrong)} wrong answers: the bot answers above evidence "
-        f"{after.evidence_at(t):.3f} (was {before.evidence_at(t):.3f})"
+        f"{_level(after.evidence_at(t))} (was {_level(before.evidence_at(t))})"
+    )
+
+
+def _level(evidence: float) -> str:
+    return (
+        f"{evidence:.3f}"
+        if math.isfinite(evidence)
+        else "none (it cannot tell right from wrong: it abstains)"
     )

@@ -176,10 +176,12 @@ class KnowledgeBase:
             seen.near_miss, seen.found, seen.background, STATISTIC, seen.near_lift, seen.spread
         )
         if not curve.found and chunks:
+            n = len({c.doc_id for c in chunks})
             log.warning(
-                "knowledge base: could not calibrate its answers (%d articles: too few to tell a question it "
-                "answers from one it does not); the bot abstains and offers a ticket until more are added",
-                len({c.doc_id for c in chunks}),
+                "knowledge base: could not calibrate its answers on %d article%s (too few to tell a question "
+                "it answers from one it does not); the bot abstains and offers a ticket until more are added",
+                n,
+                "" if n == 1 else "s",
             )
         meta = self.store.read_meta()
         old = meta.get("calibration")

@@ -59,12 +59,19 @@ class Curve:
     spread: float = 0.0
 
     def probability(self, evidence: float) -> float:
+        """P(right | evidence); 0 from a curve that does not rise with the evidence (nothing to calibrate
+        on, or a fit that turned over): such a curve cannot tell a right answer from a wrong one."""
+        if self.slope <= 0:
+            return 0.0
         return _sigmoid(self.slope * evidence + self.intercept)
 
     def evidence_at(self, probability: float) -> float:
-        """The evidence at which the curve reaches `probability` (the threshold in evidence terms)."""
+        """The evidence at which the curve reaches `probability` (the threshold in evidence terms);
+        infinite when it never does."""
+        if self.slope <= 0:
+            return math.inf
         p = min(max(probability, 1e-6), 1 - 1e-6)
-        return (math.log(p / (1 - p)) - self.intercept) / (self.slope or 1e-9)
+        return (math.log(p / (1 - p)) - self.intercept) / self.slope
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -224,11 +231,15 @@ def compare(before: Curve, after: Curve, threshold: float) -> dict[str, Any]:
     def share(values: Sequence[float], at_least: float) -> float:
         return round(sum(v >= at_least for v in values) / len(values), 3) if values else 0.0
 
+    def at(curve: Curve, p: float) -> float | None:  # None: the curve never reaches p
+        e = curve.evidence_at(p)
+        return round(e, 4) if math.isfinite(e) else None
+
     rows = [
         {
             "probability": p,
-            "evidence_before": round(before.evidence_at(p), 4),
-            "evidence_after": round(after.evidence_at(p), 4),
+            "evidence_before": at(before, p),
+            "evidence_after": at(after, p),
             "near_misses_answered": share(after.near_miss, after.evidence_at(p)),
             "found_answered": share(after.found, after.evidence_at(p)),
         }
@@ -237,9 +248,6 @@ def compare(before: Curve, after: Curve, threshold: float) -> dict[str, Any]:
     return {
         "pseudo_questions": {"near_miss": len(after.near_miss), "found": len(after.found)},
         "threshold": threshold,
-        "answers_above_evidence": {
-            "before": round(before.evidence_at(threshold), 4),
-            "after": round(after.evidence_at(threshold), 4),
-        },
+        "answers_above_evidence": {"before": at(before, threshold), "after": at(after, threshold)},
         "curve": rows,
     }

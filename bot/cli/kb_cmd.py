@@ -236,17 +236,30 @@ def calibrate(
     console.print(" P(right)  evidence before → after   near misses answered   titles found answered")
     for r in rows:
         console.print(
-            f"   {r['probability']:.2f}     {r['evidence_before']:7.3f} → {r['evidence_after']:7.3f}"
+            f"   {r['probability']:.2f}     {_evidence(r['evidence_before'])} → {_evidence(r['evidence_after'])}"
             f"        {r['near_misses_answered']:.2f}                  {r['found_answered']:.2f}",
             highlight=False,
         )
     b, a = summary["answers_above_evidence"]["before"], summary["answers_above_evidence"]["after"]
-    change = "unchanged" if abs(a - b) < 1e-4 else ("stricter" if a > b else "more permissive")
+    if a is None:
+        console.print(
+            "The knowledge base could not calibrate its answers (too few articles to tell a question it "
+            "answers from one it does not): the bot abstains and offers a ticket. Add articles, then run "
+            "`deskbot kb ingest`.",
+            highlight=False,
+        )
+        return
+    change = "more permissive" if b is None or a < b - 1e-4 else ("stricter" if a > b + 1e-4 else "unchanged")
     console.print(
         f"At KB_ANSWER_THRESHOLD={threshold:.2f} the bot answers above evidence {a:.3f} "
-        f"(was {b:.3f}: {change}).",
+        f"(was {_evidence(b).strip()}: {change}).",
         highlight=False,
     )
+
+
+def _evidence(value: float | None) -> str:
+    """An evidence level for the curve table; "never" where the curve does not reach it."""
+    return f"{value:7.3f}" if value is not None else "  never"
 
 
 SHOWN = 300  # characters of a question `kb gaps` prints (--json has them whole)

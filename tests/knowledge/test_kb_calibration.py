@@ -195,3 +195,39 @@ def test_kb_calibrate_shows_the_curve_and_what_changed(tmp_path: Path, monkeypat
         "wrong": 0,
     }
     assert [r["probability"] for r in summary["curve"]] == [0.3, 0.5, 0.65, 0.8, 0.9]
+
+
+def test_kb_calibrate_says_a_one_article_kb_cannot_calibrate(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    title, body = ARTICLES["api"]
+    (docs / "api.md").write_text(f'---\ntitle: "{title}"\nvisibility: public\n---\n\n# {title}\n\n{body}\n')
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'kb.db'}")
+    monkeypatch.setenv("CHROMA_PATH", str(tmp_path / "chroma"))
+    monkeypatch.setenv("KB_ENGINE", "hash")
+    monkeypatch.setenv("KB_SOURCES", str(docs))
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+    assert runner.invoke(app, ["kb", "ingest"]).exit_code == 0
+    shown = runner.invoke(app, ["kb", "calibrate"])
+    assert shown.exit_code == 0, shown.output
+    assert "could not calibrate its answers" in shown.output and "never" in shown.output
+    summary = json.loads(runner.invoke(app, ["kb", "calibrate", "--json"]).output)  # valid JSON: no Infinity
+    assert summary["answers_above_evidence"] == {"before": None, "after": None}
+    asked = runner.invoke(app, ["kb", "ask", "how do I create an api token"])
+    assert asked.exit_code == 0 and "Abstained" in asked.output, asked.output
+
+
+def test_a_curve_that_does_not_rise_is_never_confident() -> None:
+    from knowledge.calibration import Curve
+
+    for slope in (0.0, -12.0):  # nothing to fit on, or a fit that turned over
+        curve = Curve(slope=slope, intercept=3.0)
+        assert curve.probability(-1.0) == curve.probability(1.0) == 0.0
+        assert curve.evidence_at(0.65) == float("inf")

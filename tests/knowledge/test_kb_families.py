@@ -156,7 +156,7 @@ def test_a_one_article_kb_cannot_calibrate_and_abstains(
 ) -> None:
     with caplog.at_level("WARNING", logger="deskbot.kb"):
         kb = tiny_kb(tmp_path, ["shipping"])
-    assert "could not calibrate its answers (1 articles" in caplog.text
+    assert "could not calibrate its answers on 1 article (" in caplog.text
     for question in ("who won the world cup in 2014", "how long does delivery take?"):
         answer = kb.answer(question)
         assert not answer.grounded and answer.confidence < 0.01, question
