@@ -168,23 +168,9 @@ def test_the_scheduled_job_refits_the_threshold_when_verdicts_change(
 def test_kb_calibrate_shows_the_curve_and_what_changed(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from typer.testing import CliRunner
-
     from bot.cli import app
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for doc_id, (title, body) in ARTICLES.items():
-        (docs / f"{doc_id}.md").write_text(
-            f'---\ntitle: "{title}"\nvisibility: public\n---\n\n# {title}\n\n{body}\n'
-        )
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'kb.db'}")
-    monkeypatch.setenv("CHROMA_PATH", str(tmp_path / "chroma"))
-    monkeypatch.setenv("KB_ENGINE", "hash")
-    monkeypatch.setenv("KB_SOURCES", str(docs))
-    monkeypatch.setenv("COLUMNS", "200")
-    runner = CliRunner()
-    assert runner.invoke(app, ["kb", "ingest"]).exit_code == 0
+    runner = ingested_cli(tmp_path, monkeypatch, ARTICLES)
     shown = runner.invoke(app, ["kb", "calibrate"])
     assert shown.exit_code == 0, shown.output
     assert "feedback: 0 answers right, 0 wrong" in shown.output and "(was " in shown.output
@@ -200,21 +186,9 @@ def test_kb_calibrate_shows_the_curve_and_what_changed(tmp_path: Path, monkeypat
 def test_kb_calibrate_says_a_one_article_kb_cannot_calibrate(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from typer.testing import CliRunner
-
     from bot.cli import app
 
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    title, body = ARTICLES["api"]
-    (docs / "api.md").write_text(f'---\ntitle: "{title}"\nvisibility: public\n---\n\n# {title}\n\n{body}\n')
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'kb.db'}")
-    monkeypatch.setenv("CHROMA_PATH", str(tmp_path / "chroma"))
-    monkeypatch.setenv("KB_ENGINE", "hash")
-    monkeypatch.setenv("KB_SOURCES", str(docs))
-    monkeypatch.setenv("COLUMNS", "200")
-    runner = CliRunner()
-    assert runner.invoke(app, ["kb", "ingest"]).exit_code == 0
+    runner = ingested_cli(tmp_path, monkeypatch, {"api": ARTICLES["api"]})
     shown = runner.invoke(app, ["kb", "calibrate"])
     assert shown.exit_code == 0, shown.output
     assert "could not calibrate its answers" in shown.output and "never" in shown.output
@@ -231,3 +205,25 @@ def test_a_curve_that_does_not_rise_is_never_confident() -> None:
         curve = Curve(slope=slope, intercept=3.0)
         assert curve.probability(-1.0) == curve.probability(1.0) == 0.0
         assert curve.evidence_at(0.65) == float("inf")
+
+
+def ingested_cli(tmp_path: Path, monkeypatch, articles: dict[str, tuple[str, str]]):  # type: ignore[no-untyped-def]
+    """A CLI runner whose KB_SOURCES holds `articles`, ingested (fast hash engine)."""
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for doc_id, (title, body) in articles.items():
+        (docs / f"{doc_id}.md").write_text(
+            f'---\ntitle: "{title}"\nvisibility: public\n---\n\n# {title}\n\n{body}\n'
+        )
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'kb.db'}")
+    monkeypatch.setenv("CHROMA_PATH", str(tmp_path / "chroma"))
+    monkeypatch.setenv("KB_ENGINE", "hash")
+    monkeypatch.setenv("KB_SOURCES", str(docs))
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+    assert runner.invoke(app, ["kb", "ingest"]).exit_code == 0
+    return runner
