@@ -252,8 +252,4 @@ def recalibrate(*, db: Database, kb: KnowledgeBase, now: datetime, dry_run: bool
 
 
 def _level(evidence: float) -> str:
-    return (
-        f"{evidence:.3f}"
-        if math.isfinite(evidence)
-        else "none (it cannot tell right from wrong: it abstains)"
-    )
+    return f"{evidence:.3f}" if math.isfinite(evidence) else "none, it cannot tell right from wrong"

@@ -154,7 +154,11 @@ class KnowledgeBase:
 
     def calibrate(self) -> Curve:
         """Fit this KB's own confidence curve without labels (see knowledge.selfcal) and store it
-        with the index; feedback learned earlier is kept and refitted on top."""
+        with the index. People's verdicts are not carried over: they were stored as the evidence their
+        questions showed on the KB as it was, which its new content no longer gives (a KB of one
+        article, with no runner-ups, stored raw scores ten times any margin a larger one shows, and
+        the bot then abstained on everything). `bot.answers.recalibrate` relearns them from the
+        questions themselves: `deskbot kb ingest` right after, the hourly `kb_recalibrate` job else."""
         chunks = self.store.all_chunks()
         asks = selfcal.pseudo_questions(chunks)
         vectors = self.embedder.queries([a.text for a in asks]) if asks else []
@@ -184,10 +188,6 @@ class KnowledgeBase:
                 "" if n == 1 else "s",
             )
         meta = self.store.read_meta()
-        old = meta.get("calibration")
-        # verdicts are kept as statistics: ones on another statistic are relearned by `kb calibrate`
-        if old and old.get("statistic") == STATISTIC and (old.get("positives") or old.get("negatives")):
-            curve = calibration.with_feedback(curve, old.get("positives", []), old.get("negatives", []))
         languages = language.written_in([f"{c.title}. {c.text[:500]}" for c in chunks if c.position == 0])
         self.store.write_meta(
             {**meta, "engine": self.embedder.name, "calibration": curve.to_json(), "languages": languages}
@@ -302,6 +302,9 @@ class KnowledgeBase:
         if conf < self.decision.threshold:
             why = (
                 f"No document matches closely enough (confidence {conf:.2f} < {self.decision.threshold:.2f})."
+                if curve.slope > 0
+                else "The knowledge base could not calibrate its answers (too few articles): it abstains "
+                "until more are added."
             )
             worth = self._worth_a_look(conf, stat, curve) and lift(hits) >= curve.near_lift
             titled = [s for s in sources if s.title]  # not one whose document went since the search

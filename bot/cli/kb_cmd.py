@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from bot.cli.context import Runtime, console, err_console, fail, require_indexed, runtime
+from bot.cli.kb_relearn import relearn
 from bot.cli.route_eval import eval_route
 
 app = typer.Typer(
@@ -117,6 +118,8 @@ def _ingest(rt: Runtime, paths: list[Path], *, prune: bool) -> None:
         f"{report.seconds:.1f} s",
         highlight=False,
     )
+    if report.added or report.updated or report.removed:
+        relearn(rt, kb)
     if report.failed:
         raise typer.Exit(1)
 

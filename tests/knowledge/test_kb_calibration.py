@@ -227,3 +227,29 @@ def ingested_cli(tmp_path: Path, monkeypatch, articles: dict[str, tuple[str, str
     runner = CliRunner()
     assert runner.invoke(app, ["kb", "ingest"]).exit_code == 0
     return runner
+
+
+def test_kb_ingest_relearns_the_verdicts_on_the_new_content(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.cli import app
+    from bot.db import Database
+    from bot.migrations import upgrade
+    from bot.timeutil import utcnow
+
+    runner = ingested_cli(tmp_path, monkeypatch, ARTICLES)
+    db = Database(f"sqlite:///{tmp_path / 'kb.db'}")
+    upgrade(db)
+    kb = KnowledgeBase(store=VectorStore(path=tmp_path / "chroma"), embedder=get_engine("hash"))
+    service = AnswerService(kb=kb, db=db)
+    replies = [service.answer("delete someone from the workspace", audience="customer") for _ in range(4)]
+    assert all(r.answer.grounded for r in replies)
+    with db.transaction() as s:
+        for r in replies:
+            s.add(Feedback(query_id=r.query_id, user="U1", helpful=False, created_at=utcnow()))
+    (tmp_path / "docs" / "sla.md").write_text(
+        '---\ntitle: "SLA targets"\nvisibility: public\n---\n\n# SLA targets\n\nAdmins set targets per priority.\n'
+    )
+    ingested = runner.invoke(app, ["kb", "ingest"])
+    assert ingested.exit_code == 0, ingested.output
+    assert "verdicts relearned on the new content: refitted with 0 right and 4 wrong" in ingested.output
+    assert len(kb.store.read_meta()["calibration"]["negatives"]) == 4
+    db.dispose()

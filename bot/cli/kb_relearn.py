@@ -1,0 +1,26 @@
+"""After `deskbot kb ingest` changed the knowledge base: relearn people's verdicts on its new content."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.cli.context import Runtime, console, err_console
+
+
+def relearn(rt: Runtime, kb: Any) -> None:
+    """The KB recalibrated itself on its new content and dropped the verdicts' stored evidence (see
+    `KnowledgeBase.calibrate`): relearn them from their questions now; the hourly `kb_recalibrate`
+    job would within the hour."""
+    from bot.answers import recalibrate
+
+    try:
+        line = recalibrate(db=rt.db, kb=kb, now=rt.clock())
+    except Exception as exc:  # noqa: BLE001 - the index is written; the job relearns the verdicts later
+        err_console.print(
+            f"[yellow]verdicts not relearned yet[/] ({exc}): the hourly kb_recalibrate job will",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    if line.startswith("refitted"):
+        console.print(f"people's verdicts relearned on the new content: {line}", highlight=False)
