@@ -181,7 +181,7 @@ class KnowledgeBase:
         )
         if not curve.found and chunks:
             n = len({c.doc_id for c in chunks})
-            log.warning(
+            log.info(  # `deskbot kb ingest` says it in its own words; `deskbot run` logs it
                 "knowledge base: could not calibrate its answers on %d article%s (too few to tell a question "
                 "it answers from one it does not); the bot abstains and offers a ticket until more are added",
                 n,

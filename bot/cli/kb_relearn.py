@@ -13,6 +13,13 @@ def relearn(rt: Runtime, kb: Any) -> None:
     job would within the hour."""
     from bot.answers import recalibrate
 
+    if kb.curve.slope <= 0:
+        err_console.print(
+            "[yellow]not calibrated[/]: too few articles to tell a question the knowledge base answers from "
+            "one it does not; the bot abstains and offers a ticket until more are added",
+            highlight=False,
+            soft_wrap=True,
+        )
     try:
         line = recalibrate(db=rt.db, kb=kb, now=rt.clock())
     except Exception as exc:  # noqa: BLE001 - the index is written; the job relearns the verdicts later

@@ -171,6 +171,7 @@ def test_kb_calibrate_shows_the_curve_and_what_changed(tmp_path: Path, monkeypat
     from bot.cli import app
 
     runner = ingested_cli(tmp_path, monkeypatch, ARTICLES)
+    assert "not calibrated" not in runner.ingest_output
     shown = runner.invoke(app, ["kb", "calibrate"])
     assert shown.exit_code == 0, shown.output
     assert "feedback: 0 answers right, 0 wrong" in shown.output and "(was " in shown.output
@@ -189,6 +190,7 @@ def test_kb_calibrate_says_a_one_article_kb_cannot_calibrate(tmp_path: Path, mon
     from bot.cli import app
 
     runner = ingested_cli(tmp_path, monkeypatch, {"api": ARTICLES["api"]})
+    assert "not calibrated: too few articles" in runner.ingest_output
     shown = runner.invoke(app, ["kb", "calibrate"])
     assert shown.exit_code == 0, shown.output
     assert "could not calibrate its answers" in shown.output and "never" in shown.output
@@ -225,7 +227,9 @@ def ingested_cli(tmp_path: Path, monkeypatch, articles: dict[str, tuple[str, str
     monkeypatch.setenv("KB_SOURCES", str(docs))
     monkeypatch.setenv("COLUMNS", "200")
     runner = CliRunner()
-    assert runner.invoke(app, ["kb", "ingest"]).exit_code == 0
+    ingested = runner.invoke(app, ["kb", "ingest"])
+    assert ingested.exit_code == 0, ingested.output
+    runner.ingest_output = ingested.output  # type: ignore[attr-defined]
     return runner
 
 
