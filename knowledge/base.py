@@ -38,6 +38,7 @@ VISIBILITY: dict[str, tuple[str, ...]] = {"customer": ("public",), "staff": ("pu
 
 # lexical searches beside their questions' encoding (answers run on several threads); the vectors' load
 LEXICAL_THREADS = 4
+VERDICT_CHARS = 1000  # of each verdict's question kept with the index (the engine reads ~1,000 characters)
 CURVE_REFRESH = 60.0  # seconds a process trusts its copy of the curve before reading the index again
 
 
@@ -154,11 +155,10 @@ class KnowledgeBase:
 
     def calibrate(self) -> Curve:
         """Fit this KB's own confidence curve without labels (see knowledge.selfcal) and store it
-        with the index. People's verdicts are not carried over: they were stored as the evidence their
-        questions showed on the KB as it was, which its new content no longer gives (a KB of one
-        article, with no runner-ups, stored raw scores ten times any margin a larger one shows, and
-        the bot then abstained on everything). `bot.answers.recalibrate` relearns them from the
-        questions themselves: `deskbot kb ingest` right after, the hourly `kb_recalibrate` job else."""
+        with the index. People's verdicts are relearned from their questions (stored by `learn`), not
+        carried over as the evidence they showed on the KB as it was: a KB of one article, with no
+        runner-ups, stored raw scores ten times any margin a larger one shows, and once it grew the bot
+        abstained on everything."""
         chunks = self.store.all_chunks()
         asks = selfcal.pseudo_questions(chunks)
         vectors = self.embedder.queries([a.text for a in asks]) if asks else []
@@ -189,38 +189,52 @@ class KnowledgeBase:
             )
         meta = self.store.read_meta()
         languages = language.written_in([f"{c.title}. {c.text[:500]}" for c in chunks if c.position == 0])
+        self._languages = frozenset(languages)
+        said = meta.get("verdicts") or {}
+        if said.get("right") or said.get("wrong"):
+            right, wrong = said.get("right", []), said.get("wrong", [])
+            curve = calibration.with_feedback(
+                curve, self._evidence(right, curve), self._evidence(wrong, curve)
+            )
         self.store.write_meta(
             {**meta, "engine": self.embedder.name, "calibration": curve.to_json(), "languages": languages}
         )
-        self._curve, self._languages = curve, frozenset(languages)
+        self._curve = curve
         return curve
 
     def learn(self, positives: Sequence[str], negatives: Sequence[str]) -> tuple[Curve, Curve]:
         """Refit the curve with people's verdicts on answers (questions that were answered right /
-        wrong), on top of the self-calibration. Returns (before, after)."""
+        wrong), on top of the self-calibration; the questions are stored with the index so a
+        recalibration relearns them. Returns (before, after)."""
+        self._curve = None  # the stored curve, not this process's copy (another may have recalibrated)
         before = self.curve
-        every = tuple(VISIBILITY["staff"])
-
-        def stats(questions: Sequence[str]) -> list[float]:
-            """Each question's evidence as `answer` weighs it (in its language's terms)."""
-            questions = [" ".join(spelling.normalised(q).split()) for q in questions if q.strip()]
-            if not questions:
-                return []
-            out = []
-            searched = [self.as_searched(q, every) for q in questions]
-            vectors = self.embedder.queries([q for q, _ in searched])
-            for q, (_, foreign), v in zip(questions, searched, vectors, strict=True):
-                hits = retrieve(
-                    q, v, store=self.store, lexical=self.lexical, visibilities=every,
-                    params=self.retrieval, typos=not foreign,
-                )  # fmt: skip
-                out.append(weighed(hits, self.decision.competitors, before, foreign=foreign))
-            return out
-
-        after = calibration.with_feedback(before, stats(positives), stats(negatives))
-        self.store.write_meta({**self.store.read_meta(), "calibration": after.to_json()})
+        after = calibration.with_feedback(
+            before, self._evidence(positives, before), self._evidence(negatives, before)
+        )
+        said = {
+            "right": [q[:VERDICT_CHARS] for q in positives],
+            "wrong": [q[:VERDICT_CHARS] for q in negatives],
+        }
+        self.store.write_meta({**self.store.read_meta(), "calibration": after.to_json(), "verdicts": said})
         self._curve = after
         return before, after
+
+    def _evidence(self, questions: Sequence[str], curve: Curve) -> list[float]:
+        """Each question's evidence as `answer` weighs it (in its language's terms), on today's KB."""
+        questions = [" ".join(spelling.normalised(q).split()) for q in questions if q.strip()]
+        if not questions:
+            return []
+        every = tuple(VISIBILITY["staff"])
+        searched = [self.as_searched(q, every) for q in questions]
+        vectors = self.embedder.queries([q for q, _ in searched])
+        out = []
+        for q, (_, foreign), v in zip(questions, searched, vectors, strict=True):
+            hits = retrieve(
+                q, v, store=self.store, lexical=self.lexical, visibilities=every,
+                params=self.retrieval, typos=not foreign,
+            )  # fmt: skip
+            out.append(weighed(hits, self.decision.competitors, curve, foreign=foreign))
+        return out
 
     @property
     def curve(self) -> Curve:
@@ -303,8 +317,8 @@ class KnowledgeBase:
             why = (
                 f"No document matches closely enough (confidence {conf:.2f} < {self.decision.threshold:.2f})."
                 if curve.slope > 0
-                else "The knowledge base could not calibrate its answers (too few articles): it abstains "
-                "until more are added."
+                else "The knowledge base could not calibrate its answers (too few articles, or nothing in "
+                "them to tell a question it answers from one it does not): it abstains; see `deskbot kb calibrate`."
             )
             worth = self._worth_a_look(conf, stat, curve) and lift(hits) >= curve.near_lift
             titled = [s for s in sources if s.title]  # not one whose document went since the search

@@ -162,7 +162,8 @@ def self_curve(
 ) -> Curve:
     """The label-free curve: both pseudo groups weigh the same in total, whatever their sizes. Without
     both groups (a KB of one article has no near misses worth the name) there is nothing to calibrate
-    on: the curve never answers (fails closed) until people's verdicts give it something (`with_feedback`)."""
+    on: the curve never answers (fails closed), whatever people's verdicts (`with_feedback`), until the
+    KB has articles to calibrate on."""
     if not near_miss or not found:
         return Curve(0.0, CANNOT_TELL, [], [], [], [], background, statistic, near_lift, spread)
     scale = len(found) / len(near_miss) if near_miss else 1.0
@@ -175,6 +176,10 @@ def with_feedback(curve: Curve, positives: Sequence[float], negatives: Sequence[
 
     The verdicts move the curve (its intercept: where the threshold falls), keeping the steepness the
     KB's own pseudo-questions gave it: a few verdicts on one question cannot turn the curve over."""
+    if not curve.near_miss or not curve.found:
+        # nothing calibrated to shift: fitted on verdicts alone (raw scores on a KB of one article, no
+        # runner-ups), a curve answered "the best pizza topping" with P = 0.999. They are recorded.
+        return replace(curve, positives=list(positives), negatives=list(negatives))
     n_neg, n_pos = len(curve.near_miss), len(curve.found)
     scale = n_pos / n_neg if n_neg else 1.0
     a, b = fit(

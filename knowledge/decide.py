@@ -46,7 +46,7 @@ class DecisionParams:
 
 # Recorded with each curve: a curve fitted on another statistic is refitted. "/title-raises": the fused
 # score a margin is taken on changed (knowledge.retrieve: a title only ever raises a document's score);
-# "/spread": the curve records its pseudo-questions' typical spread (`weighed`); "margin2": the margin
+# "/spread": the curve records its pseudo-questions' typical spread (`weighed`); "margin3": the margin
 # over the next three documents, not five.
 STATISTIC = "margin3/title-raises/spread"
 

@@ -246,9 +246,9 @@ def calibrate(
     b, a = summary["answers_above_evidence"]["before"], summary["answers_above_evidence"]["after"]
     if a is None:
         console.print(
-            "The knowledge base could not calibrate its answers (too few articles to tell a question it "
-            "answers from one it does not): the bot abstains and offers a ticket. Add articles, then run "
-            "`deskbot kb ingest`.",
+            "The knowledge base could not calibrate its answers (too few articles, or nothing in them to "
+            "tell a question it answers from one it does not): the bot abstains and offers a ticket. Add "
+            "articles, then run `deskbot kb ingest`.",
             highlight=False,
         )
         return

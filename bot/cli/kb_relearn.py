@@ -1,4 +1,4 @@
-"""After `deskbot kb ingest` changed the knowledge base: relearn people's verdicts on its new content."""
+"""After `deskbot kb ingest` changed the knowledge base: say whether it calibrated, learn new verdicts."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from bot.cli.context import Runtime, console, err_console
 
 
 def relearn(rt: Runtime, kb: Any) -> None:
-    """The KB recalibrated itself on its new content and dropped the verdicts' stored evidence (see
-    `KnowledgeBase.calibrate`): relearn them from their questions now; the hourly `kb_recalibrate`
-    job would within the hour."""
+    """The KB recalibrated itself on its new content (relearning the verdicts it was last taught, see
+    `KnowledgeBase.calibrate`); verdicts given since are learned now, not at the next hourly
+    `kb_recalibrate` run. Says so when the KB could not calibrate at all."""
     from bot.answers import recalibrate
 
     if kb.curve.slope <= 0:
         err_console.print(
-            "[yellow]not calibrated[/]: too few articles to tell a question the knowledge base answers from "
-            "one it does not; the bot abstains and offers a ticket until more are added",
+            "[yellow]not calibrated[/]: too few articles (or nothing in them) to tell a question the knowledge "
+            "base answers from one it does not; the bot abstains and offers a ticket until more are added",
             highlight=False,
             soft_wrap=True,
         )
@@ -30,4 +30,4 @@ def relearn(rt: Runtime, kb: Any) -> None:
         )
         return
     if line.startswith("refitted"):
-        console.print(f"people's verdicts relearned on the new content: {line}", highlight=False)
+        console.print(f"people's verdicts learned: {line}", highlight=False)

@@ -233,7 +233,7 @@ def ingested_cli(tmp_path: Path, monkeypatch, articles: dict[str, tuple[str, str
     return runner
 
 
-def test_kb_ingest_relearns_the_verdicts_on_the_new_content(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_kb_ingest_learns_new_verdicts_on_the_new_content(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from bot.cli import app
     from bot.db import Database
     from bot.migrations import upgrade
@@ -254,6 +254,6 @@ def test_kb_ingest_relearns_the_verdicts_on_the_new_content(tmp_path: Path, monk
     )
     ingested = runner.invoke(app, ["kb", "ingest"])
     assert ingested.exit_code == 0, ingested.output
-    assert "verdicts relearned on the new content: refitted with 0 right and 4 wrong" in ingested.output
+    assert "verdicts learned: refitted with 0 right and 4 wrong" in ingested.output
     assert len(kb.store.read_meta()["calibration"]["negatives"]) == 4
     db.dispose()

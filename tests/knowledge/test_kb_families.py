@@ -165,20 +165,21 @@ def test_a_one_article_kb_cannot_calibrate_and_abstains(
 def test_verdicts_learned_on_one_article_do_not_silence_a_grown_kb(tmp_path: Path) -> None:
     """Verdicts were stored as the evidence their questions showed. On one article (no runner-ups) that
     is a raw score, ten times any margin a larger KB shows: carried over when a second article arrived,
-    the refitted curve asked for evidence nothing reached and the bot abstained on everything."""
+    the refitted curve asked for evidence nothing reached and the bot abstained on everything. Fitted
+    alone, they made the one-article KB answer "the best pizza topping" with P = 0.999."""
     kb = tiny_kb(tmp_path, ["shipping"])
     right = ["how long does delivery take?", "how much is express delivery", "when does my order ship"]
     wrong = ["who won the world cup in 2014", "what is the best pizza topping"]
     kb.learn(right, wrong)
+    for question in (wrong[1], right[0]):  # verdicts alone do not make a KB of one article answer
+        assert not kb.answer(question).grounded, question
     title, body = TINY["returns"]
     (tmp_path / "docs" / "returns.md").write_text(
         f'---\ntitle: "{title}"\nvisibility: public\n---\n\n# {title}\n\n{body}\n'
     )
     kb.ingest([tmp_path / "docs"])
-    assert kb.curve.slope > 0 and not kb.curve.positives  # relearned from the questions, not carried over
-    answer = kb.answer("can I send back something I bought")
-    assert answer.grounded and answer.sources[0].doc_id == "returns", answer.confidence
-    kb.learn(right, wrong)  # what `kb ingest` and the hourly job do next: evidence from today's KB
+    curve = kb.curve  # relearned from the stored questions on the new content: margins, not raw scores
+    assert curve.slope > 0 and len(curve.positives) == 3 and max(curve.positives) < 0.5
     for question, article in (("can I send back something I bought", "returns"), (right[0], "shipping")):
         answer = kb.answer(question)
         assert answer.grounded and answer.sources[0].doc_id == article, (question, answer.confidence)
