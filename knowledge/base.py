@@ -39,6 +39,10 @@ VISIBILITY: dict[str, tuple[str, ...]] = {"customer": ("public",), "staff": ("pu
 # lexical searches beside their questions' encoding (answers run on several threads); the vectors' load
 LEXICAL_THREADS = 4
 VERDICT_CHARS = 1000  # of each verdict's question kept with the index (the engine reads ~1,000 characters)
+# verdicts of each kind a recalibration relearns (as many as the articles it samples): each costs an
+# encode and a search (~20-40 ms), and an ingestion must not wait minutes for a busy desk's 5,000. The
+# hourly `kb_recalibrate` job, which counts them all, relearns the rest within the hour.
+VERDICTS_KEPT = calibration.SAMPLE
 CURVE_REFRESH = 60.0  # seconds a process trusts its copy of the curve before reading the index again
 
 
@@ -211,9 +215,9 @@ class KnowledgeBase:
         after = calibration.with_feedback(
             before, self._evidence(positives, before), self._evidence(negatives, before)
         )
-        said = {
-            "right": [q[:VERDICT_CHARS] for q in positives],
-            "wrong": [q[:VERDICT_CHARS] for q in negatives],
+        said = {  # the newest first (`bot.answers.verdicts`), as many as a recalibration can afford
+            "right": [q[:VERDICT_CHARS] for q in positives[:VERDICTS_KEPT]],
+            "wrong": [q[:VERDICT_CHARS] for q in negatives[:VERDICTS_KEPT]],
         }
         self.store.write_meta({**self.store.read_meta(), "calibration": after.to_json(), "verdicts": said})
         self._curve = after

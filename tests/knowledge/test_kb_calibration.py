@@ -257,3 +257,20 @@ def test_kb_ingest_learns_new_verdicts_on_the_new_content(tmp_path: Path, monkey
     assert "verdicts learned: refitted with 0 right and 4 wrong" in ingested.output
     assert len(kb.store.read_meta()["calibration"]["negatives"]) == 4
     db.dispose()
+
+
+def test_a_recalibration_relearns_a_bounded_number_of_the_newest_verdicts(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import knowledge.base as base
+
+    monkeypatch.setattr(base, "VERDICTS_KEPT", 2)
+    kb = small_kb(tmp_path)
+    newest_first = ["create an api token", "install the mobile app", "export data as csv"]
+    kb.learn(newest_first, ["delete someone from the workspace"])
+    assert kb.store.read_meta()["verdicts"] == {
+        "right": newest_first[:2],
+        "wrong": ["delete someone from the workspace"],
+    }
+    curve = kb.calibrate()  # what an ingestion does: the kept questions asked again on today's KB
+    assert (len(curve.positives), len(curve.negatives)) == (2, 1)
