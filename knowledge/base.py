@@ -320,9 +320,8 @@ class KnowledgeBase:
         if conf < self.decision.threshold:
             why = (
                 f"No document matches closely enough (confidence {conf:.2f} < {self.decision.threshold:.2f})."
-                if curve.slope > 0
-                else "The knowledge base could not calibrate its answers (too few articles, or nothing in "
-                "them to tell a question it answers from one it does not): it abstains; see `deskbot kb calibrate`."
+                if curve.calibrated
+                else f"The knowledge base {calibration.UNCALIBRATED}: it abstains; see `deskbot kb calibrate`."
             )
             worth = self._worth_a_look(conf, stat, curve) and lift(hits) >= curve.near_lift
             titled = [s for s in sources if s.title]  # not one whose document went since the search

@@ -39,6 +39,11 @@ SAMPLE = 300  # pseudo-questions per KB at most (ingest cost: one query each)
 FEEDBACK_WEIGHT = 3.0  # one person's verdict counts as much as this many pseudo-questions
 RIDGE = 1e-3  # keeps the fit finite when the two groups do not overlap
 CANNOT_TELL = -50.0  # the intercept of a curve with nothing to fit on: P(right) ≈ 0 whatever the evidence
+# what every surface says of a KB whose curve does not rise with the evidence (`Curve.calibrated`)
+UNCALIBRATED = (
+    "could not calibrate its answers (too few articles, or nothing in them to tell a question it answers "
+    "from one it does not)"
+)
 
 
 @dataclass
@@ -58,17 +63,22 @@ class Curve:
     # a typical same-language question's spread of dense scores (knowledge.decide.weighed); 0: unknown
     spread: float = 0.0
 
+    @property
+    def calibrated(self) -> bool:
+        """Whether the curve rises with the evidence: one that does not (nothing to calibrate on, or a
+        fit that turned over) cannot tell a right answer from a wrong one."""
+        return self.slope > 0
+
     def probability(self, evidence: float) -> float:
-        """P(right | evidence); 0 from a curve that does not rise with the evidence (nothing to calibrate
-        on, or a fit that turned over): such a curve cannot tell a right answer from a wrong one."""
-        if self.slope <= 0:
+        """P(right | evidence); 0 from a curve that is not `calibrated`."""
+        if not self.calibrated:
             return 0.0
         return _sigmoid(self.slope * evidence + self.intercept)
 
     def evidence_at(self, probability: float) -> float:
         """The evidence at which the curve reaches `probability` (the threshold in evidence terms);
         infinite when it never does."""
-        if self.slope <= 0:
+        if not self.calibrated:
             return math.inf
         p = min(max(probability, 1e-6), 1 - 1e-6)
         return (math.log(p / (1 - p)) - self.intercept) / self.slope
@@ -166,7 +176,7 @@ def self_curve(
     KB has articles to calibrate on."""
     if not near_miss or not found:
         return Curve(0.0, CANNOT_TELL, [], [], [], [], background, statistic, near_lift, spread)
-    scale = len(found) / len(near_miss) if near_miss else 1.0
+    scale = len(found) / len(near_miss)
     a, b = fit(near_miss, found, [scale] * len(near_miss))
     return Curve(a, b, list(near_miss), list(found), [], [], background, statistic, near_lift, spread)
 
@@ -181,13 +191,13 @@ def with_feedback(curve: Curve, positives: Sequence[float], negatives: Sequence[
         # runner-ups), a curve answered "the best pizza topping" with P = 0.999. They are recorded.
         return replace(curve, positives=list(positives), negatives=list(negatives))
     n_neg, n_pos = len(curve.near_miss), len(curve.found)
-    scale = n_pos / n_neg if n_neg else 1.0
+    scale = n_pos / n_neg
     a, b = fit(
         [*curve.near_miss, *negatives],
         [*curve.found, *positives],
         [scale] * n_neg + [FEEDBACK_WEIGHT] * len(negatives),
         [1.0] * n_pos + [FEEDBACK_WEIGHT] * len(positives),
-        slope=curve.slope if curve.slope > 0 else None,
+        slope=curve.slope if curve.calibrated else None,
     )
     return replace(curve, slope=a, intercept=b, positives=list(positives), negatives=list(negatives))
 

@@ -216,7 +216,7 @@ def calibrate(
 ) -> None:
     """Refit the answer/abstain curve with people's verdicts; show the curve and what changed."""
     from bot.answers import verdicts
-    from knowledge.calibration import compare
+    from knowledge.calibration import UNCALIBRATED, compare
 
     rt = runtime(ctx)
     knowledge = _checked(_kb(rt))
@@ -246,9 +246,8 @@ def calibrate(
     b, a = summary["answers_above_evidence"]["before"], summary["answers_above_evidence"]["after"]
     if a is None:
         console.print(
-            "The knowledge base could not calibrate its answers (too few articles, or nothing in them to "
-            "tell a question it answers from one it does not): the bot abstains and offers a ticket. Add "
-            "articles, then run `deskbot kb ingest`.",
+            f"The knowledge base {UNCALIBRATED}: the bot abstains and offers a ticket. Add articles, then "
+            "run `deskbot kb ingest`.",
             highlight=False,
         )
         return

@@ -13,7 +13,7 @@ def relearn(rt: Runtime, kb: Any) -> None:
     `kb_recalibrate` run. Says so when the KB could not calibrate at all."""
     from bot.answers import recalibrate
 
-    if kb.curve.slope <= 0:
+    if not kb.curve.calibrated:
         err_console.print(
             "[yellow]not calibrated[/]: too few articles (or nothing in them) to tell a question the knowledge "
             "base answers from one it does not; the bot abstains and offers a ticket until more are added",
