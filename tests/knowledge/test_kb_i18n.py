@@ -121,6 +121,23 @@ def test_the_question_language_is_detected_offline() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("世界杯冠军是谁", "zh"),  # Wu Chinese 0.57, Chinese 0.41 to the detector
+        ("怎样生成API key", "zh"),  # Chinese 0.44, Wu 0.38, Cantonese 0.16: no one language reached half
+        ("如何重設密碼", "zh"),  # traditional characters: Chinese 0.43, Cantonese 0.40
+        ("ابغى ارجع فلوسي", "ar"),  # Egyptian 0.61, Arabic 0.26
+        ("how do i rotate my api token", "en"),  # Nigerian Pidgin 0.66
+        ("Buche bei The Halal Guys am 17. Oktober", "de"),  # Luxembourgish to the detector
+    ],
+)
+def test_a_variety_is_labelled_with_the_language_its_readers_read(text: str, language: str) -> None:
+    """The label picks the reply catalog and tells an LLM which language to write: "Wu Chinese" or
+    "Egyptian Arabic" is a language nobody writes a help centre answer in."""
+    assert detect(text) == language
+
+
+@pytest.mark.parametrize(
     ("text", "languages", "foreign"),
     [
         # short requests full of names: *which* language is unclear (detect says None), English is not it
