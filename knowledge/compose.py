@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from knowledge.chunking import Chunk
+from knowledge.clipping import clip
 from knowledge.terms import tokens
 
 SECTION_LIMIT = 3000
@@ -27,7 +28,7 @@ def best_passage(question: str, chunk: Chunk, limit: int = SECTION_LIMIT - 200) 
         if size >= limit * 0.6:
             break
     text = "\n\n".join(paragraphs[i] for i in sorted(chosen))
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return clip(text, limit)
 
 
 SYSTEM_PROMPT = (
@@ -95,4 +96,4 @@ class LlmComposer:
             return self.fallback.compose(question, chunks)  # quoted in the article's language
         text = str(getattr(reply, "content", reply)).strip()
         limit = SECTION_LIMIT - 200
-        return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+        return clip(text, limit)

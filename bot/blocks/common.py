@@ -7,6 +7,7 @@ from typing import Any
 from bot.models import Status
 from bot.sla import SlaReport
 from bot.slack_text import safe
+from knowledge.clipping import clip
 
 SECTION_MAX = 3000
 
@@ -39,17 +40,6 @@ PRIORITY_EMOJI = {
     "normal": ":white_circle:",
     "low": ":white_circle:",
 }
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters at a word boundary, with an ellipsis when cut."""
-    text = text or ""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut + "…"
 
 
 def plain(text: str, limit: int = HEADER_MAX) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.models import Note, Ticket
+from knowledge.clipping import clip
 
 EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d\s().\-/]{5,}\d(?!\w)")
@@ -90,8 +91,7 @@ def clean_title(title: str, *, names: Iterable[str] = ()) -> str:
     text = GREETING.sub("", text).strip()
     text = re.sub(r"^(?:please|pls|urgent|help)\b[\s:,!-]*", "", text, flags=re.IGNORECASE).strip()
     text = text.rstrip(" .!,;:-") if not text.endswith("?") else text
-    if len(text) > TITLE_MAX:
-        text = text[: TITLE_MAX - 1].rsplit(" ", 1)[0] + "…"
+    text = clip(text, TITLE_MAX)
     return (text[:1].upper() + text[1:]) or "Untitled article"
 
 

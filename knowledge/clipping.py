@@ -1,0 +1,25 @@
+"""Text cut to a length for a surface with a limit (Slack blocks, an answer, a title), at a boundary a
+reader sees: a space, or the punctuation of a script written without spaces (Chinese "，" and "。")."""
+
+from __future__ import annotations
+
+import re
+
+# a break after which a cut looks deliberate: whitespace, or CJK punctuation (full-width and ideographic)
+_BREAK = re.compile(r"[\s\u3001\u3002\uff01\uff0c\uff1a\uff1b\uff1f]")
+
+
+def clip(text: str | None, limit: int) -> str:
+    """`text` cut to at most `limit` characters, with an ellipsis when cut: at the last break in its
+    second half, else where the limit falls. (Cutting at the last space alone turned a 3,200-character
+    Chinese answer that had one space near its start into its first three characters.)"""
+    text = text or ""
+    if len(text) <= limit:
+        return text
+    if limit < 2:
+        return "…"[:limit]
+    cut = text[: limit - 1]
+    ends = [m.end() for m in _BREAK.finditer(cut, limit // 2)]
+    if ends and cut[: ends[-1]].rstrip():
+        cut = cut[: ends[-1]].rstrip()
+    return cut + "…"

@@ -1,0 +1,62 @@
+"""Text cut for a surface with a limit keeps most of what fits, in any script (knowledge/clipping.py),
+on every surface that cuts: Slack blocks, the LLM's answer, the quoted passage, a drafted title."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.blocks.common import mrkdwn, plain
+from bot.drafts.build import TITLE_MAX, clean_title
+from knowledge.chunking import Chunk
+from knowledge.clipping import clip
+from knowledge.compose import SECTION_LIMIT, LlmComposer, best_passage
+
+# one space, near the start (a citation), then none: the LLM's answer the review saw cut to "根据…"
+CHINESE = (
+    "根据 [1]，"
+    + "导出的文件会在服务器上保留七天，之后自动删除。您可以随时在设置页面重新导出全部数据。" * 100
+)
+# words of several scripts, separated by single spaces or CJK punctuation (no runs of whitespace)
+PIECES = st.sampled_from(["word", "Wörter", "导出文件", "保留", "حذف", "пароль", " ", "，", "。", "x" * 40])
+
+
+@settings(max_examples=300)
+@given(st.lists(PIECES, max_size=80).map("".join), st.integers(min_value=1, max_value=400))
+def test_a_clip_fits_keeps_a_prefix_and_at_least_half(text: str, limit: int) -> None:
+    out = clip(text, limit)
+    assert len(out) <= limit
+    if len(text) <= limit:
+        assert out == text
+        return
+    assert out.endswith("…")
+    kept = out[:-1]
+    assert text.startswith(kept)
+    if "  " not in text:
+        assert len(kept) >= min(limit // 2, len(text[: limit - 1].rstrip())) - 1
+
+
+class _Model:
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+
+    def invoke(self, messages: object) -> str:
+        return self.reply
+
+
+def _chunk(text: str) -> Chunk:
+    return Chunk("d#0", "d", "导出数据", "", text, None, "public", 0)
+
+
+def test_a_long_chinese_answer_is_cut_near_the_limit_on_every_surface() -> None:
+    """A reply with one space near its start was cut at that space: "根据…", three characters."""
+    limit = SECTION_LIMIT - 200
+    written = LlmComposer(_Model(CHINESE)).compose("导出文件保留几天", [_chunk("导出")])
+    quoted = best_passage("导出文件保留几天", _chunk(CHINESE))
+    for out in (written, quoted):
+        assert limit // 2 <= len(out) <= limit
+        kept = out[:-1]
+        assert kept[-1] in "，。"  # cut at a boundary, not inside a word
+    assert len(plain(CHINESE, 150)["text"]) >= 75
+    assert len(mrkdwn(CHINESE)["text"]) >= 1500
+    assert len(clean_title(CHINESE)) >= TITLE_MAX // 2
