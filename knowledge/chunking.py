@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
@@ -11,6 +12,11 @@ from knowledge.documents import SourceDoc
 CHUNK_CHARS = 1200
 OVERLAP = 150
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
+# Chinese and Japanese write no spaces: a long passage is cut at the end of a sentence, then of a clause,
+# and the punctuation stays with the text it ends (the default splitter, with no such separators, cut
+# at any character: an answer began "件通知您。", the tail of 邮件).
+_CJK_STOPS = ["。", "！", "？", "；", "，", "、"]
+_CJK = re.compile("[" + "".join(_CJK_STOPS) + "]")
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,13 @@ class Chunk:
 def split(doc: SourceDoc) -> list[Chunk]:
     """Chunks of a document, in order."""
     sizer = RecursiveCharacterTextSplitter(chunk_size=CHUNK_CHARS, chunk_overlap=OVERLAP)
+    if _CJK.search(doc.text):
+        sizer = RecursiveCharacterTextSplitter(
+            separators=["\n\n", "\n", *_CJK_STOPS, " ", ""],
+            keep_separator="end",
+            chunk_size=CHUNK_CHARS,
+            chunk_overlap=OVERLAP,
+        )
     sections: list[tuple[str, str]] = []
     if doc.markdown:
         for part in MarkdownHeaderTextSplitter(_HEADERS, strip_headers=True).split_text(doc.text):
