@@ -38,7 +38,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import cache
 
-from knowledge.terms import term_of, unspaced
+from knowledge.terms import term_of, unmarked, unspaced
 
 MIN_LENGTH = 4
 MAX_LENGTH = 30
@@ -107,8 +107,11 @@ def edits(word: str, letters: Collection[str]) -> set[str]:
 
 def normalised(text: str) -> str:
     """NFC, without invisible format characters (zero-width spaces, joiners, BOM): "acc\\u200bount"
-    is one word, and a decomposed accent stays on its letter."""
-    return "".join(ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch) != "Cf")
+    is one word, and a decomposed accent stays on its letter; without the optional vowel marks and
+    tatweel of Arabic and Hebrew (`terms.unmarked`): a fully vowelled question is the same question."""
+    return unmarked(
+        "".join(ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch) != "Cf")
+    )
 
 
 def correct(question: str, *, languages: Collection[str], known: Counts, seen: Counts) -> str:

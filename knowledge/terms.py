@@ -68,10 +68,36 @@ GRAM_FROM = 4  # words at least this long also yield their character trigrams
 GRAM_MARK = "#"  # a trigram term starts with this, so it never collides with a word
 
 
+# Marks a writer may or may not put on a word, which `\w` does not count as part of it: Arabic vowel
+# signs (harakat, shadda, sukun, the dagger alef) and the tatweel that stretches a word, Hebrew points.
+# "أُصدِّر" was three terms (أ, صد, ر) and "حـذف" never matched "حذف": they are left out, in articles
+# and questions alike. Text without them has the same terms as before, so no index must be rebuilt for
+# this; an Arabic or Hebrew help centre written *with* them gets whole words once re-ingested.
+_OPTIONAL_MARKS = dict.fromkeys(
+    [
+        0x0640,
+        *range(0x064B, 0x0653),
+        0x0670,
+        *range(0x0591, 0x05BE),
+        0x05BF,
+        0x05C1,
+        0x05C2,
+        0x05C4,
+        0x05C5,
+        0x05C7,
+    ]
+)
+
+
+def unmarked(text: str) -> str:
+    """`text` without the optional marks of Arabic and Hebrew words (`_OPTIONAL_MARKS`)."""
+    return text.translate(_OPTIONAL_MARKS)
+
+
 def words(text: str) -> list[str]:
     """Lower-case word tokens without stop words, lightly stemmed (runs of CJK/Thai become bigrams)."""
     out: list[str] = []
-    for w in _WORD.findall(text.lower()):
+    for w in _WORD.findall(unmarked(text).lower()):
         if _NO_SPACES.search(w):
             for run in _NO_SPACES.split(w):  # letters of other scripts around the run stay words
                 if run and run not in STOP_WORDS:
