@@ -70,18 +70,24 @@ class Route:
         return self.category is None
 
     threshold: float | None = None  # the out-of-scope threshold this decision used
+    # out of scope because the configured out-of-scope examples fit best (`confidence` is theirs), not
+    # because the best category fell short of `threshold`
+    like_out_of_scope: bool = False
 
     def reason(self) -> str:
         """What the card and the audit event say: "category billing, 0.82; runner-up refunds 0.11"."""
         if self.category is None:
-            best = (
-                f" (closest {self.alternatives[0][0]}, {self.alternatives[0][1]:.2f}"
-                + (f" < {self.threshold:.2f}" if self.threshold is not None else "")
-                + ")"
+            closest = (
+                f"closest {self.alternatives[0][0]}, {self.alternatives[0][1]:.2f}"
                 if self.alternatives
                 else ""
             )
-            return f"out of scope{best}"
+            if self.like_out_of_scope:  # "closest billing, 0.25 < 0.18" said something false
+                return f"out of scope (like the out-of-scope examples, {self.confidence:.2f}" + (
+                    f"; {closest})" if closest else ")"
+                )
+            below = f" < {self.threshold:.2f}" if self.threshold is not None and closest else ""
+            return f"out of scope ({closest}{below})" if closest else "out of scope"
         runner = (
             f"; runner-up {self.alternatives[0][0]} {self.alternatives[0][1]:.2f}"
             if self.alternatives
@@ -180,7 +186,7 @@ class CategoryRouter:
             ranked = [(self.classes[i], float(row[i])) for i in np.argsort(-row)[:4]]
             in_scope = [(c, p) for c, p in ranked if c != OOS][:3]
             if ranked[0][0] == OOS:
-                routes.append(Route(None, ranked[0][1], tuple(in_scope), threshold))
+                routes.append(Route(None, ranked[0][1], tuple(in_scope), threshold, like_out_of_scope=True))
             elif ranked[0][1] < threshold:
                 routes.append(Route(None, 1.0 - ranked[0][1], tuple(in_scope), threshold))
             else:

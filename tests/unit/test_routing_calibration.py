@@ -134,6 +134,26 @@ def test_route_reason_names_confidence_and_runner_up() -> None:
     assert any(r.reason().startswith("out of scope (closest c") for r in out)
 
 
+def test_an_out_of_scope_reason_never_says_something_false() -> None:
+    """When the configured out-of-scope examples win, the reason says so: it said "closest billing, 0.25
+    < 0.18" (0.25 is not below 0.18) on the card and in the audit event."""
+    engine, examples, _, unknown = _desk(8, 10, spread=0.12, seed=4)
+    oos, like_oos = unknown[:30:2], unknown[1:30:2]  # out-of-scope examples, and requests like them
+    router = CategoryRouter.train(examples, embedder=engine, out_of_scope=oos)
+    routes = router.route_many(unknown)
+    assert any(r.like_out_of_scope for r in router.route_many(like_oos))
+    for route in routes:
+        if not route.out_of_scope:
+            continue
+        why = route.reason()
+        for left, right in re.findall(r"(\d\.\d\d) < (\d\.\d\d)", why):
+            assert float(left) < float(right), why
+        if route.like_out_of_scope:
+            assert why.startswith(f"out of scope (like the out-of-scope examples, {route.confidence:.2f}"), (
+                why
+            )
+
+
 def test_a_request_in_another_language_meets_the_lower_cross_language_threshold() -> None:
     """The examples are English; a German request is compared with the cross-language threshold (a
     translation sits less close than a paraphrase), an English one with the calibrated threshold."""
