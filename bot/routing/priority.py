@@ -16,6 +16,7 @@ import numpy as np
 
 from bot.support import Priority, SupportConfig
 from bot.support.models import PriorityCue
+from knowledge.terms import unspaced
 
 RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
 
@@ -47,6 +48,14 @@ def past_reference(text: str, start: int, end: int) -> str | None:
             past = _PAST.search(clause)
             return past.group(0) if past else None
     return None
+
+
+def _whole(phrase: str) -> re.Pattern[str]:
+    """A phrase as whole words: no letter may touch it, except on a side in a script written without
+    spaces (Chinese, Japanese, Thai), where every word touches the next: "宕机" is in "生产环境全部宕机了"."""
+    head = "" if unspaced(phrase[:1]) else r"(?<!\w)"
+    tail = "" if unspaced(phrase[-1:]) else r"(?!\w)"
+    return re.compile(head + re.escape(phrase.lower()) + tail)
 
 
 @dataclass(frozen=True)
@@ -126,7 +135,7 @@ def priority_for(
     lowered = " ".join(text.lower().split())
     for cue in cues_for(config, category):
         for phrase in cue.phrases:
-            found = re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", lowered)
+            found = _whole(phrase).search(lowered)
             if found is None:
                 continue
             past = past_reference(lowered, found.start(), found.end())

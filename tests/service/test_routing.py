@@ -226,7 +226,11 @@ def test_slack_presence_is_cached() -> None:
 @pytest.mark.parametrize(
     ("text", "expected", "note"),
     [
-        ("Can we get an SLA credit for last week's outage?", Priority.NORMAL, "'outage' refers to a past incident"),
+        (
+            "Can we get an SLA credit for last week's outage?",
+            Priority.NORMAL,
+            "'outage' refers to a past incident",
+        ),
         ("What caused the outage yesterday?", Priority.NORMAL, "past incident"),
         ("Please send the post-mortem for the data loss in March", Priority.NORMAL, "past incident"),
         ("Outage right now: the dashboard is down for all users", Priority.URGENT, "matched 'outage'"),
@@ -236,6 +240,29 @@ def test_slack_presence_is_cached() -> None:
 def test_priority_cues_read_past_incidents(config: SupportConfig, text: str, expected, note: str) -> None:
     priority, why = priority_for(text, config=config, category=None, tier=None)
     assert priority == expected and note in why, why
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("生产环境全部宕机了", Priority.URGENT),  # no spaces: every word touches the next
+        ("本番環境が完全にダウンしています", Priority.URGENT),
+        ("服务 宕机 了", Priority.URGENT),
+        ("The outage hit every region", Priority.URGENT),
+        ("Our outages dashboard is empty", Priority.NORMAL),  # whole words where words are spaced
+        ("Ausfallsicherheit dokumentieren", Priority.NORMAL),
+    ],
+)
+def test_a_phrase_cue_matches_whole_words_in_any_script(config: SupportConfig, text: str, expected) -> None:
+    """A Chinese or Japanese phrase cue never matched inside a sentence: "(?<!\\w)宕机(?!\\w)" needs a
+    non-letter next to it, and in a script without spaces there is none."""
+    from bot.support.models import PriorityCue
+
+    cue = PriorityCue(priority=Priority.URGENT, phrases=["宕机", "ダウン", "outage", "ausfall"])
+    changed = config.model_copy(
+        update={"routing": config.routing.model_copy(update={"priority_cues": [cue]}), "categories": {}}
+    )
+    assert priority_for(text, config=changed, category=None, tier=None)[0] == expected
 
 
 def test_priority_examples_per_category(config: SupportConfig) -> None:
