@@ -17,12 +17,10 @@ from bot.config import Settings
 from bot.db import Database
 from bot.observability import ContextExecutor
 from bot.recovery import Leases
-from bot.routing.router import CategoryRouter
-from bot.routing.triage import Triager, train_router
+from bot.routing.triage import Triager, lazy_triager
 from bot.slack_text import SafeWebClient
 from bot.support import SupportConfig
 from bot.timeutil import Clock, utcnow
-from knowledge.embedding import get_engine
 
 
 @dataclass
@@ -57,17 +55,9 @@ class Deps:
     def triager(self) -> Triager:
         """Routing with the router trained on first use from this configuration's examples (one per
         process: `warm_router` at start-up trains the one the desk will use)."""
-        if self.routing is not None:
-            return self.routing
-
-        def router() -> CategoryRouter:
-            # the knowledge base's engine: one model per process for both
-            embedder = get_engine(self.settings.kb_engine)
-            return train_router(
-                self.config, embedder=embedder, cache_dir=self.settings.chroma_path.parent / "cache"
-            )
-
-        self.routing = Triager(config=self.config, router=router)
+        if self.routing is None:
+            cache = self.settings.chroma_path.parent / "cache"
+            self.routing = lazy_triager(self.config, engine=self.settings.kb_engine, cache_dir=cache)
         return self.routing
 
     def warm_router(self) -> float:

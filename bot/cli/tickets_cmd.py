@@ -65,28 +65,41 @@ def create(
     title: str = typer.Option(..., help="What is wrong, in a few words."),
     description: str = typer.Option("", help="Details."),
     requester: str = typer.Option(..., help="Slack user id of the person who needs help."),
-    priority: str = typer.Option("normal", help="urgent | high | normal | low"),
-    category: str | None = typer.Option(None, help="A category from the support configuration."),
+    priority: str | None = typer.Option(
+        None, help="urgent | high | normal | low; by default the desk's rules decide (cues, category, tier)."
+    ),
+    category: str | None = typer.Option(
+        None, help="A category from the support configuration; by default the router chooses."
+    ),
     channel: str | None = typer.Option(None, help="Slack channel of the request (sets the customer tier)."),
     actor: str | None = AS,
 ) -> None:
-    """Open a ticket (routed to the category's team, SLA clocks started)."""
+    """Open a ticket as Slack does: routed to a category and its team, priority from the desk's rules
+    (with the reason), SLA clocks started."""
     from bot import tickets
-    from bot.models import TicketCreate
+    from bot.routing.triage import lazy_triager, ticket_for
     from bot.support import Priority
 
+    rt = runtime(ctx)
     try:
-        level = Priority(priority)
+        level = Priority(priority) if priority is not None else None
     except ValueError:
         fail(f"'{priority}' is not a priority; use urgent, high, normal or low.")
         return
-    data = TicketCreate(
+    if category is not None and category not in rt.config.categories:
+        known = ", ".join(sorted(rt.config.categories)) or "none are configured"
+        fail(f"'{category}' is not a category of the support configuration ({known}).")
+    cache = rt.settings.chroma_path.parent / "cache"
+    triager = lazy_triager(rt.config, engine=rt.settings.kb_engine, cache_dir=cache)
+    data = ticket_for(
+        triager,
         title=title,
         description=description,
         requester=requester,
-        priority=level,
-        category=category,
         channel=channel,
+        category=category,
+        asked=level,
+        by_staff=True,  # whoever runs the CLI is support staff: a priority given here is applied
     )
     _change(ctx, tickets.create, actor, data=data)
 

@@ -18,6 +18,7 @@ from bot.desk.slack_io import SlackIO
 from bot.errors import InvalidInput
 from bot.models import KbQuery, Ticket, TicketCreate
 from bot.routing.assign import auto_assign
+from bot.routing.triage import ticket_for
 from bot.sla import SlaReport
 from bot.support import Priority
 
@@ -79,28 +80,17 @@ class Intake:
 
     def _triaged(self, request: Request, channel: str) -> TicketCreate:
         """The ticket to create: category, team and priority from the rules, with the reason."""
-        priority, category, team, reason = request.priority, request.category, None, request.reason
-        by_staff = access.is_staff(self.ctx.config, request.actor)
-        if self.ctx.triager is not None:
-            text = f"{request.title}\n{request.description}"
-            triage = self.ctx.triager.triage(
-                text, channel=channel, category=category, asked=priority, by_staff=by_staff
-            )
-            category, team, priority = triage.category, triage.team, triage.priority
-            reason = f"{reason}; {triage.reason}" if reason else triage.reason
-        elif priority is not None and not by_staff:
-            reason = f"{reason + '; ' if reason else ''}the requester asked for {priority.value}"
-            priority = None
-        return TicketCreate(
-            title=request.title[:200],
-            description=request.description[:40000],
+        return ticket_for(
+            self.ctx.triager,
+            title=request.title,
+            description=request.description,
             requester=request.requester,
             channel=channel,
             thread_ts=request.thread_ts,
-            priority=priority or Priority.NORMAL,
-            category=category,
-            team=team,
-            priority_reason=reason[:300] if reason else None,
+            category=request.category,
+            asked=request.priority,
+            by_staff=access.is_staff(self.ctx.config, request.actor),
+            reason=request.reason,
         )
 
     def _acknowledge(

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.models import TicketCreate
 from bot.routing.priority import ExampleCues, priority_for
 from bot.routing.router import CategoryRouter, Route, RouterParams
 from bot.support import Priority, SupportConfig
-from knowledge.embedding import Engine
+from knowledge.embedding import Engine, get_engine
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,54 @@ def train_router(config: SupportConfig, *, embedder: Engine, cache_dir: Path | N
         params=RouterParams(oos_threshold=config.routing.out_of_scope_threshold),
         out_of_scope=config.routing.out_of_scope_examples,
         cache_dir=cache_dir,
+    )
+
+
+def lazy_triager(config: SupportConfig, *, engine: str | None, cache_dir: Path | None) -> Triager:
+    """Triage with the router trained (or read from `cache_dir`) on first use, on the engine the
+    knowledge base uses (`KB_ENGINE`): one model per process for both."""
+
+    def router() -> CategoryRouter:
+        return train_router(config, embedder=get_engine(engine), cache_dir=cache_dir)
+
+    return Triager(config=config, router=router)
+
+
+def ticket_for(
+    triager: Triager | None,
+    *,
+    title: str,
+    description: str,
+    requester: str,
+    channel: str | None,
+    thread_ts: str | None = None,
+    category: str | None = None,
+    asked: Priority | None = None,
+    by_staff: bool = False,
+    reason: str | None = None,
+) -> TicketCreate:
+    """The ticket to open, from every entry point (Slack's surfaces, `deskbot ticket create`): category,
+    team and priority from the desk's rules, with the reason; a priority only staff can impose."""
+    team = None
+    if triager is not None:
+        triage = triager.triage(
+            f"{title}\n{description}", channel=channel, category=category, asked=asked, by_staff=by_staff
+        )
+        category, team, asked = triage.category, triage.team, triage.priority
+        reason = f"{reason}; {triage.reason}" if reason else triage.reason
+    elif asked is not None and not by_staff:
+        reason = f"{reason + '; ' if reason else ''}the requester asked for {asked.value}"
+        asked = None
+    return TicketCreate(
+        title=title[:200],
+        description=description[:40000],
+        requester=requester,
+        channel=channel,
+        thread_ts=thread_ts,
+        priority=asked or Priority.NORMAL,
+        category=category,
+        team=team,
+        priority_reason=reason[:300] if reason else None,
     )
 
 

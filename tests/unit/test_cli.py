@@ -66,6 +66,23 @@ def test_ticket_commands_through_the_service() -> None:
     assert bad.exit_code == 1 and "not a priority" in bad.output
 
 
+def test_a_ticket_opened_from_the_cli_is_triaged_as_in_slack() -> None:
+    """`ticket create` skipped the router, the cues and the tier: every ticket went to the general team
+    at normal priority, whatever its help text said."""
+    routed = invoke(
+        "ticket", "create", "--title", "We were billed two times for November", "--requester", "U0C"
+    )
+    assert routed.exit_code == 0 and "team billing" in routed.output, routed.output
+    urgent = invoke("ticket", "create", "--title", "Production down for all users", "--requester", "U0C")
+    assert "priority urgent" in urgent.output, urgent.output
+    history = invoke("ticket", "show", "2").output
+    assert "matched 'production down'" in " ".join(history.split()), history
+    chosen = invoke("ticket", "create", "--title", "Invoice", "--requester", "U0C", "--priority", "low")
+    assert "priority low" in chosen.output  # staff at the CLI may impose one
+    wrong = invoke("ticket", "create", "--title", "x", "--requester", "U0C", "--category", "nope")
+    assert wrong.exit_code == 1 and "not a category" in wrong.output and "billing" in wrong.output
+
+
 def test_run_without_tokens_explains_what_to_do() -> None:
     result = invoke("run")
     assert result.exit_code == 2 and "SLACK_BOT_TOKEN" in result.output and "make demo" in result.output
