@@ -63,8 +63,10 @@ def after_change(
 
 
 def requester_language(ticket: Ticket) -> str | None:
-    """The language the requester wrote the ticket in (None when unclear: the bot's words stay English)."""
-    return language.detect(ticket.description or ticket.title)
+    """The language the requester wrote the ticket in (None when unclear: the bot's words stay English):
+    the title's, their own words, first. A ticket opened from an unanswered question has the bot's
+    English note in its description, which made every such requester English."""
+    return language.detect(ticket.title) or language.detect(ticket.description)
 
 
 def _implied(ticket: Ticket, *, action: str, actor: str) -> dict[str, Any] | None:

@@ -28,7 +28,7 @@ def register(app: App, desk: Desk) -> None:
             ):
                 return
             desk.answering.answer(
-                channel=msg.channel, user=msg.user, text=msg.text, ts=msg.ts, thread_ts=msg.thread_ts
+                channel=msg.channel, user=msg.user, text=msg.question, ts=msg.ts, thread_ts=msg.thread_ts
             )
 
     @app.event("message")
@@ -48,5 +48,5 @@ def register(app: App, desk: Desk) -> None:
                 channel=msg.channel, channel_type=msg.channel_type, mentioned=False
             ):
                 desk.answering.answer(
-                    channel=msg.channel, user=msg.user, text=msg.text, ts=msg.ts, thread_ts=None
+                    channel=msg.channel, user=msg.user, text=msg.question, ts=msg.ts, thread_ts=None
                 )

@@ -22,6 +22,14 @@ class Message:
     channel_type: str | None
     from_person: bool  # a person wrote it, with text (never a bot, a channel event, an edit)
     user_team: str | None = None  # the author's Slack team (another organisation's in Slack Connect)
+    bot_user_id: str | None = None
+
+    @property
+    def question(self) -> str:
+        """The text without the bot's own mention (how people address it): mentions of anyone else are
+        part of what they ask, and the ticket keeps them ("Kann <@U0AGENT002> mir Zugriff geben?")."""
+        own = f"<@{self.bot_user_id}>" if self.bot_user_id else None
+        return (self.text.replace(own, " ") if own else self.text).strip()
 
     @property
     def is_reply(self) -> bool:
@@ -54,6 +62,7 @@ class Message:
             channel_type=event.get("channel_type"),
             from_person=person,
             user_team=event.get("user_team") or event.get("team"),
+            bot_user_id=bot_user_id,
         )
 
 

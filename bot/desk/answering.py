@@ -16,7 +16,9 @@ from bot.models import Feedback, KbQuery, Ticket
 from knowledge import language
 from knowledge.base import Audience
 
-MENTION = re.compile(r"<@[UW][A-Z0-9]+(\|[^>]*)?>")
+# mentions that open a message (how people address the bot where its id is unknown); one inside the
+# question is part of it
+ADDRESSED = re.compile(r"^(?:\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>)+")
 
 
 class Answering:
@@ -45,7 +47,7 @@ class Answering:
 
     def answer(self, *, channel: str, user: str, text: str, ts: str, thread_ts: str | None) -> None:
         """:eyes: while working, then the answer (or the abstention and a ticket offer) in the thread."""
-        question = MENTION.sub("", text).strip()
+        question = ADDRESSED.sub("", text).strip()
         thread = thread_ts or ts
         if not question:
             self.ctx.client.chat_postMessage(channel=channel, thread_ts=thread, **blocks.ask_me())
@@ -55,7 +57,9 @@ class Answering:
             audience = self.audience_for(channel=channel, user=user)
             reply = self.ctx.answers().answer(question, audience=audience, user=user, channel=channel)
             if reply.answer.grounded:
-                payload = blocks.answer_message(reply.answer, query_id=reply.query_id, lang=reply.answer.language)
+                payload = blocks.answer_message(
+                    reply.answer, query_id=reply.query_id, lang=reply.answer.language
+                )
             else:
                 payload = self._abstain(question, reply, channel=channel, user=user, thread=thread)
             self.ctx.client.chat_postMessage(channel=channel, thread_ts=thread, **payload)

@@ -425,6 +425,25 @@ def test_a_german_requester_is_asked_and_thanked_for_csat_in_german(running: Run
     running.slack.click(prompt, "csat_4", user=CUSTOMER)
     wait_for(lambda: _ticket(running, ticket).csat == 4, what="the rating")
     thanks = wait_for(
-        lambda: [c for c in running.fake.calls_to("chat.update") if "4/5" in c.args["text"]], what="the thanks"
+        lambda: [c for c in running.fake.calls_to("chat.update") if "4/5" in c.args["text"]],
+        what="the thanks",
     )[-1]
     assert "Danke" in thanks.args["text"] and "You rated" not in thanks.args["text"]  # ... and thanked so
+
+
+def test_a_question_escalated_keeps_its_words_and_its_language(running: Running) -> None:
+    """A German question that became a ticket through *Talk to a human*: the ticket keeps the colleague it
+    names (every mention was deleted, the bot's and the colleague's alike), and the requester is asked
+    and thanked in German (the bot's English note in the description made every such requester English)."""
+    text = f"<@{BOT_USER}> Kann <@{AGENT2}> mir bitte sagen, wo ich in Berlin gute Pizza bestellen kann?"
+    question, _ = running.slack.say(SUPPORT, CUSTOMER, text)
+    [reply] = running.wait_bot(SUPPORT, thread_ts=question["ts"])
+    running.slack.click(reply, "kb_escalate", user=CUSTOMER)
+    ticket = only_ticket(running)
+    assert ticket.title.startswith(f"Kann <@{AGENT2}> mir bitte sagen") and BOT_USER not in ticket.title
+    running.slack.click(card(running, ticket), "ticket_resolve", user=MANAGER)
+    prompt = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "csat_4" in str(m.get("blocks"))],
+        what="CSAT prompt",
+    )[-1]
+    assert "Wie zufrieden" in prompt["text"] and "How did we do" not in prompt["text"]
