@@ -24,6 +24,7 @@ from bot.support import SupportConfig
 from bot.support.models import CannedAnswer
 from bot.timeutil import Clock, utcnow
 from knowledge.base import Audience, KnowledgeBase
+from knowledge.clipping import clip
 from knowledge.decide import DecisionParams
 from knowledge.embedding import Engine
 from knowledge.gaps import Gap, gaps
@@ -135,8 +136,8 @@ class AnswerService:
             return None
         with self.db.transaction() as session:
             row = KbQuery(
-                question=question[:4000],
-                searched_for=answer.searched_for[:4000] if answer.searched_for else None,
+                question=clip(question, 4000),  # a longer question says it was cut ("…")
+                searched_for=clip(answer.searched_for, 4000) if answer.searched_for else None,
                 user=user,
                 channel=channel,
                 audience=audience,

@@ -16,6 +16,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from knowledge.clipping import clip
+
 _TOKEN = re.compile(r"<([^<>\n]{1,3000})>")
 _BARE_AMP = re.compile(r"&(?!(?:amp|lt|gt);)")
 _USER = re.compile(r"@[UWB][A-Z0-9]{2,30}")
@@ -66,10 +68,27 @@ def _token(match: re.Match[str]) -> str:
     return _text(match.group(0))
 
 
-def safe(text: str | None) -> str:
+# what a cut must not end inside: an unclosed link or mention, or an entity ("&amp" of "&amp;")
+_OPEN = re.compile(r"<[^<>]*$|&[#A-Za-z0-9]{0,8}$")
+
+
+def shorten(text: str | None, limit: int) -> str:
+    """People's text in Slack markup cut like `clip` (at a space or CJK punctuation, with "…"), never
+    inside a link, a mention or an entity: "Bauer &amp; Söhne" cut after "&amp" showed "&amp;amp"."""
+    out = clip(text, limit)
+    if out == (text or "") or not out.endswith("…"):
+        return out
+    kept = out[:-1]
+    if opened := _OPEN.search(kept):
+        kept = kept[: opened.start()].rstrip()
+    return kept + "…"
+
+
+def safe(text: str | None, limit: int | None = None) -> str:
     """People's text as mrkdwn: mentions of one person, channels and plain links kept; broadcasts made
-    inert; a disguised link shown with its real address; everything else literal. Idempotent."""
-    text = text or ""
+    inert; a disguised link shown with its real address; everything else literal. Idempotent. With
+    `limit`, first cut to that many characters (`shorten`)."""
+    text = shorten(text, limit) if limit is not None else text or ""
     out: list[str] = []
     last = 0
     for match in _TOKEN.finditer(text):

@@ -208,13 +208,13 @@ def render_text(period: Period, figures: dict[str, Any], previous: dict[str, Any
     ]
     if figures["top_unanswered"]:
         lines.append(
-            "• Top unanswered: " + "; ".join(f"“{safe(q[:80])}” ×{n}" for q, n in figures["top_unanswered"])
+            "• Top unanswered: " + "; ".join(f"“{safe(q, 80)}” ×{n}" for q, n in figures["top_unanswered"])
         )
     if figures.get("not_helpful"):
         lines.append(
             "• Answers people said didn't help: "
             + "; ".join(
-                f"“{safe(q[:80])}” ×{n}" + (f" (article: {safe(a[:60])})" if a else "")
+                f"“{safe(q, 80)}” ×{n}" + (f" (article: {safe(a, 60)})" if a else "")
                 for q, n, a in figures["not_helpful"]
             )
         )

@@ -4,9 +4,27 @@ reader sees: a space, or the punctuation of a script written without spaces (Chi
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # a break after which a cut looks deliberate: whitespace, or CJK punctuation (full-width and ideographic)
 _BREAK = re.compile(r"[\s\u3001\u3002\uff01\uff0c\uff1a\uff1b\uff1f]")
+
+
+_ZWJ = "\u200d"
+
+
+def _joined(text: str, end: int) -> bool:
+    """Whether a cut before `text[end]` splits what draws as one character: an emoji sequence (zero-width
+    joiner, variation selector, skin tone) or a letter and its combining marks."""
+    if not 0 < end < len(text):
+        return False
+    after = text[end]
+    return (
+        _ZWJ in (after, text[end - 1])
+        or after in "\ufe0e\ufe0f"
+        or "\U0001f3fb" <= after <= "\U0001f3ff"
+        or unicodedata.category(after) in ("Mn", "Mc", "Me")
+    )
 
 
 def clip(text: str | None, limit: int) -> str:
@@ -21,5 +39,8 @@ def clip(text: str | None, limit: int) -> str:
     cut = text[: limit - 1]
     ends = [m.end() for m in _BREAK.finditer(cut, limit // 2)]
     if ends and cut[: ends[-1]].rstrip():
-        cut = cut[: ends[-1]].rstrip()
-    return cut + "…"
+        return cut[: ends[-1]].rstrip() + "…"
+    end = len(cut)
+    while end > 0 and _joined(text, end):  # never half an emoji or a letter without its marks
+        end -= 1
+    return text[:end] + "…"

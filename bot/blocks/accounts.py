@@ -21,7 +21,7 @@ def health_warning_blocks(
     health: Health, *, why: str, evidence: dict[str, list[int]], band_emoji: str
 ) -> list[Block]:
     """The early warning: the account, its score and why, then each costly part with its tickets."""
-    name = safe(clip(health.name, 120))
+    name = safe(health.name, 120)
     lines = [reason_line(p, evidence.get(p.name, [])) for p in health.reasons]
     return [
         {"type": "header", "text": plain(f"Account health: {display(clip(health.name, 100))}")},
@@ -42,7 +42,7 @@ def owner_accounts(rows: Sequence[tuple[Health, str]]) -> list[Block]:
             {
                 "type": "section",
                 "text": mrkdwn(
-                    f"{BAND_EMOJI.get(band, '')} *{safe(clip(health.name, 100))}* {health.score}/100 · {band}"
+                    f"{BAND_EMOJI.get(band, '')} *{safe(health.name, 100)}* {health.score}/100 · {band}"
                     + (f"\n{clip(reasons, 400)}" if reasons else "")
                 ),
             }

@@ -22,7 +22,7 @@ def article_link(source: Source) -> str:
     """The article's title, linked when it has a URL (the title escaped: it is never mrkdwn). Long
     titles are shortened and absurdly long URLs left out, so three links always fit one context line
     and a link is never cut in half."""
-    title = safe(clip(source.title, 150))
+    title = safe(source.title, 150)
     return f"<{source.url}|{title}>" if source.url and len(source.url) <= 400 else title
 
 

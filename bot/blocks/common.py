@@ -68,7 +68,7 @@ def button(text: str, action_id: str, value: str = "", style: str | None = None)
 
 
 def quote(text: str, limit: int = 2500) -> str:
-    return "\n".join(f"> {line}" for line in safe(clip(text, limit)).splitlines() or [""])
+    return "\n".join(f"> {line}" for line in safe(text, limit).splitlines() or [""])
 
 
 def duration(seconds: float) -> str:

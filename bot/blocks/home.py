@@ -11,7 +11,6 @@ from bot.blocks.common import (
     PRIORITY_EMOJI,
     Block,
     button,
-    clip,
     context,
     mrkdwn,
     plain,
@@ -72,7 +71,7 @@ def _manager_blocks(
             "fields": [mrkdwn(f"*{label}*\n{value}") for label, value in list(today.items())[:10]],
         },
         {"type": "header", "text": plain("Not answered by the help centre (7 days)")},
-        section("\n".join(f"• {safe(clip(g.wording, 150))} ×{g.asked}" for g in unanswered))
+        section("\n".join(f"• {safe(g.wording, 150)} ×{g.asked}" for g in unanswered))
         if unanswered
         else context("Every question this week found an answer. :tada:"),
     ]
@@ -81,8 +80,8 @@ def _manager_blocks(
         blocks.append(
             section(
                 "\n".join(
-                    f"• {safe(clip(g.wording, 150))} ×{g.asked}"
-                    + (f" — article: {safe(clip(g.offered, 100))}" if g.offered else "")
+                    f"• {safe(g.wording, 150)} ×{g.asked}"
+                    + (f" — article: {safe(g.offered, 100)}" if g.offered else "")
                     for g in unhelpful
                 )
             )
@@ -102,7 +101,7 @@ def _ticket_rows(
             {
                 "type": "section",
                 "text": mrkdwn(
-                    f"*#{ticket.number}* {safe(clip(ticket.title, 120))}\n"
+                    f"*#{ticket.number}* {safe(ticket.title, 120)}\n"
                     f"{PRIORITY_EMOJI.get(ticket.priority.value, '')} {ticket.priority.value} · "
                     f"{ticket.status.value.replace('_', ' ')} · {ticket.team} · {sla_line(report)}"
                 ),

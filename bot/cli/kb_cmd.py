@@ -264,9 +264,6 @@ def _evidence(value: float | None) -> str:
     return f"{value:7.3f}" if value is not None else "  never"
 
 
-SHOWN = 300  # characters of a question `kb gaps` prints (--json has them whole)
-
-
 @app.command()
 def gaps(
     ctx: typer.Context,
@@ -275,51 +272,9 @@ def gaps(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list instead."),
 ) -> None:
     """The questions the bot could not answer, most asked first: what to write next."""
-    from datetime import timedelta
+    from bot.cli.kb_gaps import report
 
-    from bot import kpis, notices
-    from bot.answers import not_helpful, unanswered
-    from bot.blocks.common import clip
-
-    rt = runtime(ctx)
-    since = rt.clock() - timedelta(days=days)
-    with rt.db.session() as s:
-        every = unanswered(s, since=since, limit=None)
-        disliked = not_helpful(s, since=since, limit=limit)
-        asked = kpis.deflection(s, start=since, end=rt.clock())
-    found = every[:limit]
-    if as_json:
-        print(
-            json.dumps([g.__dict__ for g in found] + [{**g.__dict__, "not_helpful": True} for g in disliked])
-        )
-        return
-    console.print(notices.deflection_line(asked, days=days), highlight=False, markup=False)
-    if disliked:
-        console.print(f"Answers people said didn't help in the last {days} days (with the article used):")
-        for g in disliked:
-            used = f"  (article: {g.offered})" if g.offered else ""
-            used += f"  (searched for: {clip(g.searched_for, SHOWN)})" if g.searched_for else ""
-            console.print(f"  ×{g.asked:<4} {clip(g.wording, SHOWN)}{used}", highlight=False, markup=False)
-    if not found:
-        console.print(f"Every question of the last {days} days found an answer.")
-        return
-    console.print(
-        f"Questions the knowledge base could not answer in the last {days} days "
-        f"({sum(g.asked for g in every)} asked; most asked first):",
-        highlight=False,
-    )
-    for g in found:
-        extra = [
-            f"searched for: {clip(g.searched_for, SHOWN)}" if g.searched_for else "",
-            f"tickets: {g.tickets}" if g.tickets else "",
-            f"offered: {g.offered}" if g.offered else "",
-        ]
-        tail = " · ".join(e for e in extra if e)
-        console.print(
-            f"  ×{g.asked:<4} {clip(g.wording, SHOWN)}" + (f"  ({tail})" if tail else ""),
-            highlight=False,
-            markup=False,
-        )
+    report(runtime(ctx), days=days, limit=limit, as_json=as_json)
 
 
 INDEX_HELP = (

@@ -11,6 +11,7 @@ from bot.models import TicketCreate
 from bot.routing.priority import ExampleCues, priority_for
 from bot.routing.router import CategoryRouter, Route, RouterParams
 from bot.support import Priority, SupportConfig
+from knowledge.clipping import clip
 from knowledge.embedding import Engine, get_engine
 
 
@@ -70,8 +71,8 @@ def ticket_for(
         reason = f"{reason + '; ' if reason else ''}the requester asked for {asked.value}"
         asked = None
     return TicketCreate(
-        title=title[:200],
-        description=description[:40000],
+        title=clip(title, 200),  # a cut is marked "…", at a word
+        description=clip(description, 40000),
         requester=requester,
         channel=channel,
         thread_ts=thread_ts,

@@ -176,3 +176,26 @@ def test_kb_ask_on_a_fresh_clone_says_to_ingest_first(tmp_path: Path) -> None:
     result = runner.invoke(app, ["kb", "ask", "how do I reset my password?"], env=env)
     said = " ".join(result.output.split())
     assert result.exit_code == 1 and "nothing is indexed yet" in said and "deskbot kb ingest" in said
+
+
+def test_kb_gaps_shows_questions_as_people_typed_them(tmp_path: Path) -> None:
+    """Questions are stored as Slack markup: `kb gaps` printed "&amp;" and "<url|label>" to managers,
+    and its --json wrote Chinese as \\u escapes."""
+    from bot.db import Database
+    from bot.migrations import upgrade
+    from bot.models import KbQuery
+    from bot.timeutil import utcnow
+
+    db = Database(f"sqlite:///{tmp_path / 'cli.db'}")
+    upgrade(db)
+    asked = [
+        "Rechnung für Bauer &amp; Söhne &lt;GmbH&gt; fehlt",
+        "我的发票在哪里 <https://x.example/a|facturas>",
+    ]
+    with db.transaction() as s:
+        for text in asked:
+            s.add(KbQuery(question=text, grounded=False, created_at=utcnow()))
+    shown = " ".join(invoke("kb", "gaps").output.split())
+    assert "Bauer & Söhne <GmbH> fehlt" in shown and "&amp;" not in shown, shown
+    assert "我的发票在哪里" in shown and "|facturas" not in shown, shown
+    assert "我的发票在哪里" in invoke("kb", "gaps", "--json").output

@@ -60,3 +60,31 @@ def test_a_long_chinese_answer_is_cut_near_the_limit_on_every_surface() -> None:
     assert len(plain(CHINESE, 150)["text"]) >= 75
     assert len(mrkdwn(CHINESE)["text"]) >= 1500
     assert len(clean_title(CHINESE)) >= TITLE_MAX // 2
+
+
+MARKUP = st.sampled_from(
+    ["&amp;", "&lt;", "<@U0AGENT002>", "<https://x.example/a|facturas>", "<#C0SUPPORT1|support>",
+     "Söhne", " ", "导出", "👨\u200d👩\u200d👧", "👍🏽", "e\u0301", "word", "x" * 30]
+)  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(st.lists(MARKUP, max_size=60).map("".join), st.integers(min_value=1, max_value=300))
+def test_peoples_text_cut_for_slack_reads_as_the_start_of_what_they_wrote(text: str, limit: int) -> None:
+    """The digest cut stored markup mid-entity ("Bauer &amp" shown as "&amp;amp"), mid-word and
+    mid-emoji (a dangling joiner); every surface cuts through `safe(text, limit)` now."""
+    from bot.slack_text import display, safe, shorten
+
+    cut = shorten(text, limit)
+    assert len(cut) <= limit
+    shown = display(safe(text, limit))
+    whole = display(safe(text))
+    assert whole.startswith(shown.removesuffix("…").rstrip()), (text, shown)
+    assert not cut.removesuffix("…").endswith("\u200d")
+
+
+def test_a_cut_never_splits_what_draws_as_one_character() -> None:
+    family = "👨\u200d👩\u200d👧"
+    assert clip(family * 10, 12) == family * 2 + "…"  # not "👨‍👩‍👧👨‍👩‍👧👨‍" (a dangling joiner)
+    assert clip("👍🏽" * 10, 6) == "👍🏽" * 2 + "…"  # the skin tone stays with its hand
+    assert clip("e\u0301" * 10, 6) == "e\u0301" * 2 + "…"  # the accent stays with its letter
