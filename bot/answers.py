@@ -23,6 +23,7 @@ from bot.observability import METRICS
 from bot.support import SupportConfig
 from bot.support.models import CannedAnswer
 from bot.timeutil import Clock, utcnow
+from knowledge import language
 from knowledge.base import Audience, KnowledgeBase
 from knowledge.clipping import clip
 from knowledge.decide import DecisionParams
@@ -104,8 +105,15 @@ class AnswerService:
     ) -> Reply:
         """A canned reply if one matches, else the knowledge base's answer or abstention; logged."""
         canned = next((c for c in self.canned if c.matches(question)), None)
-        if canned is not None:
-            answer = Answer(canned.reply, [Source(CANNED_ID, canned.title, canned.url, 1.0)], 1.0, True)
+        if canned is not None:  # the bot's words in the asker's language, the reply labelled with its own
+            answer = Answer(
+                canned.reply,
+                [Source(CANNED_ID, canned.title, canned.url, 1.0)],
+                1.0,
+                True,
+                language=language.detect(question),
+                passage_language=language.detect(canned.reply),
+            )
         else:
             try:
                 answer = self.kb.answer(question, audience)
@@ -114,10 +122,10 @@ class AnswerService:
                 LexicalIndexError,
             ) as exc:  # the operator must rebuild; a person is offered
                 log.error("%s", exc)
-                answer = Answer("", [], 0.0, False, why_not=UNAVAILABLE)
+                answer = Answer("", [], 0.0, False, why_not=UNAVAILABLE, language=language.detect(question))
             except Exception:  # noqa: BLE001 - the vector store is down: say so, offer a person
                 log.exception("knowledge base unavailable")
-                answer = Answer("", [], 0.0, False, why_not=UNAVAILABLE)
+                answer = Answer("", [], 0.0, False, why_not=UNAVAILABLE, language=language.detect(question))
         METRICS.answers.labels(
             "canned"
             if canned

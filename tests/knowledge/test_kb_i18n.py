@@ -258,3 +258,17 @@ def test_invisible_characters_change_nothing(sample_kb: KnowledgeBase, disguised
         None,
     )
     assert answer.confidence == pytest.approx(clean.confidence, abs=1e-6)
+
+
+def test_a_canned_reply_to_a_german_question_comes_with_german_words() -> None:
+    """A canned reply's Answer had no language: its buttons and label were English for every asker."""
+    from bot.support import load_support_config
+
+    config = load_support_config(SAMPLE_DIR / "support.yaml")
+    service = AnswerService(kb=None, canned=config.canned_answers)  # type: ignore[arg-type]
+    answer = service.answer(
+        "Wann sind eure support hours? Ich brauche dringend Hilfe.", audience="customer"
+    ).answer
+    assert (answer.language, answer.passage_language) == ("de", "en")
+    message = blocks.answer_message(answer, query_id=None, lang=answer.language)
+    assert "Hilfreich" in str(message["blocks"]) and "Helpful" not in str(message["blocks"])
