@@ -12,6 +12,7 @@ Emoji stay in the code, outside the messages.
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -61,3 +62,10 @@ def language_name(code: str, reader: str | None = None) -> str:
         return str(Locale.parse(normalize(reader)).languages.get(code) or code)
     except (UnknownLocaleError, ValueError):
         return code
+
+
+def weekday_time(when: datetime, lang: str | None) -> str:
+    """ "Tue 09:00" in the reader's language ("Di. 09:00"); English without a catalog for it."""
+    from babel.dates import format_datetime
+
+    return format_datetime(when, "EEE HH:mm", tzinfo=when.tzinfo, locale=normalize(lang))

@@ -22,7 +22,7 @@ from bot.blocks.common import (
     sla_line,
 )
 from bot.blocks.similar import merged_context, similar_blocks
-from bot.i18n import t
+from bot.i18n import t, weekday_time
 from bot.models import Status, Ticket
 from bot.sla import SlaReport
 from bot.slack_text import display, safe
@@ -110,25 +110,58 @@ def ticket_card(
     return {"text": clip(f"Ticket #{number}: {safe(ticket.title)} ({status.value})", 3000), "blocks": blocks}
 
 
+# what a title's own sentence marks become when the acknowledgement ends its sentence
+_END_MARKS = ".?!。？！؟…"
+
+
 def ticket_ack(
-    ticket: Ticket, report: SlaReport | None, *, opens_at: datetime | None = None, working_time: bool = True
+    ticket: Ticket,
+    report: SlaReport | None,
+    *,
+    opens_at: datetime | None = None,
+    working_time: bool = True,
+    lang: str | None = None,
 ) -> dict[str, Any]:
-    """What the requester sees in their thread when a ticket is opened. A promise matches the clock:
-    outside the team's hours it says when the team starts (`opens_at`, in the team's time zone), and a
-    24x7 policy promises wall-clock time."""
-    title = safe(ticket.title).rstrip(".?!") or "your request"
+    """What the requester sees in their thread when a ticket is opened, in their language (`lang`). A
+    promise matches the clock: outside the team's hours it says when the team starts (`opens_at`, in the
+    team's time zone), and a 24x7 policy promises wall-clock time."""
+    title = safe(ticket.title).rstrip(_END_MARKS + " \u00a0").lstrip("¿¡") or t(lang, "your request")
+    priority = t(lang, ticket.priority.value)
     expect = ""
     if report is not None and report.first_response.due_at is not None:
         within = duration(report.first_response.target_seconds)
-        kind = " of working time" if working_time else ""
-        expect = f" We aim to reply within *{within}*{kind} ({ticket.priority.value} priority)."
+        expect = " " + (
+            t(
+                lang,
+                "We aim to reply within *{within}* of working time ({priority} priority).",
+                within=within,
+                priority=priority,
+            )
+            if working_time
+            else t(
+                lang,
+                "We aim to reply within *{within}* ({priority} priority).",
+                within=within,
+                priority=priority,
+            )
+        )
         if opens_at is not None:
             zone = str(opens_at.tzinfo).split("/")[-1].replace("_", " ")
-            expect = (
-                f" The team will look at it from *{opens_at:%a %H:%M}* {zone} time; first reply within"
-                f" *{within}* of working time ({ticket.priority.value} priority)."
+            expect = " " + t(
+                lang,
+                "The team will look at it from *{when}* {zone} time; first reply within *{within}* of working time ({priority} priority).",
+                when=weekday_time(opens_at, lang),
+                zone=zone,
+                within=within,
+                priority=priority,
             )
-    text = f":ticket: Ticket *#{ticket.number}* is open — {title}.{expect} Replies from the team will appear in this thread."
+    text = ":ticket: " + t(
+        lang,
+        "Ticket *#{number}* is open — {title}.{expect} Replies from the team will appear in this thread.",
+        number=ticket.number,
+        title=title,
+        expect=expect,
+    )
     return {"text": clip(text, 3000), "blocks": [section(text)]}
 
 

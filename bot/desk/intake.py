@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.errors import SlackApiError
 
 from bot import access, blocks, tickets
+from bot.cards import requester_language
 from bot.desk.context import DeskContext
 from bot.desk.customers import Customers
 from bot.desk.slack_io import SlackIO
@@ -98,7 +99,7 @@ class Intake:
     ) -> tuple[str, str] | None:
         """Tell the requester where they asked; by DM when that channel refuses the bot. The thread
         their side of the ticket lives in, if any."""
-        ack = blocks.ticket_ack(ticket, report, **self._promise(ticket))
+        ack = blocks.ticket_ack(ticket, report, lang=requester_language(ticket), **self._promise(ticket))
         try:
             posted = self.ctx.client.chat_postMessage(channel=channel, thread_ts=thread_ts, **ack)
             return channel, thread_ts or posted["ts"]

@@ -272,3 +272,32 @@ def test_a_canned_reply_to_a_german_question_comes_with_german_words() -> None:
     assert (answer.language, answer.passage_language) == ("de", "en")
     message = blocks.answer_message(answer, query_id=None, lang=answer.language)
     assert "Hilfreich" in str(message["blocks"]) and "Helpful" not in str(message["blocks"])
+
+
+@pytest.mark.parametrize(
+    ("title", "lang", "opens", "ends"),
+    [
+        (
+            "¿Cómo invito a mis compañeros de equipo?",
+            "es",
+            "El ticket *#7* está abierto",
+            "— Cómo invito a mis compañeros de equipo.",
+        ),
+        (
+            "Comment inviter mes collègues ?",
+            "fr",
+            "Le ticket *#7* est ouvert",
+            "— Comment inviter mes collègues.",
+        ),
+        ("如何邀请同事？", "zh", "Ticket *#7* is open", "— 如何邀请同事."),  # no catalog: English words
+        ("كيف أدعو زملائي؟", "ar", "Ticket *#7* is open", "— كيف أدعو زملائي."),
+    ],
+)
+def test_the_ticket_is_open_message_speaks_the_requesters_language(
+    title: str, lang: str, opens: str, ends: str
+) -> None:
+    """It was English for everyone, and kept "¿" while stripping "?" ("— ¿Cómo invito …. We aim")."""
+    from bot.models import Ticket
+
+    text = blocks.ticket_ack(Ticket(number=7, title=title, requester="U1"), None, lang=lang)["text"]
+    assert opens in text and ends in text, text

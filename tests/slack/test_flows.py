@@ -441,6 +441,10 @@ def test_a_question_escalated_keeps_its_words_and_its_language(running: Running)
     running.slack.click(reply, "kb_escalate", user=CUSTOMER)
     ticket = only_ticket(running)
     assert ticket.title.startswith(f"Kann <@{AGENT2}> mir bitte sagen") and BOT_USER not in ticket.title
+    ack = running.wait_bot(SUPPORT, 2, thread_ts=question["ts"])[-1]
+    assert f"Ticket *#{ticket.number}* ist eröffnet" in ack["text"] and "Arbeitszeit" in ack["text"], ack[
+        "text"
+    ]
     running.slack.click(card(running, ticket), "ticket_resolve", user=MANAGER)
     prompt = wait_for(
         lambda: [m for m in running.bot_messages(SUPPORT) if "csat_4" in str(m.get("blocks"))],
