@@ -14,28 +14,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.routing.incident_words import ONGOING, PAST, markers
 from bot.support import Priority, SupportConfig
 from bot.support.models import PriorityCue
 from knowledge.terms import unspaced
 
 RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
 
-# Words that put an incident in the past or make the request about its aftermath. Read in the same
-# sentence as the cue; a marker that the problem is still there ("still", "again", "right now") wins.
-_PAST = re.compile(
-    r"(?<!\w)(?:last (?:week|month|night|year|quarter|time|monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday)(?:'s)?|yesterday(?:'s)?|the day before|previous|prior|earlier this (?:week|month)|"
-    r"(?:a|two|three|few|several|\d+) (?:days?|weeks?|months?) ago|back in \w+|in (?:january|february|march|"
-    r"april|may|june|july|august|september|october|november|december)|post-?mortem|root cause|rca|"
-    r"incident report|sla credit|service credit|credit for|refund for|compensation for|report (?:on|about)|"
-    r"what (?:caused|happened)|why (?:was|were|did)|was resolved|has been resolved|was fixed|"
-    r"after the|during the)(?!\w)"
-)
-_ONGOING = re.compile(
-    r"(?<!\w)(?:still|again|right now|currently|at the moment|ongoing|since (?:this|today|\d)|"
-    r"is down|are down|is not working|isn't working|keeps)(?!\w)"
-)
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+# Words that put an incident in the past or make the request about its aftermath, in the languages of
+# `incident_words`. Read in the same sentence as the cue; a marker that the problem is still there
+# ("still", "again", "right now", "immer noch", "还在") wins.
+_PAST = markers(PAST)
+_ONGOING = markers(ONGOING)
+_SENTENCE = re.compile(r"[^.!?。！？؟\n]+[.!?。！？؟]?")
 
 
 def past_reference(text: str, start: int, end: int) -> str | None:

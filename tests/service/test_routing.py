@@ -265,6 +265,55 @@ def test_a_phrase_cue_matches_whole_words_in_any_script(config: SupportConfig, t
     assert priority_for(text, config=changed, category=None, tier=None)[0] == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Können wir eine Gutschrift für den Ausfall letzte Woche bekommen?", Priority.NORMAL),
+        ("Pouvons-nous obtenir un avoir pour la panne de la semaine dernière ?", Priority.NORMAL),
+        ("¿Podemos obtener una compensación por la caída de ayer?", Priority.NORMAL),
+        ("Podemos receber compensação pela queda da semana passada?", Priority.NORMAL),
+        ("上周生产环境宕机了，请问能获得SLA赔偿吗？", Priority.NORMAL),
+        ("先週の障害について補償をもらえますか？", Priority.NORMAL),
+        ("На прошлой неделе сервис был недоступен, можно компенсацию?", Priority.NORMAL),
+        ("هل يمكننا الحصول على تعويض لأن الخدمة كانت متوقفة الأسبوع الماضي؟", Priority.NORMAL),
+        # happening now: the cue applies, also when yesterday is named as the start
+        ("Produktion ist komplett ausgefallen, nichts geht mehr!", Priority.URGENT),
+        ("Der Export ist seit gestern ausgefallen", Priority.URGENT),
+        ("La panne d'hier continue encore, rien ne marche plus", Priority.URGENT),
+        ("Mi tarjeta de crédito no importa: el servicio está caído", Priority.URGENT),
+        ("Je ne peux plus avoir accès, panne totale", Priority.URGENT),
+        ("生产环境全部宕机了", Priority.URGENT),
+        ("本番環境が今ダウンしています", Priority.URGENT),
+        ("الخدمة متوقفة تماما", Priority.URGENT),
+        ("Сервис недоступен прямо сейчас", Priority.URGENT),
+    ],
+)
+def test_a_past_incident_is_read_in_the_requests_language(config: SupportConfig, text: str, expected) -> None:
+    """Only English past-incident words were read: a German request for a credit for last week's outage
+    became urgent, like a French, Chinese, Russian or Arabic one."""
+    from bot.support.models import PriorityCue
+
+    phrases = [
+        "ausfall",
+        "ausgefallen",
+        "panne",
+        "caída",
+        "caído",
+        "queda",
+        "宕机",
+        "障害",
+        "ダウン",
+        "недоступен",
+        "متوقفة",
+    ]
+    cue = PriorityCue(priority=Priority.URGENT, phrases=phrases)
+    changed = config.model_copy(
+        update={"routing": config.routing.model_copy(update={"priority_cues": [cue]}), "categories": {}}
+    )
+    priority, why = priority_for(text, config=changed, category=None, tier=None)
+    assert priority == expected, why
+
+
 def test_priority_examples_per_category(config: SupportConfig) -> None:
     from bot.routing.priority import ExampleCues
     from bot.support.models import PriorityCue
