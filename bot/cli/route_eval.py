@@ -41,6 +41,10 @@ def eval_route(
         )
     figures = evaluate_router(router, test_rows)
     figures["oos_threshold"] = round(router.threshold, 4)
+    # requests clearly in another language than the examples' are held to this one (router.threshold_for)
+    figures["cross_language_threshold"] = round(router.cross_threshold, 4)
+    figures["examples_language"] = router.language
+    figures["other_language_requests"] = sum(router.foreign(text) for text, _ in test_rows)
     if as_json:
         print(json.dumps(figures))
         return

@@ -164,13 +164,17 @@ class CategoryRouter:
     def route(self, text: str) -> Route:
         return self.route_many([text])[0]
 
-    def threshold_for(self, text: str) -> float:
-        """The calibrated threshold, halved for a request in another language than the examples'."""
-        if self.language is None or self.params.oos_threshold is not None:
-            return self.threshold
+    def foreign(self, text: str) -> bool:
+        """Whether `text` is clearly in another language than the examples'."""
         from knowledge.language import differs
 
-        return self.cross_threshold if differs(text, {self.language}) else self.threshold
+        return self.language is not None and differs(text, {self.language})
+
+    def threshold_for(self, text: str) -> float:
+        """The calibrated threshold, halved for a request in another language than the examples'."""
+        if self.params.oos_threshold is not None:
+            return self.threshold
+        return self.cross_threshold if self.foreign(text) else self.threshold
 
     def route_many(self, texts: Sequence[str]) -> list[Route]:
         if not texts:

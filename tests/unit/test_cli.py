@@ -199,3 +199,31 @@ def test_kb_gaps_shows_questions_as_people_typed_them(tmp_path: Path) -> None:
     assert "Bauer & Söhne <GmbH> fehlt" in shown and "&amp;" not in shown, shown
     assert "我的发票在哪里" in shown and "|facturas" not in shown, shown
     assert "我的发票在哪里" in invoke("kb", "gaps", "--json").output
+
+
+def test_eval_route_says_which_threshold_other_languages_met(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """It reported one out-of-scope threshold while requests in another language than the examples were
+    held to half of it."""
+    import json
+
+    monkeypatch.setenv("KB_ENGINE", "hash")
+    rows = [
+        ("Please refund my last invoice payment", "billing"),
+        ("I was charged twice this month", "billing"),
+    ]
+    rows += [
+        ("I cannot log in to my account anymore", "access"),
+        ("My password reset link has expired", "access"),
+    ]
+    rows += [(f"{text} today, thank you", label) for text, label in rows]
+    train, test = tmp_path / "train.jsonl", tmp_path / "test.jsonl"
+    train.write_text("".join(json.dumps({"text": t, "label": lab}) + "\n" for t, lab in rows))
+    asked = [
+        ("I was charged twice for one invoice", "billing"),
+        ("Ich kann mich nicht mehr anmelden, bitte helfen Sie", "access"),
+    ]
+    test.write_text("".join(json.dumps({"text": t, "label": lab}) + "\n" for t, lab in asked))
+    result = invoke("eval", "route", "--train", str(train), "--test", str(test), "--json")
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    assert figures["examples_language"] == "en" and figures["other_language_requests"] == 1, figures
+    assert figures["cross_language_threshold"] <= figures["oos_threshold"], figures
