@@ -134,8 +134,14 @@ def test_the_question_language_is_detected_offline() -> None:
         ("¿Puedo pagar con bitcoin?", "es"),
         ("Como mudo meu plano?", "pt"),
         ("Où est ma facture ?", "fr"),
-        # ... but a misspelt English question spread over Germanic languages is not Afrikaans
+        # ... but a misspelt English question spread over Germanic languages is not Afrikaans, and short
+        # English phrases of Latin words are not Italian, Latin or French
         ("pasword reset not werking", None),
+        ("Java console error", None),
+        ("Quota increase", None),
+        ("Premium support", None),
+        ("Domain verification", None),
+        ("General question", None),
     ],
 )
 def test_a_variety_is_labelled_with_the_language_its_readers_read(text: str, language: str | None) -> None:
