@@ -5,8 +5,10 @@ Each entry is a regular-expression fragment, lower case. A fragment matches as w
 are spaced; in a script written without spaces (Chinese, Japanese) it matches wherever it stands.
 English is the original list; German, Spanish, French and Portuguese are the languages the bot's own
 words come in; Chinese, Japanese, Russian and Arabic were asked for by a review ("上周生产环境对所有用户
-都不可用，请问能获得SLA赔偿吗？" became urgent). A cue matched in a request in another language keeps
-working; only its past-incident reading is missing there.
+都不可用，请问能获得SLA赔偿吗？" became urgent). A request is read with English, the language detected
+for it and those of its scripts (`languages_of`), never with all of them: French "hier" (yesterday) is
+German "here". A cue matched in a request in a language without a list keeps working; only its
+past-incident reading is missing there.
 """
 
 from __future__ import annotations
@@ -53,27 +55,26 @@ PAST: dict[str, list[str]] = {
         r"vor (?:\d+|einem|einer|zwei|drei|ein paar|einigen) (?:tag|tagen|woche|wochen|monat|monaten)",
         r"gutschrift\w*",
         r"entschädigung\w*",
-        r"erstattung für",
-        r"ursache\w*",
+        "erstattung für",
         "vorfallbericht",
         r"post-?mortem",
-        r"wurde behoben",
+        "wurde behoben",
         r"(?:war|waren) (?:ausgefallen|down|nicht erreichbar)",
     ],
     "es": [
-        r"(?:la semana|el mes|el año|el trimestre) pasado?",
+        r"(?:la semana|el mes|el año|el trimestre) pasad[oa]",
         r"el (?:lunes|martes|miércoles|jueves|viernes|sábado|domingo) pasado",
         "anoche",
         "ayer",
         "anteayer",
-        r"hace (?:\d+|un|una|unos|unas|dos|tres) (?:días?|semanas?|mes|meses)",
+        r"hace (?:\d+|un|una|unos|unas|dos|tres) (?:días?|semanas?|mes|meses)(?! que)",  # "hace 3 días que": ongoing
         r"compensaci[oó]n",
         r"cr[eé]dito (?:por|de sla|sla)",  # not "tarjeta de crédito"
         "reembolso por",
         r"causa ra[ií]z",
         "informe del incidente",
         r"se resolvi[oó]",
-        r"(?:estuvo|estuvieron) ca[ií]dos?",
+        r"(?:estuvo|estuvieron) ca[ií]d[oa]s?",
     ],
     "fr": [
         r"(?:la semaine|le mois|l'année|le trimestre) derni(?:er|ère)",
@@ -81,7 +82,7 @@ PAST: dict[str, list[str]] = {
         "hier",
         "avant-hier",
         r"il y a (?:\d+|un|une|quelques|deux|trois) (?:jours?|semaines?|mois)",
-        r"un avoir",  # a credit note; "avoir" alone is the verb "to have"
+        "un avoir",  # a credit note; "avoir" alone is the verb "to have"
         "dédommagement",
         "compensation",
         "remboursement pour",
@@ -91,10 +92,10 @@ PAST: dict[str, list[str]] = {
         r"(?:était|étaient) en panne",
     ],
     "pt": [
-        r"(?:na )?(?:semana|mês|ano) passad[oa]",
+        r"(?:semana|mês|ano) passad[oa]",
         "ontem",
         "anteontem",
-        r"há (?:\d+|um|uma|uns|umas|dois|duas|três) (?:dias?|semanas?|mês|meses)",
+        r"há (?:\d+|um|uma|uns|umas|dois|duas|três) (?:dias?|semanas?|mês|meses)(?! que)",
         r"compensaç[aã]o",
         r"crédito (?:por|de sla|sla)",  # not "cartão de crédito"
         "reembolso por",
@@ -103,6 +104,7 @@ PAST: dict[str, list[str]] = {
         r"foi resolvid[oa]",
         r"(?:esteve|estiveram) fora do ar",
     ],
+    # no bare "cause" or "refund" words: "原因不明，生产环境宕机了" and "退款功能宕机了" are outages now
     "zh": [
         "上周",
         "上星期",
@@ -113,33 +115,22 @@ PAST: dict[str, list[str]] = {
         "天前",
         "补偿",
         "赔偿",
-        "退款",
         "事故报告",
         "根本原因",
         "已解决",
         "已经解决",
     ],
-    "ja": ["先週", "先月", "昨日", "昨夜", "日前", "補償", "返金", "障害報告", "原因", "解決済み"],
+    "ja": ["先週", "先月", "昨日", "昨夜", "日前", "補償", "障害報告", "解決済み"],
     "ru": [
-        r"на прошлой неделе",
-        r"в прошлом месяце",
+        "на прошлой неделе",
+        "в прошлом месяце",
         r"(?:поза)?вчера",
         r"\d+ (?:дн[ея]й?|недел[иьюя]|месяц\w*) назад",
         r"компенсаци\w*",
-        r"возврат\w*",
-        r"причин\w*",
+        r"возврат\w* (?:средств|денег)",
         r"(?:был|была|было|были) недоступн\w*",
     ],
-    "ar": [
-        "الأسبوع الماضي",
-        "الشهر الماضي",
-        "أمس",
-        "البارحة",
-        r"\w*تعويض\w*",
-        "استرداد",
-        "سبب",
-        r"كان\w* متوقف\w*",
-    ],
+    "ar": ["الأسبوع الماضي", "الشهر الماضي", "أمس", "البارحة", r"\w*تعويض\w*", "استرداد", r"كان\w* متوقف\w*"],
 }
 
 ONGOING: dict[str, list[str]] = {
@@ -157,32 +148,99 @@ ONGOING: dict[str, list[str]] = {
         "isn't working",
         "keeps",
     ],
+    # as in English, "since" is ongoing only with a recent start ("seit heute", "seit gestern"; not "seit
+    # letzter Woche", waiting for a credit), and "now" only as "right now"
     "de": [
         r"(?:immer|noch) noch",
         "noch immer",
         "gerade",
-        "jetzt",
+        "im moment",
         "aktuell",
         "derzeit",
         "schon wieder",
-        "seit",
+        r"seit (?:heute|gestern|diesem|dieser|\d)",  # "seit gestern geht nichts": still down
+        r"(?:ist|sind) (?:ausgefallen|down|nicht erreichbar)",
+        r"(?:geht|gehen|funktioniert|funktionieren) (?:nicht|gar nicht|nichts)",
+        "nichts geht",
     ],
-    "es": ["todavía", "aún", "ahora", "actualmente", "otra vez", "de nuevo", "sigue", "siguen", "desde"],
-    "fr": ["toujours", "encore", "en ce moment", "actuellement", "maintenant", "de nouveau", "depuis"],
-    "pt": ["ainda", "agora", "neste momento", "atualmente", "de novo", "novamente", "desde"],
+    "es": [
+        "todavía",
+        "aún",
+        "ahora mismo",
+        "actualmente",
+        "otra vez",
+        "de nuevo",
+        r"sigue[n]?",
+        r"desde (?:hoy|esta|este|\d)",
+        r"hace (?:\d+|un|una|unos|unas|dos|tres) (?:horas?|días?|semanas?) que",
+        r"(?:está|están) ca[ií]d[oa]s?",
+        "no funciona",
+    ],
+    "fr": [
+        "toujours",
+        "en ce moment",
+        "actuellement",
+        "de nouveau",
+        r"depuis (?:ce|cette|aujourd'hui|\d)",
+        r"(?:est|sont) en panne",
+        r"ne (?:fonctionne|marche) (?:pas|plus)",
+    ],
+    "pt": [
+        "ainda",
+        "agora mesmo",
+        "neste momento",
+        "atualmente",
+        "de novo",
+        "novamente",
+        r"desde (?:hoje|esta|este|\d)",
+        r"há (?:\d+|um|uma|uns|umas|dois|duas|três) (?:horas?|dias?|semanas?) que",
+        r"(?:está|estão) fora do ar",
+        "não funciona",
+    ],
     "zh": ["还在", "仍然", "现在", "目前", "正在", "一直", "以来"],
-    "ja": ["まだ", "現在", "今", "再び"],
-    "ru": ["до сих пор", r"вс[её] ещ[её]", "сейчас", "снова", "опять"],
+    "ja": ["まだ", "現在", "今も", "再び"],
+    "ru": ["до сих пор", r"вс[её] ещ[её]", "сейчас", "снова", "опять", r"не работа\w*"],
     "ar": ["لا يزال", "ما زال", "الآن", "حاليا", "مرة أخرى"],
 }
 
 
-def markers(by_language: dict[str, list[str]]) -> re.Pattern[str]:
-    """One pattern for every language's fragments, each as whole words where words are spaced."""
+def _markers(fragments: list[str]) -> re.Pattern[str]:
+    """One pattern for a language's fragments, each as whole words where words are spaced."""
 
     def whole(fragment: str) -> str:
         head = "" if unspaced(fragment[:1]) else r"(?<!\w)"
         tail = "" if unspaced(fragment[-1:]) else r"(?!\w)"
         return f"{head}(?:{fragment}){tail}"
 
-    return re.compile("|".join(whole(f) for fragments in by_language.values() for f in fragments))
+    return re.compile("|".join(whole(f) for f in fragments))
+
+
+_PAST = {lang: _markers(f) for lang, f in PAST.items()}
+_ONGOING = {lang: _markers(f) for lang, f in ONGOING.items()}
+_SCRIPTS = {
+    "zh": "[\u4e00-\u9fff]",
+    "ja": "[\u3040-\u30ff\u4e00-\u9fff]",
+    "ru": "[\u0400-\u04ff]",
+    "ar": "[\u0600-\u06ff]",
+}
+
+
+def languages_of(text: str) -> list[str]:
+    """The lists a request is read with: English, the language detected for it, and those of the
+    scripts it is written in. Only its own: French "hier" (yesterday) is German and Dutch "here"."""
+    from knowledge.language import detect
+
+    langs = ["en"] + [lang for lang, script in _SCRIPTS.items() if re.search(script, text)]
+    found = detect(text)
+    return langs + [found] if found in PAST and found not in langs else langs
+
+
+def past(text: str, languages: list[str]) -> re.Match[str] | None:
+    """The first words in `text` that put an incident in the past, in one of `languages`."""
+    found = [m for lang in languages if (m := _PAST[lang].search(text))]
+    return min(found, key=lambda m: m.start()) if found else None
+
+
+def ongoing(text: str, languages: list[str]) -> bool:
+    """Whether `text` says, in one of `languages`, that the problem is still there."""
+    return any(_ONGOING[lang].search(text) for lang in languages)

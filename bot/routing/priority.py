@@ -14,30 +14,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.routing.incident_words import ONGOING, PAST, markers
+from bot.routing.incident_words import languages_of, ongoing, past
 from bot.support import Priority, SupportConfig
 from bot.support.models import PriorityCue
 from knowledge.terms import unspaced
 
 RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
 
-# Words that put an incident in the past or make the request about its aftermath, in the languages of
-# `incident_words`. Read in the same sentence as the cue; a marker that the problem is still there
-# ("still", "again", "right now", "immer noch", "还在") wins.
-_PAST = markers(PAST)
-_ONGOING = markers(ONGOING)
+# Words that put an incident in the past or make the request about its aftermath, and words that say it
+# is still going on, in the request's own language (`incident_words`). Read in the same sentence as the
+# cue; a marker that the problem is still there ("still", "again", "right now", "immer noch", "还在") wins.
 _SENTENCE = re.compile(r"[^.!?。！？؟\n]+[.!?。！？؟]?")
 
 
-def past_reference(text: str, start: int, end: int) -> str | None:
+def past_reference(text: str, start: int, end: int, languages: list[str] | None = None) -> str | None:
     """The words that put the cue at `text[start:end]` in the past, or None when it may be happening now."""
+    languages = languages or languages_of(text)
     for sentence in _SENTENCE.finditer(text):
         if sentence.start() <= start and end <= sentence.end():
             clause = sentence.group(0)
-            if _ONGOING.search(clause):
+            if ongoing(clause, languages):
                 return None
-            past = _PAST.search(clause)
-            return past.group(0) if past else None
+            found = past(clause, languages)
+            return found.group(0) if found else None
     return None
 
 
@@ -124,24 +123,25 @@ def priority_for(
         level = config.routing.tier_priority[tier]
         candidates.append((level, f"{tier} customers get at least {level.value}"))
     lowered = " ".join(text.lower().split())
+    languages = languages_of(text)
     for cue in cues_for(config, category):
         for phrase in cue.phrases:
             found = _whole(phrase).search(lowered)
             if found is None:
                 continue
-            past = past_reference(lowered, found.start(), found.end())
-            if past is not None:
-                notes.append(f"'{phrase}' refers to a past incident ({past}), not {cue.priority.value}")
+            when = past_reference(lowered, found.start(), found.end(), languages)
+            if when is not None:
+                notes.append(f"'{phrase}' refers to a past incident ({when}), not {cue.priority.value}")
                 continue
             candidates.append((cue.priority, f"matched '{phrase}'"))
             break
     if examples is not None:
         hit = examples.match(text, category=category)
         if hit is not None:
-            past = _PAST.search(lowered) if not _ONGOING.search(lowered) else None
-            if past is not None:
+            earlier = past(lowered, languages) if not ongoing(lowered, languages) else None
+            if earlier is not None:
                 notes.append(
-                    f"like a {hit.priority.value} example but about a past incident ({past.group(0)})"
+                    f"like a {hit.priority.value} example but about a past incident ({earlier.group(0)})"
                 )
             else:
                 candidates.append(

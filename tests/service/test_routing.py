@@ -286,6 +286,18 @@ def test_a_phrase_cue_matches_whole_words_in_any_script(config: SupportConfig, t
         ("本番環境が今ダウンしています", Priority.URGENT),
         ("الخدمة متوقفة تماما", Priority.URGENT),
         ("Сервис недоступен прямо сейчас", Priority.URGENT),
+        # a review's false readings: one language's past word in another, a cause or refund named in an
+        # ongoing outage, "for three days now", "seit letzter Woche" (waiting, not ongoing)
+        ("Hier ist alles ausgefallen, bitte sofort helfen", Priority.URGENT),
+        ("Produktion ist komplett ausgefallen, Ursache unbekannt.", Priority.URGENT),
+        ("不知道什么原因，生产环境全部宕机了", Priority.URGENT),
+        ("退款功能宕机了，客户无法付款", Priority.URGENT),
+        ("Сервис недоступен по непонятной причине", Priority.URGENT),
+        ("الخدمة متوقفة بدون سبب", Priority.URGENT),
+        ("Hace 3 días que el servicio está caído", Priority.URGENT),
+        ("Wir warten seit letzter Woche auf eine Gutschrift für den Ausfall", Priority.NORMAL),
+        ("Je n'ai pas encore reçu le rapport d'incident sur la panne", Priority.NORMAL),
+        ("今回の障害について、先週の補償はどうなりますか？", Priority.NORMAL),
     ],
 )
 def test_a_past_incident_is_read_in_the_requests_language(config: SupportConfig, text: str, expected) -> None:
