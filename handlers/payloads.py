@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 # A person's message: no subtype, a thread reply also sent to the channel, or a file shared with words.
 # Everything else (bot_message, message_changed, channel_join, channel_topic, …) is not a question.
 PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
+
+
+# mentions that open a message: how people address the bot, when its user id is not known
+_ADDRESSED = re.compile(r"^(?:\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>)+")
 
 
 @dataclass(frozen=True)
@@ -28,8 +33,9 @@ class Message:
     def question(self) -> str:
         """The text without the bot's own mention (how people address it): mentions of anyone else are
         part of what they ask, and the ticket keeps them ("Kann <@U0AGENT002> mir Zugriff geben?")."""
-        own = f"<@{self.bot_user_id}>" if self.bot_user_id else None
-        return (self.text.replace(own, " ") if own else self.text).strip()
+        if self.bot_user_id:
+            return self.text.replace(f"<@{self.bot_user_id}>", " ").strip()
+        return _ADDRESSED.sub("", self.text).strip()  # the bot's id unknown: the mentions it opens with
 
     @property
     def is_reply(self) -> bool:

@@ -3,7 +3,6 @@ or the abstention in the thread, and what the asker does with it (rate it, ask f
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from bot import access, blocks
@@ -15,10 +14,6 @@ from bot.errors import InvalidInput, PermissionDenied
 from bot.models import Feedback, KbQuery, Ticket
 from knowledge import language
 from knowledge.base import Audience
-
-# mentions that open a message (how people address the bot where its id is unknown); one inside the
-# question is part of it
-ADDRESSED = re.compile(r"^(?:\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>)+")
 
 
 class Answering:
@@ -47,7 +42,7 @@ class Answering:
 
     def answer(self, *, channel: str, user: str, text: str, ts: str, thread_ts: str | None) -> None:
         """:eyes: while working, then the answer (or the abstention and a ticket offer) in the thread."""
-        question = ADDRESSED.sub("", text).strip()
+        question = text.strip()  # without the bot's own mention (handlers.payloads.Message.question)
         thread = thread_ts or ts
         if not question:
             self.ctx.client.chat_postMessage(channel=channel, thread_ts=thread, **blocks.ask_me())
