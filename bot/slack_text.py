@@ -68,19 +68,23 @@ def _token(match: re.Match[str]) -> str:
     return _text(match.group(0))
 
 
-# what a cut must not end inside: an unclosed link or mention, or an entity ("&amp" of "&amp;")
-_OPEN = re.compile(r"<[^<>]*$|&[#A-Za-z0-9]{0,8}$")
+# what a cut must not fall inside: a Slack token (a mention, channel, broadcast or link) or one of the
+# three entities Slack writes; a literal "<" or "&" in raw text ("amount < 100", "AT&T") is neither
+_SPAN = re.compile(r"<(?:[@#!]|https?://|mailto:)[^<>\n]*>|&(?:amp|lt|gt);")
 
 
 def shorten(text: str | None, limit: int) -> str:
     """People's text in Slack markup cut like `clip` (at a space or CJK punctuation, with "…"), never
     inside a link, a mention or an entity: "Bauer &amp; Söhne" cut after "&amp" showed "&amp;amp"."""
+    text = text or ""
     out = clip(text, limit)
-    if out == (text or "") or not out.endswith("…"):
+    if out == text:
         return out
-    kept = out[:-1]
-    if opened := _OPEN.search(kept):
-        kept = kept[: opened.start()].rstrip()
+    kept = out.removesuffix("…")
+    for span in _SPAN.finditer(text, 0, len(kept) + 3000):
+        if span.start() < len(kept) < span.end():
+            kept = text[: span.start()].rstrip()
+            break
     return kept + "…"
 
 

@@ -19,12 +19,23 @@ def _joined(text: str, end: int) -> bool:
     if not 0 < end < len(text):
         return False
     after = text[end]
+    if _flag(after) and _flag(text[end - 1]):  # a flag is a pair of regional indicators
+        run = len(text[:end]) - len(text[:end].rstrip(_FLAGS))
+        return run % 2 == 1
     return (
         _ZWJ in (after, text[end - 1])
         or after in "\ufe0e\ufe0f"
-        or "\U0001f3fb" <= after <= "\U0001f3ff"
+        or "\U0001f3fb" <= after <= "\U0001f3ff"  # skin tones
+        or "\U000e0020" <= after <= "\U000e007f"  # tag sequences (subdivision flags)
         or unicodedata.category(after) in ("Mn", "Mc", "Me")
     )
+
+
+_FLAGS = "".join(chr(c) for c in range(0x1F1E6, 0x1F200))
+
+
+def _flag(ch: str) -> bool:
+    return "\U0001f1e6" <= ch <= "\U0001f1ff"
 
 
 def clip(text: str | None, limit: int) -> str:

@@ -88,3 +88,14 @@ def test_a_cut_never_splits_what_draws_as_one_character() -> None:
     assert clip(family * 10, 12) == family * 2 + "…"  # not "👨‍👩‍👧👨‍👩‍👧👨‍" (a dangling joiner)
     assert clip("👍🏽" * 10, 6) == "👍🏽" * 2 + "…"  # the skin tone stays with its hand
     assert clip("e\u0301" * 10, 6) == "e\u0301" * 2 + "…"  # the accent stays with its letter
+    assert clip("🇩🇪🇫🇷🇮🇹🇪🇸", 4) == "🇩🇪…"  # a flag is two regional indicators
+
+
+def test_a_literal_angle_bracket_or_ampersand_is_text_not_an_open_token() -> None:
+    """Raw text (a modal, the CLI) lost everything after "<": "amount < 100 …" became "amount…"."""
+    from bot.slack_text import safe
+
+    long = "Filter with amount < 100 returns nothing in the export for invoices created after the migration"
+    assert safe(long, 80).startswith("Filter with amount &lt; 100 returns nothing")
+    assert safe("<3 love the product but the CSV export times out on 10k rows every single time", 60) != "…"
+    assert safe("Bauer &amp; Söhne " * 10, 10) == "Bauer…"  # an entity is still never cut
