@@ -8,9 +8,8 @@ import unicodedata
 
 # a break after which a cut looks deliberate: whitespace, or CJK punctuation (full-width and ideographic)
 _BREAK = re.compile(r"[\s\u3001\u3002\uff01\uff0c\uff1a\uff1b\uff1f]")
-
-
 _ZWJ = "\u200d"
+_FLAGS = "".join(chr(c) for c in range(0x1F1E6, 0x1F200))  # regional indicators: two make a flag
 
 
 def _joined(text: str, end: int) -> bool:
@@ -31,11 +30,8 @@ def _joined(text: str, end: int) -> bool:
     )
 
 
-_FLAGS = "".join(chr(c) for c in range(0x1F1E6, 0x1F200))
-
-
 def _flag(ch: str) -> bool:
-    return "\U0001f1e6" <= ch <= "\U0001f1ff"
+    return ch in _FLAGS
 
 
 def clip(text: str | None, limit: int) -> str:

@@ -80,9 +80,8 @@ READ_AS: dict[str, str] = {
 FAMILIES: tuple[frozenset[str], ...] = (
     frozenset({"es", "pt", "fr", "it", "ca", "gl", "an", "ast", "ext", "oc", "la", "lij", "vec", "wa", "co"}),
 )
-FAMILY_HEADS = frozenset(
-    {"es", "pt", "fr", "it", "ca"}
-)  # never Latin, Galician or Extremaduran for a question
+# the family's languages a question is labelled with: never Latin, Galician or Extremaduran
+FAMILY_HEADS = frozenset({"es", "pt", "fr", "it", "ca"})
 FAMILY_LEAD = 0.3
 SAMPLE = 500  # articles whose language `written_in` detects (0.6 ms each)
 MIN_SHARE = 0.02
@@ -110,13 +109,13 @@ def detect(text: str) -> str | None:
     relatives share the belief is it when the family is likely enough (`FAMILIES`)."""
     if not _long_enough(text):
         return None
+    ranked = _ranked(text)
     belief: Counter[str] = Counter()
-    for lang, p in _ranked(text):
+    for lang, p in ranked:
         belief[READ_AS.get(lang, lang)] += p
     lang, prob = belief.most_common(1)[0]
     if prob >= MIN_PROBABILITY:
         return lang
-    ranked = _ranked(text)
     (top, p), runner = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
     family = next((f for f in FAMILIES if top in f), frozenset())
     clear = top in FAMILY_HEADS and p >= FAMILY_LEAD and p >= 2 * runner

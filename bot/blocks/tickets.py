@@ -130,21 +130,12 @@ def ticket_ack(
     expect = ""
     if report is not None and report.first_response.due_at is not None:
         within = duration(report.first_response.target_seconds)
-        expect = " " + (
-            t(
-                lang,
-                "We aim to reply within *{within}* of working time ({priority} priority).",
-                within=within,
-                priority=priority,
-            )
+        promise = (
+            "We aim to reply within *{within}* of working time ({priority} priority)."
             if working_time
-            else t(
-                lang,
-                "We aim to reply within *{within}* ({priority} priority).",
-                within=within,
-                priority=priority,
-            )
+            else "We aim to reply within *{within}* ({priority} priority)."
         )
+        expect = " " + t(lang, promise, within=within, priority=priority)
         if opens_at is not None:
             zone = str(opens_at.tzinfo).split("/")[-1].replace("_", " ")
             expect = " " + t(

@@ -6,18 +6,17 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from bot import kpis, notices
+from bot.answers import not_helpful, unanswered
 from bot.cli.context import Runtime, console
+from bot.slack_text import display
+from knowledge.clipping import clip
 
 SHOWN = 300  # characters of a question `kb gaps` prints (--json has them whole)
 
 
 def report(rt: Runtime, *, days: int, limit: int, as_json: bool) -> None:
     """Print the groups; questions are stored as Slack markup (&amp;, <url|label>) and shown as typed."""
-    from bot import kpis, notices
-    from bot.answers import not_helpful, unanswered
-    from bot.slack_text import display
-    from knowledge.clipping import clip
-
     since = rt.clock() - timedelta(days=days)
     with rt.db.session() as s:
         every = unanswered(s, since=since, limit=None)

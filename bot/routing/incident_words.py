@@ -204,14 +204,16 @@ ONGOING: dict[str, list[str]] = {
 }
 
 
+def whole(fragment: str) -> str:
+    """A pattern as whole words: no letter may touch it, except on a side in a script written without
+    spaces (Chinese, Japanese, Thai), where every word touches the next: "宕机" is in "生产环境全部宕机了"."""
+    head = "" if unspaced(fragment[:1]) else r"(?<!\w)"
+    tail = "" if unspaced(fragment[-1:]) else r"(?!\w)"
+    return f"{head}(?:{fragment}){tail}"
+
+
 def _markers(fragments: list[str]) -> re.Pattern[str]:
-    """One pattern for a language's fragments, each as whole words where words are spaced."""
-
-    def whole(fragment: str) -> str:
-        head = "" if unspaced(fragment[:1]) else r"(?<!\w)"
-        tail = "" if unspaced(fragment[-1:]) else r"(?!\w)"
-        return f"{head}(?:{fragment}){tail}"
-
+    """One pattern for a language's fragments, each as whole words."""
     return re.compile("|".join(whole(f) for f in fragments))
 
 

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.routing.incident_words import languages_of, ongoing, past
+from bot.routing.incident_words import languages_of, ongoing, past, whole
 from bot.support import Priority, SupportConfig
 from bot.support.models import PriorityCue
-from knowledge.terms import unspaced
 
 RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
 
@@ -38,14 +37,6 @@ def past_reference(text: str, start: int, end: int, languages: list[str] | None 
             found = past(clause, languages)
             return found.group(0) if found else None
     return None
-
-
-def _whole(phrase: str) -> re.Pattern[str]:
-    """A phrase as whole words: no letter may touch it, except on a side in a script written without
-    spaces (Chinese, Japanese, Thai), where every word touches the next: "宕机" is in "生产环境全部宕机了"."""
-    head = "" if unspaced(phrase[:1]) else r"(?<!\w)"
-    tail = "" if unspaced(phrase[-1:]) else r"(?!\w)"
-    return re.compile(head + re.escape(phrase.lower()) + tail)
 
 
 @dataclass(frozen=True)
@@ -126,7 +117,7 @@ def priority_for(
     languages = languages_of(text)
     for cue in cues_for(config, category):
         for phrase in cue.phrases:
-            found = _whole(phrase).search(lowered)
+            found = re.search(whole(re.escape(phrase.lower())), lowered)
             if found is None:
                 continue
             when = past_reference(lowered, found.start(), found.end(), languages)
