@@ -1,5 +1,7 @@
-"""The words that put an incident in the past, or say it is still going on, in the languages a desk's
-requests come in (`bot.routing.priority` reads them in the sentence of a priority cue).
+"""The words that read a priority cue in context, in the languages a desk's requests come in
+(`bot.routing.priority` reads them in the sentence of a cue): an incident's aftermath (`PAST`), a date
+(`WHEN`, only attached to the cue), the problem there now (`NOW`) or going on (`ONGOING`), a denial
+(`NEGATION`) and "not urgent" (`NOT_URGENT`).
 
 Each entry is a regular-expression fragment, lower case. A fragment matches as whole words where words
 are spaced; in a script written without spaces (Chinese, Japanese) it matches wherever it stands.
@@ -20,17 +22,11 @@ from knowledge.terms import unspaced
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 
+# What makes a request about an incident's aftermath, or states that it is over: read in the cue's
+# sentence. A credit, a post-mortem, a root cause: the incident is not happening (unless the sentence
+# says it is, `NOW`).
 PAST: dict[str, list[str]] = {
     "en": [
-        rf"last (?:week|month|night|year|quarter|time|{_DAYS})(?:'s)?",
-        r"yesterday(?:'s)?",
-        "the day before",
-        "previous",
-        "prior",
-        r"earlier this (?:week|month)",
-        r"(?:a|two|three|few|several|\d+) (?:days?|weeks?|months?) ago",
-        r"back in \w+",
-        rf"in (?:{_MONTHS})",
         r"post-?mortem",
         "root cause",
         "rca",
@@ -42,17 +38,11 @@ PAST: dict[str, list[str]] = {
         "compensation for",
         r"report (?:on|about)",
         r"what (?:caused|happened)",
-        r"why (?:was|were|did)",
         "was resolved",
         "has been resolved",
         "was fixed",
-        "after the",
-        "during the",
     ],
     "de": [
-        r"letzte[nrm]? (?:woche|monat|nacht|jahr|quartal|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)",
-        r"(?:vor)?gestern",
-        r"vor (?:\d+|einem|einer|zwei|drei|ein paar|einigen) (?:tag|tagen|woche|wochen|monat|monaten)",
         r"gutschrift\w*",
         r"entschädigung\w*",
         "erstattung für",
@@ -62,12 +52,6 @@ PAST: dict[str, list[str]] = {
         r"(?:war|waren) (?:ausgefallen|down|nicht erreichbar)",
     ],
     "es": [
-        r"(?:la semana|el mes|el año|el trimestre) pasad[oa]",
-        r"el (?:lunes|martes|miércoles|jueves|viernes|sábado|domingo) pasado",
-        "anoche",
-        "ayer",
-        "anteayer",
-        r"hace (?:\d+|un|una|unos|unas|dos|tres) (?:días?|semanas?|mes|meses)(?! que)",  # "hace 3 días que": ongoing
         r"compensaci[oó]n",
         r"cr[eé]dito (?:por|de sla|sla)",  # not "tarjeta de crédito"
         "reembolso por",
@@ -77,11 +61,6 @@ PAST: dict[str, list[str]] = {
         r"(?:estuvo|estuvieron) ca[ií]d[oa]s?",
     ],
     "fr": [
-        r"(?:la semaine|le mois|l'année|le trimestre) derni(?:er|ère)",
-        r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) dernier",
-        "hier",
-        "avant-hier",
-        r"il y a (?:\d+|un|une|quelques|deux|trois) (?:jours?|semaines?|mois)",
         "un avoir",  # a credit note; "avoir" alone is the verb "to have"
         "dédommagement",
         "compensation",
@@ -92,10 +71,6 @@ PAST: dict[str, list[str]] = {
         r"(?:était|étaient) en panne",
     ],
     "pt": [
-        r"(?:semana|mês|ano) passad[oa]",
-        "ontem",
-        "anteontem",
-        r"há (?:\d+|um|uma|uns|umas|dois|duas|três) (?:dias?|semanas?|mês|meses)(?! que)",
         r"compensaç[aã]o",
         r"crédito (?:por|de sla|sla)",  # not "cartão de crédito"
         "reembolso por",
@@ -105,103 +80,167 @@ PAST: dict[str, list[str]] = {
         r"(?:esteve|estiveram) fora do ar",
     ],
     # no bare "cause" or "refund" words: "原因不明，生产环境宕机了" and "退款功能宕机了" are outages now
-    "zh": [
-        "上周",
-        "上星期",
-        "上个月",
-        "昨天",
-        "前天",
-        "昨晚",
-        "天前",
-        "补偿",
-        "赔偿",
-        "事故报告",
-        "根本原因",
-        "已解决",
-        "已经解决",
+    "zh": ["补偿", "赔偿", "事故报告", "根本原因", "已解决", "已经解决"],
+    "ja": ["補償", "障害報告", "解決済み"],
+    "ru": [r"компенсаци\w*", r"возврат\w* (?:средств|денег)", r"(?:был|была|было|были) недоступн\w*"],
+    "ar": [r"\w*تعويض\w*", "استرداد", r"كان\w* متوقف\w*"],
+}
+
+# When something happened. Only a time attached to the cue itself dates the incident ("last week's
+# outage", "la panne d'hier", "上周的宕机"): elsewhere in the sentence it dates something else, and a
+# review found "Production down since the deployment yesterday" and "Security breach: someone logged in
+# yesterday" demoted to normal by it.
+WHEN: dict[str, list[str]] = {
+    "en": [
+        rf"last (?:week|month|night|year|quarter|time|{_DAYS})",
+        "yesterday",
+        "the day before",
+        "previous",
+        "prior",
+        r"earlier this (?:week|month)",
+        r"(?:a|two|three|few|several|\d+) (?:days?|weeks?|months?) ago",
+        rf"in (?:{_MONTHS})",
     ],
-    "ja": ["先週", "先月", "昨日", "昨夜", "日前", "補償", "障害報告", "解決済み"],
+    "de": [
+        r"(?:letzte|vergangene)[nrms]? (?:woche|monat|nacht|jahr|quartal|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)",
+        r"(?:vor)?gestern",
+        r"vor (?:\d+|einem|einer|zwei|drei|ein paar|einigen) (?:tag|tagen|woche|wochen|monat|monaten)",
+    ],
+    "es": [
+        r"(?:la semana|el mes|el año|el trimestre) pasad[oa]",
+        r"el (?:lunes|martes|miércoles|jueves|viernes|sábado|domingo) pasado",
+        "anoche",
+        "ayer",
+        "anteayer",
+        r"hace (?:\d+|un|una|unos|unas|dos|tres) (?:días?|semanas?|mes|meses)(?! que)",  # "hace 3 días que": ongoing
+    ],
+    "fr": [
+        r"(?:la semaine|le mois|l'année|le trimestre) derni(?:er|ère)",
+        r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) dernier",
+        "hier",
+        "avant-hier",
+        r"il y a (?:\d+|un|une|quelques|deux|trois) (?:jours?|semaines?|mois)",
+    ],
+    "pt": [
+        r"(?:semana|mês|ano) passad[oa]",
+        "ontem",
+        "anteontem",
+        r"há (?:\d+|um|uma|uns|umas|dois|duas|três) (?:dias?|semanas?|mês|meses)(?! que)",
+    ],
+    "zh": ["上周", "上星期", "上个月", "昨天", "前天", "昨晚", "天前"],
+    "ja": ["先週", "先月", "昨日", "昨夜", "日前"],
     "ru": [
         "на прошлой неделе",
         "в прошлом месяце",
         r"(?:поза)?вчера",
         r"\d+ (?:дн[ея]й?|недел[иьюя]|месяц\w*) назад",
-        r"компенсаци\w*",
-        r"возврат\w* (?:средств|денег)",
-        r"(?:был|была|было|были) недоступн\w*",
     ],
-    "ar": ["الأسبوع الماضي", "الشهر الماضي", "أمس", "البارحة", r"\w*تعويض\w*", "استرداد", r"كان\w* متوقف\w*"],
+    "ar": ["الأسبوع الماضي", "الشهر الماضي", "أمس", "البارحة"],
 }
 
-ONGOING: dict[str, list[str]] = {
+# The problem is there now: beats everything else in the sentence ("The outage is still going on and
+# we want a credit").
+NOW: dict[str, list[str]] = {
     "en": [
-        "still",
-        "again",
         "right now",
         "currently",
         "at the moment",
         "ongoing",
-        r"since (?:this|today|\d)",
+        "going on",
         "is down",
         "are down",
         "is not working",
         "isn't working",
-        "keeps",
+        r"(?:still|again) (?:down|broken|failing|unavailable|happening|not working)",
     ],
-    # as in English, "since" is ongoing only with a recent start ("seit heute", "seit gestern"; not "seit
-    # letzter Woche", waiting for a credit), and "now" only as "right now"
     "de": [
-        r"(?:immer|noch) noch",
-        "noch immer",
         "gerade",
         "im moment",
         "aktuell",
         "derzeit",
-        "schon wieder",
-        r"seit (?:heute|gestern|diesem|dieser|\d)",  # "seit gestern geht nichts": still down
         r"(?:ist|sind) (?:ausgefallen|down|nicht erreichbar)",
         r"(?:geht|gehen|funktioniert|funktionieren) (?:nicht|gar nicht|nichts)",
         "nichts geht",
     ],
+    "es": ["ahora mismo", "actualmente", r"(?:está|están) ca[ií]d[oa]s?", "no funciona"],
+    "fr": [
+        "en ce moment",
+        "actuellement",
+        r"(?:est|sont) en panne",
+        r"ne (?:fonctionne|marche) (?:pas|plus)",
+    ],
+    "pt": ["agora mesmo", "neste momento", "atualmente", r"(?:está|estão) fora do ar", "não funciona"],
+    "zh": ["现在", "目前", "正在"],
+    "ja": ["現在"],  # not 今 alone: 今回 is "this time"
+    "ru": ["сейчас", r"не работа\w*"],
+    "ar": ["الآن", "حاليا"],
+}
+
+# It goes on, or is back: beats a date on the cue ("The outage from yesterday is still there"), not an
+# aftermath ("We are still waiting for the SLA credit for last week's outage").
+# As in English, "since" is ongoing only with a recent start ("seit heute", "seit gestern"; not "seit
+# letzter Woche", waiting for a credit), and "now" only as "right now".
+ONGOING: dict[str, list[str]] = {
+    "en": ["still", "again", "keeps", r"since (?:this|today|\d)"],
+    "de": [r"(?:immer|noch) noch", "noch immer", "schon wieder", r"seit (?:heute|gestern|diesem|dieser|\d)"],
     "es": [
         "todavía",
         "aún",
-        "ahora mismo",
-        "actualmente",
         "otra vez",
         "de nuevo",
         r"sigue[n]?",
         r"desde (?:hoy|esta|este|\d)",
         r"hace (?:\d+|un|una|unos|unas|dos|tres) (?:horas?|días?|semanas?) que",
-        r"(?:está|están) ca[ií]d[oa]s?",
-        "no funciona",
     ],
-    "fr": [
-        "toujours",
-        "en ce moment",
-        "actuellement",
-        "de nouveau",
-        r"depuis (?:ce|cette|aujourd'hui|\d)",
-        r"(?:est|sont) en panne",
-        r"ne (?:fonctionne|marche) (?:pas|plus)",
-    ],
+    "fr": ["toujours", "de nouveau", "encore", r"depuis (?:ce|cette|aujourd'hui|\d)"],
     "pt": [
         "ainda",
-        "agora mesmo",
-        "neste momento",
-        "atualmente",
         "de novo",
         "novamente",
         r"desde (?:hoje|esta|este|\d)",
         r"há (?:\d+|um|uma|uns|umas|dois|duas|três) (?:horas?|dias?|semanas?) que",
-        r"(?:está|estão) fora do ar",
-        "não funciona",
     ],
-    "zh": ["还在", "仍然", "现在", "目前", "正在", "一直", "以来"],
-    "ja": ["まだ", "現在", "今も", "再び"],
-    "ru": ["до сих пор", r"вс[её] ещ[её]", "сейчас", "снова", "опять", r"не работа\w*"],
-    "ar": ["لا يزال", "ما زال", "الآن", "حاليا", "مرة أخرى"],
+    "zh": ["还在", "仍然", "一直", "以来", "又"],
+    "ja": ["まだ", "今も", "再び"],
+    "ru": ["до сих пор", r"вс[её] ещ[её]", "снова", "опять"],
+    "ar": ["لا يزال", "ما زال", "مرة أخرى"],
 }
+
+# The requester says it can wait: no cue raises the priority (the tier and the category still do).
+NOT_URGENT: dict[str, list[str]] = {
+    "en": [r"(?:is )?not (?:urgent|critical|an emergency)", r"no (?:rush|hurry)", r"(?:not|no) urgency"],
+    "de": [r"nicht (?:dringend|eilig)", "keine eile", "eilt nicht"],
+    "es": [r"no es (?:urgente|crítico)", "sin prisa", "no corre prisa", "nada urgente"],
+    "fr": [r"(?:pas|rien d')urgent", r"pas (?:pressé|critique)"],
+    "pt": [r"não é (?:urgente|crítico)", "sem pressa", "nada urgente"],
+    "zh": ["不急", "不紧急", "不着急"],
+    "ja": ["急ぎではありません", "急ぎません", "急ぎではない"],
+    "ru": [r"не срочн\w*", "не горит"],
+    "ar": [r"ليس\w* عاجل\w*", r"غير عاجل\w*"],
+}
+
+# Words that deny what follows them ("not an outage", "no data loss", "kein Ausfall", "没有宕机"), read
+# right before a cue, with at most an article between.
+NEGATION: dict[str, list[str]] = {
+    "en": [
+        "no",
+        "not",
+        "never",
+        "without",
+        r"(?:is|are|was|were)n't",
+        r"(?:do|does|did)(?: not|n't) have",
+        "there is no",
+    ],
+    "de": [r"kein\w*", "nicht", "ohne"],
+    "es": ["sin", r"ning[uú]n\w*", "no hay", "no es", "no"],
+    "fr": [r"pas (?:de|d'un|d'une|un|une)", "sans", r"aucun\w*", r"n'y a pas (?:de|d')"],
+    "pt": ["sem", r"nenhum\w*", "não há", "não é", "não"],
+    "zh": ["没有", "没", "不是", "无"],
+    "ja": [],
+    "ru": ["нет", "не", "без"],
+    "ar": ["لا", "ليس", "بدون", "بلا"],
+}
+_ARTICLES = r"(?:\s+(?:a|an|any|the|un|une|una|um|uma|ein|eine|einen|el|la|le|les|o|a))?"
 
 
 def whole(fragment: str) -> str:
@@ -218,7 +257,14 @@ def _markers(fragments: list[str]) -> re.Pattern[str]:
 
 
 _PAST = {lang: _markers(f) for lang, f in PAST.items()}
+_WHEN = {lang: _markers(f) for lang, f in WHEN.items()}
+_NOW = {lang: _markers(f) for lang, f in NOW.items()}
 _ONGOING = {lang: _markers(f) for lang, f in ONGOING.items()}
+_NOT_URGENT = {lang: _markers(f) for lang, f in NOT_URGENT.items()}
+# the denial must end where the cue begins: only an article (or the particle 的 / の) may stand between
+_NEGATED = {
+    lang: re.compile(f"(?:{_markers(f).pattern}){_ARTICLES}\\s*$") for lang, f in NEGATION.items() if f
+}
 _SCRIPTS = {
     "zh": "[\u4e00-\u9fff]",
     "ja": "[\u3040-\u30ff\u4e00-\u9fff]",
@@ -243,6 +289,42 @@ def past(text: str, languages: list[str]) -> re.Match[str] | None:
     return min(found, key=lambda m: m.start()) if found else None
 
 
+def now(text: str, languages: list[str]) -> bool:
+    """Whether `text` says, in one of `languages`, that the problem is there now."""
+    return any(_NOW[lang].search(text) for lang in languages)
+
+
 def ongoing(text: str, languages: list[str]) -> bool:
-    """Whether `text` says, in one of `languages`, that the problem is still there."""
+    """Whether `text` says, in one of `languages`, that the problem goes on or is back ("still", "again")."""
     return any(_ONGOING[lang].search(text) for lang in languages)
+
+
+def dated(before: str, after: str, languages: list[str]) -> re.Match[str] | None:
+    """A time attached to a cue: in `before` (the sentence up to the cue) ending at it, with at most one
+    word, "'s", 的 or の between ("last week's outage", "上周的宕机"); or in `after` (the sentence after the
+    cue) starting it, after at most a preposition and an article ("the outage from yesterday", "la caída
+    de ayer", "la panne d'hier", "der Ausfall letzte Woche")."""
+    for lang in languages:
+        when = _WHEN[lang].pattern
+        ahead = re.search(f"(?:{when})(?:'s)?(?:\\s+[^\\s,;:]+)?\\s*(?:的|の)?\\s*$", before)
+        if ahead:
+            return ahead
+        behind = re.match(
+            f"\\s*(?:(?:from|of|on|in|von|vom|de|del|d'|du|des|da|do|di|della)\\s*)?"
+            f"(?:(?:the|la|le|el|der|die|das|o|a)\\s+)?(?:{when})",
+            after,
+        )
+        if behind:
+            return behind
+    return None
+
+
+def not_urgent(text: str, languages: list[str]) -> re.Match[str] | None:
+    """Where the requester says, in one of `languages`, that it is not urgent."""
+    found = [m for lang in languages if (m := _NOT_URGENT[lang].search(text))]
+    return min(found, key=lambda m: m.start()) if found else None
+
+
+def negated(before: str, languages: list[str]) -> bool:
+    """Whether the words right before a cue (`before`, its sentence up to it) deny it."""
+    return any(lang in _NEGATED and _NEGATED[lang].search(before) for lang in languages)

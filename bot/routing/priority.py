@@ -1,9 +1,18 @@
 """Priority from configurable cues, the channel's customer tier and the category's default — with the reason.
 
 Cues are phrases (whole words) or example requests, globally (`routing.priority_cues`) or per category
-(`categories.*.priority_cues`). A cue is read in context: a request about a past incident ("Can we get
-an SLA credit for last week's outage?") is not an incident, so the cue is not applied and the reason
-says why ("'outage' refers to a past incident (last week's)").
+(`categories.*.priority_cues`). A cue is read in context, in its own sentence and the request's
+language (`incident_words`):
+
+- a request about an incident's aftermath ("Can we get an SLA credit for last week's outage?", "What
+  caused the outage?") or one dated on the cue itself ("yesterday's outage") is not an incident, unless
+  the sentence says it is happening now or again;
+- a denied cue ("not an outage", "no data loss", "kein Ausfall") is not one;
+- a requester who says it is not urgent gets no cue's priority;
+- every occurrence counts: "… last week's outage? There is an outage again today." is urgent.
+
+The reason says which cue applied, or why one did not ("'outage' refers to a past incident (last
+week's)").
 """
 
 from __future__ import annotations
@@ -14,29 +23,50 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.routing.incident_words import languages_of, ongoing, past, whole
+from bot.routing.incident_words import dated, languages_of, negated, not_urgent, now, ongoing, past, whole
 from bot.support import Priority, SupportConfig
 from bot.support.models import PriorityCue
 
 RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
 
-# Words that put an incident in the past or make the request about its aftermath, and words that say it
-# is still going on, in the request's own language (`incident_words`). Read in the same sentence as the
-# cue; a marker that the problem is still there ("still", "again", "right now", "immer noch", "还在") wins.
+# A sentence: up to its end mark, or to a line break (a ticket's title and its description are two).
 _SENTENCE = re.compile(r"[^.!?。！？؟\n]+[.!?。！？؟]?")
 
 
-def past_reference(text: str, start: int, end: int, languages: list[str] | None = None) -> str | None:
-    """The words that put the cue at `text[start:end]` in the past, or None when it may be happening now."""
+def past_reference(
+    text: str, start: int, end: int, languages: list[str] | None = None, *, dates: bool = True
+) -> str | None:
+    """The words that put the cue at `text[start:end]` in the past, or None when it may be happening now:
+    its sentence says the problem is there now → None; the sentence is about an aftermath (a credit, a
+    root cause) → those words; it goes on or is back ("still", "again") → None; a time attached to the
+    cue ("last week's", "from yesterday") → that time, when `dates`: an outage dated last week is over, a
+    double charge dated last month is not (its money is still gone)."""
     languages = languages or languages_of(text)
     for sentence in _SENTENCE.finditer(text):
         if sentence.start() <= start and end <= sentence.end():
             clause = sentence.group(0)
-            if ongoing(clause, languages):
+            if now(clause, languages):
                 return None
             found = past(clause, languages)
-            return found.group(0) if found else None
+            if found is not None:
+                return found.group(0)
+            if ongoing(clause, languages):
+                return None
+            if not dates:
+                return None
+            when = dated(text[sentence.start() : start], text[end : sentence.end()], languages)
+            return when.group(0).strip() if when else None
     return None
+
+
+def _denied(text: str, start: int, languages: list[str]) -> bool:
+    """Whether the cue starting at `start` is denied right before it, within its sentence."""
+    head = max((s.start() for s in _SENTENCE.finditer(text) if s.start() <= start), default=0)
+    return negated(text[head:start], languages)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 @dataclass(frozen=True)
@@ -113,26 +143,30 @@ def priority_for(
     if tier and tier in config.routing.tier_priority:
         level = config.routing.tier_priority[tier]
         candidates.append((level, f"{tier} customers get at least {level.value}"))
-    lowered = " ".join(text.lower().split())
+    # spaces made single, line breaks kept: a title's last words and its description's first are two sentences
+    lowered = "\n".join(" ".join(line.split()) for line in text.lower().splitlines())
     languages = languages_of(text)
-    for cue in cues_for(config, category):
+    calm = not_urgent(lowered, languages)
+    if calm is not None:
+        notes.append(f"the requester says '{calm.group(0)}': no cue applied")
+    for cue in [] if calm is not None else cues_for(config, category):
         for phrase in cue.phrases:
-            found = re.search(whole(re.escape(phrase.lower())), lowered)
-            if found is None:
-                continue
-            when = past_reference(lowered, found.start(), found.end(), languages)
-            if when is not None:
-                notes.append(f"'{phrase}' refers to a past incident ({when}), not {cue.priority.value}")
-                continue
-            candidates.append((cue.priority, f"matched '{phrase}'"))
-            break
-    if examples is not None:
+            # a date ends an incident (an urgent cue), not a problem (a double charge last month)
+            reading = _cue_reading(lowered, phrase, languages, dates=cue.priority == Priority.URGENT)
+            if reading is None:
+                candidates.append((cue.priority, f"matched '{phrase}'"))
+                break
+            if reading:
+                notes.append(f"'{phrase}' {reading}, not {cue.priority.value}")
+    if examples is not None and calm is None:
         hit = examples.match(text, category=category)
         if hit is not None:
-            earlier = past(lowered, languages) if not ongoing(lowered, languages) else None
+            # the whole request: an aftermath, not a date somewhere in it ("Nobody can log in. Yesterday it worked.")
+            earlier = past(lowered, languages) if not now(lowered, languages) else None
             if earlier is not None:
                 notes.append(
-                    f"like a {hit.priority.value} example but about a past incident ({earlier.group(0)})"
+                    f"like {_article(hit.priority.value)} {hit.priority.value} example but about a past "
+                    f"incident ({earlier.group(0)})"
                 )
             else:
                 candidates.append(
@@ -142,3 +176,18 @@ def priority_for(
     reasons = [r for p, r in candidates if p == best[0] and r != "default"]
     why = f"priority {best[0].value}: " + ("; ".join(reasons) if reasons else "default")
     return best[0], why + "".join(f"; {n}" for n in notes)
+
+
+def _cue_reading(lowered: str, phrase: str, languages: list[str], *, dates: bool) -> str | None:
+    """None when some occurrence of `phrase` applies; else why none does ("refers to a past incident
+    (…)", "is denied"), or "" when it does not occur."""
+    why = ""
+    for found in re.finditer(whole(re.escape(phrase.lower())), lowered):
+        if _denied(lowered, found.start(), languages):
+            why = why or "is denied"
+            continue
+        when = past_reference(lowered, found.start(), found.end(), languages, dates=dates)
+        if when is None:
+            return None
+        why = f"refers to a past incident ({when})"
+    return why

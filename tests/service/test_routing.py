@@ -243,6 +243,54 @@ def test_priority_cues_read_past_incidents(config: SupportConfig, text: str, exp
 
 
 @pytest.mark.parametrize(
+    ("text", "expected", "note"),
+    [
+        # a review: a time or "after the" elsewhere in the sentence demoted a current incident
+        ("Outage after the update, nobody can work", Priority.URGENT, "matched 'outage'"),
+        (
+            "Data loss after the migration, half our projects are empty",
+            Priority.URGENT,
+            "matched 'data loss'",
+        ),
+        ("Production down since the deployment yesterday", Priority.URGENT, "matched 'production down'"),
+        (
+            "Security breach: someone logged in from Russia yesterday",
+            Priority.URGENT,
+            "matched 'security breach'",
+        ),
+        ("Outage during the migration window, customers see errors", Priority.URGENT, "matched 'outage'"),
+        ("Why was I charged twice this month?", Priority.HIGH, "matched 'charged twice'"),
+        ("I was charged twice last month", Priority.HIGH, "matched 'charged twice'"),
+        # a title and its description are two sentences, also without a full stop between
+        ("Production down for all customers\nYesterday everything was fine.", Priority.URGENT, "matched"),
+        # every occurrence counts
+        (
+            "Can we get an SLA credit for last week's outage? There is an outage again today.",
+            Priority.URGENT,
+            "matched 'outage'",
+        ),
+        # an aftermath is not an incident, even while waiting for it
+        ("We are still waiting for the SLA credit for last week's outage", Priority.NORMAL, "past incident"),
+        ("The outage is still going on and we want a credit for it", Priority.URGENT, "matched 'outage'"),
+        ("We had an outage yesterday's evening? no: the outage yesterday was short", Priority.NORMAL, "past"),
+        ("Tell us about last week's outage", Priority.NORMAL, "past incident (last week's)"),
+        # denied, or said to be not urgent
+        ("No outage, just a question about invoices", Priority.NORMAL, "'outage' is denied"),
+        ("Not an outage: the export is slow", Priority.NORMAL, "'outage' is denied"),
+        ("I don't have a data loss problem, only a display bug", Priority.NORMAL, "'data loss' is denied"),
+        ("This is not urgent, but the outage page shows old data", Priority.NORMAL, "not urgent"),
+        ("No rush: data loss report for the audit next month", Priority.NORMAL, "no rush"),
+        ("Outage! Not a drill, production down for all users", Priority.URGENT, "matched"),
+    ],
+)
+def test_priority_cues_read_their_own_sentence(config: SupportConfig, text: str, expected, note: str) -> None:
+    """A review of the past-incident reading: current incidents became normal because a time word or
+    "after the" stood anywhere in the sentence; a denied cue or a requester saying it can wait was urgent."""
+    priority, why = priority_for(text, config=config, category=None, tier=None)
+    assert priority == expected and note in why, why
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("生产环境全部宕机了", Priority.URGENT),  # no spaces: every word touches the next
@@ -298,6 +346,13 @@ def test_a_phrase_cue_matches_whole_words_in_any_script(config: SupportConfig, t
         ("Wir warten seit letzter Woche auf eine Gutschrift für den Ausfall", Priority.NORMAL),
         ("Je n'ai pas encore reçu le rapport d'incident sur la panne", Priority.NORMAL),
         ("今回の障害について、先週の補償はどうなりますか？", Priority.NORMAL),
+        # denied, or a date on the cue itself
+        ("Kein Ausfall, nur eine Frage zur Rechnung", Priority.NORMAL),
+        ("No hay ninguna caída, solo una pregunta", Priority.NORMAL),
+        ("没有宕机，只是想问一下发票", Priority.NORMAL),
+        ("Der Ausfall von gestern: wie lange dauerte er?", Priority.NORMAL),
+        ("La panne d'hier a duré combien de temps ?", Priority.NORMAL),
+        ("Der Export ist ausgefallen, gestern ging er noch", Priority.URGENT),
     ],
 )
 def test_a_past_incident_is_read_in_the_requests_language(config: SupportConfig, text: str, expected) -> None:
