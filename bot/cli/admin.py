@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from bot.cli import run_cmd
 from bot.cli.context import console, fail, fail_config, reaching, runtime, shown_url
@@ -44,6 +45,8 @@ def config_check(
     )
     if routing and config.categories:
         _routing_report(ctx, config)
+    elif config.categories:
+        _routing_summary(config)
     if config.user_groups() and not _user_groups_resolve(config, runtime(ctx).settings):
         raise typer.Exit(1)
 
@@ -82,6 +85,27 @@ def _user_groups_resolve(config: SupportConfig, settings: Settings) -> bool:
     return ok
 
 
+def _routing_summary(config) -> None:  # type: ignore[no-untyped-def]
+    """What can be told without training: examples per category, thin categories, no out-of-scope rule."""
+    from bot.routing.report import MIN_EXAMPLES, unbounded
+
+    counts = {name: len([e for e in c.examples if e.strip()]) for name, c in config.categories.items()}
+    console.print(
+        f"Routing: {sum(counts.values())} examples in {len(counts)} categories "
+        "(`deskbot config check --routing` trains the router and reports its accuracy per category).",
+        highlight=False,
+    )
+    for name, n in counts.items():
+        if n < MIN_EXAMPLES:
+            console.print(
+                f"[yellow]![/] category {escape(name)} has {n} examples (give at least {MIN_EXAMPLES})",
+                highlight=False,
+            )
+    stocked = sum(1 for n in counts.values() if n)
+    if stocked < 3 and config.routing.out_of_scope_threshold is None:
+        console.print(f"[yellow]![/] {escape(unbounded(stocked))}", highlight=False)
+
+
 def _routing_report(ctx: typer.Context, config) -> None:  # type: ignore[no-untyped-def]
     """Cross-validated accuracy per category, confused pairs, too few examples, out-of-scope-like examples."""
     from bot.cli.context import err_console
@@ -118,10 +142,12 @@ def _routing_report(ctx: typer.Context, config) -> None:  # type: ignore[no-unty
     for name, n in report.counts.items():
         acc = report.accuracy.get(name)
         console.print(
-            f"  {name:<24} {n:>4} examples  {'—' if acc is None else f'{acc:.0%}':>5}", highlight=False
+            f"  {name:<24} {n:>4} examples  {'—' if acc is None else f'{acc:.0%}':>5}",
+            highlight=False,
+            markup=False,
         )
     for warning in report.warnings():
-        console.print(f"[yellow]![/] {warning}", highlight=False)
+        console.print(f"[yellow]![/] {escape(warning)}", highlight=False)  # examples are people's text
 
 
 @db_app.command("upgrade")

@@ -13,6 +13,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.text import Text
 
 from bot.config import Settings
@@ -29,6 +30,11 @@ class SafeConsole(Console):
     """A rich console that shows control characters in printed text as "\ufffd": the CLI prints what
     people typed in Slack (questions in `kb gaps`, ticket titles in `ticket list`). Rich's own colours
     are styles, not text, so they are unaffected; strings in tables pass through here too."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        # ":100:" in a ticket title or a config error's "file.yaml:100:" is text, never an emoji code
+        kwargs.setdefault("emoji", False)
+        super().__init__(**kwargs)
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         return super().render_str(_CONTROL.sub("\ufffd", text), **kwargs)
@@ -132,10 +138,10 @@ def fail(message: str, code: int = 1) -> None:
 def fail_config(exc: ConfigError) -> None:
     """Print every configuration problem with its location and fix, then exit 2."""
     err_console.print(
-        f"[bold red]{exc.file} is not valid[/] ({len(exc.issues)} problem(s)):", highlight=False
+        f"[bold red]{escape(str(exc.file))} is not valid[/] ({len(exc.issues)} problem(s)):", highlight=False
     )
-    for issue in exc.issues:
-        err_console.print(f"  • {issue.render(exc.file)}", highlight=False, soft_wrap=True)
+    for issue in exc.issues:  # quotes the file's own text: never read as markup ("[/]" in an example)
+        err_console.print(f"  • {issue.render(exc.file)}", highlight=False, soft_wrap=True, markup=False)
     raise typer.Exit(2)
 
 

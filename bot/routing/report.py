@@ -8,6 +8,7 @@ below the calibrated out-of-scope threshold: it reads like none of the categorie
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from bot.support import SupportConfig
 from knowledge.embedding import Engine
 
 MIN_EXAMPLES = 5  # fewer than this and a category's accuracy cannot be judged (nor its rule learned)
+SHOWN = 10  # warnings of one kind listed; the rest are counted ("… and 12 more")
 
 
 @dataclass(frozen=True)
@@ -26,9 +28,12 @@ class Confusion:
     b: str
     mistaken: int  # examples of a routed to b plus examples of b routed to a
     examples: int  # examples of a and b together
+    sample: tuple[str, str, str] = ("", "", "")  # one of them: (its category, the example, routed to)
 
     def line(self) -> str:
-        return f"{self.a} ↔ {self.b}: {self.mistaken} of {self.examples} examples"
+        own, text, to = self.sample
+        seen = f" (e.g. {own} {text[:60]!r} → {to})" if text else ""
+        return f"{self.a} ↔ {self.b}: {self.mistaken} of {self.examples} examples{seen}"
 
 
 @dataclass
@@ -48,16 +53,50 @@ class RoutingReport:
         return sum(a * n for a, n in judged) / total if total else None
 
     def warnings(self) -> list[str]:
-        out = [f"{c.line()} — give each clearer, more distinct examples" for c in self.confusions[:5]]
+        out = _listed(
+            [f"{c.line()} — give each clearer, more distinct examples" for c in self.confusions],
+            "confused pairs",
+        )
         out += [
             f"category {c} has {self.counts.get(c, 0)} examples (give at least {MIN_EXAMPLES})"
             for c in self.too_few
         ]
-        out += [
-            f"example of {c} looks out of scope ({score:.2f} < {self.threshold:.2f}): {text[:80]!r}"
-            for c, text, score in self.out_of_scope_like[:10]
-        ]
+        if self.calibration.get("separation") is None and not self.calibration.get("configured"):
+            out.append(unbounded(sum(1 for n in self.counts.values() if n)))
+        out += _listed(
+            [
+                f"example of {c} looks out of scope "
+                f"({'like the out-of-scope examples' if math.isnan(score) else _below(score, self.threshold)}): "
+                f"{text[:80]!r}"
+                for c, text, score in self.out_of_scope_like
+            ],
+            "out-of-scope-like examples",
+        )
         return out
+
+
+def unbounded(categories: int) -> str:
+    """What a desk whose out-of-scope rule could not be calibrated is told."""
+    return (
+        f"no out-of-scope threshold could be calibrated from {categories} "
+        f"categor{'y' if categories == 1 else 'ies'} with examples (it holds categories out in turn: it needs "
+        "at least three), so a request unlike every category is still routed to one — add categories, or "
+        "set routing.out_of_scope_threshold"
+    )
+
+
+def _listed(lines: list[str], what: str) -> list[str]:
+    """The first SHOWN lines, and how many more there are."""
+    more = len(lines) - SHOWN
+    return lines[:SHOWN] + ([f"… and {more} more {what}"] if more > 0 else [])
+
+
+def _below(score: float, threshold: float) -> str:
+    """ "0.27 < 0.29", with enough digits that the two never print equal ("0.29 < 0.29")."""
+    digits = 2
+    while digits < 5 and f"{score:.{digits}f}" == f"{threshold:.{digits}f}":
+        digits += 1
+    return f"{score:.{digits}f} < {threshold:.{digits}f}"
 
 
 def routing_report(config: SupportConfig, *, engine: Engine, folds: int = 5, seed: int = 0) -> RoutingReport:
@@ -67,7 +106,10 @@ def routing_report(config: SupportConfig, *, engine: Engine, folds: int = 5, see
     router = CategoryRouter.train(
         examples, embedder=engine, params=params, out_of_scope=config.routing.out_of_scope_examples
     )
-    report = RoutingReport(threshold=router.threshold, calibration=dict(router.calibration))
+    report = RoutingReport(
+        threshold=router.threshold,
+        calibration={**router.calibration, "configured": params.oos_threshold is not None},
+    )
     counts = Counter(label for label in labels if label != OOS)
     report.counts = {name: counts.get(name, 0) for name in config.categories}
     report.too_few = [name for name, n in report.counts.items() if n < MIN_EXAMPLES]
@@ -80,7 +122,9 @@ def routing_report(config: SupportConfig, *, engine: Engine, folds: int = 5, see
     vectors = engine.embed(texts)
     rng = np.random.RandomState(seed)
     fold = np.zeros(len(y), dtype=int)
-    for label in set(y[keep]):  # stratified: each category's examples spread over the folds
+    for label in sorted(
+        set(y[keep])
+    ):  # stratified (sorted: the same report on every run): each category's examples spread over the folds
         rows = rng.permutation(np.flatnonzero(y == label))
         fold[rows] = np.arange(len(rows)) % folds
     predicted = np.array([""] * len(y), dtype=object)
@@ -93,17 +137,26 @@ def routing_report(config: SupportConfig, *, engine: Engine, folds: int = 5, see
         idx = np.flatnonzero(train)
         state = _fit([texts[i] for i in idx], list(y[idx]), vectors[idx], params=params)
         best, top, oos_won = _scores(state, [texts[i] for i in test], vectors[test], params)
-        predicted[test] = best
+        predicted[test] = np.where(oos_won, OOS, best)  # the configured out-of-scope examples won
         score[test] = np.where(oos_won, 0.0, top)
     pairs: Counter[tuple[str, str]] = Counter()
+    samples: dict[tuple[str, str], tuple[str, str, str]] = {}
     for name in report.counts:
         rows = np.flatnonzero((y == name) & (predicted != ""))
-        report.accuracy[name] = round(float((predicted[rows] == name).mean()), 3) if len(rows) else None
+        # routed right as the desk would route it: its category, and not refused as out of scope
+        right = (predicted[rows] == name) & (score[rows] >= report.threshold)
+        report.accuracy[name] = round(float(right.mean()), 3) if len(rows) else None
         for i in rows:
-            if predicted[i] != name:
-                pairs[tuple(sorted((name, str(predicted[i]))))] += 1  # type: ignore[arg-type]
-            if score[i] < report.threshold:
+            if predicted[i] not in (name, OOS):
+                pair = tuple(sorted((name, str(predicted[i]))))
+                pairs[pair] += 1  # type: ignore[index]
+                samples.setdefault(pair, (name, texts[i], str(predicted[i])))  # type: ignore[arg-type]
+            if predicted[i] == OOS:  # NaN: refused because the out-of-scope examples fit it best
+                report.out_of_scope_like.append((name, texts[i], math.nan))
+            elif score[i] < report.threshold:
                 report.out_of_scope_like.append((name, texts[i], float(score[i])))
-    report.confusions = [Confusion(a, b, n, counts[a] + counts[b]) for (a, b), n in pairs.most_common()]
-    report.out_of_scope_like.sort(key=lambda row: row[2])
+    report.confusions = [
+        Confusion(a, b, n, counts[a] + counts[b], samples[(a, b)]) for (a, b), n in pairs.most_common()
+    ]
+    report.out_of_scope_like.sort(key=lambda row: -1.0 if math.isnan(row[2]) else row[2])
     return report

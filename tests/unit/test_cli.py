@@ -36,6 +36,24 @@ def test_config_check_ok_and_broken(tmp_path: Path) -> None:
     assert f"{broken}:" in result.output and "general_team: unknown team 'nobody'" in result.output
 
 
+def test_config_check_prints_peoples_text_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A review: an example holding "[/]" crashed `config check --routing` (rich markup), ":100:" became
+    an emoji, and an error on line 100 printed "file💯 key" (its line lost)."""
+    monkeypatch.setenv("KB_ENGINE", "hash")
+    sample = (SAMPLE_DIR / "support.yaml").read_text()
+    joke = next(line for line in sample.splitlines() if line.strip() == "- Tell me a joke")
+    odd = joke.replace("Tell me a joke", '"What is the weather tomorrow [in Berlin] :100: [/] ?"')
+    marked = tmp_path / "support.yaml"
+    marked.write_text(sample.replace(joke, f"{joke}\n{odd}"))
+    result = invoke("config", "check", str(marked), "--routing")
+    assert result.exit_code == 0, result.output
+    assert "is valid" in result.output and "Routing:" in result.output
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(sample.replace("general_team: support", 'general_team: "nobody [/] :100:"'))
+    failed = invoke("config", "check", str(broken))
+    assert failed.exit_code == 2 and "nobody [/] :100:" in failed.output and "💯" not in failed.output
+
+
 def test_db_upgrade_is_idempotent() -> None:
     first = invoke("db", "upgrade")
     second = invoke("db", "upgrade")
