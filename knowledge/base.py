@@ -163,6 +163,7 @@ class KnowledgeBase:
         carried over as the evidence they showed on the KB as it was: a KB of one article, with no
         runner-ups, stored raw scores ten times any margin a larger one shows, and once it grew the bot
         abstained on everything."""
+        self.check_engine()  # another engine's vectors: a curve of meaningless scores (EngineMismatch)
         chunks = self.store.all_chunks()
         asks = selfcal.pseudo_questions(chunks)
         vectors = self.embedder.queries([a.text for a in asks]) if asks else []
@@ -210,6 +211,7 @@ class KnowledgeBase:
         """Refit the curve with people's verdicts on answers (questions that were answered right /
         wrong), on top of the self-calibration; the questions are stored with the index so a
         recalibration relearns them. Returns (before, after)."""
+        self.check_engine()  # the hourly refit with KB_ENGINE changed wrote a curve of mixed vectors
         self._curve = None  # the stored curve, not this process's copy (another may have recalibrated)
         before = self.curve
         after = calibration.with_feedback(
@@ -263,6 +265,7 @@ class KnowledgeBase:
         first customer's question, or hold up the start of the process. It starts last: embedded Chroma
         serves one call at a time, and reading the curve behind the load held a cold 1M start for 4 s."""
         started = time.perf_counter()
+        self.check_engine()  # EngineMismatch: nothing is served (or refitted) from another engine's vectors
         vector = self.embedder.queries(["warm up"])[0]
         self.lexical.search("warm up", k=1, visibilities=("public",))
         _ = self.curve

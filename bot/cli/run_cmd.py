@@ -237,6 +237,7 @@ def _with_user_groups(
 def _prepare_knowledge(deps: Deps) -> None:
     """Load the model before serving, and index KB_SOURCES on first start (an empty index answers nothing)."""
     from knowledge.indexes import backfill, vectors_missing
+    from knowledge.results import EngineMismatch
 
     service = deps.answer_service()()
     kb = service.kb
@@ -251,5 +252,10 @@ def _prepare_knowledge(deps: Deps) -> None:
     if kb.lexical.is_empty() and kb.store.count():  # an index from before the lexical index was kept on disk
         console.print(f"Upgrading the knowledge base: filling the lexical index {kb.lexical.where} …")
         console.print(f"  {backfill(kb.store, kb.lexical)} documents copied from the vector store (once).")
-    console.print(f"Knowledge base ready ({kb.warm_up():.1f} s to load the model and index).")
+    try:
+        seconds = kb.warm_up()
+    except EngineMismatch as exc:  # fail closed: every answer would be "unavailable", every refit wrong
+        fail(str(exc), code=2)
+        raise
+    console.print(f"Knowledge base ready ({seconds:.1f} s to load the model and index).")
     console.print(f"Router ready ({deps.warm_router():.1f} s to train it on the categories' examples).")

@@ -62,6 +62,13 @@ def test_an_index_built_by_another_engine_is_refused_with_the_fix(tmp_path) -> N
         other.answer("refund")
     with pytest.raises(EngineMismatch):
         other.ingest([tmp_path / "docs"])
+    # a review: `deskbot run` warmed up and served "unavailable" to everyone, and the hourly refit wrote a
+    # curve of the new engine's questions searched among the old engine's vectors into the index
+    curve = built.store.read_meta()["calibration"]
+    for step in (other.warm_up, lambda: other.learn(["refund"], []), other.calibrate):
+        with pytest.raises(EngineMismatch):
+            step()
+    assert built.store.read_meta()["calibration"] == curve
     other.store.reset()  # what `deskbot kb rebuild` does first
     other.ingest([tmp_path / "docs"])
     assert other.store.read_meta()["engine"] == "other-engine"
