@@ -28,7 +28,7 @@ from knowledge.base import Audience, KnowledgeBase
 from knowledge.clipping import clip
 from knowledge.decide import DecisionParams
 from knowledge.embedding import Engine
-from knowledge.gaps import Gap, gaps
+from knowledge.gaps import Gap, gaps, group_key
 from knowledge.lexical import LexicalIndexError
 from knowledge.results import Answer, EngineMismatch, Source
 
@@ -96,7 +96,7 @@ class AnswerService:
 
     @classmethod
     def from_config(
-        cls, *, kb: KnowledgeBase, config: SupportConfig, db: Database, clock: Clock
+        cls, *, kb: KnowledgeBase, config: SupportConfig, db: Database | None, clock: Clock
     ) -> AnswerService:
         return cls(kb=kb, canned=config.canned_answers, db=db, clock=clock, config=config)
 
@@ -184,19 +184,34 @@ def not_helpful(
     session: Session, *, since: datetime, until: datetime | None = None, limit: int | None = 5
 ) -> list[Gap]:
     """Answers people said didn't help since `since`, grouped by question (rephrasings with the same
-    words together), most reported first; `offered` is the article the answer used
-    (digest, manager's Home, `deskbot kb gaps`)."""
-    where = [col(Feedback.created_at) >= since, col(Feedback.helpful).is_(False)]
+    words together), most reported first; `offered` is the article the answer used (digest, manager's
+    Home, `deskbot kb gaps`). Didn't help: marked Not helpful (each person's latest verdict on it), or
+    followed by "Talk to a human" (the answer became a ticket). Each answer counts once."""
+    marked = [col(Feedback.created_at) >= since, col(Feedback.helpful).is_(False)]
+    escalated = [
+        col(KbQuery.created_at) >= since,
+        col(KbQuery.grounded).is_(True),
+        col(KbQuery.ticket_number).is_not(None),
+    ]
     if until is not None:
-        where.append(col(Feedback.created_at) < until)
-    rows = session.exec(
-        select(KbQuery.question, KbQuery.sources, KbQuery.ticket_number, KbQuery.searched_for)
-        .join(Feedback, col(Feedback.query_id) == col(KbQuery.id))
-        .where(*where)
-        .order_by(col(Feedback.created_at).desc())
-        .limit(UNANSWERED_SCAN)
-    ).all()
-    return _gaps(rows, limit=limit)
+        marked.append(col(Feedback.created_at) < until)
+        escalated.append(col(KbQuery.created_at) < until)
+    columns = (KbQuery.id, KbQuery.question, KbQuery.sources, KbQuery.ticket_number, KbQuery.searched_for)
+    rows = [
+        *session.exec(
+            select(*columns)
+            .join(Feedback, col(Feedback.query_id) == col(KbQuery.id))
+            .where(*marked)
+            .order_by(col(Feedback.created_at).desc())
+            .limit(UNANSWERED_SCAN)
+        ).all(),
+        *session.exec(
+            select(*columns).where(*escalated).order_by(col(KbQuery.created_at).desc()).limit(UNANSWERED_SCAN)
+        ).all(),
+    ]
+    # an answer marked and escalated counts once; a canned reply is the configuration's, not the KB's
+    once = {row[0]: row[1:] for row in reversed(rows) if CANNED_ID not in (row[2] or [])}
+    return _gaps(list(once.values()), limit=limit)
 
 
 def _gaps(rows: Sequence[Any], *, limit: int | None) -> list[Gap]:
@@ -212,9 +227,17 @@ def verdicts(session: Session, *, now: datetime, scan: int = UNANSWERED_SCAN) ->
 
     Right: marked Helpful, or answered and never turned into a ticket nor marked Not helpful within
     `SETTLED`. Wrong: marked Not helpful, or followed by a ticket (Talk to a human; a ticket that was
-    reopened came from such an answer too). Canned replies are not the knowledge base's and are left out."""
+    reopened came from such an answer too). Canned replies are not the knowledge base's and are left out.
+    One person's verdicts on one question (by its words, `knowledge.gaps.group_key`) count once."""
     answers = session.exec(
-        select(KbQuery.id, KbQuery.question, KbQuery.ticket_number, KbQuery.created_at, KbQuery.sources)
+        select(
+            KbQuery.id,
+            KbQuery.question,
+            KbQuery.ticket_number,
+            KbQuery.created_at,
+            KbQuery.sources,
+            KbQuery.user,
+        )
         .where(col(KbQuery.grounded).is_(True))
         .order_by(col(KbQuery.created_at).desc())
         .limit(scan)
@@ -231,9 +254,16 @@ def verdicts(session: Session, *, now: datetime, scan: int = UNANSWERED_SCAN) ->
                 votes[query_id] = helpful  # the latest vote counts
     right: list[str] = []
     wrong: list[str] = []
-    for query_id, question, ticket, created_at, sources in answers:
+    heard: set[tuple[str | None, tuple[str, ...]]] = set()
+    for query_id, question, ticket, created_at, sources, user in answers:  # the newest first
         if CANNED_ID in (sources or []):
             continue
+        # one verdict per person and question, their latest: a review's ten "Not helpful" clicks by one
+        # person on the same question moved the desk's threshold as ten people would have
+        said = (user, group_key(question))
+        if said in heard:
+            continue
+        heard.add(said)
         vote = votes.get(query_id)
         if vote is False or ticket is not None:
             wrong.append(question)

@@ -178,7 +178,9 @@ def ask(
     require_indexed(rt.settings, knowledge)  # a fresh clone: say what to run, not "no documents"
     _checked(knowledge, lexical=True)
     loaded = knowledge.warm_up()
-    service = AnswerService.from_config(kb=knowledge, config=rt.config, db=rt.db, clock=rt.clock)
+    # not logged: an operator trying questions is not the desk's traffic (a review's eight tries of one
+    # question counted as eight right answers in the next refit, in `kb gaps` and in the deflection KPI)
+    service = AnswerService.from_config(kb=knowledge, config=rt.config, db=None, clock=rt.clock)
     answer = service.answer(question, audience=audience, user=rt.actor).answer  # type: ignore[arg-type]
     if answer.searched_for:
         console.print(

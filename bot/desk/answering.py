@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import select
+
 from bot import access, blocks
 from bot.answers import UNAVAILABLE
 from bot.desk.context import DeskContext
@@ -99,6 +101,13 @@ class Answering:
         asked = self._own_question(query_id, user=user)
         lang = language.detect(asked.question) if asked is not None else None
         with self.ctx.db.transaction() as s:
+            # one verdict per person and answer, their latest: a double click, or stale buttons clicked
+            # again, counted "×3 didn't help" for one answer
+            if query_id is not None:
+                for earlier in s.exec(
+                    select(Feedback).where(Feedback.query_id == query_id, Feedback.user == user)
+                ).all():
+                    s.delete(earlier)
             s.add(Feedback(query_id=query_id, user=user, helpful=helpful, created_at=self.ctx.clock()))
         kept = [b for b in message.get("blocks", []) if b.get("block_id") != "kb_feedback"]
         self.ctx.client.chat_update(

@@ -443,7 +443,8 @@ def test_digest_figures_match_a_hand_computed_day(db, config) -> None:
             "first_contact_resolution": 0.75,
         },
         "top_unanswered": [("Can I pay in CHF?", 4), ("Do you support Okta SCIM?", 1)],
-        "not_helpful": [],  # no answer was marked Not helpful
+        # none was marked Not helpful, but one answer was followed by a ticket ("Talk to a human")
+        "not_helpful": [("How do I add SSO?", 1, None)],
         "teams": {"support": {"opened": 6, "resolved": 4, "open": 4}},
         "agents": {a1: 2, a2: 2},
     }

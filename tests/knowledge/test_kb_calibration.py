@@ -6,7 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.answers import AnswerService, not_helpful, verdicts
-from bot.models import Feedback
+from bot.models import Feedback, KbQuery, TicketCreate
+from bot.tickets.service import create
 from knowledge.base import KnowledgeBase
 from knowledge.embedding import get_engine
 from knowledge.store import VectorStore
@@ -69,14 +70,18 @@ def test_feedback_moves_this_kbs_threshold(tmp_path: Path, sqlite_db, clock) -> 
     service = AnswerService(kb=kb, db=sqlite_db, clock=clock)
     threshold = kb.decision.threshold
     start = kb.curve.evidence_at(threshold)
-    good = [service.answer("refunds for a double charge on my card", audience="customer") for _ in range(10)]
+    good = [
+        service.answer("refunds for a double charge on my card", audience="customer", user=f"U0GOOD{i:04d}")
+        for i in range(10)
+    ]
     assert all(g.answer.grounded for g in good)
     wrong_question = "delete someone from the workspace"  # answered with "Delete your workspace"
-    replies = [service.answer(wrong_question, audience="customer") for _ in range(6)]
+    people = [f"U0WRONG{i:03d}" for i in range(6)]
+    replies = [service.answer(wrong_question, audience="customer", user=u) for u in people]
     assert all(r.answer.grounded for r in replies)
     with sqlite_db.transaction() as s:
-        for r in replies:
-            s.add(Feedback(query_id=r.query_id, user="U1", helpful=False, created_at=clock()))
+        for r, u in zip(replies, people, strict=True):
+            s.add(Feedback(query_id=r.query_id, user=u, helpful=False, created_at=clock()))
     with sqlite_db.session() as s:
         right, wrong = verdicts(s, now=clock())
         reported = not_helpful(s, since=clock() - timedelta(days=1))
@@ -96,6 +101,46 @@ def test_feedback_moves_this_kbs_threshold(tmp_path: Path, sqlite_db, clock) -> 
     assert (len(right), len(wrong)) == (10, 6)
     _, relaxed = kb.learn(right, wrong)
     assert relaxed.evidence_at(threshold) < after.evidence_at(threshold)
+
+
+def test_one_person_is_one_verdict_per_question(tmp_path: Path, sqlite_db, clock, config) -> None:  # type: ignore[no-untyped-def]
+    """A review: one person asking the same question ten times and clicking Not helpful each time moved
+    the desk's threshold as ten people would; "Talk to a human" after an answer never showed up as an
+    answer that didn't help."""
+    kb = small_kb(tmp_path)
+    service = AnswerService(kb=kb, db=sqlite_db, clock=clock)
+    question = "delete someone from the workspace"
+    asked = [("U0NOISY01", question.upper() if i % 2 else question) for i in range(10)]
+    asked.append(("U0OTHER01", question))
+    replies = [(user, service.answer(text, audience="customer", user=user)) for user, text in asked]
+    with sqlite_db.transaction() as s:
+        for user, r in replies:
+            s.add(Feedback(query_id=r.query_id, user=user, helpful=False, created_at=clock()))
+    with sqlite_db.session() as s:
+        right, wrong = verdicts(s, now=clock())
+    assert (len(right), len(wrong)) == (0, 2)  # one each, not eleven
+    # a second question from the same person is a second verdict; its escalation is "didn't help"
+    asked = service.answer(
+        "how do I create an api token with write scope", audience="customer", user="U0NOISY01"
+    )
+    assert asked.answer.grounded
+    with sqlite_db.transaction() as s:  # what "Talk to a human" records on the answer
+        ticket = create(
+            s,
+            data=TicketCreate(title="api token", requester="U0NOISY01"),
+            actor="U0NOISY01",
+            config=config,
+            now=clock(),
+        )
+        s.get(KbQuery, asked.query_id).ticket_number = ticket.number
+    with sqlite_db.session() as s:
+        right, wrong = verdicts(s, now=clock())
+        reported = not_helpful(s, since=clock() - timedelta(days=1))
+    assert len(wrong) == 3
+    assert {g.wording.lower() for g in reported} == {
+        question,
+        "how do i create an api token with write scope",
+    }
 
 
 def test_partial_questions_are_harder_versions_of_a_title() -> None:
@@ -150,10 +195,13 @@ def test_the_scheduled_job_refits_the_threshold_when_verdicts_change(
     ctx = JobContext(db=sqlite_db, config=config, client=None, clock=clock, knowledge=lambda: kb)
     assert run_job(ctx, job).startswith("unchanged")  # no verdicts yet: nothing to refit
     start = kb.curve.evidence_at(kb.decision.threshold)
-    replies = [service.answer("delete someone from the workspace", audience="customer") for _ in range(5)]
+    people = [f"U0PERSON{i:02d}" for i in range(5)]
+    replies = [
+        service.answer("delete someone from the workspace", audience="customer", user=u) for u in people
+    ]
     with sqlite_db.transaction() as s:
-        for r in replies:
-            s.add(Feedback(query_id=r.query_id, user="U1", helpful=False, created_at=clock()))
+        for r, u in zip(replies, people, strict=True):
+            s.add(Feedback(query_id=r.query_id, user=u, helpful=False, created_at=clock()))
     assert "would refit with 0 right and 5 wrong" in run_job(ctx, job, dry_run=True)
     assert kb.curve.evidence_at(kb.decision.threshold) == start  # a dry run changes nothing
     said = run_job(ctx, job)
@@ -244,11 +292,14 @@ def test_kb_ingest_learns_new_verdicts_on_the_new_content(tmp_path: Path, monkey
     upgrade(db)
     kb = KnowledgeBase(store=VectorStore(path=tmp_path / "chroma"), embedder=get_engine("hash"))
     service = AnswerService(kb=kb, db=db)
-    replies = [service.answer("delete someone from the workspace", audience="customer") for _ in range(4)]
+    people = [f"U0PERSON{i:02d}" for i in range(4)]
+    replies = [
+        service.answer("delete someone from the workspace", audience="customer", user=u) for u in people
+    ]
     assert all(r.answer.grounded for r in replies)
     with db.transaction() as s:
-        for r in replies:
-            s.add(Feedback(query_id=r.query_id, user="U1", helpful=False, created_at=utcnow()))
+        for r, u in zip(replies, people, strict=True):
+            s.add(Feedback(query_id=r.query_id, user=u, helpful=False, created_at=utcnow()))
     (tmp_path / "docs" / "sla.md").write_text(
         '---\ntitle: "SLA targets"\nvisibility: public\n---\n\n# SLA targets\n\nAdmins set targets per priority.\n'
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
 from bot import recovery, tickets
+from bot.answers import not_helpful
 from bot.fakes.simulator import wait_for
 from bot.fakes.slack import BOT_USER
 from bot.models import Feedback, KbQuery, Note, ProcessedEvent, Status, Ticket
@@ -47,8 +49,10 @@ def test_question_in_support_channel_gets_a_cited_answer_and_feedback(running: R
 def test_not_helpful_keeps_the_way_to_a_person(running: Running) -> None:
     question, _ = running.slack.say(SUPPORT, CUSTOMER, "How do I download my invoices as PDF?")
     [answer] = running.wait_bot(SUPPORT, thread_ts=question["ts"])
+    stale = copy.deepcopy(answer)  # as the customer's client still shows it
     running.slack.click(answer, "kb_not_helpful", user=CUSTOMER)
-    update = wait_for(lambda: running.fake.calls_to("chat.update"), what="the thanks")[-1].args
+    running.slack.click(stale, "kb_not_helpful", user=CUSTOMER)  # a double click, or stale buttons
+    update = wait_for(lambda: running.fake.calls_to("chat.update")[1:], what="both thanks")[-1].args
     assert "Thanks — we'll use this" in str(update["blocks"])
     buttons = [e["action_id"] for b in update["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert buttons == ["kb_escalate"]  # no second rating, but still a person
@@ -58,7 +62,11 @@ def test_not_helpful_keeps_the_way_to_a_person(running: Running) -> None:
         "invoices as PDF" in ticket.title and "The bot answered from: download-invoices" in ticket.description
     )
     with running.db.session() as s:
-        assert not s.exec(select(Feedback)).one().helpful
+        assert not s.exec(select(Feedback)).one().helpful  # one verdict per person and answer
+        shown = not_helpful(s, since=running.clock() - timedelta(days=1))
+    assert [(g.wording, g.asked, g.offered) for g in shown] == [
+        ("How do I download my invoices as PDF?", 1, "download-invoices")
+    ]
 
 
 def test_unknown_question_is_said_plainly_and_talk_to_a_human_opens_a_ticket(running: Running) -> None:
