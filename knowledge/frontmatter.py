@@ -32,15 +32,26 @@ class FrontMatter:
     source: str | None = None  # where the article came from, e.g. "ticket #42" (drafted from a ticket)
 
 
+# Invisible characters an export or an editor may put before the front matter (BOM, zero-width space,
+# joiners, word joiner), and HTML comments ("<!-- exported from Zendesk -->"): skipped before the '---'.
+_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
+_LEADING_COMMENTS = re.compile(r"\A(?:\s|[\ufeff\u200b\u200c\u200d\u2060]|<!--.*?-->)*", re.DOTALL)
+LOOK_FOR_LATE = 40  # lines searched for front matter that does not open the file (refused, not ignored)
+
+
 def split(text: str) -> tuple[FrontMatter | None, str]:
-    """(front matter or None when the file has none, body). A leading BOM and blank lines are skipped."""
-    text = text.lstrip("\ufeff")
+    """(front matter or None when the file has none, body). A leading BOM, zero-width characters, blank
+    lines and HTML comments are skipped. Front matter further down (a `visibility:` between two '---'
+    lines after other text) is refused: read as body, the file's own `visibility: internal` was lost and
+    a public folder rule published it (a review)."""
+    text = text[_LEADING_COMMENTS.match(text).end() :].lstrip(_INVISIBLE) if text else text  # type: ignore[union-attr]
     lines = text.splitlines(keepends=True)
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
         return None, text
-    opening = lines[first].strip()
+    opening = lines[first].strip(_INVISIBLE + " \t\r\n")
     if opening not in ("---", "+++"):
+        _refuse_late(lines)
         return None, text
     if opening == "+++":
         raise FrontMatterError(
@@ -58,6 +69,19 @@ def split(text: str) -> tuple[FrontMatter | None, str]:
         f"the front matter opened with '---' on line {first + 1} is not closed within "
         f"{MAX_BYTES // 1024} KB; end it with a line '---'"
     )
+
+
+def _refuse_late(lines: list[str]) -> None:
+    """FrontMatterError when a '---' block holding `visibility:` stands in the opening lines, not first."""
+    fences = [
+        i for i, line in enumerate(lines[:LOOK_FOR_LATE]) if line.strip(_INVISIBLE + " \t\r\n") == "---"
+    ]
+    for start, end in zip(fences, fences[1:], strict=False):
+        if any(re.match(r"\s*visibility\s*:", line) for line in lines[start + 1 : end]):
+            raise FrontMatterError(
+                f"front matter with 'visibility' stands on line {start + 1}, after other text: it is read only "
+                "at the very start of the file; move the '---' block to the top (nothing may come before it)"
+            )
 
 
 class _StrictLoader(yaml.SafeLoader):

@@ -81,3 +81,44 @@ def test_config_errors_name_the_line_key_and_fix(lines: str, expected: str) -> N
         parse_support_config(BASE + lines, file="support.yaml")
     line = BASE.count("\n") + (0 if expected.startswith("knowledge.visibility:") else 1)
     assert f"support.yaml:{line}: {expected}" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "<!-- exported from Zendesk -->\n",
+        "<!--\n  exported 2026-12-01\n-->\n\n",
+        "\u200b",  # a zero-width space an editor left
+        "\ufeff\u2060\n",
+    ],
+)
+def test_a_files_own_internal_wins_whatever_comes_before_its_front_matter(tmp_path, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """A review: anything before the '---' (an export's comment, a zero-width space) made the front
+    matter body text, so the file's own `visibility: internal` was lost and a public folder rule
+    published it."""
+    from knowledge.documents import load
+
+    path = tmp_path / "esc.md"
+    path.write_text(opening + "---\ntitle: Escalation\nvisibility: internal\n---\n\nCall the on-call VP.\n")
+    doc = load(path, relative="help-centre/esc.md", rules=VisibilityRules(public=("help-centre/**",)))
+    assert doc.visibility == "internal" and "visibility:" not in doc.text
+
+
+def test_front_matter_after_other_text_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.documents import SourceError, load
+
+    path = tmp_path / "esc.md"
+    path.write_text(
+        "Imported from the old wiki\n\n---\ntitle: Escalation\nvisibility: internal\n---\n\nCall the VP.\n"
+    )
+    with pytest.raises(SourceError, match="line 3, after other text.*move the '---' block to the top"):
+        load(path, relative="help-centre/esc.md", rules=VisibilityRules(public=("help-centre/**",)))
+    # a thematic break ('---') in an article without front matter is just Markdown
+    plain = tmp_path / "plain.md"
+    plain.write_text("# Title\n\nSome text\n\n---\n\nMore text\n\n---\n")
+    assert (
+        load(
+            plain, relative="help-centre/plain.md", rules=VisibilityRules(public=("help-centre/**",))
+        ).visibility
+        == "public"
+    )
