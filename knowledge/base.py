@@ -133,11 +133,7 @@ class KnowledgeBase:
                 continue
             run.add(doc, chunking.split(doc))
         run.flush()
-        if prune:
-            for doc_id in sorted(present - seen):
-                if scan.in_scope(doc_id):
-                    indexes.delete_doc(self.store, self.lexical, doc_id)
-                    report.removed += 1
+        run.gone(sorted(d for d in present - seen if scan.in_scope(d)), prune=prune, found=bool(seen))
         if any(not h.startswith(documents.HASH_VERSION) for h in indexed.values()):
             report.legacy = sorted(
                 d for d, h in self.store.doc_hashes().items() if not h.startswith(documents.HASH_VERSION)

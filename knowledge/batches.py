@@ -29,7 +29,24 @@ class IngestRun:
             )
             self.report.withdrawn.append(doc_id)
 
+    def gone(self, doc_ids: list[str], *, prune: bool, found: bool) -> None:
+        """Documents whose file is gone: removed with `prune`; else their public copies are withdrawn (an
+        internal copy stays for staff until pruned; a review moved an article into the internal `runbooks/` folder: the new copy
+        was internal, the old one stayed public). A run that found no file at all withdraws nothing: an
+        unmounted folder must not take the help centre away (`prune` still does as told)."""
+        for doc_id in doc_ids:
+            if prune:
+                indexes.delete_doc(self.kb.store, self.kb.lexical, doc_id)
+                self.report.removed += 1
+            elif found:
+                indexes.delete_doc(self.kb.store, self.kb.lexical, doc_id, visibilities=("public",))
+                self.report.gone.append(doc_id)
+
     def add(self, doc: documents.SourceDoc, chunks: list[chunking.Chunk]) -> None:
+        if doc.visibility != "public" and doc.doc_id in self.present:
+            # made internal: its public copy goes now, not when the batch is embedded (a review saw the old
+            # public copy answered for 52 s while an ingest of 127 changed files ran)
+            indexes.delete_doc(self.kb.store, self.kb.lexical, doc.doc_id, visibilities=("public",))
         self.batch.append((doc, chunks))
         if sum(len(c) + 1 for _, c in self.batch) >= self.kb.embed_batch:
             self.flush()

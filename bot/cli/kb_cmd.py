@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from bot.cli.context import Runtime, console, err_console, fail, require_indexed, runtime
 from bot.cli.kb_relearn import relearn
@@ -102,6 +103,14 @@ def _ingest(rt: Runtime, paths: list[Path], *, prune: bool) -> None:
     if report.withdrawn:
         err_console.print(
             f"[yellow]withdrawn from customers until fixed:[/] {', '.join(report.withdrawn)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if report.gone:
+        err_console.print(
+            f"[yellow]{len(report.gone)} document(s) have no file any more[/] ({escape(', '.join(report.gone[:10]))}"
+            f"{' …' if len(report.gone) > 10 else ''}): withdrawn from customers; "
+            "`deskbot kb ingest --prune` removes them for staff too",
             highlight=False,
             soft_wrap=True,
         )

@@ -332,6 +332,32 @@ def test_prune_removes_only_what_is_gone_under_the_paths_given(tmp_path: Path) -
     assert whole.removed == 1 and kb.store.doc_ids() == {"a/one", "four"}
 
 
+def test_an_article_moved_into_an_internal_folder_leaves_customers_without_prune(tmp_path: Path) -> None:
+    """A review: `mv kb/api-keys.md kb/runbooks/` then `deskbot kb ingest` added the internal copy and kept
+    the old public one answering customers. A document whose file is gone is withdrawn from customers
+    (an internal copy stays for staff until --prune); a run that finds no file at all withdraws nothing."""
+    docs = tmp_path / "docs"
+    put(docs, "vault.md", "# Vault\nCANARY-moved: the vault override code is 4711.\n")
+    put(docs, "help.md", "# Help\nHow to export your data as CSV.\n")
+    kb = make_kb(tmp_path)
+    rules = VisibilityRules(public=("*.md",), internal=("runbooks/**",))
+    kb.ingest([docs], root=docs, rules=rules)
+    assert "vault" in kb.answer("vault override code", audience="customer").ranking
+    (docs / "runbooks").mkdir()
+    (docs / "vault.md").rename(docs / "runbooks" / "vault.md")
+    report = kb.ingest([docs], root=docs, rules=rules)
+    assert report.added == 1 and report.gone == ["vault"] and report.removed == 0
+    assert_no_canary(shown_to_customer(kb, "CANARY-moved"), "CANARY-moved", "vault")
+    assert_no_canary(shown_to_customer(kb, "CANARY-moved"), "CANARY-moved", "runbooks/vault")
+    assert kb.answer("vault override code", audience="staff").sources[0].doc_id == "runbooks/vault"
+    assert kb.store.doc_ids() == {"help", "runbooks/vault"}  # its only copy was public
+    # an emptied (unmounted) folder takes nothing from customers
+    for path in docs.rglob("*.md"):
+        path.unlink()
+    assert kb.ingest([docs], root=docs, rules=rules).gone == []
+    assert kb.answer("export data csv", audience="customer").sources[0].doc_id == "help"
+
+
 def test_links_out_of_the_sources_folder_are_refused_and_an_old_copy_removed(tmp_path: Path) -> None:
     docs, outside = tmp_path / "docs", tmp_path / "deploy"
     put(outside, ".env", "SLACK_BOT_TOKEN=xoxb-CANARY-token-0000\n")
@@ -388,6 +414,32 @@ def test_a_refused_file_is_withdrawn_from_customers_and_the_others_still_ingest(
     assert_no_canary(shown_to_customer(kb, "CANARY-edited"), "CANARY-edited", "vault")
 
 
+def test_an_article_made_internal_leaves_customers_before_the_ingest_embeds_it(tmp_path: Path) -> None:
+    """A review: the old public copy of an article made internal was answered for 52 s while an ingest
+    of 127 changed files embedded its batch. The public copy goes when the file is read."""
+    docs = tmp_path / "docs"
+    put(docs, "vault.md", fm("flip", "visibility: public") + body("flip"))
+    put(docs, "help.md", PUBLIC_DOC)
+    kb = make_kb(tmp_path)
+    kb.ingest([docs])
+    assert "vault" in kb.answer("vault override code", audience="customer").ranking  # public now
+    put(docs, "vault.md", fm("flip", "visibility: internal") + body("flip"))
+    seen_while_embedding: list[list[Answer]] = []
+
+    class Watching(HashEmbedder):
+        def passages(self, texts):  # type: ignore[no-untyped-def]
+            seen_while_embedding.append(shown_to_customer(kb, "CANARY-flip"))
+            return super().passages(texts)
+
+    kb.embedder = Watching()
+    report = kb.ingest([docs])
+    assert report.updated == 1 and seen_while_embedding
+    for answers in seen_while_embedding:
+        assert_no_canary(answers, "CANARY-flip", "vault")
+    staff = kb.answer("vault override code", audience="staff")
+    assert staff.sources[0].doc_id == "vault"
+
+
 def test_a_rule_change_reindexes_unchanged_files(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     put(docs, "guide.html", "<h1>Export guide</h1><p>Exports arrive as CSV files.</p>")
@@ -402,11 +454,12 @@ def test_documents_indexed_before_the_fix_are_reported(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     put(docs, "help.md", PUBLIC_DOC)
     kb = make_kb(tmp_path)
-    stale = put(tmp_path / "old", "vault.md", fm("old", "visibility: public") + "# Vault\nOld text.\n")
+    # (internal: a public one whose file is gone is withdrawn from customers by the ingest itself)
+    stale = put(tmp_path / "old", "vault.md", fm("old", "visibility: internal") + "# Vault\nOld text.\n")
     doc = documents.load(stale)
     chunks = chunking.split(doc)
     vectors = kb.embedder.embed([c.embed_text for c in chunks] + [doc.title])
     kb.store.write_meta({**kb.store.read_meta(), "engine": kb.embedder.name, "dim": int(vectors.shape[1])})
     kb.store.upsert(chunks, vectors[:-1], "0" * 64, vectors[-1])  # a hash as the old version wrote it
     report = kb.ingest([docs])
-    assert report.legacy == ["vault"]
+    assert report.legacy == ["vault"] and report.gone == ["vault"]
