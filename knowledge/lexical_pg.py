@@ -76,6 +76,7 @@ scored AS (
 SELECT {_COLUMNS}, scored.score FROM scored JOIN kb_lexical_chunks AS c USING (id)
 ORDER BY scored.score DESC, c.id
 """
+_WRITING = "SELECT pg_advisory_xact_lock(hashtext('deskbot kb_lexical write'))"
 _DELETE = """
 WITH gone AS (DELETE FROM kb_lexical_chunks WHERE doc_id = %(doc_id)s
               AND (%(visibilities)s::text[] IS NULL OR visibility = ANY(%(visibilities)s)) RETURNING terms, len),
@@ -193,6 +194,9 @@ class PostgresIndex:
                 rows.append((c.chunk_id, c.doc_id, c.title, c.section, c.text, c.url, c.visibility,
                              c.position, tsvector(terms), len(terms), json.dumps(Counter(terms))))  # fmt: skip
         with self._tx() as cur:
+            # one writer at a time, as FTS5's BEGIN IMMEDIATE: two ingests deleting then inserting the same
+            # document under READ COMMITTED collided on its chunk ids (UniqueViolation, a review)
+            cur.execute(_WRITING)
             for chunks, _ in docs:
                 _delete(cur, chunks[0].doc_id, None)
             cur.executemany(
@@ -216,6 +220,7 @@ class PostgresIndex:
 
     def delete_doc(self, doc_id: str, *, visibilities: Sequence[str] | None = None) -> None:
         with self._tx() as cur:
+            cur.execute(_WRITING)
             _delete(cur, doc_id, visibilities)
 
     def doc_hashes(self) -> dict[str, str]:

@@ -66,6 +66,10 @@ _NO_SPACES = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u3040-\u30ff\u3400-\u4dbf\
 GRAM = 3
 GRAM_FROM = 4  # words at least this long also yield their character trigrams
 GRAM_MARK = "#"  # a trigram term starts with this, so it never collides with a word
+# Longer "words" are no words (a base64 blob, a hash, a minified line) and are not indexed: PostgreSQL
+# refuses a term over 2,047 bytes, which aborted a whole ingest (a review); 100 characters is far past
+# the longest compound in a help centre and under that limit in any script.
+MAX_WORD = 100
 
 
 # Marks a writer may or may not put on a word, which `\w` does not count as part of it: Arabic vowel
@@ -100,11 +104,11 @@ def words(text: str) -> list[str]:
     for w in _WORD.findall(unmarked(text).lower()):
         if _NO_SPACES.search(w):
             for run in _NO_SPACES.split(w):  # letters of other scripts around the run stay words
-                if run and run not in STOP_WORDS:
+                if run and run not in STOP_WORDS and len(run) <= MAX_WORD:
                     out.append(stem(run))
             for run in _NO_SPACES.findall(w):
                 out += [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
-        elif w not in STOP_WORDS:
+        elif w not in STOP_WORDS and len(w) <= MAX_WORD:
             out.append(stem(w))
     return out
 

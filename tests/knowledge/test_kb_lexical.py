@@ -231,3 +231,48 @@ def test_opening_the_index_does_not_stop_searches(pg_database_url: str) -> None:
         threading.Thread(target=lambda: (PostgresIndex(pg_database_url), opened.set()), daemon=True).start()
         assert opened.wait(5), "opening the index waited for another transaction on kb_lexical_chunks"
         busy.rollback()
+
+
+def test_a_giant_word_does_not_stop_an_ingest(engine: LexicalIndex) -> None:
+    """A review: PostgreSQL refuses a term over 2,047 bytes, and a base64 blob or a long Cyrillic "word"
+    in one article aborted the whole ingest. Such words are not indexed, on both engines."""
+    blob = "QUJD" * 600  # 2,400 characters of base64
+    engine.write(
+        [([chunk("attachment", f"The logo is embedded as {blob} in the page. {'я' * 1100}")], "h-a")]
+    )
+    assert top(engine, "logo embedded page") == "attachment"
+    assert not engine.search(blob, k=3, visibilities=("public",))
+
+
+def test_two_writers_replace_the_same_document_one_after_the_other(engine: LexicalIndex) -> None:
+    """A review: two `deskbot kb ingest` on an empty PostgreSQL index collided on the chunk ids of the
+    same document (UniqueViolation, one exited with a traceback). Writers take turns."""
+    import threading
+
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def write(n: int) -> None:
+        try:
+            start.wait()
+            for _ in range(5):
+                engine.write(
+                    [
+                        (
+                            [chunk(f"doc{i}", f"Article {i} about refunds, writer {n}.") for i in range(1)],
+                            f"h{n}",
+                        )
+                    ]
+                )
+                engine.write([([chunk(d, t) for d, t in DOCS.items()][:1], f"h-{n}")])
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert top(engine, "article refunds writer") == "doc0"
+    assert len(engine.search("article refunds writer", k=10, visibilities=("public",))) == 1
