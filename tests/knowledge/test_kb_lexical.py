@@ -259,7 +259,7 @@ def test_two_writers_replace_the_same_document_one_after_the_other(engine: Lexic
                 engine.write(
                     [
                         (
-                            [chunk(f"doc{i}", f"Article {i} about refunds, writer {n}.") for i in range(1)],
+                            [chunk("doc0", f"Article about refunds, writer {n}.")],
                             f"h{n}",
                         )
                     ]
