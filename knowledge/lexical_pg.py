@@ -76,6 +76,15 @@ scored AS (
 SELECT {_COLUMNS}, scored.score FROM scored JOIN kb_lexical_chunks AS c USING (id)
 ORDER BY scored.score DESC, c.id
 """
+_RELATIONS = (  # what _SCHEMA creates: all there, nothing is created (no CREATE right needed)
+    "kb_lexical_meta",
+    "kb_lexical_docs",
+    "kb_lexical_chunks",
+    "kb_lexical_chunks_terms",
+    "kb_lexical_chunks_doc",
+    "kb_lexical_terms",
+    "kb_lexical_stats",
+)
 _WRITING = "SELECT pg_advisory_xact_lock(hashtext('deskbot kb_lexical write'))"
 _DELETE = """
 WITH gone AS (DELETE FROM kb_lexical_chunks WHERE doc_id = %(doc_id)s
@@ -103,14 +112,30 @@ class PostgresIndex:
         self.url = url.replace("postgresql+psycopg://", "postgresql://", 1)
         self.where = "the PostgreSQL database (tables kb_lexical_*)"
         self._local = threading.local()
+        import psycopg
+
+        try:
+            built = self._open()
+        except psycopg.Error as exc:  # it blamed "the vector store", named no setting and no fix (a review)
+            raise LexicalIndexError(_cannot_open(self.url, exc)) from None
+        self.problem = outdated(self.where, built)
+
+    def _open(self) -> str:
+        """Create the tables where they are missing (an existing index needs no CREATE right) and bring an
+        older layout up to date; the analysis the index was built with."""
         with self._tx() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(hashtext('deskbot kb_lexical schema'))")
-            for statement in _SCHEMA:
-                cur.execute(statement, {"analyzer": ANALYZER})
+            cur.execute(
+                "SELECT bool_and(to_regclass(t) IS NOT NULL) FROM unnest(%s::text[]) AS t",
+                (list(_RELATIONS),),
+            )
+            if not cur.fetchone()[0]:  # type: ignore[index]
+                for statement in _SCHEMA:
+                    cur.execute(statement, {"analyzer": ANALYZER})
             cur.execute("SELECT value FROM kb_lexical_meta WHERE key = 'analyzer'")
             built = cur.fetchone()[0]  # type: ignore[index]
             _upgrade(cur)
-        self.problem = outdated(self.where, built)
+        return str(built)
 
     def _conn(self) -> Any:
         import psycopg
@@ -251,6 +276,18 @@ class PostgresIndex:
             cur.execute("UPDATE kb_lexical_stats SET n = 0, total_len = 0")
             cur.execute("UPDATE kb_lexical_meta SET value = %s WHERE key = 'analyzer'", (ANALYZER,))
         self.problem = None
+
+
+def _cannot_open(url: str, exc: Exception) -> str:
+    """What `deskbot` says when the lexical index's database cannot be opened: the setting and the fix."""
+    where = url.split("@")[-1]  # never the password
+    reason = " ".join(str(exc).split())[:300]
+    return (
+        f"cannot open the lexical index in the PostgreSQL database {where} (DATABASE_URL; KB_LEXICAL picks "
+        f"PostgreSQL for it): {reason}. Fix: create the database and give DATABASE_URL's user the right to "
+        "create tables in it once (later starts need only read and write), or set KB_LEXICAL=sqlite to keep "
+        "the lexical index in a file next to the vector store"
+    )
 
 
 def _upgrade(cur: Any) -> None:

@@ -276,3 +276,37 @@ def test_two_writers_replace_the_same_document_one_after_the_other(engine: Lexic
     assert errors == []
     assert top(engine, "article refunds writer") == "doc0"
     assert len(engine.search("article refunds writer", k=10, visibilities=("public",))) == 1
+
+
+@pytest.mark.postgres
+def test_a_database_that_cannot_be_opened_is_named_with_the_fix(pg_database_url: str) -> None:
+    """A review: a missing database or a user without the CREATE right was reported as "cannot open the
+    vector store", naming no setting; a user with only read and write rights could not open an index
+    that already existed (CREATE TABLE IF NOT EXISTS needs the right)."""
+    import psycopg
+
+    base, _, name = pg_database_url.rpartition("/")
+    with pytest.raises(
+        LexicalIndexError, match=r"lexical index in the PostgreSQL database .*DATABASE_URL.*Fix: create"
+    ):
+        PostgresIndex(f"{base}/deskbot_no_such_database")
+    PostgresIndex(pg_database_url)  # the tables exist now
+    admin = pg_database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS deskbot_rw_test")
+        conn.execute("CREATE ROLE deskbot_rw_test LOGIN")
+        conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        conn.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO deskbot_rw_test")
+        conn.execute("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO deskbot_rw_test")
+    try:
+        user_url = admin.replace("postgres@", "deskbot_rw_test@", 1) if "postgres@" in admin else admin
+        index = PostgresIndex(user_url)
+        index.write([([chunk("rw", "Read and write rights are enough for an existing index.")], "h-rw")])
+        assert top(index, "existing index rights") == "rw"
+        index.delete_doc("rw")
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("GRANT CREATE ON SCHEMA public TO PUBLIC")
+            conn.execute("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM deskbot_rw_test")
+            conn.execute("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM deskbot_rw_test")
+            conn.execute("DROP ROLE deskbot_rw_test")
