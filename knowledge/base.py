@@ -9,13 +9,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from knowledge import calibration, chunking, documents, indexes, language, selfcal, sources, spelling
-from knowledge.batches import IngestRun
+from knowledge import batches, calibration, chunking, indexes, language, selfcal, spelling
 from knowledge.calibration import Curve
 from knowledge.compose import PassageComposer
 from knowledge.decide import STATISTIC, DecisionParams, lift, weighed
 from knowledge.embedding import Engine
-from knowledge.lexical import LexicalIndex, LexicalIndexError
+from knowledge.lexical import LexicalIndex
 from knowledge.results import Answer, EngineMismatch, IngestReport, Source, nearly_as_relevant
 from knowledge.retrieve import Hit, RetrievalParams, retrieve, retrieve_while_encoding
 from knowledge.store import VectorStore
@@ -104,54 +103,7 @@ class KnowledgeBase:
         told otherwise). A refused file is reported and its previous copy is withdrawn from customers;
         `prune` removes only documents under the paths given.
         """
-        started = time.perf_counter()
-        report = IngestReport()
-        meta = self.check_engine()
-        if meta.get("engine") != self.embedder.name:
-            self.store.write_meta({**meta, "engine": self.embedder.name, "dim": int(self.embedder.dim)})
-        scan = sources.scan(list(paths), root)
-        if self.lexical.problem:  # built with another term analysis: only a rebuild fixes it
-            raise LexicalIndexError(self.lexical.problem)
-        report.backfilled = indexes.backfill(self.store, self.lexical)  # an index from before FTS
-        indexed = indexes.complete(self.store, self.lexical)
-        present = indexes.present(self.store, self.lexical)  # includes what a killed run left half-written
-        seen = {f.doc_id for f in scan.files} | {r.doc_id for r in scan.refused if r.doc_id}
-        report.notes = list(scan.notes)
-        run = IngestRun(self, report=report, indexed=indexed, present=present)
-        for refusal in scan.refused:  # a link out of the folder is no document of ours, for staff either
-            run.refuse(refusal.doc_id, refusal.message, everywhere=refusal.foreign)
-        for i, file in enumerate(scan.files):
-            if progress:
-                progress(i, len(scan.files), str(file.path))
-            try:
-                doc = documents.load(file.path, doc_id=file.doc_id, relative=file.relative, rules=rules)
-            except documents.SourceError as exc:
-                run.refuse(file.doc_id, str(exc))
-                continue
-            if indexed.get(doc.doc_id) == doc.content_hash:
-                report.unchanged += 1
-                continue
-            run.add(doc, chunking.split(doc))
-        run.flush()
-        run.gone(sorted(d for d in present - seen if scan.in_scope(d)), prune=prune, found=bool(seen))
-        if any(not h.startswith(documents.HASH_VERSION) for h in indexed.values()):
-            report.legacy = sorted(
-                d for d, h in self.store.doc_hashes().items() if not h.startswith(documents.HASH_VERSION)
-            )
-        if progress:
-            progress(len(scan.files), len(scan.files), "")
-        if report.added or report.updated or report.removed:
-            self.lexical.refresh_statistics()
-        recorded = self.store.read_meta()  # an index from before articles' languages were recorded: now
-        if (
-            report.added
-            or report.updated
-            or report.removed
-            or not {"calibration", "languages"} <= recorded.keys()
-        ):
-            self.calibrate()
-        report.seconds = time.perf_counter() - started
-        return report
+        return batches.ingest(self, paths, prune=prune, progress=progress, root=root, rules=rules)
 
     def calibrate(self) -> Curve:
         """Fit this KB's own confidence curve without labels (see knowledge.selfcal) and store it

@@ -3,13 +3,18 @@ the vector store and the lexical index in step, refused files withdrawn from cus
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from knowledge import chunking, documents, indexes
+from knowledge import chunking, documents, indexes, sources
+from knowledge.lexical import LexicalIndexError
+from knowledge.results import IngestReport
+from knowledge.visibility import VisibilityRules
 
 if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
-    from knowledge.results import IngestReport
 
 
 class IngestRun:
@@ -74,3 +79,63 @@ class IngestRun:
         terms = [(w[0], w[2]) for w in writes]
         kb.store.upsert_many(writes, before_titles=lambda: kb.lexical.write(terms))
         self.batch.clear()
+
+
+def ingest(
+    kb: KnowledgeBase,
+    paths: Sequence[Path],
+    *,
+    prune: bool,
+    progress: Callable[[int, int, str], None] | None,
+    root: Path | None,
+    rules: VisibilityRules,
+) -> IngestReport:
+    """`KnowledgeBase.ingest`: scan, load, batch, write both indexes, settle gone files, recalibrate."""
+    started = time.perf_counter()
+    report = IngestReport()
+    meta = kb.check_engine()
+    if meta.get("engine") != kb.embedder.name:
+        kb.store.write_meta({**meta, "engine": kb.embedder.name, "dim": int(kb.embedder.dim)})
+    scan = sources.scan(list(paths), root)
+    if kb.lexical.problem:  # built with another term analysis: only a rebuild fixes it
+        raise LexicalIndexError(kb.lexical.problem)
+    report.backfilled = indexes.backfill(kb.store, kb.lexical)  # an index from before FTS
+    indexed = indexes.complete(kb.store, kb.lexical)
+    present = indexes.present(kb.store, kb.lexical)  # includes what a killed run left half-written
+    seen = {f.doc_id for f in scan.files} | {r.doc_id for r in scan.refused if r.doc_id}
+    report.notes = list(scan.notes)
+    run = IngestRun(kb, report=report, indexed=indexed, present=present)
+    for refusal in scan.refused:  # a link out of the folder is no document of ours, for staff either
+        run.refuse(refusal.doc_id, refusal.message, everywhere=refusal.foreign)
+    for i, file in enumerate(scan.files):
+        if progress:
+            progress(i, len(scan.files), str(file.path))
+        try:
+            doc = documents.load(file.path, doc_id=file.doc_id, relative=file.relative, rules=rules)
+        except documents.SourceError as exc:
+            run.refuse(file.doc_id, str(exc))
+            continue
+        if indexed.get(doc.doc_id) == doc.content_hash:
+            report.unchanged += 1
+            continue
+        run.add(doc, chunking.split(doc))
+    run.flush()
+    run.gone(sorted(d for d in present - seen if scan.in_scope(d)), prune=prune, found=bool(seen))
+    if any(not h.startswith(documents.HASH_VERSION) for h in indexed.values()):
+        report.legacy = sorted(
+            d for d, h in kb.store.doc_hashes().items() if not h.startswith(documents.HASH_VERSION)
+        )
+    if progress:
+        progress(len(scan.files), len(scan.files), "")
+    if report.added or report.updated or report.removed:
+        kb.lexical.refresh_statistics()
+    recorded = kb.store.read_meta()  # an index from before articles' languages were recorded: now
+    if (
+        report.added
+        or report.updated
+        or report.removed
+        or not {"calibration", "languages"} <= recorded.keys()
+    ):
+        kb.calibrate()
+    report.seconds = time.perf_counter() - started
+    return report
