@@ -150,7 +150,15 @@ class KnowledgeBase:
                 curve, self._evidence(right, curve), self._evidence(wrong, curve)
             )
         self.store.write_meta(
-            {**meta, "engine": self.embedder.name, "calibration": curve.to_json(), "languages": languages}
+            {
+                **meta,
+                "engine": self.embedder.name,
+                "calibration": curve.to_json(),
+                "languages": languages,
+                "calibrated_for": indexes.fingerprint(
+                    self.store
+                ),  # `batches.ingest` recalibrates on a change
+            }
         )
         self._curve = curve
         return curve

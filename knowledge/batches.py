@@ -135,6 +135,7 @@ def ingest(
         or report.updated
         or report.removed
         or not {"calibration", "languages"} <= recorded.keys()
+        or recorded.get("calibrated_for") != indexes.fingerprint(kb.store)
     ):
         kb.calibrate()
     report.seconds = time.perf_counter() - started

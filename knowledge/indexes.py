@@ -10,6 +10,7 @@ index was lost, is filled from Chroma's stored chunks by `backfill`, without re-
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 from knowledge.chunking import Chunk
@@ -39,6 +40,14 @@ def complete(store: VectorStore, lexical: LexicalIndex) -> dict[str, str]:
 def present(store: VectorStore, lexical: LexicalIndex) -> set[str]:
     """Every document with anything in either index, complete or not."""
     return store.doc_ids() | lexical.doc_ids()
+
+
+def fingerprint(store: VectorStore) -> str:
+    """What the vector store holds, as one digest of its documents and their content hashes: the
+    confidence curve records the one it was fitted on, so an ingestion killed during the calibration
+    (the new articles written, the old curve kept) is recalibrated by the next one (a review)."""
+    items = sorted(store.doc_hashes().items())
+    return hashlib.sha256("\n".join(f"{d} {h}" for d, h in items).encode()).hexdigest()[:32]
 
 
 def delete_doc(

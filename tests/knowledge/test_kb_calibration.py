@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.answers import AnswerService, not_helpful, verdicts
 from bot.models import Feedback, KbQuery, TicketCreate
 from bot.tickets.service import create
@@ -141,6 +143,31 @@ def test_one_person_is_one_verdict_per_question(tmp_path: Path, sqlite_db, clock
         question,
         "how do i create an api token with write scope",
     }
+
+
+def test_an_ingest_killed_while_calibrating_is_recalibrated_by_the_next(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A review: killed during the calibration, an ingestion left the new articles written and the old
+    curve stored; the next ingestion found nothing changed and never refitted."""
+    kb = small_kb(tmp_path)
+    before = kb.store.read_meta()["calibration"]
+    (tmp_path / "docs" / "sla.md").write_text(
+        '---\ntitle: "SLA targets"\nvisibility: public\n---\n\n# SLA targets\n\nAdmins set targets per priority.\n'
+    )
+
+    def killed() -> None:
+        raise KeyboardInterrupt("killed while calibrating")
+
+    monkeypatch.setattr(kb, "calibrate", killed)
+    with pytest.raises(KeyboardInterrupt):
+        kb.ingest([tmp_path / "docs"])
+    monkeypatch.undo()
+    assert kb.store.read_meta()["calibration"] == before  # the old curve, the new article
+    report = kb.ingest([tmp_path / "docs"])
+    assert (report.added, report.updated) == (0, 0)
+    after = kb.store.read_meta()["calibration"]
+    assert after != before and len(after["near_miss"]) > len(before["near_miss"])
+    again = kb.ingest([tmp_path / "docs"])  # calibrated for what is there: not refitted again
+    assert kb.store.read_meta()["calibration"] == after and again.added == 0
 
 
 def test_partial_questions_are_harder_versions_of_a_title() -> None:
