@@ -134,6 +134,7 @@ class Answering:
             thread_ts=thread_ts or message_ts,
             reason="requester asked for a human",
             query_id=query_id,
+            said=question,  # routed on the question, not on the bot's English note after it
         )
         return self.intake.open(request)
 

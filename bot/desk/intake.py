@@ -40,6 +40,7 @@ class Request:
     category: str | None = None
     reason: str | None = None
     query_id: int | None = None  # the question it comes from (Talk to a human)
+    said: str | None = None  # the requester's own words where the description adds the bot's (routed on)
 
 
 class Intake:
@@ -92,6 +93,7 @@ class Intake:
             asked=request.priority,
             by_staff=access.is_staff(self.ctx.config, request.actor),
             reason=request.reason,
+            said=request.said,
         )
 
     def _acknowledge(

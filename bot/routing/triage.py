@@ -22,6 +22,7 @@ class Triage:
     team: str
     reason: str  # recorded on the ticket and in its audit event
     route: Route | None
+    routed: str = ""  # the routing part of `reason` ("category billing, 0.82; runner-up …"), kept whole
 
 
 def train_router(config: SupportConfig, *, embedder: Engine, cache_dir: Path | None = None) -> CategoryRouter:
@@ -57,16 +58,26 @@ def ticket_for(
     asked: Priority | None = None,
     by_staff: bool = False,
     reason: str | None = None,
+    said: str | None = None,
 ) -> TicketCreate:
     """The ticket to open, from every entry point (Slack's surfaces, `deskbot ticket create`): category,
-    team and priority from the desk's rules, with the reason; a priority only staff can impose."""
+    team and priority from the desk's rules, with the reason; a priority only staff can impose.
+
+    `said`: the requester's own words, when the description adds the bot's (Talk to a human appends what
+    the bot found, in English: routed on, it changed the category and the request's language)."""
     team = None
     if triager is not None:
         triage = triager.triage(
-            f"{title}\n{description}", channel=channel, category=category, asked=asked, by_staff=by_staff
+            said or f"{title}\n{description}",
+            channel=channel,
+            category=category,
+            asked=asked,
+            by_staff=by_staff,
         )
         category, team, asked = triage.category, triage.team, triage.priority
-        reason = f"{reason}; {triage.reason}" if reason else triage.reason
+        reason = _within(
+            f"{reason}; {triage.reason}" if reason else triage.reason, REASON_CHARS, triage.routed
+        )
     elif asked is not None and not by_staff:
         reason = f"{reason + '; ' if reason else ''}the requester asked for {asked.value}"
         asked = None
@@ -79,8 +90,23 @@ def ticket_for(
         priority=asked or Priority.NORMAL,
         category=category,
         team=team,
-        priority_reason=reason[:300] if reason else None,
+        priority_reason=_within(reason, REASON_CHARS, "") if reason else None,
     )
+
+
+REASON_CHARS = 300  # the ticket's priority_reason column
+
+
+def _within(reason: str, limit: int, keep: str) -> str:
+    """`reason` in `limit` characters, cut with "…" at a word, its ending `keep` (the routing decision and
+    its confidence, which the card and the audit event show) kept whole: a cut at 300 characters took it
+    away mid-word ("…not urgent; li")."""
+    if len(reason) <= limit:
+        return reason
+    if keep and reason.endswith(keep) and len(keep) + 3 < limit:
+        head = reason[: len(reason) - len(keep)].rstrip("; ")
+        return f"{clip(head, limit - len(keep) - 2)}; {keep}"
+    return clip(reason, limit)
 
 
 class Triager:
@@ -123,13 +149,16 @@ class Triager:
         asked: Priority | None = None,
         by_staff: bool = False,
     ) -> Triage:
-        """Route `text`; a category the person chose wins over the router. Priority comes from the
-        rules (cues, category, the channel's tier); a priority support staff chose is applied, one a
-        requester asked for is recorded in the reason but decides nothing."""
+        """Route `text`. A category support staff chose wins over the router; one a requester chose is
+        taken only where the router finds none (a review: "Please add a dark mode" filed by a customer
+        under login_access took that category's high priority). Priority comes from the rules (cues,
+        category, the channel's tier); a priority support staff chose is applied, one a requester asked
+        for is recorded in the reason but decides nothing."""
         route = None
-        if category is None and self.config.categories:
+        chosen = category
+        if (category is None or not by_staff) and self.config.categories:
             route = self.router.route(text)
-            category = route.category
+            category = route.category or category
         tier = self.config.channels[channel].tier if channel in self.config.channels else None
         priority, why = priority_for(
             text, config=self.config, category=category, tier=tier, examples=self.example_cues
@@ -139,11 +168,12 @@ class Triager:
         elif asked is not None:
             why = f"{why}; the requester asked for {asked.value}"
         team = self.config.team_for_category(category)
-        routed = (
-            route.reason()
-            if route is not None
-            else f"category {category} (chosen)"
-            if category
-            else "no category"
-        )
-        return Triage(category, priority, team, f"{why}; {routed}", route)
+        if route is None:
+            routed = f"category {category} (chosen)" if category else "no category"
+        elif chosen is not None and route.category is None:
+            routed = f"category {category} (chosen by the requester; {route.reason()})"
+        elif chosen is not None and chosen != route.category:
+            routed = f"{route.reason()}; the requester chose {chosen}"
+        else:
+            routed = route.reason()
+        return Triage(category, priority, team, f"{why}; {routed}", route, routed)

@@ -404,3 +404,37 @@ def test_priority_examples_per_category(config: SupportConfig) -> None:
         )[0]
         != Priority.URGENT
     ), "a category's cue applies to its own requests only"
+
+
+def test_a_requesters_category_is_a_hint_and_staffs_is_applied(triager: Triager) -> None:
+    """A review: a customer filing "Please add a dark mode" under login_access got that category's high
+    priority and 1 h SLA. A requester's pick is taken only where the router finds no category."""
+    asked = triager.triage("Please add a dark mode", channel=None, category="login_access")
+    assert (asked.category, asked.priority) == ("feature_request", Priority.NORMAL)  # not high
+    assert "the requester chose login_access" in asked.reason
+    staff = triager.triage("Please add a dark mode", channel=None, category="login_access", by_staff=True)
+    assert (staff.category, staff.priority) == ("login_access", Priority.HIGH)
+    unsure = triager.triage("Tell me a joke", channel=None, category="billing")
+    assert unsure.category == "billing" and "chosen by the requester" in unsure.reason
+
+
+def test_the_routing_decision_survives_a_long_reason_and_the_bots_note(triager: Triager) -> None:
+    """A review: the reason was cut at 300 characters mid-word, taking the routing confidence away from
+    the card and the audit event; and "Talk to a human" routed on the question plus the bot's English
+    note, which changed the category and the request's language."""
+    from bot.routing.triage import REASON_CHARS, ticket_for
+
+    question = "¿Por qué no se guardan mis cambios en el tablero?"
+    routed = triager.router.route(question).reason()
+    note = "\n\nThe bot answered from: dashboards (Dashboards and reports). The requester asked for a human."
+    ticket = ticket_for(
+        triager,
+        title=question,
+        description=question + note,
+        requester="U0CUST0001",
+        channel=None,
+        said=question,
+        reason="requester asked for a human " + "and explained at length " * 20,
+    )
+    assert ticket.priority_reason is not None and len(ticket.priority_reason) <= REASON_CHARS
+    assert ticket.priority_reason.endswith(routed) and "…" in ticket.priority_reason
