@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.routing.router import OOS, CategoryRouter, RouterParams, _fit, _scores, labelled
+from bot.routing.router import OOS, CategoryRouter, RouterParams, _fit, _scores, below, labelled
 from bot.support import SupportConfig
 from knowledge.embedding import Engine
 
@@ -66,7 +66,7 @@ class RoutingReport:
         out += _listed(
             [
                 f"example of {c} looks out of scope "
-                f"({'like the out-of-scope examples' if math.isnan(score) else _below(score, self.threshold)}): "
+                f"({'like the out-of-scope examples' if math.isnan(score) else below(score, self.threshold)}): "
                 f"{text[:80]!r}"
                 for c, text, score in self.out_of_scope_like
             ],
@@ -89,14 +89,6 @@ def _listed(lines: list[str], what: str) -> list[str]:
     """The first SHOWN lines, and how many more there are."""
     more = len(lines) - SHOWN
     return lines[:SHOWN] + ([f"… and {more} more {what}"] if more > 0 else [])
-
-
-def _below(score: float, threshold: float) -> str:
-    """ "0.27 < 0.29", with enough digits that the two never print equal ("0.29 < 0.29")."""
-    digits = 2
-    while digits < 5 and f"{score:.{digits}f}" == f"{threshold:.{digits}f}":
-        digits += 1
-    return f"{score:.{digits}f} < {threshold:.{digits}f}"
 
 
 def routing_report(config: SupportConfig, *, engine: Engine, folds: int = 5, seed: int = 0) -> RoutingReport:

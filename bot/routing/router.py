@@ -86,14 +86,25 @@ class Route:
                 return f"out of scope (like the out-of-scope examples, {self.confidence:.2f}" + (
                     f"; {closest})" if closest else ")"
                 )
-            below = f" < {self.threshold:.2f}" if self.threshold is not None and closest else ""
-            return f"out of scope ({closest}{below})" if closest else "out of scope"
+            if closest and self.threshold is not None:  # "closest users, 0.29 < 0.29" said nothing
+                closest = (
+                    f"closest {self.alternatives[0][0]}, {below(self.alternatives[0][1], self.threshold)}"
+                )
+            return f"out of scope ({closest})" if closest else "out of scope"
         runner = (
             f"; runner-up {self.alternatives[0][0]} {self.alternatives[0][1]:.2f}"
             if self.alternatives
             else ""
         )
         return f"category {self.category}, {self.confidence:.2f}{runner}"
+
+
+def below(score: float, threshold: float) -> str:
+    """ "0.287 < 0.290": with as many digits as it takes for the two not to print equal ("0.29 < 0.29")."""
+    digits = 2
+    while digits < 5 and f"{score:.{digits}f}" == f"{threshold:.{digits}f}":
+        digits += 1
+    return f"{score:.{digits}f} < {threshold:.{digits}f}"
 
 
 class CategoryRouter:

@@ -146,12 +146,22 @@ def test_an_out_of_scope_reason_never_says_something_false() -> None:
         if not route.out_of_scope:
             continue
         why = route.reason()
-        for left, right in re.findall(r"(\d\.\d\d) < (\d\.\d\d)", why):
-            assert float(left) < float(right), why
+        for left, right in re.findall(r"(\d\.\d+) < (\d\.\d+)", why):
+            assert float(left) < float(right), why  # never "0.29 < 0.29" either
         if route.like_out_of_scope:
             assert why.startswith(f"out of scope (like the out-of-scope examples, {route.confidence:.2f}"), (
                 why
             )
+
+
+def test_a_score_just_below_the_threshold_never_prints_equal_to_it() -> None:
+    from bot.routing.router import Route
+
+    assert (
+        Route(None, 0.7, (("users", 0.2874),), 0.2901).reason()
+        == "out of scope (closest users, 0.287 < 0.290)"
+    )
+    assert Route(None, 0.7, (("users", 0.25),), 0.36).reason() == "out of scope (closest users, 0.25 < 0.36)"
 
 
 def test_a_request_in_another_language_meets_the_lower_cross_language_threshold() -> None:
