@@ -13,6 +13,8 @@ from bot.models import Ticket
 from bot.sla import Clock
 from bot.slack_text import safe
 
+TITLE = 200  # a ticket title quoted in a notice (titles are at most 200 characters)
+
 LABEL = {"first_response": "first response", "resolution": "resolution"}
 
 
@@ -20,22 +22,22 @@ def sla_alert(ticket: Ticket, clock: Clock, *, stage: str) -> str:
     """A warning (stage 'warn75') or a breach, for the card's thread and the assignee."""
     metric = LABEL[clock.metric]
     if stage == "breach":
-        return f":rotating_light: *#{ticket.number}* {safe(ticket.title)} — {metric} SLA *breached* ({duration(clock.left_seconds)} overdue, {ticket.priority.value})."
-    return f":warning: *#{ticket.number}* {safe(ticket.title)} — {metric} SLA at {stage[4:]}%: due in {duration(clock.left_seconds)} of working time."
+        return f":rotating_light: *#{ticket.number}* {safe(ticket.title, TITLE, mentions=False)} — {metric} SLA *breached* ({duration(clock.left_seconds)} overdue, {ticket.priority.value})."
+    return f":warning: *#{ticket.number}* {safe(ticket.title, TITLE, mentions=False)} — {metric} SLA at {stage[4:]}%: due in {duration(clock.left_seconds)} of working time."
 
 
 def sla_breach_broadcast(ticket: Ticket, clock: Clock) -> str:
     """A breach, for the team's channel and the managers."""
     who = f"<@{ticket.assignee}>" if ticket.assignee else "unassigned"
-    return f":rotating_light: SLA breach on *#{ticket.number}* {safe(ticket.title)} ({LABEL[clock.metric]}, {ticket.priority.value}, team {ticket.team}, {who})."
+    return f":rotating_light: SLA breach on *#{ticket.number}* {safe(ticket.title, TITLE, mentions=False)} ({LABEL[clock.metric]}, {ticket.priority.value}, team {ticket.team}, {who})."
 
 
 def stale_nudge(ticket: Ticket, *, hours: int) -> str:
-    return f":hourglass: *#{ticket.number}* {safe(ticket.title[:120])} has had no update for {hours}h+ of working time. A short reply to the requester keeps them in the loop."
+    return f":hourglass: *#{ticket.number}* {safe(ticket.title, 120, mentions=False)} has had no update for {hours}h+ of working time. A short reply to the requester keeps them in the loop."
 
 
 def unclaimed_nudge(ticket: Ticket) -> str:
-    return f":bell: *#{ticket.number}* {safe(ticket.title[:120])} is still unclaimed ({ticket.priority.value}). Who can take it?"
+    return f":bell: *#{ticket.number}* {safe(ticket.title, 120, mentions=False)} is still unclaimed ({ticket.priority.value}). Who can take it?"
 
 
 def auto_resolved(ticket: Ticket) -> dict[str, Any]:
@@ -46,7 +48,7 @@ def auto_resolved(ticket: Ticket) -> dict[str, Any]:
 
 def followup(ticket: Ticket, *, last: bool) -> dict[str, Any]:
     """Asking a requester who owes an answer, with buttons to say how it stands."""
-    text = f"Hi <@{ticket.requester}>, the team is waiting for your reply on ticket *#{ticket.number}* ({safe(ticket.title[:100])}). Still need help?"
+    text = f"Hi <@{ticket.requester}>, the team is waiting for your reply on ticket *#{ticket.number}* ({safe(ticket.title, 100, mentions=False)}). Still need help?"
     if last:
         text += " If we don't hear back, we'll mark it resolved — you can always reply here to reopen it."
     buttons = [

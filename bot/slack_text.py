@@ -26,6 +26,9 @@ _URL = re.compile(r"(?i)(?:https?://|mailto:)[^\s|<>]+")
 # Slack's special mentions: anything `<!…>` but a date (which only formats a timestamp)
 BROADCAST = re.compile(r"<!(?!date\^)([^<>|]*)(?:\|([^<>]*))?>")
 WORD_JOINER = "\u2060"  # "@\u2060here" reads as @here and never becomes a mention, even with link_names
+# Bidirectional overrides, embeddings and isolates: in a question they reorder what follows ("gnp.exe"
+# shown as "exe.png"); removed from people's text (ordinary right-to-left text needs none of them)
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def _text(piece: str) -> str:
@@ -50,11 +53,11 @@ def _same_place(label: str, url: str) -> bool:
     return bare(label) == bare(url)
 
 
-def _token(match: re.Match[str]) -> str:
+def _token(match: re.Match[str], mentions: bool = True) -> str:
     inner = match.group(1)
     target, bar, label = inner.partition("|")
     if _USER.fullmatch(target):
-        return f"<{target}>"
+        return f"<{target}>" if mentions else "@" + WORD_JOINER + target[1:]
     if _CHANNEL.fullmatch(target):
         return f"<{target}|{_text(label)}>" if bar and label else f"<{target}>"
     if target.startswith("!"):
@@ -88,16 +91,18 @@ def shorten(text: str | None, limit: int) -> str:
     return kept + "…"
 
 
-def safe(text: str | None, limit: int | None = None) -> str:
+def safe(text: str | None, limit: int | None = None, *, mentions: bool = True) -> str:
     """People's text as mrkdwn: mentions of one person, channels and plain links kept; broadcasts made
-    inert; a disguised link shown with its real address; everything else literal. Idempotent. With
-    `limit`, first cut to that many characters (`shorten`)."""
-    text = shorten(text, limit) if limit is not None else text or ""
+    inert; a disguised link shown with its real address; bidirectional overrides removed; everything
+    else literal. Idempotent. With `limit`, first cut to that many characters (`shorten`).
+    `mentions=False`: a person mentioned in the text is named, not notified ("@U0AGENT002"): for text
+    quoted again and again (the digest, SLA warnings and reminders pinged whoever a title mentioned)."""
+    text = _BIDI.sub("", shorten(text, limit) if limit is not None else text or "")
     out: list[str] = []
     last = 0
     for match in _TOKEN.finditer(text):
         out.append(_text(text[last : match.start()]))
-        out.append(_token(match))
+        out.append(_token(match, mentions))
         last = match.end()
     out.append(_text(text[last:]))
     return "".join(out)

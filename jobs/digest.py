@@ -206,18 +206,7 @@ def render_text(period: Period, figures: dict[str, Any], previous: dict[str, Any
         f"• CSAT {figures['csat_average'] if figures['csat_average'] is not None else '–'}/5 (response rate {pct('csat_response_rate')})",
         *notices.resolution_figures(figures),
     ]
-    if figures["top_unanswered"]:
-        lines.append(
-            "• Top unanswered: " + "; ".join(f"“{safe(q, 80)}” ×{n}" for q, n in figures["top_unanswered"])
-        )
-    if figures.get("not_helpful"):
-        lines.append(
-            "• Answers people said didn't help: "
-            + "; ".join(
-                f"“{safe(q, 80)}” ×{n}" + (f" (article: {safe(a, 60)})" if a else "")
-                for q, n, a in figures["not_helpful"]
-            )
-        )
+    lines += quoted_questions(figures)
     if figures["teams"]:
         lines.append(
             "• Teams: "
@@ -229,6 +218,26 @@ def render_text(period: Period, figures: dict[str, Any], previous: dict[str, Any
     if figures["agents"]:
         lines.append("• Resolved by: " + ", ".join(f"<@{a}> {n}" for a, n in figures["agents"].items()))
     return "\n".join(lines)[:2900]
+
+
+def quoted_questions(figures: dict[str, Any]) -> list[str]:
+    """The digest's lines of people's questions: named, never pinging whoever they mention (the digest
+    quoted a question mentioning a colleague every day, and pinged them every day)."""
+    lines = []
+    if figures["top_unanswered"]:
+        lines.append(
+            "• Top unanswered: "
+            + "; ".join(f"“{safe(q, 80, mentions=False)}” ×{n}" for q, n in figures["top_unanswered"])
+        )
+    if figures.get("not_helpful"):
+        lines.append(
+            "• Answers people said didn't help: "
+            + "; ".join(
+                f"“{safe(q, 80, mentions=False)}” ×{n}" + (f" (article: {safe(a, 60)})" if a else "")
+                for q, n, a in figures["not_helpful"]
+            )
+        )
+    return lines
 
 
 def accounts_at_risk(db: Database, *, config: SupportConfig, now: datetime) -> str:
@@ -271,7 +280,9 @@ def chart_figure(labels: list[str], opened: list[int], resolved: list[int], back
     if any(opened) or any(resolved):
         left.legend(fontsize=8)
     else:
-        left.text(0.5, 0.5, "No tickets opened or resolved", transform=left.transAxes, ha="center", color="#666")
+        left.text(
+            0.5, 0.5, "No tickets opened or resolved", transform=left.transAxes, ha="center", color="#666"
+        )
     priorities = [p.value for p in Priority]
     counts = [backlog.get(p, 0) for p in priorities]
     right.barh(priorities, counts, color=["#e63946", "#f4a261", "#a8dadc", "#dddddd"])

@@ -23,7 +23,7 @@ from bot.timeutil import Clock, utcnow
 
 # C0 and C1 control characters but newline and tab: an ESC in a customer's question or ticket title
 # would otherwise reach the operator's terminal as an escape sequence (retitle it, rewrite lines)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class SafeConsole(Console):

@@ -135,3 +135,38 @@ def _builders(text: str) -> dict[str, object]:
 def test_every_builder_defuses_hostile_text(text: str) -> None:
     for name, payload in _builders(text).items():
         assert not leaks(payload), (name, leaks(payload))
+
+
+def test_bidirectional_overrides_are_removed_from_peoples_text() -> None:
+    """A review: U+202E in a question reached the Home, the digest and `kb gaps`: "report\u202egnp.exe"
+    showed as "reportexe.png"."""
+    for text in ("report\u202egnp.exe", "a\u2066b\u2069c\u202ad\u202c", "<@U0AGENT001>\u202e"):
+        for shown in (safe(text), safe(text, 10), display(text)):
+            assert not any(0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in shown), shown
+    assert safe("مرحبا بالعالم") == "مرحبا بالعالم"  # right-to-left text itself is untouched
+
+
+@pytest.mark.parametrize(
+    "surface",
+    ["sla_alert", "sla_breach_broadcast", "stale_nudge", "unclaimed_nudge", "digest"],
+)
+def test_text_quoted_again_and_again_names_people_but_never_pings_them(surface: str) -> None:
+    """A review: a question or title mentioning a colleague pinged them in every daily digest, SLA
+    warning and reminder that quoted it."""
+    from bot import notices
+    from bot.sla import Clock
+    from jobs import digest
+
+    title = "<@U0AGENT002> please look at the export <!channel>"
+    ticket = _ticket(title)
+    clock = Clock("first_response", 3600.0, 3660.0, 0.0, "running", NOW, NOW)
+    text = {
+        "sla_alert": lambda: notices.sla_alert(ticket, clock, stage="breach"),
+        "sla_breach_broadcast": lambda: notices.sla_breach_broadcast(ticket, clock),
+        "stale_nudge": lambda: notices.stale_nudge(ticket, hours=4),
+        "unclaimed_nudge": lambda: notices.unclaimed_nudge(ticket),
+        "digest": lambda: "\n".join(
+            digest.quoted_questions({"top_unanswered": [(title, 2)], "not_helpful": [(title, 1, "a")]})
+        ),
+    }[surface]()
+    assert "<@U0AGENT002>" not in text and "@\u2060U0AGENT002" in text and not leaks(text)
