@@ -34,7 +34,9 @@ def answer_message(answer: Answer, *, query_id: int | None, lang: str | None = N
     sources = [article_link(s) for s in nearly_as_relevant(answer.sources[:3])]
     blocks: list[Block] = []
     quoted_in = answer.passage_language
-    if quoted_in and i18n.normalize(lang) != "en" and quoted_in != lang:
+    # every asker whose language is not the passage's is told, an English or Chinese one too (a German
+    # passage quoted to an English asker said nothing); an asker of unclear language reads English
+    if quoted_in and quoted_in != (lang or "en"):
         name = i18n.language_name(quoted_in, lang)
         blocks.append(
             context(

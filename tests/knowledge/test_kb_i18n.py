@@ -107,6 +107,23 @@ def test_abstentions_and_csat_in_the_askers_language_with_english_fallback() -> 
     assert i18n.t("es", "Thanks! You rated this {score}/5.", score=4) == "¡Gracias! Lo valoraste con 4/5."
 
 
+@pytest.mark.parametrize(
+    ("asker", "passage", "label"),
+    [
+        ("de", "en", "auf Englisch"),
+        ("en", "de", "quoted in German"),  # a review: an English asker was told nothing
+        ("zh", "de", "quoted in German"),  # no Chinese catalog: English words, the label still there
+        (None, "de", "quoted in German"),
+        ("en", "en", None),
+        ("de", "de", None),
+    ],
+)
+def test_a_passage_in_another_language_than_the_askers_says_so(asker, passage, label) -> None:  # type: ignore[no-untyped-def]
+    answer = Answer("Text.", [], 0.9, True, language=asker, passage_language=passage)
+    shown = str(blocks.answer_message(answer, query_id=1)["blocks"])
+    assert (label in shown) if label else ":speech_balloon:" not in shown, shown
+
+
 def test_every_message_is_translated_in_every_catalog() -> None:
     ids = set(i18n._catalog("de"))
     for lang in i18n.available() - {"en"}:
