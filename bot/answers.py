@@ -150,6 +150,7 @@ class AnswerService:
                 channel=channel,
                 audience=audience,
                 grounded=answer.grounded,
+                unavailable=answer.why_not == UNAVAILABLE,
                 confidence=round(answer.confidence, 4),
                 # what the person was shown: the cited articles, or those offered as possibly related
                 sources=[s.doc_id for s in (answer.sources if answer.grounded else answer.related)],
@@ -168,7 +169,13 @@ def unanswered(
 ) -> list[Gap]:
     """The most asked questions the knowledge base could not answer since `since` (until `until`),
     rephrasings with the same words counted together (digest, manager's Home, `deskbot kb gaps`)."""
-    where = [col(KbQuery.created_at) >= since, col(KbQuery.grounded).is_(False)]
+    # an outage (the store down, the engine changed) is not a gap in the articles (a review saw every
+    # question of an outage listed as one)
+    where = [
+        col(KbQuery.created_at) >= since,
+        col(KbQuery.grounded).is_(False),
+        col(KbQuery.unavailable).is_(False),
+    ]
     if until is not None:
         where.append(col(KbQuery.created_at) < until)
     rows = session.exec(

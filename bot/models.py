@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import false as sa_false
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import JSON, Column, Field, SQLModel
 
@@ -200,6 +201,8 @@ class KbQuery(SQLModel, table=True):
     channel: str | None = Field(default=None, max_length=64)
     audience: str = Field(default="customer", max_length=16)
     grounded: bool = Field(index=True)
+    # the knowledge base could not be searched (store down, engine changed): an outage, never a content gap
+    unavailable: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     confidence: float = 0.0
     sources: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     ticket_number: int | None = Field(default=None, foreign_key="ticket.number")

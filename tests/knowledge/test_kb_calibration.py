@@ -352,3 +352,25 @@ def test_a_recalibration_relearns_a_bounded_number_of_the_newest_verdicts(
     }
     curve = kb.calibrate()  # what an ingestion does: the kept questions asked again on today's KB
     assert (len(curve.positives), len(curve.negatives)) == (2, 1)
+
+
+def test_an_outage_is_not_a_gap_in_the_articles(tmp_path: Path, sqlite_db, clock) -> None:  # type: ignore[no-untyped-def]
+    """A review: with the vector store down (or the engine changed), every question was listed in `kb
+    gaps`, on the Home and in the digest as one the articles could not answer."""
+    from bot.answers import UNAVAILABLE, unanswered
+
+    kb = small_kb(tmp_path)
+    service = AnswerService(kb=kb, db=sqlite_db, clock=clock)
+    service.answer("what is the weather like on mars tomorrow", audience="customer")  # a real gap
+
+    def down(*_: object, **__: object) -> None:
+        raise ConnectionError("the vector store is down")
+
+    kb.answer = down  # type: ignore[method-assign]
+    reply = service.answer("how do I create an api token", audience="customer")
+    assert reply.answer.why_not == UNAVAILABLE
+    with sqlite_db.session() as s:
+        listed = unanswered(s, since=clock() - timedelta(days=1))
+        logged = s.get(KbQuery, reply.query_id)
+    assert [g.wording for g in listed] == ["what is the weather like on mars tomorrow"]
+    assert logged is not None and logged.unavailable and not logged.grounded
