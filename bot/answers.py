@@ -24,7 +24,8 @@ from bot.support import SupportConfig
 from bot.support.models import CannedAnswer
 from bot.timeutil import Clock, utcnow
 from knowledge import language
-from knowledge.base import Audience, KnowledgeBase
+from knowledge.base import VERDICTS_KEPT, Audience, KnowledgeBase, stored
+from knowledge.calibration import Said
 from knowledge.clipping import clip
 from knowledge.decide import DecisionParams
 from knowledge.embedding import Engine
@@ -229,7 +230,9 @@ def _gaps(rows: Sequence[Any], *, limit: int | None) -> list[Gap]:
     )
 
 
-def verdicts(session: Session, *, now: datetime, scan: int = UNANSWERED_SCAN) -> tuple[list[str], list[str]]:
+def verdicts(
+    session: Session, *, now: datetime, scan: int = UNANSWERED_SCAN
+) -> tuple[list[Said], list[Said]]:
     """People's verdicts on the bot's answers, as (questions answered right, questions answered wrong).
 
     Right: marked Helpful, or answered and never turned into a ticket nor marked Not helpful within
@@ -244,6 +247,7 @@ def verdicts(session: Session, *, now: datetime, scan: int = UNANSWERED_SCAN) ->
             KbQuery.created_at,
             KbQuery.sources,
             KbQuery.user,
+            KbQuery.audience,
         )
         .where(col(KbQuery.grounded).is_(True))
         .order_by(col(KbQuery.created_at).desc())
@@ -259,10 +263,10 @@ def verdicts(session: Session, *, now: datetime, scan: int = UNANSWERED_SCAN) ->
         ).all():
             if query_id is not None:
                 votes[query_id] = helpful  # the latest vote counts
-    right: list[str] = []
-    wrong: list[str] = []
+    right: list[Said] = []
+    wrong: list[Said] = []
     heard: set[tuple[str | None, tuple[str, ...]]] = set()
-    for query_id, question, ticket, created_at, sources, user in answers:  # the newest first
+    for query_id, question, ticket, created_at, sources, user, audience in answers:  # the newest first
         if CANNED_ID in (sources or []):
             continue
         # one verdict per person and question, their latest: a review's ten "Not helpful" clicks by one
@@ -272,10 +276,11 @@ def verdicts(session: Session, *, now: datetime, scan: int = UNANSWERED_SCAN) ->
             continue
         heard.add(said)
         vote = votes.get(query_id)
+        said = Said(question, audience or "customer", (sources or [None])[0])
         if vote is False or ticket is not None:
-            wrong.append(question)
+            wrong.append(said)
         elif vote is True or created_at <= now - SETTLED:
-            right.append(question)
+            right.append(said)
     return right, wrong
 
 
@@ -285,7 +290,14 @@ def recalibrate(*, db: Database, kb: KnowledgeBase, now: datetime, dry_run: bool
     with db.session() as s:
         right, wrong = verdicts(s, now=now)
     curve = kb.curve
-    if (len(right), len(wrong)) == (len(curve.positives), len(curve.negatives)):
+    kept = kb.store.read_meta().get("verdicts") or {}
+    # the same counts and the same newest verdicts: once the scan window slides, the counts alone stay
+    # equal while the verdicts change (a review)
+    if (
+        (len(right), len(wrong)) == (len(curve.positives), len(curve.negatives))
+        and [stored(v) for v in right[:VERDICTS_KEPT]] == kept.get("right", [])
+        and [stored(v) for v in wrong[:VERDICTS_KEPT]] == kept.get("wrong", [])
+    ):
         return f"unchanged: {len(right)} right and {len(wrong)} wrong answers, as at the last refit"
     if dry_run:
         return f"would refit with {len(right)} right and {len(wrong)} wrong answers"

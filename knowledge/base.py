@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -33,6 +34,13 @@ EMBED_BATCH = (
     1024  # texts per embedding call during ingestion (the model sorts each call by length: fewer pads)
 )
 VISIBILITY: dict[str, tuple[str, ...]] = {"customer": ("public",), "staff": ("public", "internal")}
+Verdict = calibration.Said | str  # a bare question: answered for staff, from an article not recorded
+
+
+def stored(verdict: Verdict) -> list[str | None]:
+    """A verdict as kept with the index, its question cut to VERDICT_CHARS."""
+    said = calibration.Said.of(verdict)
+    return replace(said, question=said.question[:VERDICT_CHARS]).stored()
 
 
 # lexical searches beside their questions' encoding (answers run on several threads); the vectors' load
@@ -163,10 +171,10 @@ class KnowledgeBase:
         self._curve = curve
         return curve
 
-    def learn(self, positives: Sequence[str], negatives: Sequence[str]) -> tuple[Curve, Curve]:
+    def learn(self, positives: Sequence[Verdict], negatives: Sequence[Verdict]) -> tuple[Curve, Curve]:
         """Refit the curve with people's verdicts on answers (questions that were answered right /
-        wrong), on top of the self-calibration; the questions are stored with the index so a
-        recalibration relearns them. Returns (before, after)."""
+        wrong; `calibration.Said`), on top of the self-calibration; the verdicts are stored with the
+        index so a recalibration relearns them. Returns (before, after)."""
         self.check_engine()  # the hourly refit with KB_ENGINE changed wrote a curve of mixed vectors
         self._curve = None  # the stored curve, not this process's copy (another may have recalibrated)
         before = self.curve
@@ -174,25 +182,32 @@ class KnowledgeBase:
             before, self._evidence(positives, before), self._evidence(negatives, before)
         )
         said = {  # the newest first (`bot.answers.verdicts`), as many as a recalibration can afford
-            "right": [q[:VERDICT_CHARS] for q in positives[:VERDICTS_KEPT]],
-            "wrong": [q[:VERDICT_CHARS] for q in negatives[:VERDICTS_KEPT]],
+            "right": [stored(v) for v in positives[:VERDICTS_KEPT]],
+            "wrong": [stored(v) for v in negatives[:VERDICTS_KEPT]],
         }
         self.store.write_meta({**self.store.read_meta(), "calibration": after.to_json(), "verdicts": said})
         self._curve = after
         return before, after
 
-    def _evidence(self, questions: Sequence[str], curve: Curve) -> list[float]:
-        """Each question's evidence as `answer` weighs it (in its language's terms), on today's KB."""
-        questions = [" ".join(spelling.normalised(q).split()) for q in questions if q.strip()]
-        if not questions:
+    def _evidence(self, verdicts: Sequence[Verdict], curve: Curve) -> list[float]:
+        """Each verdict's evidence as `answer` weighs it for its audience (in its language's terms), on
+        today's KB; verdicts on an article that is gone are left out."""
+        said = [calibration.Said.of(v) for v in verdicts]
+        articles = self.store.doc_ids() if any(s.article for s in said) else set()
+        said = [
+            replace(s, question=" ".join(spelling.normalised(s.question).split()))
+            for s in said
+            if s.question.strip() and (s.article is None or s.article in articles)
+        ]
+        if not said:
             return []
-        every = tuple(VISIBILITY["staff"])
-        searched = [self.as_searched(q, every) for q in questions]
+        shown = [VISIBILITY.get(s.audience, VISIBILITY["staff"]) for s in said]
+        searched = [self.as_searched(s.question, seen) for s, seen in zip(said, shown, strict=True)]
         vectors = self.embedder.queries([q for q, _ in searched])
         out = []
-        for q, (_, foreign), v in zip(questions, searched, vectors, strict=True):
+        for s, seen, (_, foreign), v in zip(said, shown, searched, vectors, strict=True):
             hits = retrieve(
-                q, v, store=self.store, lexical=self.lexical, visibilities=every,
+                s.question, v, store=self.store, lexical=self.lexical, visibilities=seen,
                 params=self.retrieval, typos=not foreign,
             )  # fmt: skip
             out.append(weighed(hits, self.decision.competitors, curve, foreign=foreign))

@@ -202,6 +202,33 @@ def with_feedback(curve: Curve, positives: Sequence[float], negatives: Sequence[
     return replace(curve, slope=a, intercept=b, positives=list(positives), negatives=list(negatives))
 
 
+@dataclass(frozen=True)
+class Said:
+    """A person's verdict on one answer: the question, the audience it was answered for (its evidence is
+    relearned with that audience's articles: a customer's verdict scored with internal runbooks in the
+    ranking was learned at the wrong evidence) and the article it was answered from (a verdict on an
+    article since deleted is not relearned: on today's KB it would be a near miss, learned as a right
+    answer)."""
+
+    question: str
+    audience: str = "staff"
+    article: str | None = None
+
+    def stored(self) -> list[str | None]:
+        return [self.question, self.audience, self.article]
+
+    @classmethod
+    def of(cls, item: Said | str | Sequence[str | None]) -> Said:
+        """A verdict as given or stored: a Said, a bare question (stored by an older Deskbot, or given by
+        hand: relearned with every article, as then), or [question, audience, article]."""
+        if isinstance(item, Said):
+            return item
+        if isinstance(item, str):
+            return cls(item)
+        question, audience, article = (list(item) + [None, None])[:3]
+        return cls(str(question), str(audience or "staff"), article)
+
+
 def sample_docs(doc_ids: Sequence[str], size: int = SAMPLE) -> list[str]:
     """A deterministic sample of documents to ask about (the same KB always calibrates the same way)."""
     ids = sorted(doc_ids)

@@ -347,11 +347,34 @@ def test_a_recalibration_relearns_a_bounded_number_of_the_newest_verdicts(
     newest_first = ["create an api token", "install the mobile app", "export data as csv"]
     kb.learn(newest_first, ["delete someone from the workspace"])
     assert kb.store.read_meta()["verdicts"] == {
-        "right": newest_first[:2],
-        "wrong": ["delete someone from the workspace"],
+        "right": [[q, "staff", None] for q in newest_first[:2]],
+        "wrong": [["delete someone from the workspace", "staff", None]],
     }
     curve = kb.calibrate()  # what an ingestion does: the kept questions asked again on today's KB
     assert (len(curve.positives), len(curve.negatives)) == (2, 1)
+
+
+def test_a_verdict_is_relearned_as_it_was_answered(tmp_path: Path) -> None:
+    """A review: a customer's verdict was relearned with internal runbooks in the ranking (evidence 0.050
+    when answered, 0.090 relearned), and a verdict on an article since deleted was relearned as a right
+    answer on the KB without it (a near miss), loosening the threshold."""
+    from knowledge.calibration import Said
+
+    kb = small_kb(tmp_path)
+    (tmp_path / "docs" / "runbook.md").write_text(
+        '---\ntitle: "Refund approval runbook"\nvisibility: internal\n---\n\n'
+        "# Refund approval runbook\n\nAgents approve refunds for a double charge up to 500 EUR.\n"
+    )
+    kb.ingest([tmp_path / "docs"])
+    question = "who approves refunds for a double charge"
+    for audience in ("customer", "staff"):
+        answered = kb.answer(question, audience=audience).evidence  # type: ignore[arg-type]
+        assert kb._evidence([Said(question, audience, "refunds")], kb.curve) == [pytest.approx(answered)]
+    assert kb.answer(question, audience="customer").evidence != kb.answer(question, audience="staff").evidence
+    (tmp_path / "docs" / "refunds.md").unlink()
+    kb.ingest([tmp_path / "docs"], prune=True)
+    assert kb._evidence([Said(question, "customer", "refunds")], kb.curve) == []
+    assert len(kb._evidence([Said(question, "customer", "sso"), question], kb.curve)) == 2
 
 
 def test_an_outage_is_not_a_gap_in_the_articles(tmp_path: Path, sqlite_db, clock) -> None:  # type: ignore[no-untyped-def]
@@ -374,3 +397,24 @@ def test_an_outage_is_not_a_gap_in_the_articles(tmp_path: Path, sqlite_db, clock
         logged = s.get(KbQuery, reply.query_id)
     assert [g.wording for g in listed] == ["what is the weather like on mars tomorrow"]
     assert logged is not None and logged.unavailable and not logged.grounded
+
+
+def test_a_refit_is_not_skipped_when_other_verdicts_have_the_same_counts(
+    tmp_path: Path, sqlite_db, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """A review: "unchanged" was decided from the counts alone; once the newest 5,000 answers slide, the
+    counts stay equal while the verdicts change, and no refit happened."""
+    from bot.answers import recalibrate
+
+    kb = small_kb(tmp_path)
+    service = AnswerService(kb=kb, db=sqlite_db, clock=clock)
+    first = service.answer("refunds for a double charge on my card", audience="customer", user="U0FIRST001")
+    clock.advance(days=4)
+    assert recalibrate(db=sqlite_db, kb=kb, now=clock()).startswith("refitted with 1 right")
+    assert recalibrate(db=sqlite_db, kb=kb, now=clock()).startswith("unchanged")
+    with sqlite_db.transaction() as s:  # the window slid: that answer is out, another one in
+        s.delete(s.get(KbQuery, first.query_id))
+    service.answer("how do I create an api token with write scope", audience="customer", user="U0OTHER001")
+    clock.advance(days=4)
+    assert recalibrate(db=sqlite_db, kb=kb, now=clock()).startswith("refitted with 1 right")
+    assert kb.store.read_meta()["verdicts"]["right"][0][0] == "how do I create an api token with write scope"
