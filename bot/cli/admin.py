@@ -87,7 +87,7 @@ def _user_groups_resolve(config: SupportConfig, settings: Settings) -> bool:
 
 def _routing_summary(config) -> None:  # type: ignore[no-untyped-def]
     """What can be told without training: examples per category, thin categories, no out-of-scope rule."""
-    from bot.routing.report import MIN_EXAMPLES, unbounded
+    from bot.routing.report import MIN_EXAMPLES, repeated_examples, unbounded
 
     counts = {name: len([e for e in c.examples if e.strip()]) for name, c in config.categories.items()}
     console.print(
@@ -101,6 +101,8 @@ def _routing_summary(config) -> None:  # type: ignore[no-untyped-def]
                 f"[yellow]![/] category {escape(name)} has {n} examples (give at least {MIN_EXAMPLES})",
                 highlight=False,
             )
+    for line in repeated_examples(config):
+        console.print(f"[yellow]![/] {escape(line)}", highlight=False)
     stocked = sum(1 for n in counts.values() if n)
     if stocked < 3 and config.routing.out_of_scope_threshold is None:
         console.print(f"[yellow]![/] {escape(unbounded(stocked))}", highlight=False)

@@ -45,6 +45,7 @@ class RoutingReport:
     too_few: list[str] = field(default_factory=list)
     out_of_scope_like: list[tuple[str, str, float]] = field(default_factory=list)  # category, example, score
     calibration: dict = field(default_factory=dict)
+    repeated: list[str] = field(default_factory=list)  # examples given twice (`repeated_examples`)
 
     @property
     def overall(self) -> float | None:
@@ -61,6 +62,7 @@ class RoutingReport:
             f"category {c} has {self.counts.get(c, 0)} examples (give at least {MIN_EXAMPLES})"
             for c in self.too_few
         ]
+        out += _listed(self.repeated, "repeated examples")
         if self.calibration.get("separation") is None and not self.calibration.get("configured"):
             out.append(unbounded(sum(1 for n in self.counts.values() if n)))
         out += _listed(
@@ -73,6 +75,26 @@ class RoutingReport:
             "out-of-scope-like examples",
         )
         return out
+
+
+def repeated_examples(config: SupportConfig) -> list[str]:
+    """An example given twice, in one category or in two (the router learns it as both; a review found
+    neither named): one warning each, the categories named."""
+    where: dict[str, list[str]] = {}
+    shown: dict[str, str] = {}
+    for name, spec in config.categories.items():
+        for example in spec.examples:
+            key = " ".join(example.casefold().split())
+            if key:
+                where.setdefault(key, []).append(name)
+                shown.setdefault(key, example)
+    out = []
+    for key, names in where.items():
+        if len(names) > 1:
+            places = " and ".join(dict.fromkeys(names))
+            twice = f"{len(names)} times in {places}" if len(set(names)) == 1 else f"in {places}"
+            out.append(f"example {shown[key][:80]!r} is given {twice}: keep it once, in its one category")
+    return out
 
 
 def unbounded(categories: int) -> str:
@@ -99,6 +121,7 @@ def routing_report(config: SupportConfig, *, engine: Engine, folds: int = 5, see
         examples, embedder=engine, params=params, out_of_scope=config.routing.out_of_scope_examples
     )
     report = RoutingReport(
+        repeated=repeated_examples(config),
         threshold=router.threshold,
         calibration={**router.calibration, "configured": params.oos_threshold is not None},
     )

@@ -57,6 +57,31 @@ class _LineLoader(yaml.SafeLoader):
     """A safe loader that remembers the line of every mapping key and list item."""
 
 
+def _duplicates(node: yaml.Node, path: tuple = ()) -> list[ConfigIssue]:
+    """A key given twice in one mapping: YAML keeps the last silently (a second `billing:` category
+    replaced the first, and `config check` said "valid, 5 categories")."""
+    issues: list[ConfigIssue] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key, line = key_node.value, key_node.start_mark.line + 1
+            if key in seen:
+                issues.append(
+                    ConfigIssue(
+                        (*path, key),
+                        f"given twice (lines {seen[key]} and {line}); YAML would keep only the second",
+                        "keep one: merge the two into a single entry",
+                        line,
+                    )
+                )
+            seen.setdefault(key, line)
+            issues += _duplicates(value_node, (*path, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            issues += _duplicates(item, (*path, index))
+    return issues
+
+
 def _compose_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -95,6 +120,9 @@ def parse_support_config(text: str, *, file: str = "<config>") -> SupportConfig:
         raise ConfigError(
             file, [ConfigIssue((), "the file is empty or not a mapping", "start from the sample")]
         )
+    twice = _duplicates(node)
+    if twice:
+        raise ConfigError(file, twice)
     lines: dict[tuple, int] = {}
     _compose_lines(node, (), lines)
     try:

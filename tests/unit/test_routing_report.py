@@ -104,3 +104,39 @@ def test_long_lists_say_how_many_more(config: SupportConfig) -> None:
     warnings = report.warnings()
     assert len([w for w in warnings if w.startswith("example of")]) == SHOWN
     assert warnings[-1] == "… and 7 more out-of-scope-like examples"
+
+
+def test_an_example_given_twice_is_named(config: SupportConfig) -> None:
+    from bot.routing.report import repeated_examples
+
+    team = next(iter(config.teams))
+    twice = config.model_copy(
+        update={
+            "categories": {
+                "billing": Category(team=team, examples=["Refund please", "refund  PLEASE", "Invoice copy"]),
+                "refunds": Category(team=team, examples=["Invoice copy", "Money back"]),
+            }
+        }
+    )
+    assert repeated_examples(twice) == [
+        "example 'Refund please' is given 2 times in billing: keep it once, in its one category",
+        "example 'Invoice copy' is given in billing and refunds: keep it once, in its one category",
+    ]
+    assert repeated_examples(config) == []
+
+
+def test_a_category_given_twice_is_refused_with_both_lines() -> None:
+    """A review: a second `billing:` key silently replaced the first ("valid, 5 categories")."""
+    import pytest as _pytest
+
+    from bot.config import SAMPLE_DIR
+    from bot.support import ConfigError, parse_support_config
+
+    text = (SAMPLE_DIR / "support.yaml").read_text()
+    doubled = text.replace(
+        "categories:\n", "categories:\n  billing:\n    team: billing\n    examples: [x]\n", 1
+    )
+    with _pytest.raises(
+        ConfigError, match=r"categories\.billing: given twice \(lines \d+ and \d+\).*keep one"
+    ):
+        parse_support_config(doubled, file="support.yaml")
