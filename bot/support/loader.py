@@ -24,8 +24,11 @@ _FIXES = {
     "string_pattern_mismatch": "write a time as HH:MM",
     "dict_type": "write a mapping (key: value lines)",
     "list_type": "write a list (lines starting with '- ')",
-    "string_type": "write text",
+    "string_type": "write text; put a number in quotes to keep it as text ('404')",
     "greater_than_equal": "use a larger number",
+    "greater_than": "use a larger number",
+    "less_than_equal": "use a smaller number (a share or probability is between 0 and 1: 0.33, not 33)",
+    "less_than": "use a smaller number (a share or probability is between 0 and 1: 0.33, not 33)",
 }
 
 

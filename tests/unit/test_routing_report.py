@@ -140,3 +140,19 @@ def test_a_category_given_twice_is_refused_with_both_lines() -> None:
         ConfigError, match=r"categories\.billing: given twice \(lines \d+ and \d+\).*keep one"
     ):
         parse_support_config(doubled, file="support.yaml")
+
+
+def test_a_threshold_written_as_a_percentage_is_told_the_scale() -> None:
+    """A review: `out_of_scope_threshold: 33` got "Fix: see the documented sample"."""
+    import pytest as _pytest
+
+    from bot.config import SAMPLE_DIR
+    from bot.support import ConfigError, parse_support_config
+
+    text = (
+        (SAMPLE_DIR / "support.yaml")
+        .read_text()
+        .replace("routing:\n", "routing:\n  out_of_scope_threshold: 33\n", 1)
+    )
+    with _pytest.raises(ConfigError, match=r"routing\.out_of_scope_threshold: .*Fix: .*0\.33, not 33"):
+        parse_support_config(text, file="support.yaml")
