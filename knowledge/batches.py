@@ -99,7 +99,8 @@ def ingest(
     scan = sources.scan(list(paths), root)
     if kb.lexical.problem:  # built with another term analysis: only a rebuild fixes it
         raise LexicalIndexError(kb.lexical.problem)
-    report.backfilled = indexes.backfill(kb.store, kb.lexical)  # an index from before FTS
+    # an index from before FTS, or a lexical index another engine setting left behind (`indexes.resync`)
+    report.backfilled, _ = indexes.resync(kb.store, kb.lexical)
     indexed = indexes.complete(kb.store, kb.lexical)
     present = indexes.present(kb.store, kb.lexical)  # includes what a killed run left half-written
     seen = {f.doc_id for f in scan.files} | {r.doc_id for r in scan.refused if r.doc_id}
@@ -129,13 +130,14 @@ def ingest(
         progress(len(scan.files), len(scan.files), "")
     if report.added or report.updated or report.removed:
         kb.lexical.refresh_statistics()
+    now = indexes.mark(kb.store, kb.lexical)  # both indexes hold these documents (`indexes.in_step`)
     recorded = kb.store.read_meta()  # an index from before articles' languages were recorded: now
     if (
         report.added
         or report.updated
         or report.removed
         or not {"calibration", "languages"} <= recorded.keys()
-        or recorded.get("calibrated_for") != indexes.fingerprint(kb.store)
+        or recorded.get("calibrated_for") != now
     ):
         kb.calibrate()
     report.seconds = time.perf_counter() - started

@@ -81,6 +81,35 @@ def vectors_missing(store: VectorStore, lexical: LexicalIndex) -> bool:
     return (lexical.is_empty() or not store.read_meta()) and store.count() == 0
 
 
+def out_of_step(store: VectorStore, lexical: LexicalIndex) -> bool:
+    """Whether the lexical index was last brought in step with another state of the vector store than
+    the one it records (constant time: the fingerprint each ingestion records with both; an index that
+    records none, from before, is brought in step by its next ingestion)."""
+    recorded = store.read_meta().get("documents")
+    return recorded is not None and lexical.mirrors() != recorded
+
+
+def resync(store: VectorStore, lexical: LexicalIndex) -> tuple[int, int]:
+    """Bring the lexical index in step with the vector store: copy what it lacks or holds at another hash
+    (`backfill`), remove what the store no longer has, record the store's fingerprint in both. Returns
+    (copied, removed). A review switched KB_LEXICAL to FTS5, deleted an article and made another
+    internal, switched back: PostgreSQL still offered both as public lexical candidates."""
+    copied = backfill(store, lexical)
+    gone = sorted(lexical.doc_ids() - store.doc_ids())
+    for doc_id in gone:
+        lexical.delete_doc(doc_id)
+    mark(store, lexical)
+    return copied, len(gone)
+
+
+def mark(store: VectorStore, lexical: LexicalIndex) -> str:
+    """Record the vector store's fingerprint with both indexes (`in_step`); returns it."""
+    now = fingerprint(store)
+    store.write_meta({**store.read_meta(), "documents": now})
+    lexical.set_mirrors(now)
+    return now
+
+
 def backfill(store: VectorStore, lexical: LexicalIndex) -> int:
     """Copy into the lexical index every document complete in Chroma that it lacks (or holds at another
     hash); returns how many. Reads all chunks only when something is missing."""

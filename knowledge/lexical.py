@@ -62,6 +62,10 @@ class LexicalIndex(Protocol):
     def delete_doc(self, doc_id: str, *, visibilities: Sequence[str] | None = None) -> None: ...
     def doc_hashes(self) -> dict[str, str]: ...
     def doc_ids(self) -> set[str]: ...
+    def mirrors(
+        self,
+    ) -> str | None: ...  # the vector store's `indexes.fingerprint` it was last brought in step with
+    def set_mirrors(self, fingerprint: str) -> None: ...
     def count(self) -> int: ...
     def is_empty(self) -> bool: ...
     def reset(self) -> None: ...
@@ -293,6 +297,14 @@ class Fts5Index:
     def doc_hashes(self) -> dict[str, str]:
         return dict(self._db().execute("SELECT doc_id, hash FROM lexical_docs").fetchall())
 
+    def mirrors(self) -> str | None:
+        row = self._db().execute("SELECT value FROM lexical_meta WHERE key = 'mirrors'").fetchone()
+        return row[0] if row else None
+
+    def set_mirrors(self, fingerprint: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO lexical_meta VALUES ('mirrors', ?)", (fingerprint,))
+
     def doc_ids(self) -> set[str]:
         got = self._db().execute("SELECT doc_id FROM lexical_docs UNION SELECT doc_id FROM lexical_chunks")
         return {row[0] for row in got}
@@ -308,6 +320,7 @@ class Fts5Index:
             for table in ("lexical_fts", "lexical_chunks", "lexical_docs", "lexical_terms"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             db.execute("UPDATE lexical_meta SET value = ? WHERE key = 'analyzer'", (ANALYZER,))
+            db.execute("DELETE FROM lexical_meta WHERE key = 'mirrors'")  # empty: it mirrors nothing
         self.problem = None
 
 

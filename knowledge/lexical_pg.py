@@ -253,6 +253,19 @@ class PostgresIndex:
             cur.execute("SELECT doc_id, hash FROM kb_lexical_docs")
             return dict(cur.fetchall())
 
+    def mirrors(self) -> str | None:
+        with self._conn().cursor() as cur:
+            cur.execute("SELECT value FROM kb_lexical_meta WHERE key = 'mirrors'")
+            row = cur.fetchone()
+            return row[0] if row else None
+
+    def set_mirrors(self, fingerprint: str) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO kb_lexical_meta VALUES ('mirrors', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                (fingerprint,),
+            )
+
     def doc_ids(self) -> set[str]:
         with self._conn().cursor() as cur:
             cur.execute(
@@ -273,6 +286,7 @@ class PostgresIndex:
     def reset(self) -> None:
         with self._tx() as cur:
             cur.execute("TRUNCATE kb_lexical_chunks, kb_lexical_docs, kb_lexical_terms")
+            cur.execute("DELETE FROM kb_lexical_meta WHERE key = 'mirrors'")  # empty: it mirrors nothing
             cur.execute("UPDATE kb_lexical_stats SET n = 0, total_len = 0")
             cur.execute("UPDATE kb_lexical_meta SET value = %s WHERE key = 'analyzer'", (ANALYZER,))
         self.problem = None

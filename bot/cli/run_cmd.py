@@ -236,7 +236,7 @@ def _with_user_groups(
 
 def _prepare_knowledge(deps: Deps) -> None:
     """Load the model before serving, and index KB_SOURCES on first start (an empty index answers nothing)."""
-    from knowledge.indexes import backfill, vectors_missing
+    from knowledge.indexes import backfill, out_of_step, resync, vectors_missing
     from knowledge.results import EngineMismatch
 
     service = deps.answer_service()()
@@ -252,6 +252,10 @@ def _prepare_knowledge(deps: Deps) -> None:
     if kb.lexical.is_empty() and kb.store.count():  # an index from before the lexical index was kept on disk
         console.print(f"Upgrading the knowledge base: filling the lexical index {kb.lexical.where} …")
         console.print(f"  {backfill(kb.store, kb.lexical)} documents copied from the vector store (once).")
+    if out_of_step(kb.store, kb.lexical):  # e.g. KB_LEXICAL switched back and forth
+        console.print(f"Bringing the lexical index {kb.lexical.where} in step with the vector store …")
+        copied, removed = resync(kb.store, kb.lexical)
+        console.print(f"  {copied} documents copied from the vector store, {removed} removed.")
     try:
         seconds = kb.warm_up()
     except EngineMismatch as exc:  # fail closed: every answer would be "unavailable", every refit wrong

@@ -463,3 +463,48 @@ def test_documents_indexed_before_the_fix_are_reported(tmp_path: Path) -> None:
     kb.store.upsert(chunks, vectors[:-1], "0" * 64, vectors[-1])  # a hash as the old version wrote it
     report = kb.ingest([docs])
     assert report.legacy == ["vault"] and report.gone == ["vault"]
+
+
+def test_a_lexical_index_left_behind_is_brought_in_step(tmp_path: Path) -> None:
+    """A review: with KB_LEXICAL switched to FTS5, an article deleted and another made internal, then
+    switched back, the PostgreSQL index still offered both as public lexical candidates. Each ingestion
+    records the vector store's state with both indexes; `deskbot run` and the next ingestion resync."""
+    from knowledge import indexes
+    from knowledge.lexical import Fts5Index
+
+    docs = tmp_path / "docs"
+    put(docs, "vault.md", fm("stale", "visibility: public") + body("stale"))
+    put(
+        docs, "flamingo.md", "---\nvisibility: public\n---\n# Flamingo\nCANARY-gone flamingo feeding times.\n"
+    )
+    put(docs, "help.md", PUBLIC_DOC)
+    store = VectorStore(path=tmp_path / "chroma")
+    first, second = Fts5Index(tmp_path / "first.sqlite3"), Fts5Index(tmp_path / "second.sqlite3")
+    KnowledgeBase(store=store, lexical=first, embedder=HashEmbedder()).ingest([docs])
+    assert second.is_empty()
+    second.write([(list(c), h) for c, h in _lexical_copy(store)])  # the other engine, in step then
+    second.set_mirrors(first.mirrors() or "")
+    put(docs, "vault.md", fm("stale", "visibility: internal") + body("stale"))
+    (docs / "flamingo.md").unlink()
+    KnowledgeBase(store=store, lexical=first, embedder=HashEmbedder()).ingest([docs], prune=True)
+    assert indexes.out_of_step(store, second) and not indexes.out_of_step(store, first)
+    stale = {
+        c.doc_id for c, _ in second.search("vault override flamingo feeding", k=10, visibilities=("public",))
+    }
+    assert {"vault", "flamingo"} <= stale  # what the review saw
+    assert indexes.resync(store, second) == (1, 1)
+    assert not indexes.out_of_step(store, second)
+    found = {
+        c.doc_id for c, _ in second.search("vault override flamingo feeding", k=10, visibilities=("public",))
+    }
+    assert not found & {"vault", "flamingo"}
+    assert second.doc_hashes() == first.doc_hashes()
+
+
+def _lexical_copy(store: VectorStore):  # type: ignore[no-untyped-def]
+    """(chunks, hash) of every document in the vector store, as a lexical index holds them."""
+    hashes = store.doc_hashes()
+    by_doc: dict[str, list] = {}
+    for chunk in store.all_chunks():
+        by_doc.setdefault(chunk.doc_id, []).append(chunk)
+    return [(sorted(chunks, key=lambda c: c.position), hashes[d]) for d, chunks in by_doc.items()]

@@ -310,3 +310,10 @@ def test_a_database_that_cannot_be_opened_is_named_with_the_fix(pg_database_url:
             conn.execute("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM deskbot_rw_test")
             conn.execute("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM deskbot_rw_test")
             conn.execute("DROP ROLE deskbot_rw_test")
+
+
+def test_the_state_it_mirrors_is_recorded_and_persists(engine: LexicalIndex) -> None:
+    assert engine.mirrors() is None
+    engine.set_mirrors("abc")
+    engine.set_mirrors("def")
+    assert engine.mirrors() == "def"
