@@ -73,7 +73,7 @@ def _manager_blocks(
         {"type": "header", "text": plain("Not answered by the help centre (7 days)")},
         section("\n".join(f"• {safe(g.wording, 150)} ×{g.asked}" for g in unanswered))
         if unanswered
-        else context("Every question this week found an answer. :tada:"),
+        else context("No question went unanswered this week. :tada:"),
     ]
     if unhelpful:
         blocks.append({"type": "header", "text": plain("Answers people said didn't help (7 days)")})

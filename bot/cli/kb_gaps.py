@@ -41,7 +41,7 @@ def report(rt: Runtime, *, days: int, limit: int, as_json: bool) -> None:
                 f"  ×{g.asked:<4} {clip(display(g.wording), SHOWN)}{used}", highlight=False, markup=False
             )
     if not found:
-        console.print(f"Every question of the last {days} days found an answer.")
+        console.print(f"No question of the last {days} days went unanswered.")
         return
     console.print(
         f"Questions the knowledge base could not answer in the last {days} days "
