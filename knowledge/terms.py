@@ -11,6 +11,7 @@ another one must be rebuilt.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 STOP_WORDS = frozenset(
     [
@@ -61,8 +62,19 @@ STOP_WORDS = frozenset(
 )
 
 
-_WORD = re.compile(r"\w+")
-_NO_SPACES = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+def _marks() -> str:
+    """The combining marks of the Basic Multilingual Plane as a character class: vowel signs and tone
+    marks are part of a word in Thai, Lao, Khmer, Myanmar and the Indic scripts, but `\\w` does not count
+    them ("ลืมรหัสผ่าน" fell apart into ล, มร, รห, สผ, าน and "पासवर्ड" into प, सवर, ड; a review)."""
+    codes = [c for c in range(0x300, 0x10000) if unicodedata.category(chr(c)) in ("Mn", "Mc", "Me")]
+    return "".join(re.escape(chr(c)) for c in codes)
+
+
+_WORD = re.compile(rf"[\w{_marks()}]+")
+# scripts written without spaces: Thai and Lao, Myanmar, Khmer, kana, CJK, Hangul
+_NO_SPACES = re.compile(
+    r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+"
+)
 GRAM = 3
 GRAM_FROM = 4  # words at least this long also yield their character trigrams
 GRAM_MARK = "#"  # a trigram term starts with this, so it never collides with a word
@@ -101,7 +113,8 @@ def unmarked(text: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-case word tokens without stop words, lightly stemmed (runs of CJK/Thai become bigrams)."""
     out: list[str] = []
-    for w in _WORD.findall(unmarked(text).lower()):
+    # NFKC: fullwidth "ｐａｓｓｗｏｒｄ" is "password", halfwidth "ﾊﾟｽﾜｰﾄﾞ" is "パスワード" (a review)
+    for w in _WORD.findall(unicodedata.normalize("NFKC", unmarked(text)).lower()):
         if _NO_SPACES.search(w):
             for run in _NO_SPACES.split(w):  # letters of other scripts around the run stay words
                 if run and run not in STOP_WORDS and len(run) <= MAX_WORD:
@@ -130,10 +143,15 @@ def tokens(text: str) -> list[str]:
     out = words(text)
     grams = []
     for w in out:
-        if len(w) >= GRAM_FROM and w.isalpha() and not _NO_SPACES.search(w):
+        if len(w) >= GRAM_FROM and _lettered(w) and not _NO_SPACES.search(w):
             padded = f"<{w}>"
             grams += [f"{GRAM_MARK}{padded[i : i + GRAM]}" for i in range(len(padded) - GRAM + 1)]
     return out + grams
+
+
+def _lettered(word: str) -> bool:
+    """Letters and their combining marks only ("पासवर्ड" is, "v2" and "a_b" are not)."""
+    return all(ch.isalpha() or unicodedata.category(ch)[0] == "M" for ch in word)
 
 
 def stem(word: str) -> str:

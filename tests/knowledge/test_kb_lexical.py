@@ -317,3 +317,24 @@ def test_the_state_it_mirrors_is_recorded_and_persists(engine: LexicalIndex) -> 
     engine.set_mirrors("abc")
     engine.set_mirrors("def")
     assert engine.mirrors() == "def"
+
+
+def test_scripts_with_vowel_signs_and_fullwidth_letters_keep_their_words(engine: LexicalIndex) -> None:
+    """A review: `\\w` does not count combining marks, so Thai "ลืมรหัสผ่าน" (forgot password) fell apart
+    into ล, มร, รห, สผ, าน and Hindi "पासवर्ड" into प, सवर, ड; fullwidth "ｐａｓｓｗｏｒｄ" never met
+    "password", nor halfwidth "ﾊﾟｽﾜｰﾄﾞ" "パスワード"."""
+    assert words("पासवर्ड बदलें") == ["पासवर्ड", "बदलें"]
+    assert words("ｐａｓｓｗｏｒｄ") == ["password"] and words("ﾊﾟｽﾜｰﾄﾞ") == words("パスワード")
+    assert "หั" in words("ลืมรหัสผ่าน")  # bigrams keep the vowel sign with its consonant
+    engine.write(
+        [
+            ([chunk("th-password", "หากลืมรหัสผ่าน ให้กดลิงก์รีเซ็ตในหน้าเข้าสู่ระบบ")], "h-th"),
+            ([chunk("hi-password", "पासवर्ड बदलने के लिए सेटिंग्स खोलें")], "h-hi"),
+            ([chunk("ja-password", "パスワードを忘れた場合はリセットしてください")], "h-ja"),
+            ([chunk("en-password", "Reset your password from the sign-in page")], "h-en"),
+        ]
+    )
+    assert top(engine, "ลืมรหัสผ่าน") == "th-password"
+    assert top(engine, "मैं अपना पासवर्ड भूल गया") == "hi-password"
+    assert top(engine, "ﾊﾟｽﾜｰﾄﾞ") == "ja-password"
+    assert top(engine, "ｐａｓｓｗｏｒｄ") == "en-password"
