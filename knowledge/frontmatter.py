@@ -188,7 +188,11 @@ def _tags(data: dict) -> tuple[str, ...]:
     value = data.get("tags")
     if value is None:
         return ()
-    items = value if isinstance(value, list) else [value]
+    # "tags: billing, invoices" is one YAML string: the words the writer listed (it was one tag "billing,
+    # invoices", which no category matches)
+    items = value if isinstance(value, list) else value.split(",") if isinstance(value, str) else [value]
+    items = [i.strip() if isinstance(i, str) else i for i in items]
+    items = [i for i in items if i != ""]
     for item in items:
         if isinstance(item, bool) or not isinstance(item, str | int | float):
             raise FrontMatterError(

@@ -122,3 +122,26 @@ def test_front_matter_after_other_text_is_refused(tmp_path) -> None:  # type: ig
         ).visibility
         == "public"
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "tags"),
+    [
+        ("tags: billing, invoices", ("billing", "invoices")),  # a review: one tag "billing, invoices"
+        ("tags: [billing, invoices]", ("billing", "invoices")),
+        ("tags: billing", ("billing",)),
+        ("tags: 2026", ("2026",)),
+    ],
+)
+def test_tags_are_the_words_the_writer_listed(written: str, tags: tuple[str, ...]) -> None:
+    from knowledge.frontmatter import split
+
+    meta, _ = split(f"---\ntitle: T\n{written}\n---\nBody.\n")
+    assert meta is not None and meta.tags == tags
+
+
+def test_a_tag_that_is_not_a_word_is_refused() -> None:
+    from knowledge.frontmatter import FrontMatterError, split
+
+    with pytest.raises(FrontMatterError, match="must be a list of words"):
+        split("---\ntags: [yes, {a: b}]\n---\nBody.\n")
