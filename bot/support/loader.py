@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,42 @@ def _duplicates(node: yaml.Node, path: tuple = ()) -> list[ConfigIssue]:
     return issues
 
 
+_YAML_FIXES = (  # what a YAML parser's complaint usually means in a hand-written file
+    (
+        "mapping values are not allowed",
+        "a value holds ': ' (or starts a new key on the same line): put the value in quotes",
+    ),
+    ("found character '\\t'", "indent with spaces, not tabs"),
+    ("could not find expected ':'", "end the key with ':' (and put a value with ': ' in quotes)"),
+    (
+        "found undefined alias",
+        "write the value out instead of '*name' (or quote a value that starts with '*')",
+    ),
+    ("expected <block end>", "line the key up with its siblings (same number of spaces)"),
+)
+
+
+def _yaml_fix(problem: str) -> str:
+    return next((fix for said, fix in _YAML_FIXES if said in problem), "check the indentation and quoting")
+
+
+def _keys_at(text: str, line: int | None) -> tuple[str, ...]:
+    """The keys enclosing `line` (1-based), from the indentation of the lines above: where a syntax error
+    stands ("categories.billing"), not "(top level)"."""
+    if not line:
+        return ()
+    path: list[tuple[int, str]] = []
+    for raw in text.splitlines()[:line]:
+        key = re.match(r"^( *)([A-Za-z0-9_.-]+):", raw)
+        if key is None:
+            continue
+        indent = len(key.group(1))
+        while path and path[-1][0] >= indent:
+            path.pop()
+        path.append((indent, key.group(2)))
+    return tuple(k for _, k in path)
+
+
 def _compose_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -117,7 +154,7 @@ def parse_support_config(text: str, *, file: str = "<config>") -> SupportConfig:
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(
-            file, [ConfigIssue((), f"not valid YAML ({problem})", "check indentation and quoting", line)]
+            file, [ConfigIssue(_keys_at(text, line), f"not valid YAML ({problem})", _yaml_fix(problem), line)]
         ) from None
     if not isinstance(data, dict):
         raise ConfigError(

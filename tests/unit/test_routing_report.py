@@ -156,3 +156,23 @@ def test_a_threshold_written_as_a_percentage_is_told_the_scale() -> None:
     )
     with _pytest.raises(ConfigError, match=r"routing\.out_of_scope_threshold: .*Fix: .*0\.33, not 33"):
         parse_support_config(text, file="support.yaml")
+
+
+def test_a_yaml_syntax_error_names_the_key_and_a_fix_that_fits() -> None:
+    """A review: every YAML syntax error said "(top level)" and "check indentation and quoting"."""
+    import pytest as _pytest
+
+    from bot.config import SAMPLE_DIR
+    from bot.support import ConfigError, parse_support_config
+
+    text = (SAMPLE_DIR / "support.yaml").read_text()
+    colon = text.replace(
+        "    description: Invoices, payments, refunds, plan changes and VAT.", "    description: Note: VAT."
+    )
+    with _pytest.raises(
+        ConfigError, match=r"categories\.billing\.description: not valid YAML .*put the value in quotes"
+    ):
+        parse_support_config(colon, file="support.yaml")
+    tab = text.replace("    team: billing\n", "\tteam: billing\n", 1)
+    with _pytest.raises(ConfigError, match=r"categories\.billing: not valid YAML .*spaces, not tabs"):
+        parse_support_config(tab, file="support.yaml")
