@@ -59,6 +59,11 @@ def past_reference(
     return None
 
 
+def _sentence_of(text: str, at: int) -> str:
+    """The sentence of `text` holding position `at`."""
+    return next((s.group(0) for s in _SENTENCE.finditer(text) if s.start() <= at < s.end()), "")
+
+
 def _denied(text: str, start: int, languages: list[str]) -> bool:
     """Whether the cue starting at `start` is denied right before it, within its sentence."""
     head = max((s.start() for s in _SENTENCE.finditer(text) if s.start() <= start), default=0)
@@ -146,10 +151,7 @@ def priority_for(
     # spaces made single, line breaks kept: a title's last words and its description's first are two sentences
     lowered = "\n".join(" ".join(line.split()) for line in text.lower().splitlines())
     languages = languages_of(text)
-    calm = not_urgent(lowered, languages)
-    if calm is not None:
-        notes.append(f"the requester says '{calm.group(0)}': no cue applied")
-    for cue in [] if calm is not None else cues_for(config, category):
+    for cue in cues_for(config, category):
         for phrase in cue.phrases:
             # a date ends an incident (an urgent cue), not a problem (a double charge last month)
             reading = _cue_reading(lowered, phrase, languages, dates=cue.priority == Priority.URGENT)
@@ -158,8 +160,12 @@ def priority_for(
                 break
             if reading:
                 notes.append(f"'{phrase}' {reading}, not {cue.priority.value}")
-    if examples is not None and calm is None:
-        hit = examples.match(text, category=category)
+    # said anywhere, "not urgent" holds off a cue matched by meaning, unless the problem is there now
+    calm = not_urgent(lowered, languages) if not now(lowered, languages) else None
+    if examples is not None:
+        hit = examples.match(text, category=category) if calm is None else None
+        if calm is not None:
+            notes.append(f"the requester says '{calm.group(0)}'")
         if hit is not None:
             # the whole request: an aftermath, not a date somewhere in it ("Nobody can log in. Yesterday it worked.")
             earlier = past(lowered, languages) if not now(lowered, languages) else None
@@ -180,11 +186,17 @@ def priority_for(
 
 def _cue_reading(lowered: str, phrase: str, languages: list[str], *, dates: bool) -> str | None:
     """None when some occurrence of `phrase` applies; else why none does ("refers to a past incident
-    (…)", "is denied"), or "" when it does not occur."""
+    (…)", "is denied", "…: the requester says 'not urgent'"), or "" when it does not occur. "Not urgent"
+    holds off a cue in its own sentence only: "Not urgent. Production down for all users!" contradicts
+    itself, and the desk errs towards the incident."""
     why = ""
     for found in re.finditer(whole(re.escape(phrase.lower())), lowered):
         if _denied(lowered, found.start(), languages):
             why = why or "is denied"
+            continue
+        calm = not_urgent(_sentence_of(lowered, found.start()), languages)
+        if calm is not None:
+            why = why or f"stands where the requester says '{calm.group(0)}'"
             continue
         when = past_reference(lowered, found.start(), found.end(), languages, dates=dates)
         if when is None:

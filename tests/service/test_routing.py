@@ -280,6 +280,8 @@ def test_priority_cues_read_past_incidents(config: SupportConfig, text: str, exp
         ("I don't have a data loss problem, only a display bug", Priority.NORMAL, "'data loss' is denied"),
         ("This is not urgent, but the outage page shows old data", Priority.NORMAL, "not urgent"),
         ("No rush: data loss report for the audit next month", Priority.NORMAL, "no rush"),
+        # "not urgent" holds off a cue in its own sentence only: a contradiction errs towards the incident
+        ("Not urgent. Production down for all users!", Priority.URGENT, "matched 'production down'"),
         ("Outage! Not a drill, production down for all users", Priority.URGENT, "matched"),
     ],
 )
