@@ -77,9 +77,13 @@ def scan(paths: list[Path], root: Path | None = None) -> Scan:
         base = _base(path, resolved_root)
         if path.is_dir() and (not path.is_symlink() or path.resolve() == base):
             folder = path.resolve()
-            result.folders.add("" if folder == base else folder.relative_to(base).as_posix())
+            outside = resolved_root is not None and base != resolved_root
+            if not outside:  # a folder outside the sources folder is no scope to find gone files in
+                result.folders.add("" if folder == base else folder.relative_to(base).as_posix())
             for file in _walk(folder, path, base, result):
                 found.setdefault(file.doc_id, {})[file.path.resolve()] = file
+                if outside:  # only its own files (ids relative to it): "" made every document gone (a review)
+                    result.singles.add(file.doc_id)
         else:
             relative = (path.parent.resolve() / path.name).relative_to(base)
             file = _file(path, relative, base, result)

@@ -508,3 +508,19 @@ def _lexical_copy(store: VectorStore):  # type: ignore[no-untyped-def]
     for chunk in store.all_chunks():
         by_doc.setdefault(chunk.doc_id, []).append(chunk)
     return [(sorted(chunks, key=lambda c: c.position), hashes[d]) for d, chunks in by_doc.items()]
+
+
+def test_ingesting_a_folder_outside_the_sources_folder_withdraws_nothing_else(tmp_path: Path) -> None:
+    """A review: `deskbot kb ingest /tmp/extra` (a folder outside KB_SOURCES, its own base with scope
+    "") listed all 32 sample articles as gone and withdrew them from customers."""
+    docs, extra = tmp_path / "docs", tmp_path / "extra"
+    put(docs, "help.md", PUBLIC_DOC)
+    put(docs, "a/two.md", "---\nvisibility: public\n---\n# Two\nAbout exports to CSV.\n")
+    put(extra, "faq.md", "---\nvisibility: public\n---\n# FAQ\nOpening hours are nine to five.\n")
+    kb = make_kb(tmp_path)
+    kb.ingest([docs], root=docs)
+    report = kb.ingest([extra], root=docs)
+    assert report.added == 1 and report.gone == [] and report.removed == 0
+    pruned = kb.ingest([extra], root=docs, prune=True)  # --prune there touches only its own files
+    assert pruned.removed == 0 and {"help", "a/two", "faq"} <= kb.store.doc_ids()
+    assert kb.answer("exports csv", audience="customer").sources[0].doc_id == "a/two"
