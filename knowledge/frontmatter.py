@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,11 +33,32 @@ class FrontMatter:
     source: str | None = None  # where the article came from, e.g. "ticket #42" (drafted from a ticket)
 
 
-# Invisible characters an export or an editor may put before the front matter (BOM, zero-width space,
-# joiners, word joiner), and HTML comments ("<!-- exported from Zendesk -->"): skipped before the '---'.
-_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
-_LEADING_COMMENTS = re.compile(r"\A(?:\s|[\ufeff\u200b\u200c\u200d\u2060]|<!--.*?-->)*", re.DOTALL)
+# What an export or an editor may put before the front matter and nobody sees: format characters (BOM,
+# zero-width space and joiners, word joiner, left-to-right and right-to-left marks, bidi controls, soft
+# hyphen, invisible operators: Unicode category Cf) and whitespace, and HTML comments ("<!-- exported
+# from Zendesk -->"): skipped before the '---', and around a fence.
+def _invisible(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch) == "Cf"
+
+
+_LEADING_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 LOOK_FOR_LATE = 40  # lines searched for front matter that does not open the file (refused, not ignored)
+
+
+def _opening(text: str) -> str:
+    """`text` without what may stand, unseen, before its front matter."""
+    at = 0
+    while True:
+        while at < len(text) and _invisible(text[at]):
+            at += 1
+        comment = _LEADING_COMMENT.match(text, at)
+        if comment is None:
+            return text[at:]
+        at = comment.end()
+
+
+def _fence(line: str) -> bool:
+    return "".join(ch for ch in line if not _invisible(ch)) == "---"
 
 
 def split(text: str) -> tuple[FrontMatter | None, str]:
@@ -44,12 +66,12 @@ def split(text: str) -> tuple[FrontMatter | None, str]:
     lines and HTML comments are skipped. Front matter further down (a `visibility:` between two '---'
     lines after other text) is refused: read as body, the file's own `visibility: internal` was lost and
     a public folder rule published it (a review)."""
-    text = text[_LEADING_COMMENTS.match(text).end() :].lstrip(_INVISIBLE) if text else text  # type: ignore[union-attr]
+    text = _opening(text)
     lines = text.splitlines(keepends=True)
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
         return None, text
-    opening = lines[first].strip(_INVISIBLE + " \t\r\n")
+    opening = "---" if _fence(lines[first]) else lines[first].strip()
     if opening not in ("---", "+++"):
         _refuse_late(lines)
         return None, text
@@ -59,7 +81,7 @@ def split(text: str) -> tuple[FrontMatter | None, str]:
         )
     size = 0
     for end in range(first + 1, len(lines)):
-        if lines[end].strip() == "---":
+        if _fence(lines[end]):
             meta = parse("".join(lines[first + 1 : end]))
             return meta, "".join(lines[end + 1 :])
         size += len(lines[end].encode("utf-8"))
@@ -72,12 +94,17 @@ def split(text: str) -> tuple[FrontMatter | None, str]:
 
 
 def _refuse_late(lines: list[str]) -> None:
-    """FrontMatterError when a '---' block holding `visibility:` stands in the opening lines, not first."""
-    fences = [
-        i for i, line in enumerate(lines[:LOOK_FOR_LATE]) if line.strip(_INVISIBLE + " \t\r\n") == "---"
-    ]
+    """FrontMatterError when front matter stands in the opening lines but not first: two '---' fences
+    around nothing but `key: value` lines (no blank line), one of them `visibility: public|internal`.
+    A horizontal rule, a Setext heading or prose that mentions visibility is no such block."""
+    fences = [i for i, line in enumerate(lines[:LOOK_FOR_LATE]) if _fence(line)]
     for start, end in zip(fences, fences[1:], strict=False):
-        if any(re.match(r"\s*visibility\s*:", line) for line in lines[start + 1 : end]):
+        block = lines[start + 1 : end]
+        keyed = all(re.match(r"\s*[A-Za-z_][\w-]*\s*:", line) for line in block)
+        stated = any(
+            re.match(r"\s*visibility\s*:\s*['\"]?(public|internal)['\"]?\s*$", line) for line in block
+        )
+        if block and keyed and stated:
             raise FrontMatterError(
                 f"front matter with 'visibility' stands on line {start + 1}, after other text: it is read only "
                 "at the very start of the file; move the '---' block to the top (nothing may come before it)"

@@ -90,6 +90,8 @@ def test_config_errors_name_the_line_key_and_fix(lines: str, expected: str) -> N
         "<!--\n  exported 2026-12-01\n-->\n\n",
         "\u200b",  # a zero-width space an editor left
         "\ufeff\u2060\n",
+        "\u200e",  # a left-to-right mark: exports of right-to-left help centres (a second review)
+        "\u200f\u00ad\u2061\u180e\u202a\u2066\n",
     ],
 )
 def test_a_files_own_internal_wins_whatever_comes_before_its_front_matter(tmp_path, opening: str) -> None:  # type: ignore[no-untyped-def]
@@ -113,6 +115,15 @@ def test_front_matter_after_other_text_is_refused(tmp_path) -> None:  # type: ig
     )
     with pytest.raises(SourceError, match="line 3, after other text.*move the '---' block to the top"):
         load(path, relative="help-centre/esc.md", rules=VisibilityRules(public=("help-centre/**",)))
+    # a block between two rules that only mentions visibility is prose, not front matter (a second review)
+    prose = tmp_path / "guide.md"
+    prose.write_text("Intro\n\nSee below.\n\n---\n\nvisibility: can be set per field\n\n---\nMore text\n")
+    assert (
+        load(
+            prose, relative="help-centre/guide.md", rules=VisibilityRules(public=("help-centre/**",))
+        ).visibility
+        == "public"
+    )
     # a thematic break ('---') in an article without front matter is just Markdown
     plain = tmp_path / "plain.md"
     plain.write_text("# Title\n\nSome text\n\n---\n\nMore text\n\n---\n")
