@@ -265,16 +265,21 @@ def verdicts(
                 votes[query_id] = helpful  # the latest vote counts
     right: list[Said] = []
     wrong: list[Said] = []
-    heard: set[tuple[str | None, tuple[str, ...]]] = set()
-    for query_id, question, ticket, created_at, sources, user, audience in answers:  # the newest first
+    # one verdict per person and question: a review's ten "Not helpful" clicks by one person on the same
+    # question moved the desk's threshold as ten people would have. Their latest explicit one (a vote, a
+    # ticket) wins over a later silence: asking again without clicking must not turn "Not helpful" into
+    # "right" once settled (a second review).
+    chosen: dict[tuple[str | None, tuple[str, ...]], tuple[Any, bool]] = {}
+    for row in answers:  # the newest first
+        query_id, question, ticket, _, sources, user, _ = row
         if CANNED_ID in (sources or []):
             continue
-        # one verdict per person and question, their latest: a review's ten "Not helpful" clicks by one
-        # person on the same question moved the desk's threshold as ten people would have
-        said = (user, group_key(question))
-        if said in heard:
-            continue
-        heard.add(said)
+        key = (user, group_key(question))
+        explicit = votes.get(query_id) is not None or ticket is not None
+        if key not in chosen or (explicit and not chosen[key][1]):
+            chosen[key] = (row, explicit)
+    for row, _ in chosen.values():  # in the order each person's question was first met: the newest first
+        query_id, question, ticket, created_at, sources, _, audience = row
         vote = votes.get(query_id)
         said = Said(question, audience or "customer", (sources or [None])[0])
         if vote is False or ticket is not None:

@@ -240,6 +240,7 @@ def _unanswered(start: datetime, keys: list[str] | None) -> Any:
             col(KbQuery.account).is_not(None),
             KbQuery.created_at >= start,
             col(KbQuery.grounded).is_(False),
+            col(KbQuery.unavailable).is_(False),  # our outage, not a gap the account ran into
             col(KbQuery.ticket_number).is_(None),
         )
         .group_by(KbQuery.account)

@@ -192,12 +192,10 @@ class KnowledgeBase:
     def _evidence(self, verdicts: Sequence[Verdict], curve: Curve) -> list[float]:
         """Each verdict's evidence as `answer` weighs it for its audience (in its language's terms), on
         today's KB; verdicts on an article that is gone are left out."""
-        said = [calibration.Said.of(v) for v in verdicts]
-        articles = self.store.doc_ids() if any(s.article for s in said) else set()
         said = [
             replace(s, question=" ".join(spelling.normalised(s.question).split()))
-            for s in said
-            if s.question.strip() and (s.article is None or s.article in articles)
+            for s in map(calibration.Said.of, verdicts)
+            if s.question.strip() and self._still_shown(s)
         ]
         if not said:
             return []
@@ -212,6 +210,14 @@ class KnowledgeBase:
             )  # fmt: skip
             out.append(weighed(hits, self.decision.competitors, curve, foreign=foreign))
         return out
+
+    def _still_shown(self, said: calibration.Said) -> bool:
+        """Whether the article a verdict was answered from is still there for its audience (one read by
+        id per visibility, whatever the KB's size): made internal since, it is gone for a customer."""
+        if said.article is None:
+            return True
+        seen = VISIBILITY.get(said.audience, VISIBILITY["staff"])
+        return any(self.store.first_chunk(said.article, visibility=v) is not None for v in seen)
 
     @property
     def curve(self) -> Curve:

@@ -34,6 +34,7 @@ def recurring(session: Session, *, config: SupportConfig, now: datetime) -> dict
         .join(Ticket, col(Ticket.number) == col(KbQuery.ticket_number))
         .where(
             col(KbQuery.grounded).is_(False),
+            col(KbQuery.unavailable).is_(False),  # an outage is no gap to write an article for
             col(KbQuery.created_at) >= now - LOOK_BACK,
             col(Ticket.status).in_(service.DRAFTABLE),
         )

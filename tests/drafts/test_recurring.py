@@ -17,7 +17,15 @@ T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 AGENT = "U0AGENT004"
 
 
-def _asked(db: Database, config: SupportConfig, question: str, *, by: str = AGENT, reply: bool = True) -> int:
+def _asked(
+    db: Database,
+    config: SupportConfig,
+    question: str,
+    *,
+    by: str = AGENT,
+    reply: bool = True,
+    outage: bool = False,
+) -> int:
     """A question the KB could not answer, turned into a ticket that `by` resolved."""
     with db.transaction() as s:
         number = tickets.create(
@@ -27,7 +35,11 @@ def _asked(db: Database, config: SupportConfig, question: str, *, by: str = AGEN
             config=config,
             now=T0,
         ).number
-        s.add(KbQuery(question=question, grounded=False, ticket_number=number, created_at=T0))
+        s.add(
+            KbQuery(
+                question=question, grounded=False, unavailable=outage, ticket_number=number, created_at=T0
+            )
+        )
         if reply:
             tickets.add_note(
                 s,
@@ -74,3 +86,13 @@ def test_the_hourly_job_says_what_it_would_offer(db: Database, config: SupportCo
     job = jobs_for(config)["article_suggestions"]
     summary = job.run(JobContext(db=db, config=config, client=None), T0 + timedelta(hours=1), True)
     assert summary == f"1 article draft to offer\n  #{latest}: the same question solved 2 times"
+
+
+def test_questions_asked_during_an_outage_are_no_article_to_write(
+    db: Database, config: SupportConfig
+) -> None:
+    """A second review: a question asked while the knowledge base was down, then solved by an agent,
+    became an article suggestion (the articles were not missing; the search was)."""
+    _asked(db, config, "Can I pay in CHF?", outage=True)
+    _asked(db, config, "can i pay in chf", outage=True)
+    assert _suggest(db, config, dry_run=True) == []

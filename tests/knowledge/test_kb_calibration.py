@@ -371,9 +371,16 @@ def test_a_verdict_is_relearned_as_it_was_answered(tmp_path: Path) -> None:
         answered = kb.answer(question, audience=audience).evidence  # type: ignore[arg-type]
         assert kb._evidence([Said(question, audience, "refunds")], kb.curve) == [pytest.approx(answered)]
     assert kb.answer(question, audience="customer").evidence != kb.answer(question, audience="staff").evidence
-    (tmp_path / "docs" / "refunds.md").unlink()
+    # made internal: gone for a customer's verdict, still there for staff's (a second review)
+    refunds = tmp_path / "docs" / "refunds.md"
+    refunds.write_text(refunds.read_text().replace("visibility: public", "visibility: internal"))
+    kb.ingest([tmp_path / "docs"])
+    assert kb._evidence([Said(question, "customer", "refunds")], kb.curve) == []
+    assert len(kb._evidence([Said(question, "staff", "refunds")], kb.curve)) == 1
+    refunds.unlink()
     kb.ingest([tmp_path / "docs"], prune=True)
     assert kb._evidence([Said(question, "customer", "refunds")], kb.curve) == []
+    assert kb._evidence([Said(question, "staff", "refunds")], kb.curve) == []
     assert len(kb._evidence([Said(question, "customer", "sso"), question], kb.curve)) == 2
 
 
@@ -418,3 +425,20 @@ def test_a_refit_is_not_skipped_when_other_verdicts_have_the_same_counts(
     clock.advance(days=4)
     assert recalibrate(db=sqlite_db, kb=kb, now=clock()).startswith("refitted with 1 right")
     assert kb.store.read_meta()["verdicts"]["right"][0][0] == "how do I create an api token with write scope"
+
+
+def test_asking_again_without_clicking_keeps_the_not_helpful(tmp_path: Path, sqlite_db, clock) -> None:  # type: ignore[no-untyped-def]
+    """A second review: the newest of a person's answers to one question was kept before its verdict was
+    looked at, so asking again without clicking erased a Not helpful, and once settled made it right."""
+    kb = small_kb(tmp_path)
+    service = AnswerService(kb=kb, db=sqlite_db, clock=clock)
+    first = service.answer("delete someone from the workspace", audience="customer", user="U0ASKER001")
+    with sqlite_db.transaction() as s:
+        s.add(Feedback(query_id=first.query_id, user="U0ASKER001", helpful=False, created_at=clock()))
+    clock.advance(minutes=2)
+    service.answer("Delete someone from the workspace", audience="customer", user="U0ASKER001")
+    for days in (0, 4):
+        clock.advance(days=days)
+        with sqlite_db.session() as s:
+            right, wrong = verdicts(s, now=clock())
+        assert (len(right), len(wrong)) == (0, 1)
