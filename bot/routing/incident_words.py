@@ -28,8 +28,6 @@ _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 PAST: dict[str, list[str]] = {
     "en": [
         r"post-?mortem",
-        "root cause",
-        "rca",
         "incident report",
         "sla credit",
         "service credit",
@@ -37,53 +35,49 @@ PAST: dict[str, list[str]] = {
         "refund for",
         "compensation for",
         r"report (?:on|about)",
-        r"what (?:caused|happened)",
-        "was resolved",
-        "has been resolved",
-        "was fixed",
     ],
-    "de": [
-        r"gutschrift\w*",
-        r"entschädigung\w*",
-        "erstattung für",
-        "vorfallbericht",
-        r"post-?mortem",
-        "wurde behoben",
-        r"(?:war|waren) (?:ausgefallen|down|nicht erreichbar)",
-    ],
+    "de": [r"gutschrift\w*", r"entschädigung\w*", "erstattung für", "vorfallbericht", r"post-?mortem"],
     "es": [
         r"compensaci[oó]n",
         r"cr[eé]dito (?:por|de sla|sla)",  # not "tarjeta de crédito"
         "reembolso por",
-        r"causa ra[ií]z",
         "informe del incidente",
-        r"se resolvi[oó]",
-        r"(?:estuvo|estuvieron) ca[ií]d[oa]s?",
     ],
     "fr": [
         "un avoir",  # a credit note; "avoir" alone is the verb "to have"
         "dédommagement",
         "compensation",
         "remboursement pour",
-        "cause racine",
         "rapport d'incident",
-        r"a été (?:résolu|corrigé)e?",
-        r"(?:était|étaient) en panne",
     ],
-    "pt": [
-        r"compensaç[aã]o",
-        r"crédito (?:por|de sla|sla)",  # not "cartão de crédito"
-        "reembolso por",
-        "causa raiz",
-        "relatório do incidente",
-        r"foi resolvid[oa]",
-        r"(?:esteve|estiveram) fora do ar",
-    ],
+    "pt": [r"compensaç[aã]o", r"crédito (?:por|de sla|sla)", "reembolso por", "relatório do incidente"],
     # no bare "cause" or "refund" words: "原因不明，生产环境宕机了" and "退款功能宕机了" are outages now
-    "zh": ["补偿", "赔偿", "事故报告", "根本原因", "已解决", "已经解决"],
-    "ja": ["補償", "障害報告", "解決済み"],
-    "ru": [r"компенсаци\w*", r"возврат\w* (?:средств|денег)", r"(?:был|была|было|были) недоступн\w*"],
-    "ar": [r"\w*تعويض\w*", "استرداد", r"كان\w* متوقف\w*"],
+    "zh": ["补偿", "赔偿", "事故报告"],
+    "ja": ["補償", "障害報告"],
+    "ru": [r"компенсаци\w*", r"возврат\w* (?:средств|денег)"],
+    "ar": [r"\w*تعويض\w*", "استرداد"],
+}
+
+# Its cause or its end, which a live report names too ("Outage, root cause unknown, all users affected",
+# "Security breach: data loss, what happened?"; a second review): past only with a date in the sentence
+# ("What caused the outage yesterday?").
+CAUSE: dict[str, list[str]] = {
+    "en": [
+        "root cause",
+        "rca",
+        r"what (?:caused|happened)",
+        "was resolved",
+        "has been resolved",
+        "was fixed",
+    ],
+    "de": ["wurde behoben", r"(?:war|waren) (?:ausgefallen|down|nicht erreichbar)"],
+    "es": [r"causa ra[ií]z", r"se resolvi[oó]", r"(?:estuvo|estuvieron) ca[ií]d[oa]s?"],
+    "fr": ["cause racine", r"a été (?:résolu|corrigé)e?", r"(?:était|étaient) en panne"],
+    "pt": ["causa raiz", r"foi resolvid[oa]", r"(?:esteve|estiveram) fora do ar"],
+    "zh": ["根本原因", "已解决", "已经解决"],
+    "ja": ["解決済み"],
+    "ru": [r"(?:был|была|было|были) недоступн\w*"],
+    "ar": [r"كان\w* متوقف\w*"],
 }
 
 # When something happened. Only a time attached to the cue itself dates the incident ("last week's
@@ -95,8 +89,6 @@ WHEN: dict[str, list[str]] = {
         rf"last (?:week|month|night|year|quarter|time|{_DAYS})",
         "yesterday",
         "the day before",
-        "previous",
-        "prior",
         r"earlier this (?:week|month)",
         r"(?:a|two|three|few|several|\d+) (?:days?|weeks?|months?) ago",
         rf"in (?:{_MONTHS})",
@@ -152,24 +144,43 @@ NOW: dict[str, list[str]] = {
         "is not working",
         "isn't working",
         r"(?:still|again) (?:down|broken|failing|unavailable|happening|not working)",
+        r"(?:down|broken|failing|unavailable|not working|happening) again",
+        r"continu(?:es|ing)",
+        "persists",
+        r"(?:has not|hasn't) (?:ended|stopped|been fixed)",
+        "not over",
     ],
     "de": [
         "gerade",
         "im moment",
         "aktuell",
         "derzeit",
-        r"(?:ist|sind) (?:ausgefallen|down|nicht erreichbar)",
+        r"(?:ist|sind) (?:wieder |immer noch |noch )?(?:ausgefallen|down|nicht erreichbar)",
         r"(?:geht|gehen|funktioniert|funktionieren) (?:nicht|gar nicht|nichts)",
         "nichts geht",
+        r"(?:dauert|hält) (?:noch )?an",
     ],
-    "es": ["ahora mismo", "actualmente", r"(?:está|están) ca[ií]d[oa]s?", "no funciona"],
+    "es": [
+        "ahora mismo",
+        "actualmente",
+        r"(?:está|están|sigue|siguen) (?:todavía )?ca[ií]d[oa]s?",
+        "no funciona",
+        r"contin[uú]a",
+    ],
     "fr": [
         "en ce moment",
         "actuellement",
-        r"(?:est|sont) en panne",
+        r"(?:est|sont) (?:toujours |encore |de nouveau )?en panne",
         r"ne (?:fonctionne|marche) (?:pas|plus)",
+        "continue",
     ],
-    "pt": ["agora mesmo", "neste momento", "atualmente", r"(?:está|estão) fora do ar", "não funciona"],
+    "pt": [
+        "agora mesmo",
+        "neste momento",
+        "atualmente",
+        r"(?:está|estão|continua|continuam) (?:ainda )?fora do ar",
+        "não funciona",
+    ],
     "zh": ["现在", "目前", "正在"],
     "ja": ["現在"],  # not 今 alone: 今回 is "this time"
     "ru": ["сейчас", r"не работа\w*"],
@@ -208,7 +219,7 @@ ONGOING: dict[str, list[str]] = {
 
 # The requester says it can wait: no cue raises the priority (the tier and the category still do).
 NOT_URGENT: dict[str, list[str]] = {
-    "en": [r"(?:is )?not (?:urgent|critical|an emergency)", r"no (?:rush|hurry)", r"(?:not|no) urgency"],
+    "en": [r"(?:is )?not (?:urgent|an emergency)", r"no (?:rush|hurry)", r"(?:not|no) urgency"],
     "de": [r"nicht (?:dringend|eilig)", "keine eile", "eilt nicht"],
     "es": [r"no es (?:urgente|crítico)", "sin prisa", "no corre prisa", "nada urgente"],
     "fr": [r"(?:pas|rien d')urgent", r"pas (?:pressé|critique)"],
@@ -257,6 +268,7 @@ def _markers(fragments: list[str]) -> re.Pattern[str]:
 
 
 _PAST = {lang: _markers(f) for lang, f in PAST.items()}
+_CAUSE = {lang: _markers(f) for lang, f in CAUSE.items()}
 _WHEN = {lang: _markers(f) for lang, f in WHEN.items()}
 _NOW = {lang: _markers(f) for lang, f in NOW.items()}
 _ONGOING = {lang: _markers(f) for lang, f in ONGOING.items()}
@@ -284,8 +296,12 @@ def languages_of(text: str) -> list[str]:
 
 
 def past(text: str, languages: list[str]) -> re.Match[str] | None:
-    """The first words in `text` that put an incident in the past, in one of `languages`."""
+    """The first words in `text` that put an incident in the past, in one of `languages`: its aftermath
+    (a credit, a post-mortem), or its cause or end together with a date ("what caused the outage
+    yesterday")."""
     found = [m for lang in languages if (m := _PAST[lang].search(text))]
+    if not found and any(_WHEN[lang].search(text) for lang in languages):
+        found = [m for lang in languages if (m := _CAUSE[lang].search(text))]
     return min(found, key=lambda m: m.start()) if found else None
 
 

@@ -65,9 +65,20 @@ def _sentence_of(text: str, at: int) -> str:
 
 
 def _denied(text: str, start: int, languages: list[str]) -> bool:
-    """Whether the cue starting at `start` is denied right before it, within its sentence."""
-    head = max((s.start() for s in _SENTENCE.finditer(text) if s.start() <= start), default=0)
-    return negated(text[head:start], languages)
+    """Whether the cue starting at `start` is denied right before it, within its sentence. A question
+    denies nothing: "How is this not an outage?", "Wieso ist das kein Ausfall?" (a second review)."""
+    sentence = next((s for s in _SENTENCE.finditer(text) if s.start() <= start < s.end()), None)
+    if sentence is None or sentence.group(0).rstrip().endswith(("?", "？", "؟")):
+        return False
+    return negated(text[sentence.start() : start], languages)
+
+
+# Said in the same sentence as "not urgent", these take it back: "It is not urgent for us, it is
+# critical: production down" (a second review)
+_URGENT_AFTER_ALL = re.compile(
+    r"(?<!not )(?<!nicht )(?<!no es )(?<!pas )\b(?:critical|urgent|emergency|asap|kritisch|dringend|"
+    r"urgente|cr[ií]tico|critique|urgence)\b"
+)
 
 
 def _article(word: str) -> str:
@@ -194,7 +205,10 @@ def _cue_reading(lowered: str, phrase: str, languages: list[str], *, dates: bool
         if _denied(lowered, found.start(), languages):
             why = why or "is denied"
             continue
-        calm = not_urgent(_sentence_of(lowered, found.start()), languages)
+        sentence = _sentence_of(lowered, found.start())
+        calm = not_urgent(sentence, languages)
+        if calm is not None and _URGENT_AFTER_ALL.search(sentence[: calm.start()] + sentence[calm.end() :]):
+            calm = None
         if calm is not None:
             why = why or f"stands where the requester says '{calm.group(0)}'"
             continue

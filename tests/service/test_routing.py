@@ -383,6 +383,45 @@ def test_a_past_incident_is_read_in_the_requests_language(config: SupportConfig,
     assert priority == expected, why
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a second review: live incidents demoted by a cause word, a date word, a rhetorical question, a
+        # "not urgent" taken back in the same sentence, or "it goes on" words the lists lacked
+        ("The outage was fixed yesterday, now production down again", Priority.URGENT),
+        ("The outage was resolved but it's down again", Priority.URGENT),
+        ("It is not urgent for us, it is critical: production down", Priority.URGENT),
+        ("Your status page says not critical but production down for all users", Priority.URGENT),
+        ("Is this not an outage? Everything fails", Priority.URGENT),
+        ("Wieso ist das kein Ausfall? Nichts geht", Priority.URGENT),
+        ("Outage, root cause unknown, all users affected", Priority.URGENT),
+        ("Security breach: data loss, what happened?", Priority.URGENT),
+        ("Production down, no sabemos la causa raíz", Priority.URGENT),
+        ("Outage from the previous deployment", Priority.URGENT),
+        ("Yesterday's outage continues", Priority.URGENT),
+        ("La panne d'hier continue", Priority.URGENT),
+        ("La caída de ayer continúa", Priority.URGENT),
+        ("Der Ausfall von gestern dauert an", Priority.URGENT),
+        ("Le service était en panne et il est toujours en panne", Priority.URGENT),
+        ("Outage: el servicio estuvo caído y sigue caído", Priority.URGENT),
+        # still past: a cause or an end with a date, an aftermath
+        ("What caused the outage yesterday?", Priority.NORMAL),
+        ("Please send the RCA for last week's outage", Priority.NORMAL),
+        ("The outage was fixed yesterday, thanks", Priority.NORMAL),
+    ],
+)
+def test_a_live_incident_is_not_read_as_a_past_one(config: SupportConfig, text: str, expected) -> None:
+    from bot.support.models import PriorityCue
+
+    phrases = ["outage", "production down", "data loss", "security breach", "ausfall", "panne", "caída"]
+    cue = PriorityCue(priority=Priority.URGENT, phrases=phrases)
+    changed = config.model_copy(
+        update={"routing": config.routing.model_copy(update={"priority_cues": [cue]}), "categories": {}}
+    )
+    priority, why = priority_for(text, config=changed, category=None, tier=None)
+    assert priority == expected, why
+
+
 def test_priority_examples_per_category(config: SupportConfig) -> None:
     from bot.routing.priority import ExampleCues
     from bot.support.models import PriorityCue
