@@ -100,9 +100,11 @@ def ingest(
     if kb.lexical.problem:  # built with another term analysis: only a rebuild fixes it
         raise LexicalIndexError(kb.lexical.problem)
     # an index from before FTS, or a lexical index another engine setting left behind (`indexes.resync`)
-    report.backfilled, _ = indexes.resync(kb.store, kb.lexical)
+    stored = kb.store.doc_ids()  # read once: every chunk's metadata
+    report.backfilled, _ = indexes.resync(kb.store, kb.lexical, stored=stored)
     indexed = indexes.complete(kb.store, kb.lexical)
-    present = indexes.present(kb.store, kb.lexical)  # includes what a killed run left half-written
+    # includes what a killed run left half-written (a resync writes the lexical index only)
+    present = indexes.present(kb.store, kb.lexical, stored=stored)
     seen = {f.doc_id for f in scan.files} | {r.doc_id for r in scan.refused if r.doc_id}
     report.notes = list(scan.notes)
     run = IngestRun(kb, report=report, indexed=indexed, present=present)

@@ -37,9 +37,9 @@ def complete(store: VectorStore, lexical: LexicalIndex) -> dict[str, str]:
     return {d: h for d, h in store.doc_hashes().items() if terms.get(d) == h}
 
 
-def present(store: VectorStore, lexical: LexicalIndex) -> set[str]:
-    """Every document with anything in either index, complete or not."""
-    return store.doc_ids() | lexical.doc_ids()
+def present(store: VectorStore, lexical: LexicalIndex, *, stored: set[str] | None = None) -> set[str]:
+    """Every document with anything in either index, complete or not (`stored`: as in `resync`)."""
+    return (store.doc_ids() if stored is None else stored) | lexical.doc_ids()
 
 
 def fingerprint(store: VectorStore) -> str:
@@ -89,13 +89,15 @@ def out_of_step(store: VectorStore, lexical: LexicalIndex) -> bool:
     return recorded is not None and lexical.mirrors() != recorded
 
 
-def resync(store: VectorStore, lexical: LexicalIndex) -> tuple[int, int]:
+def resync(store: VectorStore, lexical: LexicalIndex, *, stored: set[str] | None = None) -> tuple[int, int]:
     """Bring the lexical index in step with the vector store: copy what it lacks or holds at another hash
     (`backfill`), remove what the store no longer has, record the store's fingerprint in both. Returns
     (copied, removed). A review switched KB_LEXICAL to FTS5, deleted an article and made another
     internal, switched back: PostgreSQL still offered both as public lexical candidates."""
     copied = backfill(store, lexical)
-    gone = sorted(lexical.doc_ids() - store.doc_ids())
+    # `stored`: the store's document ids when the caller read them already (a read of every chunk's
+    # metadata: seconds at a million chunks)
+    gone = sorted(lexical.doc_ids() - (store.doc_ids() if stored is None else stored))
     for doc_id in gone:
         lexical.delete_doc(doc_id)
     mark(store, lexical)
