@@ -38,7 +38,8 @@ class FrontMatter:
 # hyphen, invisible operators: Unicode category Cf) and whitespace, and HTML comments ("<!-- exported
 # from Zendesk -->"): skipped before the '---', and around a fence.
 def _invisible(ch: str) -> bool:
-    return ch.isspace() or unicodedata.category(ch) == "Cf"
+    # Cf: format characters; Mn before the fence: a variation selector or grapheme joiner joins nothing
+    return ch.isspace() or unicodedata.category(ch) in ("Cf", "Mn")
 
 
 _LEADING_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -58,7 +59,8 @@ def _opening(text: str) -> str:
 
 
 def _fence(line: str) -> bool:
-    return "".join(ch for ch in line if not _invisible(ch)) == "---"
+    """A '---' line, invisible characters around it ignored ("- - -", a horizontal rule, is none)."""
+    return "".join(ch for ch in line if ch.isspace() or not _invisible(ch)).strip() == "---"
 
 
 def split(text: str) -> tuple[FrontMatter | None, str]:
@@ -94,17 +96,25 @@ def split(text: str) -> tuple[FrontMatter | None, str]:
 
 
 def _refuse_late(lines: list[str]) -> None:
-    """FrontMatterError when front matter stands in the opening lines but not first: two '---' fences
-    around nothing but `key: value` lines (no blank line), one of them `visibility: public|internal`.
-    A horizontal rule, a Setext heading or prose that mentions visibility is no such block."""
-    fences = [i for i, line in enumerate(lines[:LOOK_FOR_LATE]) if _fence(line)]
+    """FrontMatterError when front matter stands in the opening lines but not first: a '---' block
+    (outside code fences) that reads as a YAML mapping whose `visibility` is public or internal, in any
+    case, with comments, lists or blank lines. Prose between two rules that mentions visibility is no
+    such block; a third review found the first strict version publishing `visibility: internal  # staff`."""
+    fences, code = [], False
+    for i, line in enumerate(lines[:LOOK_FOR_LATE]):
+        if line.lstrip().startswith(("```", "~~~")):
+            code = not code
+        elif not code and _fence(line):
+            fences.append(i)
     for start, end in zip(fences, fences[1:], strict=False):
-        block = lines[start + 1 : end]
-        keyed = all(re.match(r"\s*[A-Za-z_][\w-]*\s*:", line) for line in block)
-        stated = any(
-            re.match(r"\s*visibility\s*:\s*['\"]?(public|internal)['\"]?\s*$", line) for line in block
-        )
-        if block and keyed and stated:
+        try:
+            block = yaml.safe_load("".join(lines[start + 1 : end]))
+        except yaml.YAMLError:
+            continue
+        if isinstance(block, dict) and any(
+            str(k).strip().lower() == "visibility" and str(v).strip().lower() in ("public", "internal")
+            for k, v in block.items()
+        ):
             raise FrontMatterError(
                 f"front matter with 'visibility' stands on line {start + 1}, after other text: it is read only "
                 "at the very start of the file; move the '---' block to the top (nothing may come before it)"

@@ -35,13 +35,27 @@ PAST: dict[str, list[str]] = {
         "refund for",
         "compensation for",
         r"report (?:on|about)",
+        "was resolved",
+        "has been resolved",
+        "was fixed",
+        r"(?<!not )(?<!n't )(?<!been )resolved(?! yet)",
     ],
-    "de": [r"gutschrift\w*", r"entschädigung\w*", "erstattung für", "vorfallbericht", r"post-?mortem"],
+    "de": [
+        r"gutschrift\w*",
+        r"entschädigung\w*",
+        "erstattung für",
+        "vorfallbericht",
+        r"post-?mortem",
+        "wurde behoben",
+        r"(?:war|waren) (?:ausgefallen|down|nicht erreichbar)",
+    ],
     "es": [
         r"compensaci[oó]n",
         r"cr[eé]dito (?:por|de sla|sla)",  # not "tarjeta de crédito"
         "reembolso por",
         "informe del incidente",
+        r"se resolvi[oó]",
+        r"(?:estuvo|estuvieron) ca[ií]d[oa]s?",
     ],
     "fr": [
         "un avoir",  # a credit note; "avoir" alone is the verb "to have"
@@ -49,35 +63,22 @@ PAST: dict[str, list[str]] = {
         "compensation",
         "remboursement pour",
         "rapport d'incident",
+        r"a été (?:résolu|corrigé)e?",
+        r"(?:était|étaient) en panne",
     ],
-    "pt": [r"compensaç[aã]o", r"crédito (?:por|de sla|sla)", "reembolso por", "relatório do incidente"],
+    "pt": [
+        r"compensaç[aã]o",
+        r"crédito (?:por|de sla|sla)",
+        "reembolso por",
+        "relatório do incidente",
+        r"foi resolvid[oa]",
+        r"(?:esteve|estiveram) fora do ar",
+    ],
     # no bare "cause" or "refund" words: "原因不明，生产环境宕机了" and "退款功能宕机了" are outages now
-    "zh": ["补偿", "赔偿", "事故报告"],
-    "ja": ["補償", "障害報告"],
-    "ru": [r"компенсаци\w*", r"возврат\w* (?:средств|денег)"],
-    "ar": [r"\w*تعويض\w*", "استرداد"],
-}
-
-# Its cause or its end, which a live report names too ("Outage, root cause unknown, all users affected",
-# "Security breach: data loss, what happened?"; a second review): past only with a date in the sentence
-# ("What caused the outage yesterday?").
-CAUSE: dict[str, list[str]] = {
-    "en": [
-        "root cause",
-        "rca",
-        r"what (?:caused|happened)",
-        "was resolved",
-        "has been resolved",
-        "was fixed",
-    ],
-    "de": ["wurde behoben", r"(?:war|waren) (?:ausgefallen|down|nicht erreichbar)"],
-    "es": [r"causa ra[ií]z", r"se resolvi[oó]", r"(?:estuvo|estuvieron) ca[ií]d[oa]s?"],
-    "fr": ["cause racine", r"a été (?:résolu|corrigé)e?", r"(?:était|étaient) en panne"],
-    "pt": ["causa raiz", r"foi resolvid[oa]", r"(?:esteve|estiveram) fora do ar"],
-    "zh": ["根本原因", "已解决", "已经解决"],
-    "ja": ["解決済み"],
-    "ru": [r"(?:был|была|было|были) недоступн\w*"],
-    "ar": [r"كان\w* متوقف\w*"],
+    "zh": ["补偿", "赔偿", "事故报告", "已解决", "已经解决"],
+    "ja": ["補償", "障害報告", "解決済み"],
+    "ru": [r"компенсаци\w*", r"возврат\w* (?:средств|денег)", r"(?:был|была|было|были) недоступ\w*"],
+    "ar": [r"\w*تعويض\w*", "استرداد", r"كان\w* متوقف\w*"],
 }
 
 # When something happened. Only a time attached to the cue itself dates the incident ("last week's
@@ -145,34 +146,34 @@ NOW: dict[str, list[str]] = {
         "isn't working",
         r"(?:still|again) (?:down|broken|failing|unavailable|happening|not working)",
         r"(?:down|broken|failing|unavailable|not working|happening) again",
-        r"continu(?:es|ing)",
-        "persists",
-        r"(?:has not|hasn't) (?:ended|stopped|been fixed)",
-        "not over",
+        # back after it was fixed: beats "was fixed" (a third review)
+        r"(?:came|is|it's|has come) back",
+        r"(?:has )?returned",
+        r"(?:is|isn't|is not|has not been|hasn't been) (?:still )?(?:not )?(?:fixed|resolved) yet",
     ],
     "de": [
         "gerade",
         "im moment",
         "aktuell",
         "derzeit",
-        r"(?:ist|sind) (?:wieder |immer noch |noch )?(?:ausgefallen|down|nicht erreichbar)",
+        r"(?:ist|sind) (?:wieder |immer noch |noch )?(?:\w+ )?(?:ausgefallen|down|nicht erreichbar)",
+        r"wieder da",
         r"(?:geht|gehen|funktioniert|funktionieren) (?:nicht|gar nicht|nichts)",
         "nichts geht",
-        r"(?:dauert|hält) (?:noch )?an",
     ],
     "es": [
         "ahora mismo",
         "actualmente",
         r"(?:está|están|sigue|siguen) (?:todavía )?ca[ií]d[oa]s?",
         "no funciona",
-        r"contin[uú]a",
+        r"volvi[oó]",
     ],
     "fr": [
         "en ce moment",
         "actuellement",
         r"(?:est|sont) (?:toujours |encore |de nouveau )?en panne",
         r"ne (?:fonctionne|marche) (?:pas|plus)",
-        "continue",
+        r"(?:est|sont) revenue?s?",
     ],
     "pt": [
         "agora mesmo",
@@ -180,9 +181,10 @@ NOW: dict[str, list[str]] = {
         "atualmente",
         r"(?:está|estão|continua|continuam) (?:ainda )?fora do ar",
         "não funciona",
+        "voltou",
     ],
-    "zh": ["现在", "目前", "正在"],
-    "ja": ["現在"],  # not 今 alone: 今回 is "this time"
+    "zh": ["现在", "目前", "正在", "还没有解决", "还没解决", "又", "再次"],
+    "ja": ["現在", "再発"],  # not 今 alone: 今回 is "this time"
     "ru": ["сейчас", r"не работа\w*"],
     "ar": ["الآن", "حاليا"],
 }
@@ -192,22 +194,39 @@ NOW: dict[str, list[str]] = {
 # As in English, "since" is ongoing only with a recent start ("seit heute", "seit gestern"; not "seit
 # letzter Woche", waiting for a credit), and "now" only as "right now".
 ONGOING: dict[str, list[str]] = {
-    "en": ["still", "again", "keeps", r"since (?:this|today|\d)"],
-    "de": [r"(?:immer|noch) noch", "noch immer", "schon wieder", r"seit (?:heute|gestern|diesem|dieser|\d)"],
+    "en": [
+        "still",
+        "again",
+        "keeps",
+        r"since (?:this|today|\d)",
+        r"continu(?:es|ing)",
+        "persists",
+        r"(?:has not|hasn't) (?:ended|stopped|been fixed)",
+        "not over",
+    ],
+    "de": [
+        r"(?:immer|noch) noch",
+        "noch immer",
+        "schon wieder",
+        r"seit (?:heute|gestern|diesem|dieser|\d)",
+        r"(?:dauert|hält) (?:noch )?an",
+    ],
     "es": [
         "todavía",
         "aún",
         "otra vez",
         "de nuevo",
         r"sigue[n]?",
+        r"contin[uú]a[n]?",
         r"desde (?:hoy|esta|este|\d)",
         r"hace (?:\d+|un|una|unos|unas|dos|tres) (?:horas?|días?|semanas?) que",
     ],
-    "fr": ["toujours", "de nouveau", "encore", r"depuis (?:ce|cette|aujourd'hui|\d)"],
+    "fr": ["toujours", "de nouveau", "encore", r"depuis (?:ce|cette|aujourd'hui|\d)", r"continue(?:nt)?"],
     "pt": [
         "ainda",
         "de novo",
         "novamente",
+        r"continua[m]?",
         r"desde (?:hoje|esta|este|\d)",
         r"há (?:\d+|um|uma|uns|umas|dois|duas|três) (?:horas?|dias?|semanas?) que",
     ],
@@ -221,9 +240,9 @@ ONGOING: dict[str, list[str]] = {
 NOT_URGENT: dict[str, list[str]] = {
     "en": [r"(?:is )?not (?:urgent|an emergency)", r"no (?:rush|hurry)", r"(?:not|no) urgency"],
     "de": [r"nicht (?:dringend|eilig)", "keine eile", "eilt nicht"],
-    "es": [r"no es (?:urgente|crítico)", "sin prisa", "no corre prisa", "nada urgente"],
-    "fr": [r"(?:pas|rien d')urgent", r"pas (?:pressé|critique)"],
-    "pt": [r"não é (?:urgente|crítico)", "sem pressa", "nada urgente"],
+    "es": ["no es urgente", "sin prisa", "no corre prisa", "nada urgente"],
+    "fr": [r"(?:pas|rien d')urgent", "pas pressé"],
+    "pt": ["não é urgente", "sem pressa", "nada urgente"],
     "zh": ["不急", "不紧急", "不着急"],
     "ja": ["急ぎではありません", "急ぎません", "急ぎではない"],
     "ru": [r"не срочн\w*", "не горит"],
@@ -268,7 +287,6 @@ def _markers(fragments: list[str]) -> re.Pattern[str]:
 
 
 _PAST = {lang: _markers(f) for lang, f in PAST.items()}
-_CAUSE = {lang: _markers(f) for lang, f in CAUSE.items()}
 _WHEN = {lang: _markers(f) for lang, f in WHEN.items()}
 _NOW = {lang: _markers(f) for lang, f in NOW.items()}
 _ONGOING = {lang: _markers(f) for lang, f in ONGOING.items()}
@@ -297,11 +315,8 @@ def languages_of(text: str) -> list[str]:
 
 def past(text: str, languages: list[str]) -> re.Match[str] | None:
     """The first words in `text` that put an incident in the past, in one of `languages`: its aftermath
-    (a credit, a post-mortem), or its cause or end together with a date ("what caused the outage
-    yesterday")."""
+    (a credit, a post-mortem) or its end ("was fixed", "war ausgefallen")."""
     found = [m for lang in languages if (m := _PAST[lang].search(text))]
-    if not found and any(_WHEN[lang].search(text) for lang in languages):
-        found = [m for lang in languages if (m := _CAUSE[lang].search(text))]
     return min(found, key=lambda m: m.start()) if found else None
 
 

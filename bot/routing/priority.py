@@ -37,10 +37,13 @@ def past_reference(
     text: str, start: int, end: int, languages: list[str] | None = None, *, dates: bool = True
 ) -> str | None:
     """The words that put the cue at `text[start:end]` in the past, or None when it may be happening now:
-    its sentence says the problem is there now → None; the sentence is about an aftermath (a credit, a
-    root cause) → those words; it goes on or is back ("still", "again") → None; a time attached to the
-    cue ("last week's", "from yesterday") → that time, when `dates`: an outage dated last week is over, a
-    double charge dated last month is not (its money is still gone)."""
+    its sentence says the problem is there now ("right now", "is down") → None; it is about the
+    incident's aftermath or end (a credit, a post-mortem, "was fixed") → those words; it goes on or is
+    back ("still", "again", "continues") → None; a time attached to the cue ("last week's", "from
+    yesterday") → that time, when `dates`: an outage dated last week is over, a double charge dated last
+    month is not (its money is still gone). A cause asked for ("root cause", "what happened") or a date
+    elsewhere in the sentence ("Production down after yesterday's deploy") dates nothing: live reports
+    name them too (three reviews)."""
     languages = languages or languages_of(text)
     for sentence in _SENTENCE.finditer(text):
         if sentence.start() <= start and end <= sentence.end():
@@ -65,19 +68,26 @@ def _sentence_of(text: str, at: int) -> str:
 
 
 def _denied(text: str, start: int, languages: list[str]) -> bool:
-    """Whether the cue starting at `start` is denied right before it, within its sentence. A question
-    denies nothing: "How is this not an outage?", "Wieso ist das kein Ausfall?" (a second review)."""
-    sentence = next((s for s in _SENTENCE.finditer(text) if s.start() <= start < s.end()), None)
-    if sentence is None or sentence.group(0).rstrip().endswith(("?", "？", "؟")):
-        return False
-    return negated(text[sentence.start() : start], languages)
+    """Whether the cue starting at `start` is denied right before it, within its sentence; a rhetorical
+    "is this not …" is no denial ("How is this not an outage?", "Wieso ist das kein Ausfall?")."""
+    head = max((s.start() for s in _SENTENCE.finditer(text) if s.start() <= start), default=0)
+    before = text[head:start]
+    return negated(before, languages) and not _RHETORICAL.search(before)
+
+
+# "is this not a …", "isn't this an …", "ist das kein …", "n'est-ce pas une …": asks, does not deny
+_RHETORICAL = re.compile(
+    r"(?:\b(?:is|isn't|ist|wäre)\s+(?:this|that|it|das|es)\s+(?:not|kein\w*|nicht)|n'est-ce pas)"
+    r"(?:\s+(?:an?|eine?n?|the|une?))?\s*$"
+)
 
 
 # Said in the same sentence as "not urgent", these take it back: "It is not urgent for us, it is
-# critical: production down" (a second review)
+# critical: production down" (a second review); only a plain assertion ("not urgent or critical", "non-
+# critical", "no es urgente ni crítico" take nothing back: a third review)
 _URGENT_AFTER_ALL = re.compile(
-    r"(?<!not )(?<!nicht )(?<!no es )(?<!pas )\b(?:critical|urgent|emergency|asap|kritisch|dringend|"
-    r"urgente|cr[ií]tico|critique|urgence)\b"
+    r"(?<![\w-])(?:it is|it's|this is|es ist|das ist|c'est|es|é) (?:critical|urgent|kritisch|dringend|"
+    r"cr[ií]tico|urgente|critique)\b"
 )
 
 
@@ -207,8 +217,9 @@ def _cue_reading(lowered: str, phrase: str, languages: list[str], *, dates: bool
             continue
         sentence = _sentence_of(lowered, found.start())
         calm = not_urgent(sentence, languages)
-        if calm is not None and _URGENT_AFTER_ALL.search(sentence[: calm.start()] + sentence[calm.end() :]):
-            calm = None
+        rest = sentence[: calm.start()] + " " + sentence[calm.end() :] if calm is not None else ""
+        if calm is not None and (_URGENT_AFTER_ALL.search(rest) or now(sentence, languages)):
+            calm = None  # taken back, or the problem is there now ("…but production down right now")
         if calm is not None:
             why = why or f"stands where the requester says '{calm.group(0)}'"
             continue

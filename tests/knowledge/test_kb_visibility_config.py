@@ -92,6 +92,7 @@ def test_config_errors_name_the_line_key_and_fix(lines: str, expected: str) -> N
         "\ufeff\u2060\n",
         "\u200e",  # a left-to-right mark: exports of right-to-left help centres (a second review)
         "\u200f\u00ad\u2061\u180e\u202a\u2066\n",
+        "\u034f\ufe0f",  # a grapheme joiner, a variation selector (a third review)
     ],
 )
 def test_a_files_own_internal_wins_whatever_comes_before_its_front_matter(tmp_path, opening: str) -> None:  # type: ignore[no-untyped-def]
@@ -123,6 +124,34 @@ def test_front_matter_after_other_text_is_refused(tmp_path) -> None:  # type: ig
             prose, relative="help-centre/guide.md", rules=VisibilityRules(public=("help-centre/**",))
         ).visibility
         == "public"
+    )
+    # late front matter in any YAML form is refused: a list, a comment, capitals, a blank line (a third review)
+    for block in (
+        "title: R\ntags:\n  - billing\nvisibility: internal\n",
+        "title: R\nvisibility: internal  # staff only\n",
+        "title: R\nvisibility: Internal\n",
+        "title: R\n\nvisibility: internal\n",
+    ):
+        late = tmp_path / "late.md"
+        late.write_text(f"# Billing runbook\n\n---\n{block}---\nApprove refunds.\n")
+        with pytest.raises(SourceError, match="after other text"):
+            load(late, relative="help-centre/late.md", rules=VisibilityRules(public=("help-centre/**",)))
+    # a YAML example in a code fence, and a horizontal rule written "- - -", are Markdown
+    guide = tmp_path / "writing.md"
+    guide.write_text("# Writing articles\n\n```yaml\n---\ntitle: Mine\nvisibility: internal\n---\n```\n")
+    assert (
+        load(
+            guide, relative="help-centre/writing.md", rules=VisibilityRules(public=("help-centre/**",))
+        ).visibility
+        == "public"
+    )
+    spaced = tmp_path / "spaced.md"
+    spaced.write_text("- - -\nIntro paragraph.\n\n# Title\nText.\n")
+    assert (
+        load(
+            spaced, relative="help-centre/spaced.md", rules=VisibilityRules(public=("help-centre/**",))
+        ).title
+        == "Title"
     )
     # a thematic break ('---') in an article without front matter is just Markdown
     plain = tmp_path / "plain.md"

@@ -404,6 +404,22 @@ def test_a_past_incident_is_read_in_the_requests_language(config: SupportConfig,
         ("Der Ausfall von gestern dauert an", Priority.URGENT),
         ("Le service était en panne et il est toujours en panne", Priority.URGENT),
         ("Outage: el servicio estuvo caído y sigue caído", Priority.URGENT),
+        # a third review: "it goes on" words outranked a credit; a date anywhere made a live report past;
+        # "not urgent or critical" was taken back; a denial in any question was dropped; "back" was missing
+        ("We are continuing to wait for the service credit for last week's outage", Priority.NORMAL),
+        ("Die Bearbeitung der Gutschrift für den Ausfall letzte Woche dauert an", Priority.NORMAL),
+        ("Production down after yesterday's deploy, root cause unknown", Priority.URGENT),
+        ("Security breach: someone logged in yesterday from Russia, we need the RCA asap", Priority.URGENT),
+        ("This is not urgent or critical, just a question about data loss prevention", Priority.NORMAL),
+        ("No data loss, but can you check why sync is slow?", Priority.NORMAL),
+        ("How is this not an outage?", Priority.URGENT),
+        ("You may think it's not urgent, but production down right now for all users", Priority.URGENT),
+        ("The outage from yesterday was fixed but came back", Priority.URGENT),
+        ("La panne d'hier a été corrigée mais elle est revenue", Priority.URGENT),
+        ("Der Ausfall von gestern wurde behoben, aber jetzt ist wieder alles ausgefallen", Priority.URGENT),
+        ("Thanks, the outage was fixed", Priority.NORMAL),
+        ("Outage resolved, thanks", Priority.NORMAL),
+        ("Сервис был недоступен вчера", Priority.NORMAL),  # "недоступен", not only "недоступна"
         # still past: a cause or an end with a date, an aftermath
         ("What caused the outage yesterday?", Priority.NORMAL),
         ("Please send the RCA for last week's outage", Priority.NORMAL),
@@ -413,7 +429,17 @@ def test_a_past_incident_is_read_in_the_requests_language(config: SupportConfig,
 def test_a_live_incident_is_not_read_as_a_past_one(config: SupportConfig, text: str, expected) -> None:
     from bot.support.models import PriorityCue
 
-    phrases = ["outage", "production down", "data loss", "security breach", "ausfall", "panne", "caída"]
+    phrases = [
+        "outage",
+        "production down",
+        "data loss",
+        "security breach",
+        "ausfall",
+        "ausgefallen",
+        "panne",
+        "caída",
+        "недоступен",
+    ]
     cue = PriorityCue(priority=Priority.URGENT, phrases=phrases)
     changed = config.model_copy(
         update={"routing": config.routing.model_copy(update={"priority_cues": [cue]}), "categories": {}}
