@@ -34,18 +34,22 @@ class IngestRun:
             )
             self.report.withdrawn.append(doc_id)
 
-    def gone(self, doc_ids: list[str], *, prune: bool, found: bool) -> None:
-        """Documents whose file is gone: removed with `prune`; else their public copies are withdrawn (an
-        internal copy stays for staff until pruned; a review moved an article into the internal `runbooks/` folder: the new copy
-        was internal, the old one stayed public). A run that found no file at all withdraws nothing: an
-        unmounted folder must not take the help centre away (`prune` still does as told)."""
+    def gone(self, doc_ids: list[str], *, prune: bool, seen: set[str]) -> None:
+        """Documents whose file is gone: removed with `prune`. Without it they are listed (`missing`),
+        and one that moved — a file of the same name read in this run, under another id — loses its public
+        copy now (a review moved an article into the internal `runbooks/` folder: the new copy was
+        internal, the old one stayed public). Nothing else is withdrawn: documents ingested from a folder
+        outside KB_SOURCES are not in it, and a plain ingest withdrew them (a third review)."""
+        names = {d.rsplit("/", 1)[-1] for d in seen}
         for doc_id in doc_ids:
             if prune:
                 indexes.delete_doc(self.kb.store, self.kb.lexical, doc_id)
                 self.report.removed += 1
-            elif found:
+            elif doc_id.rsplit("/", 1)[-1] in names:
                 indexes.delete_doc(self.kb.store, self.kb.lexical, doc_id, visibilities=("public",))
                 self.report.gone.append(doc_id)
+            else:
+                self.report.missing.append(doc_id)
 
     def add(self, doc: documents.SourceDoc, chunks: list[chunking.Chunk]) -> None:
         if doc.visibility != "public" and doc.doc_id in self.present:
@@ -123,7 +127,7 @@ def ingest(
             continue
         run.add(doc, chunking.split(doc))
     run.flush()
-    run.gone(sorted(d for d in present - seen if scan.in_scope(d)), prune=prune, found=bool(seen))
+    run.gone(sorted(d for d in present - seen if scan.in_scope(d)), prune=prune, seen=seen)
     if any(not h.startswith(documents.HASH_VERSION) for h in indexed.values()):
         report.legacy = sorted(
             d for d, h in kb.store.doc_hashes().items() if not h.startswith(documents.HASH_VERSION)

@@ -65,7 +65,8 @@ class IngestReport:
     withdrawn: list[str] = field(default_factory=list)  # refused documents removed from customers' view
     notes: list[str] = field(default_factory=list)  # links inside the folder, skipped on purpose
     legacy: list[str] = field(default_factory=list)  # indexed by an older Deskbot: `kb rebuild` them
-    gone: list[str] = field(default_factory=list)  # file gone, not pruned: withdrawn from customers
+    gone: list[str] = field(default_factory=list)  # moved (same file name, another id): public copy withdrawn
+    missing: list[str] = field(default_factory=list)  # file gone, not pruned: listed, kept
     backfilled: int = 0  # documents copied from the vector store into an empty/older lexical index
     chunks: int = 0
     seconds: float = 0.0

@@ -108,9 +108,18 @@ def _ingest(rt: Runtime, paths: list[Path], *, prune: bool) -> None:
         )
     if report.gone:
         err_console.print(
-            f"[yellow]{len(report.gone)} document(s) have no file any more[/] ({escape(', '.join(report.gone[:10]))}"
-            f"{' …' if len(report.gone) > 10 else ''}): withdrawn from customers; "
+            f"[yellow]{len(report.gone)} document(s) moved[/] ({escape(', '.join(report.gone[:10]))}"
+            f"{' …' if len(report.gone) > 10 else ''}): their old copies are withdrawn from customers; "
             "`deskbot kb ingest --prune` removes them for staff too",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if report.missing:
+        err_console.print(
+            f"[yellow]{len(report.missing)} document(s) have no file here any more[/] "
+            f"({escape(', '.join(report.missing[:10]))}{' …' if len(report.missing) > 10 else ''}): still "
+            "answered from; `deskbot kb ingest --prune` removes them (documents from a folder outside "
+            "KB_SOURCES are listed too: ingest that folder with --prune instead)",
             highlight=False,
             soft_wrap=True,
         )

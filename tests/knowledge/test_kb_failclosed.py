@@ -351,10 +351,11 @@ def test_an_article_moved_into_an_internal_folder_leaves_customers_without_prune
     assert_no_canary(shown_to_customer(kb, "CANARY-moved"), "CANARY-moved", "runbooks/vault")
     assert kb.answer("vault override code", audience="staff").sources[0].doc_id == "runbooks/vault"
     assert kb.store.doc_ids() == {"help", "runbooks/vault"}  # its only copy was public
-    # an emptied (unmounted) folder takes nothing from customers
+    # an emptied (unmounted) folder takes nothing from customers: what is gone is listed, kept
     for path in docs.rglob("*.md"):
         path.unlink()
-    assert kb.ingest([docs], root=docs, rules=rules).gone == []
+    emptied = kb.ingest([docs], root=docs, rules=rules)
+    assert emptied.gone == [] and emptied.missing == ["help", "runbooks/vault"]
     assert kb.answer("export data csv", audience="customer").sources[0].doc_id == "help"
 
 
@@ -454,7 +455,6 @@ def test_documents_indexed_before_the_fix_are_reported(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     put(docs, "help.md", PUBLIC_DOC)
     kb = make_kb(tmp_path)
-    # (internal: a public one whose file is gone is withdrawn from customers by the ingest itself)
     stale = put(tmp_path / "old", "vault.md", fm("old", "visibility: internal") + "# Vault\nOld text.\n")
     doc = documents.load(stale)
     chunks = chunking.split(doc)
@@ -462,7 +462,7 @@ def test_documents_indexed_before_the_fix_are_reported(tmp_path: Path) -> None:
     kb.store.write_meta({**kb.store.read_meta(), "engine": kb.embedder.name, "dim": int(vectors.shape[1])})
     kb.store.upsert(chunks, vectors[:-1], "0" * 64, vectors[-1])  # a hash as the old version wrote it
     report = kb.ingest([docs])
-    assert report.legacy == ["vault"] and report.gone == ["vault"]
+    assert report.legacy == ["vault"] and report.missing == ["vault"] and report.gone == []
 
 
 def test_a_lexical_index_left_behind_is_brought_in_step(tmp_path: Path) -> None:
@@ -521,6 +521,10 @@ def test_ingesting_a_folder_outside_the_sources_folder_withdraws_nothing_else(tm
     kb.ingest([docs], root=docs)
     report = kb.ingest([extra], root=docs)
     assert report.added == 1 and report.gone == [] and report.removed == 0
+    # and the next plain ingest of KB_SOURCES keeps what came from outside (a third review)
+    again = kb.ingest([docs], root=docs)
+    assert again.gone == [] and again.missing == ["faq"]
+    assert kb.answer("opening hours nine to five", audience="customer").sources[0].doc_id == "faq"
     pruned = kb.ingest([extra], root=docs, prune=True)  # --prune there touches only its own files
     assert pruned.removed == 0 and {"help", "a/two", "faq"} <= kb.store.doc_ids()
     assert kb.answer("exports csv", audience="customer").sources[0].doc_id == "a/two"
