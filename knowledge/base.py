@@ -192,11 +192,14 @@ class KnowledgeBase:
     def _evidence(self, verdicts: Sequence[Verdict], curve: Curve) -> list[float]:
         """Each verdict's evidence as `answer` weighs it for its audience (in its language's terms), on
         today's KB; verdicts on an article that is gone are left out."""
-        said = [
-            replace(s, question=" ".join(spelling.normalised(s.question).split()))
-            for s in map(calibration.Said.of, verdicts)
-            if s.question.strip() and self._still_shown(s)
-        ]
+        still: dict[tuple[str | None, str], bool] = {}  # one read per article and audience, not per verdict
+        said = []
+        for s in map(calibration.Said.of, verdicts):
+            key = (s.article, s.audience)
+            if key not in still:
+                still[key] = self._still_shown(s)
+            if s.question.strip() and still[key]:
+                said.append(replace(s, question=" ".join(spelling.normalised(s.question).split())))
         if not said:
             return []
         shown = [VISIBILITY.get(s.audience, VISIBILITY["staff"]) for s in said]
