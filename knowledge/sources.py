@@ -11,7 +11,7 @@ is indexed under its own path; following it would index it twice, possibly under
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf"}
@@ -54,6 +54,14 @@ def doc_id_of(relative: Path) -> str:
     return relative.with_suffix("").as_posix() if relative.suffix else relative.as_posix()
 
 
+def _in_root(root: Path, doc_id: str) -> bool:
+    """Whether the sources folder holds a file that is document `doc_id`."""
+    stem = root / doc_id
+    return any(stem.with_name(stem.name + suffix).exists() for suffix in SUFFIXES) or (
+        stem.suffix.lower() in SUFFIXES and stem.exists()
+    )
+
+
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
@@ -80,10 +88,22 @@ def scan(paths: list[Path], root: Path | None = None) -> Scan:
             outside = resolved_root is not None and base != resolved_root
             if not outside:  # a folder outside the sources folder is no scope to find gone files in
                 result.folders.add("" if folder == base else folder.relative_to(base).as_posix())
+            refused = len(result.refused)
             for file in _walk(folder, path, base, result):
+                if outside and resolved_root is not None and _in_root(resolved_root, file.doc_id):
+                    result.refused.append(
+                        Refusal(
+                            None,
+                            f"{file.path}: would replace the document '{file.doc_id}' of the sources folder "
+                            f"({resolved_root}); rename it, or put it in a subfolder of its own",
+                        )
+                    )
+                    continue
                 found.setdefault(file.doc_id, {})[file.path.resolve()] = file
                 if outside:  # only its own files (ids relative to it): "" made every document gone (a review)
                     result.singles.add(file.doc_id)
+            if outside:  # its ids may be the sources folder's: a refusal there withdraws nothing of theirs
+                result.refused[refused:] = [replace(r, doc_id=None) for r in result.refused[refused:]]
         else:
             relative = (path.parent.resolve() / path.name).relative_to(base)
             file = _file(path, relative, base, result)
