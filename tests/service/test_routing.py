@@ -306,12 +306,8 @@ def test_priority_cues_read_their_own_sentence(config: SupportConfig, text: str,
 def test_a_phrase_cue_matches_whole_words_in_any_script(config: SupportConfig, text: str, expected) -> None:
     """A Chinese or Japanese phrase cue never matched inside a sentence: "(?<!\\w)宕机(?!\\w)" needs a
     non-letter next to it, and in a script without spaces there is none."""
-    from bot.support.models import PriorityCue
 
-    cue = PriorityCue(priority=Priority.URGENT, phrases=["宕机", "ダウン", "outage", "ausfall"])
-    changed = config.model_copy(
-        update={"routing": config.routing.model_copy(update={"priority_cues": [cue]}), "categories": {}}
-    )
+    changed = _urgent_only(config, ["宕机", "ダウン", "outage", "ausfall"])
     assert priority_for(text, config=changed, category=None, tier=None)[0] == expected
 
 
@@ -360,7 +356,6 @@ def test_a_phrase_cue_matches_whole_words_in_any_script(config: SupportConfig, t
 def test_a_past_incident_is_read_in_the_requests_language(config: SupportConfig, text: str, expected) -> None:
     """Only English past-incident words were read: a German request for a credit for last week's outage
     became urgent, like a French, Chinese, Russian or Arabic one."""
-    from bot.support.models import PriorityCue
 
     phrases = [
         "ausfall",
@@ -375,10 +370,7 @@ def test_a_past_incident_is_read_in_the_requests_language(config: SupportConfig,
         "недоступен",
         "متوقفة",
     ]
-    cue = PriorityCue(priority=Priority.URGENT, phrases=phrases)
-    changed = config.model_copy(
-        update={"routing": config.routing.model_copy(update={"priority_cues": [cue]}), "categories": {}}
-    )
+    changed = _urgent_only(config, phrases)
     priority, why = priority_for(text, config=changed, category=None, tier=None)
     assert priority == expected, why
 
@@ -427,7 +419,6 @@ def test_a_past_incident_is_read_in_the_requests_language(config: SupportConfig,
     ],
 )
 def test_a_live_incident_is_not_read_as_a_past_one(config: SupportConfig, text: str, expected) -> None:
-    from bot.support.models import PriorityCue
 
     phrases = [
         "outage",
@@ -440,10 +431,7 @@ def test_a_live_incident_is_not_read_as_a_past_one(config: SupportConfig, text: 
         "caída",
         "недоступен",
     ]
-    cue = PriorityCue(priority=Priority.URGENT, phrases=phrases)
-    changed = config.model_copy(
-        update={"routing": config.routing.model_copy(update={"priority_cues": [cue]}), "categories": {}}
-    )
+    changed = _urgent_only(config, phrases)
     priority, why = priority_for(text, config=changed, category=None, tier=None)
     assert priority == expected, why
 
@@ -505,3 +493,13 @@ def test_the_routing_decision_survives_a_long_reason_and_the_bots_note(triager: 
     )
     assert ticket.priority_reason is not None and len(ticket.priority_reason) <= REASON_CHARS
     assert ticket.priority_reason.endswith(routed) and "…" in ticket.priority_reason
+
+
+def _urgent_only(config: SupportConfig, phrases: list[str]) -> SupportConfig:
+    """The configuration with one urgent phrase cue and no categories (their defaults out of the way)."""
+    from bot.support.models import PriorityCue
+
+    cue = PriorityCue(priority=Priority.URGENT, phrases=phrases)
+    return config.model_copy(
+        update={"routing": config.routing.model_copy(update={"priority_cues": [cue]}), "categories": {}}
+    )
