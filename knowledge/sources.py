@@ -54,14 +54,6 @@ def doc_id_of(relative: Path) -> str:
     return relative.with_suffix("").as_posix() if relative.suffix else relative.as_posix()
 
 
-def _in_root(root: Path, doc_id: str) -> bool:
-    """Whether the sources folder holds a file that is document `doc_id`."""
-    stem = root / doc_id
-    return any(stem.with_name(stem.name + suffix).exists() for suffix in SUFFIXES) or (
-        stem.suffix.lower() in SUFFIXES and stem.exists()
-    )
-
-
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
@@ -90,15 +82,6 @@ def scan(paths: list[Path], root: Path | None = None) -> Scan:
                 result.folders.add("" if folder == base else folder.relative_to(base).as_posix())
             refused = len(result.refused)
             for file in _walk(folder, path, base, result):
-                if outside and resolved_root is not None and _in_root(resolved_root, file.doc_id):
-                    result.refused.append(
-                        Refusal(
-                            None,
-                            f"{file.path}: would replace the document '{file.doc_id}' of the sources folder "
-                            f"({resolved_root}); rename it, or put it in a subfolder of its own",
-                        )
-                    )
-                    continue
                 found.setdefault(file.doc_id, {})[file.path.resolve()] = file
                 if outside:  # only its own files (ids relative to it): "" made every document gone (a review)
                     result.singles.add(file.doc_id)

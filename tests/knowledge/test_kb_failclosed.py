@@ -530,23 +530,16 @@ def test_ingesting_a_folder_outside_the_sources_folder_withdraws_nothing_else(tm
     assert kb.answer("exports csv", audience="customer").sources[0].doc_id == "a/two"
 
 
-def test_a_file_outside_the_sources_folder_never_replaces_or_withdraws_one_inside(tmp_path: Path) -> None:
-    """A third review: an outside folder's ids are relative to it, so `/tmp/drafts/export-data.md`
-    replaced the public article `export-data`, and a link there to `KB_SOURCES/export-data.md`, refused as
-    leading out, withdrew that article for everyone."""
-    docs, drafts, links = tmp_path / "docs", tmp_path / "drafts", tmp_path / "links"
+def test_a_refusal_in_a_folder_outside_the_sources_folder_withdraws_nothing_inside(tmp_path: Path) -> None:
+    """A third review: an outside folder's ids are relative to it, so a link there to
+    `KB_SOURCES/export-data.md`, refused as leading out, withdrew the article `export-data` for everyone."""
+    docs, links = tmp_path / "docs", tmp_path / "links"
     put(docs, "export-data.md", "---\nvisibility: public\n---\n# Export\nExport your data as CSV files.\n")
-    put(drafts, "export-data.md", "---\nvisibility: internal\n---\n# Export draft\nDraft text.\n")
     links.mkdir()
     (links / "export-data.md").symlink_to(docs / "export-data.md")
     kb = make_kb(tmp_path)
     kb.ingest([docs], root=docs)
-    for folder in (drafts, links):
-        report = kb.ingest([folder], root=docs)
-        assert (report.added, report.updated, report.withdrawn) == (0, 0, [])
-        assert report.failed and (
-            "would replace the document 'export-data'" in report.failed[0] or "link" in report.failed[0]
-        )
-    assert kb.answer("export data csv", audience="customer").ranking[0] == "export-data"
+    report = kb.ingest([links], root=docs)
+    assert report.failed and report.withdrawn == [] and "leading out" in report.failed[0]
     kept = kb.store.first_chunk("export-data", visibility="public")
     assert kept is not None and "Export your data" in kept.text
