@@ -45,33 +45,31 @@ def past_reference(
     elsewhere in the sentence ("Production down after yesterday's deploy") dates nothing: live reports
     name them too (three reviews)."""
     languages = languages or languages_of(text)
-    for sentence in _SENTENCE.finditer(text):
-        if sentence.start() <= start and end <= sentence.end():
-            clause = sentence.group(0)
-            if now(clause, languages):
-                return None
-            found = past(clause, languages)
-            if found is not None:
-                return found.group(0)
-            if ongoing(clause, languages):
-                return None
-            if not dates:
-                return None
-            when = dated(text[sentence.start() : start], text[end : sentence.end()], languages)
-            return when.group(0).strip() if when else None
-    return None
+    sentence = _sentence_at(text, start)
+    if sentence is None or end > sentence.end():
+        return None
+    clause = sentence.group(0)
+    if now(clause, languages):
+        return None
+    found = past(clause, languages)
+    if found is not None:
+        return found.group(0)
+    if ongoing(clause, languages) or not dates:
+        return None
+    when = dated(text[sentence.start() : start], text[end : sentence.end()], languages)
+    return when.group(0).strip() if when else None
 
 
-def _sentence_of(text: str, at: int) -> str:
-    """The sentence of `text` holding position `at`."""
-    return next((s.group(0) for s in _SENTENCE.finditer(text) if s.start() <= at < s.end()), "")
+def _sentence_at(text: str, at: int) -> re.Match[str] | None:
+    """The sentence of `text` holding position `at` (the one rule every reading of a cue uses)."""
+    return next((s for s in _SENTENCE.finditer(text) if s.start() <= at < s.end()), None)
 
 
 def _denied(text: str, start: int, languages: list[str]) -> bool:
     """Whether the cue starting at `start` is denied right before it, within its sentence; a rhetorical
     "is this not …" is no denial ("How is this not an outage?", "Wieso ist das kein Ausfall?")."""
-    head = max((s.start() for s in _SENTENCE.finditer(text) if s.start() <= start), default=0)
-    before = text[head:start]
+    sentence = _sentence_at(text, start)
+    before = text[sentence.start() if sentence else 0 : start]
     return negated(before, languages) and not _RHETORICAL.search(before)
 
 
@@ -215,7 +213,8 @@ def _cue_reading(lowered: str, phrase: str, languages: list[str], *, dates: bool
         if _denied(lowered, found.start(), languages):
             why = why or "is denied"
             continue
-        sentence = _sentence_of(lowered, found.start())
+        held = _sentence_at(lowered, found.start())
+        sentence = held.group(0) if held else ""
         calm = not_urgent(sentence, languages)
         rest = sentence[: calm.start()] + " " + sentence[calm.end() :] if calm is not None else ""
         if calm is not None and (_URGENT_AFTER_ALL.search(rest) or now(sentence, languages)):
