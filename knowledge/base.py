@@ -163,9 +163,9 @@ class KnowledgeBase:
                 "engine": self.embedder.name,
                 "calibration": curve.to_json(),
                 "languages": languages,
-                "calibrated_for": indexes.fingerprint(
-                    self.store
-                ),  # `batches.ingest` recalibrates on a change
+                # the documents' state the last ingestion recorded (`indexes.mark`): `batches.ingest`
+                # recalibrates when it changes, without reading every document's hash again here
+                "calibrated_for": meta.get("documents"),
             }
         )
         self._curve = curve

@@ -105,7 +105,7 @@ def ingest(
         raise LexicalIndexError(kb.lexical.problem)
     # an index from before FTS, or a lexical index another engine setting left behind (`indexes.resync`)
     stored = kb.store.doc_ids()  # read once: every chunk's metadata
-    report.backfilled, _ = indexes.resync(kb.store, kb.lexical, stored=stored)
+    report.backfilled, _ = indexes.resync(kb.store, kb.lexical, stored=stored, record=False)  # marked below
     indexed = indexes.complete(kb.store, kb.lexical)
     # includes what a killed run left half-written (a resync writes the lexical index only)
     present = indexes.present(kb.store, kb.lexical, stored=stored)
@@ -136,7 +136,7 @@ def ingest(
         progress(len(scan.files), len(scan.files), "")
     if report.added or report.updated or report.removed:
         kb.lexical.refresh_statistics()
-    now = indexes.mark(kb.store, kb.lexical)  # both indexes hold these documents (`indexes.in_step`)
+    now = indexes.mark(kb.store, kb.lexical)  # both indexes hold these documents (`indexes.out_of_step`)
     recorded = kb.store.read_meta()  # an index from before articles' languages were recorded: now
     if (
         report.added

@@ -89,10 +89,12 @@ def out_of_step(store: VectorStore, lexical: LexicalIndex) -> bool:
     return recorded is not None and lexical.mirrors() != recorded
 
 
-def resync(store: VectorStore, lexical: LexicalIndex, *, stored: set[str] | None = None) -> tuple[int, int]:
+def resync(
+    store: VectorStore, lexical: LexicalIndex, *, stored: set[str] | None = None, record: bool = True
+) -> tuple[int, int]:
     """Bring the lexical index in step with the vector store: copy what it lacks or holds at another hash
-    (`backfill`), remove what the store no longer has, record the store's fingerprint in both. Returns
-    (copied, removed). A review switched KB_LEXICAL to FTS5, deleted an article and made another
+    (`backfill`), remove what the store no longer has, and (`record`) record the store's state in both
+    (`mark`; an ingestion marks once, after its own writes). Returns (copied, removed). A review switched KB_LEXICAL to FTS5, deleted an article and made another
     internal, switched back: PostgreSQL still offered both as public lexical candidates."""
     copied = backfill(store, lexical)
     # `stored`: the store's document ids when the caller read them already (a read of every chunk's
@@ -100,12 +102,13 @@ def resync(store: VectorStore, lexical: LexicalIndex, *, stored: set[str] | None
     gone = sorted(lexical.doc_ids() - (store.doc_ids() if stored is None else stored))
     for doc_id in gone:
         lexical.delete_doc(doc_id)
-    mark(store, lexical)
+    if record:
+        mark(store, lexical)
     return copied, len(gone)
 
 
 def mark(store: VectorStore, lexical: LexicalIndex) -> str:
-    """Record the vector store's fingerprint with both indexes (`in_step`); returns it."""
+    """Record the vector store's fingerprint with both indexes (`out_of_step`); returns it."""
     now = fingerprint(store)
     store.write_meta({**store.read_meta(), "documents": now})
     lexical.set_mirrors(now)
