@@ -25,6 +25,7 @@ class IngestRun:
     ) -> None:
         self.kb, self.report, self.indexed, self.present = kb, report, indexed, present
         self.batch: list[tuple[documents.SourceDoc, list[chunking.Chunk]]] = []
+        self.hidden: set[str] = set()  # passages written in this run for staff only (`moved_out_of_sight`)
 
     def refuse(self, doc_id: str | None, message: str, *, everywhere: bool = False) -> None:
         self.report.failed.append(message)
@@ -36,7 +37,8 @@ class IngestRun:
 
     def gone(self, doc_ids: list[str], *, prune: bool, seen: set[str]) -> None:
         """Documents whose file is gone: removed with `prune`. Without it they are listed (`missing`),
-        and one that moved — a file of the same name read in this run, under another id — loses its public
+        and one that moved — a file of the same name read in this run, under another id, or one whose
+        text this run wrote for staff only (`moved_out_of_sight`: moved and renamed) — loses its public
         copy now (a review moved an article into the internal `runbooks/` folder: the new copy was
         internal, the old one stayed public). Nothing else is withdrawn: documents ingested from a folder
         outside KB_SOURCES are not in it, and a plain ingest withdrew them (a third review)."""
@@ -45,13 +47,22 @@ class IngestRun:
             if prune:
                 indexes.delete_doc(self.kb.store, self.kb.lexical, doc_id)
                 self.report.removed += 1
-            elif doc_id.rsplit("/", 1)[-1] in names:
+            elif doc_id.rsplit("/", 1)[-1] in names or self.moved_out_of_sight(doc_id):
                 indexes.delete_doc(self.kb.store, self.kb.lexical, doc_id, visibilities=("public",))
                 self.report.gone.append(doc_id)
             else:
                 self.report.missing.append(doc_id)
 
+    def moved_out_of_sight(self, doc_id: str) -> bool:
+        """Whether a gone document's public text was written in this run into a document customers do
+        not see: moved and renamed into an internal folder. Its first passage is compared, word for word
+        (an edit on the way leaves it listed as missing, for --prune)."""
+        first = self.kb.store.first_chunk(doc_id, visibility="public") if self.hidden else None
+        return first is not None and _words(first.text) in self.hidden
+
     def add(self, doc: documents.SourceDoc, chunks: list[chunking.Chunk]) -> None:
+        if doc.visibility != "public":
+            self.hidden.update(_words(c.text) for c in chunks)
         if doc.visibility != "public" and doc.doc_id in self.present:
             # made internal: its public copy goes now, not when the batch is embedded (a review saw the old
             # public copy answered for 52 s while an ingest of 127 changed files ran)
@@ -83,6 +94,10 @@ class IngestRun:
         terms = [(w[0], w[2]) for w in writes]
         kb.store.upsert_many(writes, before_titles=lambda: kb.lexical.write(terms))
         self.batch.clear()
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
 
 
 def ingest(

@@ -359,6 +359,29 @@ def test_an_article_moved_into_an_internal_folder_leaves_customers_without_prune
     assert kb.answer("export data csv", audience="customer").sources[0].doc_id == "help"
 
 
+def test_an_article_moved_and_renamed_into_an_internal_folder_leaves_customers(tmp_path: Path) -> None:
+    """Known since a review: `mv kb/vault.md kb/runbooks/vault-override.md` kept the old public copy
+    answering customers until --prune (only a move under the same file name was recognised). A gone
+    document whose text now lives in a document that customers may not see was moved there: its public
+    copy goes. A gone document whose text is nowhere else is listed and kept, as before."""
+    docs = tmp_path / "docs"
+    secret = "CANARY-renamed: the vault override code is 4711, ask the shift lead before using it."
+    put(docs, "vault.md", f"# Vault\n{secret}\n")
+    put(docs, "help.md", "# Help\nHow to export your data as CSV.\n")
+    put(docs, "old-news.md", "# News\nWe moved offices in March.\n")
+    kb = make_kb(tmp_path)
+    rules = VisibilityRules(public=("*.md",), internal=("runbooks/**",))
+    kb.ingest([docs], root=docs, rules=rules)
+    (docs / "runbooks").mkdir()
+    (docs / "vault.md").rename(docs / "runbooks" / "vault-override.md")
+    (docs / "old-news.md").unlink()
+    report = kb.ingest([docs], root=docs, rules=rules)
+    assert report.gone == ["vault"] and report.missing == ["old-news"] and report.removed == 0
+    assert_no_canary(shown_to_customer(kb, "CANARY-renamed"), "CANARY-renamed", "vault")
+    assert kb.answer("vault override code", audience="staff").sources[0].doc_id == "runbooks/vault-override"
+    assert "old-news" in kb.answer("moved offices", audience="customer").ranking
+
+
 def test_links_out_of_the_sources_folder_are_refused_and_an_old_copy_removed(tmp_path: Path) -> None:
     docs, outside = tmp_path / "docs", tmp_path / "deploy"
     put(outside, ".env", "SLACK_BOT_TOKEN=xoxb-CANARY-token-0000\n")
