@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -11,10 +12,22 @@ from typing import Any
 from knowledge.results import Answer
 
 
-def read_jsonl(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, Any]]]:
-    """(line number, object) for each non-empty line; ValueError naming file:line when one is malformed."""
+def read_jsonl(
+    path: Path, required: tuple[str, ...], *, strings: tuple[str, ...] = ()
+) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-empty line; ValueError naming file:line when one is malformed,
+    when it lacks a `required` key or when one of `strings` is not text (a number counts as its text:
+    a label or an id of 3 is "3"). A byte-order mark is allowed (Windows editors write one)."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        at = raw[: exc.start].count(b"\n") + 1
+        raise ValueError(
+            f"{path}:{at}: not UTF-8 text (byte {raw[exc.start]:#04x}); save the file as UTF-8"
+        ) from None
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -26,15 +39,34 @@ def read_jsonl(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[st
             raise ValueError(
                 f"{path}:{n}: each line needs a JSON object with {', '.join(repr(k) for k in required)}"
             )
+        for key in strings:
+            value = row[key]
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise ValueError(f"{path}:{n}: {key!r} must be text, not {json.dumps(value)}")
+            row[key] = str(value)
         rows.append((n, row))
+    if not rows:
+        raise ValueError(f"{path}: no rows (one JSON object per line)")
     return rows
 
 
 def read_queries(path: Path) -> list[dict[str, Any]]:
-    return [
-        {"id": row.get("id", str(n)), "text": row["text"], "expected": row.get("expected")}
-        for n, row in read_jsonl(path, ("text",))
-    ]
+    """The queries of an evaluation file; `expected` is a document id (a number is its text) or null."""
+    rows = []
+    for n, row in read_jsonl(path, ("text",), strings=("text",)):
+        expected = row.get("expected")
+        if isinstance(expected, bool) or not isinstance(expected, str | int | float | type(None)):
+            raise ValueError(
+                f"{path}:{n}: 'expected' must be a document id or null, not {json.dumps(expected)}"
+            )
+        rows.append(
+            {
+                "id": str(row.get("id", n)),
+                "text": row["text"],
+                "expected": None if expected is None or expected == "" else str(expected),
+            }
+        )
+    return rows
 
 
 def metrics(rows: Iterable[tuple[dict[str, Any], Answer]]) -> dict[str, Any]:
@@ -52,25 +84,28 @@ def metrics(rows: Iterable[tuple[dict[str, Any], Answer]]) -> dict[str, Any]:
 
     ranks = [rank(q, a) for q, a in answerable]
     times = sorted(a.elapsed_ms for _, a in rows)
-    n_ans = len(answerable) or 1
+
+    def share(count: float, total: int) -> float | None:  # undefined over nothing: null, never 0
+        return round(count / total, 4) if total else None
+
+    n_ans = len(answerable)
     return {
         "queries": len(rows),
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),
-        "hit_at_1": round(sum(1 for r in ranks if r == 1) / n_ans, 4),
-        "hit_at_3": round(sum(1 for r in ranks if r and r <= 3) / n_ans, 4),
-        "mrr_at_10": round(sum(1 / r for r in ranks if r and r <= 10) / n_ans, 4),
-        "answered_precision": round(sum(1 for q, a in given if cites(q, a)) / len(given), 4)
-        if given
-        else None,
-        "answerable_coverage": round(sum(1 for q, a in answerable if cites(q, a)) / n_ans, 4),
+        "hit_at_1": share(sum(1 for r in ranks if r == 1), n_ans),
+        "hit_at_3": share(sum(1 for r in ranks if r and r <= 3), n_ans),
+        "mrr_at_10": share(sum(1 / r for r in ranks if r and r <= 10), n_ans),
+        "answered_precision": share(sum(1 for q, a in given if cites(q, a)), len(given)),
+        "answerable_coverage": share(sum(1 for q, a in answerable if cites(q, a)), n_ans),
         "unanswerable_abstain": (
             round(sum(1 for _, a in unanswerable if not a.grounded) / len(unanswerable), 4)
             if unanswerable
             else None
         ),
         "p50_ms": round(statistics.median(times), 2) if times else None,
-        "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 2) if times else None,
+        # nearest rank: the smallest time at or above 95% of the queries' (int(0.95 n) was one rank high)
+        "p95_ms": round(times[math.ceil(0.95 * len(times)) - 1], 2) if times else None,
     }
 
 

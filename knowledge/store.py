@@ -126,9 +126,12 @@ class VectorStore:
                 else:
                     collection.delete(where={"doc_id": doc_id})
 
-    def _pages(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
-        """`collection.get` in pages (one call for a large collection exceeds SQLite's variable limit)."""
-        for collection in self.collections.values():
+    def _pages(self, visibilities: Sequence[str] | None = None, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """`collection.get` in pages (one call for a large collection exceeds SQLite's variable limit), of
+        every collection or of `visibilities`' only."""
+        for visibility, collection in self.collections.items():
+            if visibilities is not None and visibility not in visibilities:
+                continue
             offset = 0
             while True:
                 got = collection.get(limit=PAGE, offset=offset, **kwargs)
@@ -145,10 +148,12 @@ class VectorStore:
             for m in page["metadatas"] or []
         }
 
-    def doc_ids(self) -> set[str]:
-        """Every document with anything in the index, complete or not."""
+    def doc_ids(self, visibilities: Sequence[str] | None = None) -> set[str]:
+        """Every document with anything in the index (in `visibilities`' collections), complete or not."""
         return {
-            str(m["doc_id"]) for page in self._pages(include=["metadatas"]) for m in page["metadatas"] or []
+            str(m["doc_id"])
+            for page in self._pages(visibilities, include=["metadatas"])
+            for m in page["metadatas"] or []
         }
 
     def all_chunks(self) -> list[Chunk]:

@@ -131,7 +131,7 @@ def runtime(ctx: typer.Context) -> Runtime:
 
 def fail(message: str, code: int = 1) -> None:
     """Print a user-safe error and exit."""
-    err_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False)  # paths, people's text
     raise typer.Exit(code)
 
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -323,8 +324,10 @@ def eval_kb(
     """Index DOCS with the product's defaults, answer every query through the bot's path, score it."""
     import tempfile
 
-    from bot.answers import AnswerService, build_knowledge_base
+    from bot.answers import UNAVAILABLE, AnswerService, build_knowledge_base
+    from knowledge.base import EngineMismatch
     from knowledge.evaluate import calibrate, evaluate, read_queries
+    from knowledge.lexical import LexicalIndexError
     from knowledge.visibility import VisibilityRules
 
     rt = runtime(ctx)
@@ -337,14 +340,32 @@ def eval_kb(
     except (OSError, ValueError) as exc:
         fail(str(exc))
         return
+    if index is not None and index.exists() and not index.is_dir():
+        fail(f"--index {index}: a file, not a folder; give a folder for the evaluation's index")
+    if index is not None and _holds_configured_index(index, rt.settings):
+        fail(
+            f"--index {index}: this is the bot's own index (CHROMA_PATH); an evaluation would replace its "
+            "documents. Give another folder"
+        )
     with tempfile.TemporaryDirectory(prefix="deskbot-eval-") as tmp:  # unused when --index keeps one
         knowledge = build_knowledge_base(rt.settings, chroma_path=(index or Path(tmp)) / "chroma")
         with _progress("Indexing") as progress:
             # Stated explicitly, not left to a default: the product's default (internal) would hide an
             # unlabelled evaluation set from the customer audience; a document saying internal stays so.
-            report = knowledge.ingest([kb], progress=progress, rules=VisibilityRules(default=unlabelled))
-        if report.failed:
-            err_console.print(f"[yellow]{len(report.failed)} documents skipped[/]: {report.failed[:3]}")
+            # Ids relative to --kb whatever KB_SOURCES says, and a kept index holds exactly these
+            # documents (a reused --index kept an earlier run's articles and cited them).
+            try:
+                report = knowledge.ingest(
+                    [kb], progress=progress, root=kb, prune=True, rules=VisibilityRules(default=unlabelled)
+                )
+            except (EngineMismatch, LexicalIndexError) as exc:
+                fail(f"--index {index}: {exc} (or give an empty folder)")
+                return
+        _report_refusals(report.failed)
+        present = knowledge.store.doc_ids()
+        if not present:
+            fail(f"--kb {kb}: no document could be indexed; nothing to evaluate")
+        _check_expected(rows, present, knowledge, audience)
         service = AnswerService(kb=knowledge)  # no canned answers, no logging: only this KB is measured
 
         def answer(text: str):  # type: ignore[no-untyped-def]
@@ -355,6 +376,15 @@ def eval_kb(
     from collections import Counter
 
     figures["engine"] = knowledge.embedder.name
+    figures["answer_threshold"] = knowledge.decision.threshold
+    failed = sum(1 for _, a in answered if a.why_not == UNAVAILABLE)
+    figures["unavailable"] = failed  # questions the KB could not search (an error): counted as abstentions
+    if failed:
+        err_console.print(
+            f"[bold red]{failed} question(s) could not be answered because of an error[/] (see the log "
+            "above); they count as abstentions in these figures",
+            highlight=False,
+        )
     figures["languages"] = dict(Counter(a.language or "unclear" for _, a in answered).most_common())
     if fit:
         figures["calibration"] = calibrate(answered)
@@ -363,6 +393,46 @@ def eval_kb(
         return
     for key, value in figures.items():
         console.print(f"{key:>22}  {value}", highlight=False)
+
+
+def _holds_configured_index(index: Path, settings: Any) -> bool:
+    """Whether the evaluation's index under --index would be, or nest with, the bot's own (CHROMA_PATH)."""
+    own, ours = Path(settings.chroma_path).resolve(), (index / "chroma").resolve()
+    return own == ours or own in ours.parents or ours in own.parents
+
+
+def _report_refusals(failed: list[str]) -> None:
+    """Every document the evaluation could not index (its queries can only miss), people's file names
+    shown as they are (never read as markup)."""
+    if not failed:
+        return
+    err_console.print(f"[yellow]{len(failed)} document(s) skipped[/] (their queries can only miss):")
+    for message in failed[:20]:
+        err_console.print(f"  • {message}", markup=False, highlight=False, soft_wrap=True)
+    if len(failed) > 20:
+        err_console.print(f"  … and {len(failed) - 20} more", highlight=False)
+
+
+def _check_expected(rows: list[dict[str, Any]], present: set[str], knowledge: Any, audience: str) -> None:
+    """Queries whose expected document is not in the index (a typo, a file stem with its suffix), or is
+    internal when measuring for customers: they can only miss, so say so before the figures."""
+    unknown = sorted({q["expected"] for q in rows if q["expected"] and q["expected"] not in present})
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (f" … and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        err_console.print(
+            f"[yellow]{len(unknown)} expected document id(s) are not in --kb[/] (their queries can only "
+            f"miss; an id is the file name without its suffix): {escape(shown)}",
+            highlight=False,
+        )
+    if audience == "customer":
+        public = knowledge.store.doc_ids(("public",))
+        hidden = sorted({q["expected"] for q in rows if q["expected"] in present} - public)
+        if hidden:
+            err_console.print(
+                f"[yellow]{len(hidden)} expected document(s) are internal[/]: a customer is never answered "
+                f"from them (use --audience staff to measure staff): {escape(', '.join(hidden[:10]))}",
+                highlight=False,
+            )
 
 
 def register(root: typer.Typer) -> None:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from bot.cli.context import console, err_console, fail, runtime
 
@@ -32,6 +33,10 @@ def eval_route(
     for text, label in train_rows:
         examples.setdefault(label, []).append(text)
     out_of_scope = examples.pop("oos", [])
+    if not examples:
+        fail(f"{train}: no category examples (every row is 'oos'); a router needs labelled categories")
+    for warning in _warnings(examples, test_rows):
+        err_console.print(f"[yellow]Note:[/] {escape(warning)}", highlight=False)
     with err_console.status(f"Training on {len(train_rows)} examples…"):
         router = CategoryRouter.train(
             examples,
@@ -50,3 +55,20 @@ def eval_route(
         return
     for key, value in figures.items():
         console.print(f"{key:>18}  {value}", highlight=False)
+
+
+def _warnings(examples: dict[str, list[str]], test_rows: list[tuple[str, str]]) -> list[str]:
+    """What makes the figures mean less than they seem: categories the test names but training never
+    taught (always wrong), and too few categories to calibrate the out-of-scope rule on."""
+    notes = []
+    unseen = sorted({label for _, label in test_rows} - set(examples) - {"oos"})
+    if unseen:
+        shown = ", ".join(unseen[:10]) + (f" … and {len(unseen) - 10} more" if len(unseen) > 10 else "")
+        notes.append(f"test labels never seen in training (always counted wrong): {shown}")
+    if len(examples) < 3:
+        notes.append(
+            f"{len(examples)} categor{'y' if len(examples) == 1 else 'ies'} in training: the out-of-scope rule "
+            "threshold needs at least 3 to calibrate (it holds categories out in turn), so only 'oos' examples "
+            "in training can refuse a request"
+        )
+    return notes

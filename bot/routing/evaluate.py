@@ -12,7 +12,12 @@ from knowledge.evaluate import read_jsonl
 
 
 def read_labelled(path: Path) -> list[tuple[str, str]]:
-    return [(str(row["text"]), str(row["label"])) for _, row in read_jsonl(path, ("text", "label"))]
+    """(text, label) rows; a label is trimmed, and `OOS` in any case is out of scope."""
+    rows = []
+    for _, row in read_jsonl(path, ("text", "label"), strings=("text", "label")):
+        label = row["label"].strip()
+        rows.append((row["text"], OOS if label.lower() == OOS else label))
+    return rows
 
 
 def evaluate_router(router: CategoryRouter, rows: Sequence[tuple[str, str]]) -> dict[str, Any]:

@@ -158,7 +158,7 @@ def test_eval_kb_prints_the_contract_metrics(tmp_path: Path) -> None:
     assert set(figures) == {
         "queries", "answerable", "unanswerable", "hit_at_1", "hit_at_3", "mrr_at_10",
         "answered_precision", "answerable_coverage", "unanswerable_abstain", "p50_ms", "p95_ms",
-        "engine", "languages",
+        "engine", "languages", "answer_threshold", "unavailable",
     }  # fmt: skip
     assert figures["engine"] == "multilingual-e5-small" and sum(figures["languages"].values()) == 3
     assert (figures["queries"], figures["answerable"], figures["unanswerable"]) == (3, 2, 1)
@@ -167,6 +167,44 @@ def test_eval_kb_prints_the_contract_metrics(tmp_path: Path) -> None:
     bad.write_text('{"id": 1}\n')
     broken = invoke("eval", "kb", "--kb", str(SAMPLE_KB), "--queries", str(bad))
     assert broken.exit_code == 1 and "bad.jsonl:1" in broken.output
+
+
+def test_eval_kb_measures_exactly_the_folder_given(tmp_path: Path) -> None:
+    """A review: a reused --index kept an earlier run's articles and cited them (precision 1.0 -> 0.25);
+    an --index holding the bot's own index replaced its articles; an expected id with a typo, or a folder
+    where nothing could be indexed, gave figures without a word."""
+    big, small = tmp_path / "big", tmp_path / "sets" / "small"
+    big.mkdir()
+    small.mkdir(parents=True)
+    for name in ("refund-policy", "single-sign-on", "reset-password", "delete-account", "export-data"):
+        shutil.copy(SAMPLE_KB / f"{name}.md", big)
+    for name in ("refund-policy", "single-sign-on", "reset-password"):
+        shutil.copy(SAMPLE_KB / f"{name}.md", small)
+    queries = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "1", "text": "How do I delete my account and all its data?", "expected": "delete-account"},
+        {"id": "2", "text": "I forgot my password", "expected": "reset-password"},
+        {"id": "3", "text": "refunds", "expected": "refund-polcy"},
+    ]
+    queries.write_text("\n".join(json.dumps(r) for r in rows))
+    index = tmp_path / "idx"
+    first = invoke("eval", "kb", "--kb", str(big), "--queries", str(queries), "--json", "--index", str(index))
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout.strip().splitlines()[-1])["hit_at_1"] == round(2 / 3, 4)
+    again = invoke(
+        "eval", "kb", "--kb", str(small), "--queries", str(queries), "--json", "--index", str(index)
+    )
+    assert again.exit_code == 0, again.output
+    figures = json.loads(again.stdout.strip().splitlines()[-1])
+    assert figures["hit_at_1"] == round(1 / 3, 4)  # delete-account is not in this folder any more
+    assert "2 expected document id(s) are not in --kb" in again.stderr
+    assert "delete-account, refund-polcy" in again.stderr
+    own = invoke("eval", "kb", "--kb", str(small), "--queries", str(queries), "--index", str(tmp_path))
+    assert own.exit_code == 1 and "the bot's own index (CHROMA_PATH)" in own.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = invoke("eval", "kb", "--kb", str(empty), "--queries", str(queries))
+    assert nothing.exit_code == 1 and "no document could be indexed" in nothing.output
 
 
 @pytest.fixture(scope="module")
