@@ -108,9 +108,13 @@ def edits(word: str, letters: Collection[str]) -> set[str]:
 def normalised(text: str) -> str:
     """NFC, without invisible format characters (zero-width spaces, joiners, BOM): "acc\\u200bount"
     is one word, and a decomposed accent stays on its letter; without the optional vowel marks and
-    tatweel of Arabic and Hebrew (`terms.unmarked`): a fully vowelled question is the same question."""
+    tatweel of Arabic and Hebrew (`terms.unmarked`): a fully vowelled question is the same question.
+    Without lone surrogates either (JSON may escape half a character, "\\ud800"): no encoder can read
+    them (the model's raised UnicodeEncodeError and the question was "unavailable")."""
     return unmarked(
-        "".join(ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch) != "Cf")
+        "".join(
+            ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch) not in ("Cf", "Cs")
+        )
     )
 
 

@@ -268,6 +268,7 @@ def test_known_words_and_other_languages_are_searched_as_asked(
         "how do i reset my pass\u200bword",
         "\ufeffhow do i reset my password\u2060",  # a byte-order mark, a word joiner
         "how do i re\u0073\u0065t my password",  # plain letters written as escapes: the same text
+        "how do i reset my \ud800password",  # half a character (a lone surrogate): the encoder raised
     ],
 )
 def test_invisible_characters_change_nothing(sample_kb: KnowledgeBase, disguised: str) -> None:
