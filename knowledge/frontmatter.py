@@ -1,12 +1,13 @@
 """YAML front matter, read strictly: a typo or an odd value is an error naming the key and the fix.
 
-Fail closed: a key that is not known (`Visibility`, `visiblity`), a visibility that is neither public
-nor internal, a duplicated key, a value of the wrong type, an alias or anchor (the "billion laughs"
+Fail closed: a key that is not known (`Visibility`, `visiblity`, `private`), a visibility that is neither
+public nor internal, a duplicated key, a value of the wrong type, an alias or anchor (the "billion laughs"
 expansion) or an unclosed block refuses the file; nothing is silently read as body and made public.
 """
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 import unicodedata
@@ -16,6 +17,18 @@ from typing import Any
 import yaml
 
 KNOWN_KEYS = ("title", "url", "visibility", "tags", "owner", "source")
+# What static-site generators and help-centre exports write (Jekyll, Hugo, Docusaurus, MkDocs, Zendesk
+# and Intercom exports): read and ignored, never refused — a newcomer's whole export was refused for its
+# `description:` and `date:` lines (a review). Nothing here says who may read the article: a key that
+# might (`private`, `draft`, `audience`, `access`, `hidden`, `published`) stays unknown and refuses the
+# file, since ignoring it could publish what its writer meant to keep in.
+OTHER_TOOLS_KEYS = frozenset(
+    (
+        "description summary excerpt date created updated modified lastmod last_updated last_modified "
+        "author authors slug id permalink aliases layout weight order sidebar_position sidebar_label "
+        "nav_order keywords categories category section lang language locale toc image cover"
+    ).split()
+)
 MAX_BYTES = 16 * 1024  # title, url, visibility, tags, owner and source fit in far less
 
 
@@ -168,7 +181,7 @@ def parse(block: str) -> FrontMatter:
     if not isinstance(data, dict):
         raise FrontMatterError("the front matter must be 'key: value' lines")
     for key in data:
-        if key not in KNOWN_KEYS:
+        if key not in KNOWN_KEYS and not (isinstance(key, str) and key in OTHER_TOOLS_KEYS):
             raise FrontMatterError(_unknown_key(key))
     return FrontMatter(
         title=_text(data, "title", 'quote it: title: "..."'),
@@ -192,6 +205,8 @@ def _text(data: dict, key: str, fix: str) -> str | None:
     value = data.get(key)
     if value is None:
         return None
+    if isinstance(value, int | float | datetime.date) and not isinstance(value, bool):
+        return str(value)  # `title: 2024`, `title: 2024-01-31`: the text as written (YAML read a number)
     if not isinstance(value, str):
         raise FrontMatterError(f"front matter key '{key}' must be text, not {_kind(value)}; {fix}")
     return value.strip() or None

@@ -269,9 +269,24 @@ def test_the_error_names_the_file_the_key_and_the_fix(tmp_path: Path) -> None:
         documents.load(tmp_path / "kb" / "ops/odd.md")
     put(tmp_path / "kb", "ops/url.md", "---\nurl: 42\n---\n# Url\n")
     with pytest.raises(
-        documents.SourceError, match=r"url\.md: front matter key 'url' must be text, not a number \(42\)"
+        documents.SourceError, match=r"url\.md: front matter key 'url' must be an http\(s\) address, not '42'"
     ):
         documents.load(tmp_path / "kb" / "ops/url.md")
+
+
+def test_what_other_tools_write_is_read_and_ignored_but_a_say_on_readers_is_refused(tmp_path: Path) -> None:
+    """A review: a help-centre export with `description:` and `date:` lines, or a title YAML reads as a
+    number (`title: 2024`), was refused whole. Keys of site generators are ignored; a key that might say
+    who reads the article (`private`, `draft`, `audience`) still refuses it: ignored, it could publish
+    what its writer meant to keep in."""
+    export = "---\ntitle: 2024\ndescription: Plans and prices\ndate: 2024-01-31\nauthor: Ana\nslug: p\n---\nBody.\n"
+    doc = documents.load(put(tmp_path / "kb", "prices.md", export), rules=VisibilityRules(default="public"))
+    assert (doc.title, doc.visibility, doc.text.strip()) == ("2024", "public", "Body.")
+    dated = documents.load(put(tmp_path / "kb", "d.md", "---\ntitle: 2024-01-31\n---\nx\n"))
+    assert dated.title == "2024-01-31"
+    for key in ("private: true", "draft: true", "audience: staff", "hidden: yes", "Description: x"):
+        with pytest.raises(documents.SourceError, match="is not known"):
+            documents.load(put(tmp_path / "kb", "p.md", f"---\n{key}\n---\n# P\n"))
 
 
 def test_an_alias_bomb_is_refused_quickly_and_later_answers_still_work(tmp_path: Path) -> None:
