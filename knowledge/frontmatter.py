@@ -184,7 +184,7 @@ def parse(block: str) -> FrontMatter:
         if key not in KNOWN_KEYS and not (isinstance(key, str) and key in OTHER_TOOLS_KEYS):
             raise FrontMatterError(_unknown_key(key))
     return FrontMatter(
-        title=_text(data, "title", 'quote it: title: "..."'),
+        title=_text(data, "title", 'quote it: title: "..."', as_written=True),
         url=_url(data),
         visibility=_visibility(data),
         tags=_tags(data),
@@ -201,12 +201,12 @@ def _unknown_key(key: object) -> str:
     return f"front matter key '{key}' is not known; {hint}Known keys: {known}"
 
 
-def _text(data: dict, key: str, fix: str) -> str | None:
+def _text(data: dict, key: str, fix: str, *, as_written: bool = False) -> str | None:
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, int | float | datetime.date) and not isinstance(value, bool):
-        return str(value)  # `title: 2024`, `title: 2024-01-31`: the text as written (YAML read a number)
+    if as_written and isinstance(value, int | float | datetime.date) and not isinstance(value, bool):
+        return str(value)  # `title: 2024`, `title: 2024-01-31`: the title as written (YAML read a number)
     if not isinstance(value, str):
         raise FrontMatterError(f"front matter key '{key}' must be text, not {_kind(value)}; {fix}")
     return value.strip() or None

@@ -269,7 +269,7 @@ def test_the_error_names_the_file_the_key_and_the_fix(tmp_path: Path) -> None:
         documents.load(tmp_path / "kb" / "ops/odd.md")
     put(tmp_path / "kb", "ops/url.md", "---\nurl: 42\n---\n# Url\n")
     with pytest.raises(
-        documents.SourceError, match=r"url\.md: front matter key 'url' must be an http\(s\) address, not '42'"
+        documents.SourceError, match=r"url\.md: front matter key 'url' must be text, not a number \(42\)"
     ):
         documents.load(tmp_path / "kb" / "ops/url.md")
 
