@@ -23,11 +23,40 @@ KNOWN_KEYS = ("title", "url", "visibility", "tags", "owner", "source")
 # might (`private`, `draft`, `audience`, `access`, `hidden`, `published`) stays unknown and refuses the
 # file, since ignoring it could publish what its writer meant to keep in.
 OTHER_TOOLS_KEYS = frozenset(
-    (
-        "description summary excerpt date created updated modified lastmod last_updated last_modified "
-        "author authors slug id permalink aliases layout weight order sidebar_position sidebar_label "
-        "nav_order keywords categories category section lang language locale toc image cover"
-    ).split()
+    [
+        "description",
+        "summary",
+        "excerpt",
+        "date",
+        "created",
+        "updated",
+        "modified",
+        "lastmod",
+        "last_updated",
+        "last_modified",
+        "author",
+        "authors",
+        "slug",
+        "id",
+        "permalink",
+        "aliases",
+        "layout",
+        "weight",
+        "order",
+        "sidebar_position",
+        "sidebar_label",
+        "nav_order",
+        "keywords",
+        "categories",
+        "category",
+        "section",
+        "lang",
+        "language",
+        "locale",
+        "toc",
+        "image",
+        "cover",
+    ]
 )
 MAX_BYTES = 16 * 1024  # title, url, visibility, tags, owner and source fit in far less
 

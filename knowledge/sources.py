@@ -115,8 +115,15 @@ def _walk(folder: Path, shown: Path, base: Path, result: Scan) -> list[SourceFil
     def unreadable(error: OSError) -> None:
         result.refused.append(Refusal(None, f"{error.filename}: cannot read the folder ({error.strerror})"))
 
+    hidden = 0
     for directory, subfolders, names in os.walk(folder, onerror=unreadable, followlinks=False):
         here = Path(directory)
+        # Hidden entries are tools' copies and settings, not articles: a notebook's
+        # `.ipynb_checkpoints/reset-password-checkpoint.md` outranked the article it copies (a review),
+        # and `.git`, `.github` and `.obsidian` hold Markdown nobody wrote for customers.
+        hidden += sum(1 for n in subfolders if n.startswith(".")) + sum(1 for n in names if n.startswith("."))
+        subfolders[:] = [n for n in subfolders if not n.startswith(".")]
+        names = [n for n in names if not n.startswith(".")]
         for name in sorted(subfolders):
             if (here / name).is_symlink():
                 link = here / name
@@ -129,6 +136,11 @@ def _walk(folder: Path, shown: Path, base: Path, result: Scan) -> list[SourceFil
                 file = _file(shown / path.relative_to(folder), path.relative_to(base), base, result)
                 if file:
                     files.append(file)
+    if hidden:
+        result.notes.append(
+            f"{shown}: {hidden} hidden file(s) or folder(s) (names starting with '.') are not read; "
+            "rename one without the dot if it is an article"
+        )
     return files
 
 

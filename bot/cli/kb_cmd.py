@@ -97,10 +97,10 @@ def _ingest(rt: Runtime, paths: list[Path], *, prune: bool) -> None:
             highlight=False,
             soft_wrap=True,
         )
-    for note in report.notes:
-        err_console.print(f"[dim]not followed[/] {note}", highlight=False, soft_wrap=True)
+    for note in report.notes:  # file names are people's text: never read as markup ("faq [draft].md")
+        err_console.print(f"[dim]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
     for problem in report.failed:
-        err_console.print(f"[yellow]refused[/] {problem}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]refused[/] {escape(problem)}", highlight=False, soft_wrap=True)
     if report.withdrawn:
         err_console.print(
             f"[yellow]withdrawn from customers until fixed:[/] {', '.join(report.withdrawn)}",

@@ -424,6 +424,20 @@ def test_links_out_of_the_sources_folder_are_refused_and_an_old_copy_removed(tmp
             assert "CANARY" not in answer.text and all(s.doc_id == "help" for s in answer.sources)
 
 
+def test_hidden_files_and_folders_are_not_articles(tmp_path: Path) -> None:
+    """A review: a notebook's `.ipynb_checkpoints/reset-password-checkpoint.md` was indexed and outranked
+    the article it copies; `.git` and `.github` hold Markdown nobody wrote for customers."""
+    docs = tmp_path / "docs"
+    put(docs, "reset-password.md", "# Reset your password\nUse the link on the sign-in page.\n")
+    put(docs, ".ipynb_checkpoints/reset-password-checkpoint.md", "# Reset your password\nOld draft.\n")
+    put(docs, ".github/ISSUE_TEMPLATE/bug.md", "# Bug report\nSteps to reproduce.\n")
+    put(docs, "guides/.draft.md", "# Draft\nNot ready.\n")
+    kb = make_kb(tmp_path)
+    report = kb.ingest([docs], root=docs, rules=VisibilityRules(public=("*.md", "**/*.md")))
+    assert kb.store.doc_ids() == {"reset-password"} and report.failed == []
+    assert any("hidden file(s) or folder(s)" in note for note in report.notes)
+
+
 def test_links_inside_the_folder_are_not_followed(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     put(docs, "ops/vault.html", "<p>The vault override code is 4711. CANARY-inside</p>")

@@ -112,3 +112,14 @@ def test_eval_kb_states_the_visibility_of_unlabelled_documents(kb_dir: Path, tmp
         ["eval", "kb", "--kb", str(docs), "--queries", str(queries), "--json", "--unlabelled", "internal"],
     )
     assert json.loads(hidden.output.splitlines()[-1])["hit_at_1"] == 0.0
+
+
+def test_file_names_in_the_ingest_report_are_shown_as_they_are(kb_dir: Path) -> None:
+    """A review: `faq [draft].md` was reported as `faq .md` (its name read as markup), so nobody could
+    find the file to fix; a hidden folder is named as skipped, not as a link "not followed"."""
+    put(kb_dir, "help-centre/faq [draft].md", "---\nvisiblity: public\n---\n# FAQ\n")
+    put(kb_dir, "help-centre/.obsidian/notes.md", "# Notes\n")
+    put(kb_dir, "help-centre/ok.md", "# Fine\nA fine article.\n")
+    result = runner.invoke(app, ["kb", "ingest"])
+    assert "faq [draft].md: front matter key 'visiblity' is not known" in result.output
+    assert "1 hidden file(s) or folder(s)" in result.output and "not followed" not in result.output
