@@ -9,7 +9,6 @@ from bot import i18n
 from bot.blocks.common import (
     Block,
     button,
-    clip,
     context,
     section,
 )
@@ -44,7 +43,10 @@ def answer_message(answer: Answer, *, query_id: int | None, lang: str | None = N
                 + t(lang, "The passage below is quoted in {language} from our help centre.", language=name)
             )
         )
-    blocks.append(section(answer.text))
+    # The text is literal, never markup: a passage's "Bearer <API_KEY>" vanished as a Slack token, and an
+    # LLM's answer (the question is in its prompt) could carry a disguised link or ping anyone it named.
+    shown = safe(answer.text, 2900, mentions=False)
+    blocks.append(section(shown))
     if sources:
         see_also = (
             " · " + t(lang, "see also {links}", links=", ".join(sources[1:])) if len(sources) > 1 else ""
@@ -61,7 +63,7 @@ def answer_message(answer: Answer, *, query_id: int | None, lang: str | None = N
             ],
         }
     )
-    return {"text": clip(answer.text, 3000), "blocks": blocks}
+    return {"text": shown, "blocks": blocks}
 
 
 def abstain_message(

@@ -118,6 +118,10 @@ def _builders(text: str) -> dict[str, object]:
         "answer_sources": blocks.answer_message(
             Answer(text="Go to Settings.", grounded=True, sources=[source], confidence=0.9), query_id=1
         ),
+        # a passage or an LLM's answer (the question is in its prompt): text, never markup
+        "answer_text": blocks.answer_message(
+            Answer(text=text, grounded=True, sources=[source], confidence=0.9), query_id=1
+        ),
         "home": blocks.home_view(
             role="manager",
             mine=[(ticket, None)],
@@ -135,6 +139,17 @@ def _builders(text: str) -> dict[str, object]:
 def test_every_builder_defuses_hostile_text(text: str) -> None:
     for name, payload in _builders(text).items():
         assert not leaks(payload), (name, leaks(payload))
+
+
+def test_an_answers_text_is_shown_as_written_and_pings_nobody() -> None:
+    """A review: a passage's "Bearer <API_KEY>" vanished (Slack read it as a token), and an LLM's answer
+    reached Slack with a disguised link, a live mention and a bidi override."""
+    text = "Send `Bearer <API_KEY>` if usage > 1000 & <= limit. Ask <@U0MANAGER1>: <https://evil.example|Reset>\u202e"
+    message = blocks.answer_message(Answer(text=text, grounded=True, sources=[], confidence=0.9), query_id=1)
+    shown = message["blocks"][0]["text"]["text"]
+    assert "Bearer &lt;API_KEY&gt;" in shown and "usage &gt; 1000 &amp; &lt;= limit" in shown
+    assert "<@U0MANAGER1>" not in shown and "Reset (<https://evil.example>)" in shown
+    assert "\u202e" not in shown and message["text"] == shown
 
 
 def test_bidirectional_overrides_are_removed_from_peoples_text() -> None:
