@@ -12,7 +12,7 @@ from typing import Any, Literal, Protocol
 
 from knowledge import batches, calibration, chunking, indexes, language, selfcal, spelling
 from knowledge.calibration import Curve
-from knowledge.compose import PassageComposer
+from knowledge.compose import Composed, PassageComposer
 from knowledge.decide import STATISTIC, DecisionParams, lift, weighed
 from knowledge.embedding import Engine
 from knowledge.lexical import LexicalIndex
@@ -27,7 +27,9 @@ Audience = Literal["customer", "staff"]
 
 
 class Composer(Protocol):
-    def compose(self, question: str, chunks: list[chunking.Chunk], *, language: str | None = None) -> str: ...
+    def compose(
+        self, question: str, chunks: list[chunking.Chunk], *, language: str | None = None
+    ) -> Composed: ...
 
 
 EMBED_BATCH = (
@@ -316,11 +318,11 @@ class KnowledgeBase:
         if not chunks[0].text:  # its document went between the search and the read (another ingestion)
             why = "The best matching document changed while this question was answered."
             return Answer("", sources, conf, False, why, ranking, elapsed, stat, **meta)  # type: ignore[arg-type]
-        text = self.composer.compose(question, chunks, language=asked_in)  # never reached on abstain
-        written = getattr(self.composer, "writes", False)  # an LLM writes in the asker's language
-        passage_language = None if written else language.detect(chunks[0].text[:500])
+        composed = self.composer.compose(question, chunks, language=asked_in)  # never reached on abstain
+        # a quoted passage is in its article's language; an LLM writes in the asker's
+        passage_language = language.detect(chunks[0].text[:500]) if composed.quoted else None
         return Answer(
-            text,
+            composed.text,
             sources,
             conf,
             True,

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from knowledge.chunking import Chunk
 from knowledge.clipping import clip
 from knowledge.terms import tokens
 
 SECTION_LIMIT = 3000
+
+
+@dataclass(frozen=True)
+class Composed:
+    """An answer's text, and whether it quotes the article as written (in the article's language,
+    labelled so for an asker of another) or was written for the asker (by a model, in their language)."""
+
+    text: str
+    quoted: bool
 
 
 def best_passage(question: str, chunk: Chunk, limit: int = SECTION_LIMIT - 200) -> str:
@@ -54,10 +64,8 @@ def _in_language(code: str | None) -> str:
 class PassageComposer:
     """No LLM: the most relevant passage of the top document."""
 
-    writes = False  # quotes the article as written (in the article's language)
-
-    def compose(self, question: str, chunks: list[Chunk], *, language: str | None = None) -> str:
-        return best_passage(question, chunks[0])
+    def compose(self, question: str, chunks: list[Chunk], *, language: str | None = None) -> Composed:
+        return Composed(best_passage(question, chunks[0]), quoted=True)
 
 
 class LlmComposer:
@@ -80,9 +88,9 @@ class LlmComposer:
 
         return cls(init_chat_model(spec, temperature=0))
 
-    writes = True  # writes the answer itself, in the asker's language
-
-    def compose(self, question: str, chunks: list[Chunk], *, language: str | None = None) -> str:
+    def compose(self, question: str, chunks: list[Chunk], *, language: str | None = None) -> Composed:
+        """Written in the asker's language; when the model fails, the passage, quoted (and labelled: a
+        German asker got an English passage with no word that it was English, a review)."""
         context = "\n\n".join(f"[{i}] {c.title}\n{c.text}" for i, c in enumerate(chunks[: self.sources], 1))
         try:
             reply = self.model.invoke(  # type: ignore[attr-defined]
@@ -95,5 +103,4 @@ class LlmComposer:
             self.failures += 1
             return self.fallback.compose(question, chunks)  # quoted in the article's language
         text = str(getattr(reply, "content", reply)).strip()
-        limit = SECTION_LIMIT - 200
-        return clip(text, limit)
+        return Composed(clip(text, SECTION_LIMIT - 200), quoted=False)

@@ -51,7 +51,7 @@ def _chunk(text: str) -> Chunk:
 def test_a_long_chinese_answer_is_cut_near_the_limit_on_every_surface() -> None:
     """A reply with one space near its start was cut at that space: "根据…", three characters."""
     limit = SECTION_LIMIT - 200
-    written = LlmComposer(_Model(CHINESE)).compose("导出文件保留几天", [_chunk("导出")])
+    written = LlmComposer(_Model(CHINESE)).compose("导出文件保留几天", [_chunk("导出")]).text
     quoted = best_passage("导出文件保留几天", _chunk(CHINESE))
     for out in (written, quoted):
         assert limit // 2 <= len(out) <= limit
@@ -99,3 +99,18 @@ def test_a_literal_angle_bracket_or_ampersand_is_text_not_an_open_token() -> Non
     assert safe(long, 80).startswith("Filter with amount &lt; 100 returns nothing")
     assert safe("<3 love the product but the CSV export times out on 10k rows every single time", 60) != "…"
     assert safe("Bauer &amp; Söhne " * 10, 10) == "Bauer…"  # an entity is still never cut
+
+
+class _Broken:
+    def invoke(self, messages: object) -> str:
+        raise TimeoutError("the provider did not answer")
+
+
+def test_an_answer_says_whether_it_quotes_the_article_or_was_written_for_the_asker() -> None:
+    """A review: when the model failed, the English passage reached a German asker with no word that it
+    was English (an LLM composer was taken to have written every answer)."""
+    passage = _chunk("Klicke auf Passwort vergessen.\n\nDer Link gilt eine Stunde.")
+    written = LlmComposer(_Model("Du kannst es zurücksetzen [1].")).compose("Passwort?", [passage])
+    fallen_back = LlmComposer(_Broken()).compose("Passwort?", [passage])
+    assert (written.text, written.quoted) == ("Du kannst es zurücksetzen [1].", False)
+    assert fallen_back.quoted and fallen_back.text == best_passage("Passwort?", passage)
