@@ -25,6 +25,7 @@ Turkish at 0.08).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Collection, Sequence
@@ -88,6 +89,27 @@ MIN_SHARE = 0.02
 _lock = threading.Lock()
 
 
+# What is not the asker's prose: code (blocks and spans), Slack's tokens (mentions, channels, broadcasts;
+# a link keeps its label), bare addresses and :emoji: codes. Read as words they outvoted the question: a
+# German question with an English error message in a code block got English buttons, and "¿Cómo
+# restablezco mi contraseña? :pray: :sweat_smile:" was unclear (a review).
+_NOT_PROSE = (
+    (re.compile(r"```.*?(?:```|$)", re.S), " "),
+    (re.compile(r"`[^`\n]*`"), " "),
+    (re.compile(r"<(?:https?://|mailto:)[^|<>\s]*\|([^<>]*)>"), r"\1"),
+    (re.compile(r"<[^<>\s]*>"), " "),
+    (re.compile(r"(?i)\b(?:https?://|www\.)\S+|\S+@\S+\.\w+"), " "),
+    (re.compile(r":(?=[a-z0-9_'-]*[a-z+])[a-z0-9_+'-]{1,40}:"), " "),  # not a time: "10:30:45"
+)
+
+
+def prose(text: str) -> str:
+    """`text` without what is not prose (`_NOT_PROSE`): what its language is read from."""
+    for pattern, by in _NOT_PROSE:
+        text = pattern.sub(by, text)
+    return " ".join(text.split())
+
+
 @cache
 def _identifier():  # type: ignore[no-untyped-def]
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -106,7 +128,9 @@ def _ranked(text: str) -> tuple[tuple[str, float], ...]:
 def detect(text: str) -> str | None:
     """ISO 639-1 code of `text`'s language ("de"), or None when it is too short or unclear. A variety's
     belief counts for the language its readers read (`READ_AS`), and a likeliest language whose close
-    relatives share the belief is it when the family is likely enough (`FAMILIES`)."""
+    relatives share the belief is it when the family is likely enough (`FAMILIES`). Read from its
+    `prose`: code, links, mentions and emoji codes say nothing of the writer's language."""
+    text = prose(text)
     if not _long_enough(text):
         return None
     ranked = _ranked(text)
@@ -127,6 +151,7 @@ def differs(text: str, languages: Collection[str]) -> bool:
     routing examples'): long enough to tell, and the detector's likeliest language is neither one of
     them nor one of their `VARIETIES`, and is at least `ODDS` times likelier than all of those together.
     False when `languages` is empty."""
+    text = prose(text)
     if not languages or not _long_enough(text):
         return False
     expected = set(languages).union(*(VARIETIES.get(lang, ()) for lang in languages))

@@ -168,6 +168,27 @@ def test_a_variety_is_labelled_with_the_language_its_readers_read(text: str, lan
 
 
 @pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (
+            "Wie lade ich Rechnungen herunter? Ich bekomme ```Error 403 Forbidden: You do not have "
+            "permission to access this resource on this server```",
+            "de",
+        ),
+        ("Wie lade ich Rechnungen herunter? `GET /api/v2/invoices?status=open&format=pdf` fails", "de"),
+        ("¿Cómo restablezco mi contraseña? :pray: :sweat_smile:", "es"),
+        ("Zahlung abgelehnt: <https://app.acme.example/billing/payment-methods/update>", "de"),
+        ("Kannst du <https://acme.example/x|diese Seite> für <@U0AGENT001> öffnen?", "de"),
+        ("How do I export my data? https://acme.example/exportieren/daten/herunterladen/bitte", "en"),
+    ],
+)
+def test_a_questions_language_is_read_from_its_prose(text: str, language: str) -> None:
+    """A review: code, links and :emoji: codes were read as words, so a German question quoting an English
+    error got English buttons, and a Spanish one with two emoji was unclear (English words)."""
+    assert detect(text) == language
+
+
+@pytest.mark.parametrize(
     ("text", "languages", "foreign"),
     [
         # short requests full of names: *which* language is unclear (detect says None), English is not it
