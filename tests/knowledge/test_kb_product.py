@@ -144,7 +144,7 @@ def test_cli_reports_broken_files_and_keeps_going(tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "no such file or folder" in missing.output
 
 
-def test_eval_kb_prints_the_contract_metrics(tmp_path: Path) -> None:
+def test_eval_kb_prints_the_contract_metrics(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     queries = tmp_path / "q.jsonl"
     rows = [
         {"id": "1", "text": "I was charged twice, can I get my money back?", "expected": "refund-policy"},
@@ -152,8 +152,16 @@ def test_eval_kb_prints_the_contract_metrics(tmp_path: Path) -> None:
         {"id": "3", "text": "what's the weather on mars tomorrow", "expected": None},
     ]
     queries.write_text("\n".join(json.dumps(r) for r in rows))
+    from knowledge import spelling
+
+    warmed: list[object] = []  # the KB's word lists are loaded before the first timed question
+    loaded = spelling.warm_up
+    monkeypatch.setattr(
+        spelling, "warm_up", lambda languages: warmed.append(set(languages)) or loaded(languages)
+    )
     result = invoke("eval", "kb", "--kb", str(SAMPLE_KB), "--queries", str(queries), "--json")
     assert result.exit_code == 0, result.output
+    assert warmed == [{"en"}]
     figures = json.loads(result.output.strip().splitlines()[-1])
     assert set(figures) == {
         "queries", "answerable", "unanswerable", "hit_at_1", "hit_at_3", "mrr_at_10",
