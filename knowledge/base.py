@@ -105,15 +105,19 @@ class KnowledgeBase:
         progress: Callable[[int, int, str], None] | None = None,
         root: Path | None = None,
         rules: VisibilityRules = INTERNAL_UNLESS_STATED,
+        links: bool = False,
     ) -> IngestReport:
         """Index new and changed files, skip unchanged ones, remove deleted ones with `prune`.
 
         Document ids are paths relative to `root` (the sources folder) for paths inside it, else to
         the folder given. Files that do not state their visibility follow `rules` (internal unless
         told otherwise). A refused file is reported and its previous copy is withdrawn from customers;
-        `prune` removes only documents under the paths given.
+        `prune` removes only documents under the paths given. `links`: a link to a file is read as the
+        file (only for a private index: `deskbot eval kb`).
         """
-        return batches.ingest(self, paths, prune=prune, progress=progress, root=root, rules=rules)
+        return batches.ingest(
+            self, paths, prune=prune, progress=progress, root=root, rules=rules, links=links
+        )
 
     def calibrate(self) -> Curve:
         """Fit this KB's own confidence curve without labels (see knowledge.selfcal) and store it

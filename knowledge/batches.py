@@ -108,6 +108,7 @@ def ingest(
     progress: Callable[[int, int, str], None] | None,
     root: Path | None,
     rules: VisibilityRules,
+    links: bool = False,
 ) -> IngestReport:
     """`KnowledgeBase.ingest`: scan, load, batch, write both indexes, settle gone files, recalibrate."""
     started = time.perf_counter()
@@ -115,7 +116,7 @@ def ingest(
     meta = kb.check_engine()
     if meta.get("engine") != kb.embedder.name:
         kb.store.write_meta({**meta, "engine": kb.embedder.name, "dim": int(kb.embedder.dim)})
-    scan = sources.scan(list(paths), root)
+    scan = sources.scan(list(paths), root, links=links)
     if kb.lexical.problem:  # built with another term analysis: only a rebuild fixes it
         raise LexicalIndexError(kb.lexical.problem)
     # an index from before FTS, or a lexical index another engine setting left behind (`indexes.resync`)

@@ -42,6 +42,7 @@ class Scan:
     notes: list[str] = field(default_factory=list)  # links inside the folder, skipped on purpose
     folders: set[str] = field(default_factory=set)  # scanned folders, relative ("" = a whole root)
     singles: set[str] = field(default_factory=set)  # doc ids of files named one by one
+    links: bool = False  # links to files are read as their targets (`scan`)
 
     def in_scope(self, doc_id: str) -> bool:
         """Whether this run looked where `doc_id` would be (only such documents may be pruned)."""
@@ -66,9 +67,11 @@ def _base(path: Path, root: Path | None) -> Path:
     return path.resolve() if path.is_dir() else path.parent.resolve()
 
 
-def scan(paths: list[Path], root: Path | None = None) -> Scan:
-    """Every supported file under the given files and folders (ids relative to `root` when inside it)."""
-    result = Scan()
+def scan(paths: list[Path], root: Path | None = None, *, links: bool = False) -> Scan:
+    """Every supported file under the given files and folders (ids relative to `root` when inside it).
+    `links`: a link to a file is read as that file (`deskbot eval kb`, whose index is private: data
+    sets kept by git-annex or DVC are links into a store; a bot's sources never follow links)."""
+    result = Scan(links=links)
     found: dict[str, dict[Path, SourceFile]] = {}
     resolved_root = root.resolve() if root is not None else None
     for path in paths:
@@ -145,6 +148,8 @@ def _walk(folder: Path, shown: Path, base: Path, result: Scan) -> list[SourceFil
 
 
 def _file(path: Path, relative: Path, base: Path, result: Scan) -> SourceFile | None:
+    if path.is_symlink() and result.links and path.resolve().is_file():
+        return SourceFile(path, doc_id_of(relative), relative.as_posix())
     if path.is_symlink():
         _link(path, relative, base, result, folder_link=False)
         return None

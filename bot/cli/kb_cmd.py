@@ -356,7 +356,12 @@ def eval_kb(
             # documents (a reused --index kept an earlier run's articles and cited them).
             try:
                 report = knowledge.ingest(
-                    [kb], progress=progress, root=kb, prune=True, rules=VisibilityRules(default=unlabelled)
+                    [kb],
+                    progress=progress,
+                    root=kb,
+                    prune=True,
+                    rules=VisibilityRules(default=unlabelled),
+                    links=True,  # a private index: a data set's files may be links into a store
                 )
             except (EngineMismatch, LexicalIndexError) as exc:
                 fail(f"--index {index}: {exc} (or give an empty folder)")

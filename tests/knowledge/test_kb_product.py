@@ -209,6 +209,13 @@ def test_eval_kb_measures_exactly_the_folder_given(tmp_path: Path) -> None:
     assert "delete-account, refund-polcy" in again.stderr
     own = invoke("eval", "kb", "--kb", str(small), "--queries", str(queries), "--index", str(tmp_path))
     assert own.exit_code == 1 and "the bot's own index (CHROMA_PATH)" in own.output
+    # a data set kept by git-annex or DVC: its files are links into a store (all were refused: zeros)
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    for name in ("refund-policy", "single-sign-on", "reset-password"):
+        (linked / f"{name}.md").symlink_to(small / f"{name}.md")
+    via_links = invoke("eval", "kb", "--kb", str(linked), "--queries", str(queries), "--json")
+    assert json.loads(via_links.stdout.strip().splitlines()[-1])["hit_at_1"] == round(1 / 3, 4)
     empty = tmp_path / "empty"
     empty.mkdir()
     nothing = invoke("eval", "kb", "--kb", str(empty), "--queries", str(queries))
