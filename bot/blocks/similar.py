@@ -22,7 +22,7 @@ def similar_blocks(number: int, similar: Any) -> list[Block]:
     out: list[Block] = []
     if similar.duplicates:
         lines = [
-            f"• *#{m.number}* {safe(m.title, 150)} ({m.status.value.replace('_', ' ')})"
+            f"• *#{m.number}* {safe(m.title, 150, mentions=False)} ({m.status.value.replace('_', ' ')})"
             for m in similar.duplicates
         ]
         out.append(section(":link: *Looks like the same problem as an open ticket*\n" + "\n".join(lines)))
@@ -41,8 +41,8 @@ def similar_blocks(number: int, similar: Any) -> list[Block]:
         lines = []
         for m in similar.resolved:
             how = " ".join(m.solved_by.split())
-            solved = f"\n    _solved:_ {safe(how, SOLVED_MAX)}" if how else ""
-            lines.append(f"• *#{m.number}* {safe(m.title, 150)}{solved}")
+            solved = f"\n    _solved:_ {safe(how, SOLVED_MAX, mentions=False)}" if how else ""
+            lines.append(f"• *#{m.number}* {safe(m.title, 150, mentions=False)}{solved}")
         out.append(section(clip(":mag: *Similar resolved tickets*\n" + "\n".join(lines), 2900)))
     return out
 

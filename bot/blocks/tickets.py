@@ -29,6 +29,13 @@ from bot.slack_text import display, safe
 from bot.verbs import VERBS
 
 
+def words(text: str | None) -> str:
+    """People's words quoted back (a title, a description): a person they mention is named, never pinged
+    (`safe` is idempotent, so `quote` may pass it through the boundary again). A relay is not quoting:
+    it delivers a message to the people it was written for, mentions and all."""
+    return safe(text, mentions=False)
+
+
 def verb_button(name: str, value: str, style: str | None = None) -> dict[str, Any]:
     """A card button for a ticket verb, labelled and identified from the verbs table."""
     verb = VERBS[name]
@@ -90,11 +97,11 @@ def ticket_card(
         {"type": "section", "fields": [mrkdwn(clip(f, 1900)) for f in fields]},
     ]
     if ticket.description:
-        blocks.append(section(quote(ticket.description, 1500)))
+        blocks.append(section(quote(words(ticket.description), 1500)))
     facts = [sla_line(report) if status not in (Status.RESOLVED, Status.CLOSED) else ""]
     if ticket.priority_reason:
         reason = ticket.priority_reason  # already reads "priority high: matched 'outage'; category …"
-        facts.append(safe(reason if reason.startswith("priority") else f"priority: {reason}"))
+        facts.append(words(reason if reason.startswith("priority") else f"priority: {reason}"))
     if ticket.csat:
         facts.append(f"CSAT {'★' * ticket.csat}{'☆' * (5 - ticket.csat)} ({ticket.csat}/5)")
     if ticket.channel and ticket.thread_ts:
@@ -107,7 +114,7 @@ def ticket_card(
         blocks.append({"type": "actions", "block_id": f"ticket:{number}", "elements": actions})
     if status not in (Status.RESOLVED, Status.CLOSED):
         blocks += similar_blocks(number or 0, similar)
-    return {"text": clip(f"Ticket #{number}: {safe(ticket.title)} ({status.value})", 3000), "blocks": blocks}
+    return {"text": clip(f"Ticket #{number}: {words(ticket.title)} ({status.value})", 3000), "blocks": blocks}
 
 
 # what a title's own sentence marks become when the acknowledgement ends its sentence
@@ -125,7 +132,7 @@ def ticket_ack(
     """What the requester sees in their thread when a ticket is opened, in their language (`lang`). A
     promise matches the clock: outside the team's hours it says when the team starts (`opens_at`, in the
     team's time zone), and a 24x7 policy promises wall-clock time."""
-    title = safe(ticket.title).rstrip(_END_MARKS + " \u00a0").lstrip("¿¡") or t(lang, "your request")
+    title = words(ticket.title).rstrip(_END_MARKS + " \u00a0").lstrip("¿¡") or t(lang, "your request")
     priority = t(lang, ticket.priority.value)
     expect = ""
     if report is not None and report.first_response.due_at is not None:
@@ -247,6 +254,6 @@ def thread_command_refused(word: str, rest: str) -> dict[str, Any]:
         if word in THREAD_VERBS
         else "`!note` needs the note after it"
         if word == "note"
-        else f"I don't know `!{safe(word[:30])}`"
+        else f"I don't know `!{words(word[:30])}`"
     )
     return {"text": f":warning: {problem}, so nothing was sent to the requester.\n{thread_help()}"}

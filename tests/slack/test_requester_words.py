@@ -24,3 +24,20 @@ def test_waiting_on_the_customer_tells_the_requester(running: Running) -> None:
         what="the requester's nudge",
     )
     assert nudge[0]["thread_ts"] == ticket.thread_ts
+
+
+def test_a_mention_typed_in_the_new_ticket_modal_pings_nobody(running: Running) -> None:
+    """A review: the title "<@U0MANAGER1> Meine Rechnung …" typed in the modal came back in the
+    acknowledgement as a live mention of the manager."""
+    title = f"<@{MANAGER}> Meine Rechnung für März fehlt leider immer noch"
+    running.slack.slash("/ticket", "new", user=CUSTOMER, channel=SUPPORT)
+    view = wait_for(lambda: running.slack.views_of(CUSTOMER), what="the New ticket modal")[-1]
+    running.slack.submit(view, {"title": title}, user=CUSTOMER)
+    [ticket] = carded(running)
+    ack = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "ist eröffnet" in m["text"]] or None,
+        what="the acknowledgement",
+    )[0]
+    assert f"@\u2060{MANAGER} Meine Rechnung" in ack["text"], ack["text"]
+    for message in [*running.bot_messages(SUPPORT), *running.bot_messages(ticket.triage_channel or "")]:
+        assert f"<@{MANAGER}>" not in str(message), message
