@@ -16,10 +16,10 @@ from sqlmodel import Session, col, select
 from bot import blocks
 from bot.blocks.similar import merged_away, merged_in, original_resolved
 from bot.db import Database
+from bot.i18n import requester_language
 from bot.models import ACTIVE_STATUSES, Notification, Ticket
 from bot.outbox import DeliveryReport, deliver, enqueue
 from bot.support import SupportConfig
-from knowledge import language
 
 CARD = "card"
 AUTOMATION = "deskbot"  # the actor of Deskbot's own changes (auto-assign, auto-resolve)
@@ -60,13 +60,6 @@ def after_change(
             payload=said,
             now=now,
         )
-
-
-def requester_language(ticket: Ticket) -> str | None:
-    """The language the requester wrote the ticket in (None when unclear: the bot's words stay English):
-    the title's, their own words, first. A ticket opened from an unanswered question has the bot's
-    English note in its description, which made every such requester English."""
-    return language.detect(ticket.title) or language.detect(ticket.description)
 
 
 # What the requester is told about a change, by the service's action name (the keys of

@@ -19,6 +19,10 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from string import Formatter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.models import Ticket
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "deskbot"
@@ -106,6 +110,15 @@ def t(lang: str | None, message: str, **values: object) -> str:
             "catalog %s: the translation of %r does not format (%s); English is shown", code, message, exc
         )
         return message.format(**values)
+
+
+def requester_language(ticket: Ticket) -> str | None:
+    """The language the requester wrote the ticket in (None when unclear: the bot's words stay English):
+    the title's, their own words, first. A ticket opened from an unanswered question has the bot's
+    English note in its description, which made every such requester English."""
+    from knowledge import language
+
+    return language.detect(ticket.title) or language.detect(ticket.description)
 
 
 @cache

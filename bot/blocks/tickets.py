@@ -22,7 +22,7 @@ from bot.blocks.common import (
     sla_line,
 )
 from bot.blocks.similar import merged_context, similar_blocks
-from bot.i18n import t, weekday_time
+from bot.i18n import requester_language, t, weekday_time
 from bot.models import Status, Ticket
 from bot.sla import SlaReport
 from bot.slack_text import display, safe
@@ -163,9 +163,10 @@ def ticket_ack(
     return {"text": clip(text, 3000), "blocks": [section(text)]}
 
 
-def relay(author: str, text: str, *, from_agent: bool) -> dict[str, Any]:
-    """A message copied between the requester's thread and the card's thread."""
-    who = f"<@{author}>" + (" (support)" if from_agent else " (requester)")
+def relay(author: str, text: str, *, from_agent: bool, lang: str | None = None) -> dict[str, Any]:
+    """A message copied between the requester's thread and the card's thread; the team's label in the
+    requester's language (`lang`) when it goes to them (the card thread is the team's: English)."""
+    who = f"<@{author}> " + (t(lang, "(support)") if from_agent else "(requester)")
     body = f"{who}:\n{quote(text, 2800)}"
     return {"text": clip(f"<@{author}>: {safe(text)}", 3000), "blocks": [section(body)]}
 
@@ -198,8 +199,12 @@ def csat_prompt(ticket: Ticket, lang: str | None = None) -> dict[str, Any]:
 
 
 def waiting_on_you(ticket: Ticket) -> dict[str, Any]:
-    """The requester's nudge when the team waits on them."""
-    text = f"The team is waiting for your reply on ticket #{ticket.number}: answer in this thread and it goes straight back to them."
+    """The requester's nudge when the team waits on them, in the requester's language."""
+    text = t(
+        requester_language(ticket),
+        "The team is waiting for your reply on ticket #{number}: answer in this thread and it goes straight back to them.",
+        number=ticket.number,
+    )
     return {"text": text, "blocks": [section(text)]}
 
 
@@ -208,19 +213,24 @@ def csat_thanks(score: int, lang: str | None = None) -> dict[str, Any]:
     return {"text": text, "blocks": [section(text)]}
 
 
-def not_in_channel(channel: str, number: int | None) -> dict[str, Any]:
-    """The requester's DM when the channel they asked in refuses the bot."""
+def not_in_channel(channel: str, number: int | None, lang: str | None = None) -> dict[str, Any]:
+    """The requester's DM when the channel they asked in refuses the bot, in their language (`lang`)."""
     return {
-        "text": f"I'm not in <#{channel}>, so I'll keep you posted on ticket #{number} here. "
-        "Reply in this thread to reach the team."
+        "text": t(
+            lang,
+            "I'm not in {channel}, so I'll keep you posted on ticket #{number} here. Reply in this thread to reach the team.",
+            channel=f"<#{channel}>",
+            number=number,
+        )
     }
 
 
-def followup_thanks(resolved: bool) -> dict[str, Any]:
+def followup_thanks(resolved: bool, lang: str | None = None) -> dict[str, Any]:
+    """The requester's answer to a follow-up, acknowledged in their language (`lang`)."""
     return short_message(
-        "Thanks — we've marked it resolved."
+        t(lang, "Thanks — we've marked it resolved.")
         if resolved
-        else "Thanks — the team has been told you still need help."
+        else t(lang, "Thanks — the team has been told you still need help.")
     )
 
 
@@ -229,11 +239,14 @@ def followup_said(resolved: bool) -> str:
     return "It's resolved, thanks." if resolved else "I still need help."
 
 
-def not_your_thread() -> dict[str, Any]:
-    """Someone who is not the requester (nor added by them) wrote in a ticket's requester thread."""
+def not_your_thread(lang: str | None = None) -> dict[str, Any]:
+    """Someone who is not the requester (nor added by them) wrote in a ticket's requester thread; told in
+    the language they wrote in (`lang`)."""
     return {
-        "text": "This thread belongs to someone else's request, so your message was not passed to the "
-        "support team. To ask for help yourself, use `/ticket new` or ask me in a DM."
+        "text": t(
+            lang,
+            "This thread belongs to someone else's request, so your message was not passed to the support team. To ask for help yourself, use `/ticket new` or ask me in a DM.",
+        )
     }
 
 

@@ -41,3 +41,16 @@ def test_a_mention_typed_in_the_new_ticket_modal_pings_nobody(running: Running) 
     assert f"@\u2060{MANAGER} Meine Rechnung" in ack["text"], ack["text"]
     for message in [*running.bot_messages(SUPPORT), *running.bot_messages(ticket.triage_channel or "")]:
         assert f"<@{MANAGER}>" not in str(message), message
+
+
+def test_a_german_requester_is_told_of_the_wait_in_german(running: Running) -> None:
+    message = running.fake.add_message(SUPPORT, CUSTOMER, "Der Export bleibt seit gestern hängen")
+    running.slack.react(message, "ticket", user=MANAGER)
+    [ticket] = carded(running)
+    running.slack.click(_card(running, ticket), "ticket_wait", user=MANAGER)
+    nudge = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "wartet auf Ihre Antwort" in m["text"]] or None,
+        what="the requester's nudge in German",
+    )
+    assert nudge[0]["thread_ts"] == ticket.thread_ts
+    assert not [m for m in running.bot_messages(SUPPORT) if "waiting for your reply" in m["text"]]
