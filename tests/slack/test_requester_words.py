@@ -3,9 +3,12 @@ the nudge when the team waits on them."""
 
 from __future__ import annotations
 
+from slack_sdk import WebClient
+
+from bot import notices
 from bot.fakes.simulator import wait_for
 from bot.models import Ticket
-from tests.slack.conftest import CUSTOMER, MANAGER, SUPPORT, Running, carded
+from tests.slack.conftest import CUSTOMER, CUSTOMER2, MANAGER, SUPPORT, Running, carded
 
 
 def _card(running: Running, ticket: Ticket) -> dict:
@@ -54,3 +57,68 @@ def test_a_german_requester_is_told_of_the_wait_in_german(running: Running) -> N
     )
     assert nudge[0]["thread_ts"] == ticket.thread_ts
     assert not [m for m in running.bot_messages(SUPPORT) if "waiting for your reply" in m["text"]]
+
+
+def test_a_german_requester_gets_the_teams_replies_thanks_and_csat_comment_in_german(
+    running: Running,
+) -> None:
+
+    message = running.fake.add_message(SUPPORT, CUSTOMER, "Der Export bleibt seit gestern hängen")
+    running.slack.react(message, "ticket", user=MANAGER)
+    [ticket] = carded(running)
+    assert ticket.triage_channel and ticket.channel
+    # the team's reply, relayed to the requester with the team's label in German
+    running.slack.say(
+        ticket.triage_channel, MANAGER, "Bitte noch einmal versuchen", thread_ts=ticket.triage_ts
+    )
+    relayed = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "noch einmal" in str(m.get("blocks"))] or None,
+        what="the relay",
+    )
+    assert f"<@{MANAGER}> (Support):" in str(relayed[0]["blocks"])
+    # the requester answers a follow-up: thanked in German
+    client = WebClient(token="xoxb-test", base_url=running.fake.url)
+    client.chat_postMessage(
+        channel=ticket.channel, thread_ts=ticket.thread_ts, **notices.followup(ticket, last=False)
+    )
+    followup = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "followup_help" in str(m.get("blocks"))] or None,
+        what="the follow-up",
+    )[-1]
+    assert "Ich brauche noch Hilfe" in str(followup["blocks"])
+    running.slack.click(followup, "followup_help", user=CUSTOMER)
+    thanks = wait_for(
+        lambda: (
+            [c for c in running.fake.calls_to("chat.update") if c.args.get("ts") == followup["ts"]] or None
+        ),
+        what="the thanks",
+    )[-1]
+    assert "Danke – das Team weiß jetzt" in thanks.args["text"], thanks.args["text"]
+    # resolved: the CSAT comment modal in German
+    running.slack.click(_card(running, ticket), "ticket_resolve", user=MANAGER)
+    prompt = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "csat_comment" in str(m.get("blocks"))] or None,
+        what="the CSAT prompt",
+    )[-1]
+    running.slack.click(prompt, "csat_comment", user=CUSTOMER)
+    view = wait_for(lambda: running.slack.views_of(CUSTOMER), what="the comment modal")[-1]
+    assert (view["title"]["text"], view["submit"]["text"], view["close"]["text"]) == (
+        "Ihr Feedback",
+        "Senden",
+        "Abbrechen",
+    )
+    assert "Möchten Sie zu Ticket" in view["blocks"][0]["label"]["text"]
+
+
+def test_someone_else_in_a_requesters_thread_is_told_in_their_language(running: Running) -> None:
+    message = running.fake.add_message(SUPPORT, CUSTOMER, "My export has been stuck since yesterday")
+    running.slack.react(message, "ticket", user=MANAGER)
+    [ticket] = carded(running)
+    running.slack.say(
+        SUPPORT, CUSTOMER2, "Bei mir hängt der Export auch, könnt ihr helfen?", thread_ts=ticket.thread_ts
+    )
+    told = wait_for(
+        lambda: [c for c in running.fake.calls if "Anfrage einer anderen Person" in str(c.args)] or None,
+        what="the refusal in German",
+    )
+    assert told
