@@ -16,10 +16,10 @@ from sqlmodel import Session, col, select
 from bot import blocks
 from bot.blocks.similar import merged_away, merged_in, original_resolved
 from bot.db import Database
+from bot.i18n import requester_language
 from bot.models import ACTIVE_STATUSES, Notification, Ticket
 from bot.outbox import DeliveryReport, deliver, enqueue
 from bot.support import SupportConfig
-from knowledge import language
 
 CARD = "card"
 AUTOMATION = "deskbot"  # the actor of Deskbot's own changes (auto-assign, auto-resolve)
@@ -62,24 +62,22 @@ def after_change(
         )
 
 
-def requester_language(ticket: Ticket) -> str | None:
-    """The language the requester wrote the ticket in (None when unclear: the bot's words stay English):
-    the title's, their own words, first. A ticket opened from an unanswered question has the bot's
-    English note in its description, which made every such requester English."""
-    return language.detect(ticket.title) or language.detect(ticket.description)
+# What the requester is told about a change, by the service's action name (the keys of
+# bot/tickets/states.py ALLOWED; tests/unit/test_implied_messages.py checks every key is one)
+TOLD: dict[str, Callable[[Ticket], dict[str, Any]]] = {
+    "wait_on_customer": blocks.waiting_on_you,
+    "merge": merged_away,
+    "merge_in": merged_in,
+}
 
 
 def _implied(ticket: Ticket, *, action: str, actor: str) -> dict[str, Any] | None:
     """What the requester is told about a change: the CSAT prompt when staff resolve, a nudge on wait."""
-    if action == "resolve" and actor not in (ticket.requester, AUTOMATION):
-        return blocks.csat_prompt(ticket, lang=requester_language(ticket))
-    if action == "wait":
-        return blocks.waiting_on_you(ticket)
-    if action == "merge":
-        return merged_away(ticket)
-    if action == "merge_in":
-        return merged_in(ticket)
-    return None
+    if action == "resolve":
+        staff = actor not in (ticket.requester, AUTOMATION)
+        return blocks.csat_prompt(ticket, lang=requester_language(ticket)) if staff else None
+    told = TOLD.get(action)
+    return told(ticket) if told else None
 
 
 def merged_into(session: Session, number: int) -> list[Ticket]:

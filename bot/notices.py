@@ -9,6 +9,7 @@ from typing import Any
 from bot.blocks import button, duration, section
 from bot.blocks.accounts import BAND_EMOJI, health_warning_blocks, reason_line
 from bot.health import Health
+from bot.i18n import requester_language, t
 from bot.models import Ticket
 from bot.sla import Clock
 from bot.slack_text import safe
@@ -41,19 +42,32 @@ def unclaimed_nudge(ticket: Ticket) -> str:
 
 
 def auto_resolved(ticket: Ticket) -> dict[str, Any]:
-    return {
-        "text": f"Ticket #{ticket.number} was resolved as we didn't hear back. Reply here any time to reopen it."
-    }
+    """The requester's notice that their silent ticket was resolved, in their language."""
+    text = t(
+        requester_language(ticket),
+        "Ticket #{number} was resolved as we didn't hear back. Reply here any time to reopen it.",
+        number=ticket.number,
+    )
+    return {"text": text}
 
 
 def followup(ticket: Ticket, *, last: bool) -> dict[str, Any]:
-    """Asking a requester who owes an answer, with buttons to say how it stands."""
-    text = f"Hi <@{ticket.requester}>, the team is waiting for your reply on ticket *#{ticket.number}* ({safe(ticket.title, 100, mentions=False)}). Still need help?"
+    """Asking a requester who owes an answer, with buttons to say how it stands, in their language."""
+    lang = requester_language(ticket)
+    text = t(
+        lang,
+        "Hi {requester}, the team is waiting for your reply on ticket *#{number}* ({title}). Still need help?",
+        requester=f"<@{ticket.requester}>",
+        number=ticket.number,
+        title=safe(ticket.title, 100, mentions=False),
+    )
     if last:
-        text += " If we don't hear back, we'll mark it resolved — you can always reply here to reopen it."
+        text += " " + t(
+            lang, "If we don't hear back, we'll mark it resolved — you can always reply here to reopen it."
+        )
     buttons = [
-        button("Still need help", "followup_help", str(ticket.number), "primary"),
-        button("It's resolved", "followup_resolved", str(ticket.number)),
+        button(t(lang, "Still need help"), "followup_help", str(ticket.number), "primary"),
+        button(t(lang, "It's resolved"), "followup_resolved", str(ticket.number)),
     ]
     return {
         "text": text,

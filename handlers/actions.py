@@ -78,7 +78,8 @@ def register(app: App, desk: Desk) -> None:
         ack()
         a = Action.parse(body, action)
         with guarded(desk, user=a.user, channel=a.channel):
-            client.views_open(trigger_id=a.trigger_id, view=blocks.csat_comment_modal(a.number))
+            lang = desk.work.requester_language(a.number)
+            client.views_open(trigger_id=a.trigger_id, view=blocks.csat_comment_modal(a.number, lang=lang))
 
 
 def _register_articles(app: App, desk: Desk) -> None:

@@ -12,6 +12,7 @@ from bot.blocks.common import (
     clip,
     plain,
 )
+from bot.i18n import t
 from bot.slack_text import display
 
 
@@ -56,7 +57,7 @@ def input_block(
 
 
 def modal(
-    callback_id: str, title: str, submit: str, blocks: list[Block], metadata: str = ""
+    callback_id: str, title: str, submit: str, blocks: list[Block], metadata: str = "", close: str = "Cancel"
 ) -> dict[str, Any]:
     """A modal view with a Cancel button; `metadata` rides in private_metadata."""
     return {
@@ -64,7 +65,7 @@ def modal(
         "callback_id": callback_id,
         "title": plain(title, 24),
         "submit": plain(submit, 24),
-        "close": plain("Cancel", 24),
+        "close": plain(close, 24),
         "private_metadata": clip(metadata, 3000),
         "blocks": blocks,
     }
@@ -109,8 +110,16 @@ def new_ticket_modal(
     return modal("ticket_new", "New ticket", "Open ticket", blocks, json.dumps(metadata or {}))
 
 
-def csat_comment_modal(number: int) -> dict[str, Any]:
-    """Ask the requester what to add to their rating of ticket `number`."""
+def csat_comment_modal(number: int, lang: str | None = None) -> dict[str, Any]:
+    """Ask the requester what to add to their rating of ticket `number`, in their language (`lang`)."""
     comment = text_input(max_length=2000, multiline=True)
-    blocks = [input_block("comment", f"Anything to add about ticket #{number}?", comment)]
-    return modal("csat_comment", "Your feedback", "Send", blocks, str(number))
+    label = t(lang, "Anything to add about ticket #{number}?", number=number)
+    blocks = [input_block("comment", label, comment)]
+    return modal(
+        "csat_comment",
+        t(lang, "Your feedback"),
+        t(lang, "Send"),
+        blocks,
+        str(number),
+        close=t(lang, "Cancel"),
+    )

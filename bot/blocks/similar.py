@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.blocks.common import Block, button, clip, context, section
+from bot.i18n import requester_language, t
 from bot.models import Ticket
 from bot.slack_text import safe
 from bot.verbs import VERBS
@@ -22,7 +23,7 @@ def similar_blocks(number: int, similar: Any) -> list[Block]:
     out: list[Block] = []
     if similar.duplicates:
         lines = [
-            f"• *#{m.number}* {safe(m.title, 150)} ({m.status.value.replace('_', ' ')})"
+            f"• *#{m.number}* {safe(m.title, 150, mentions=False)} ({m.status.value.replace('_', ' ')})"
             for m in similar.duplicates
         ]
         out.append(section(":link: *Looks like the same problem as an open ticket*\n" + "\n".join(lines)))
@@ -41,8 +42,8 @@ def similar_blocks(number: int, similar: Any) -> list[Block]:
         lines = []
         for m in similar.resolved:
             how = " ".join(m.solved_by.split())
-            solved = f"\n    _solved:_ {safe(how, SOLVED_MAX)}" if how else ""
-            lines.append(f"• *#{m.number}* {safe(m.title, 150)}{solved}")
+            solved = f"\n    _solved:_ {safe(how, SOLVED_MAX, mentions=False)}" if how else ""
+            lines.append(f"• *#{m.number}* {safe(m.title, 150, mentions=False)}{solved}")
         out.append(section(clip(":mag: *Similar resolved tickets*\n" + "\n".join(lines), 2900)))
     return out
 
@@ -57,30 +58,34 @@ def merged_lines(ticket: Ticket, merged: Sequence[int]) -> str:
 
 
 def merged_away(ticket: Ticket) -> dict[str, Any]:
-    """The duplicate's requester: their request joined an open ticket about the same problem."""
-    text = (
-        f":twisted_rightwards_arrows: Your ticket *#{ticket.number}* is about the same problem as ticket "
-        f"*#{ticket.merged_into}*, which the team is already working on, so we've joined them. "
-        "We'll tell you here when it's solved."
+    """The duplicate's requester: their request joined an open ticket about the same problem (in the
+    requester's language, like every message below)."""
+    text = ":twisted_rightwards_arrows: " + t(
+        requester_language(ticket),
+        "Your ticket *#{number}* is about the same problem as ticket *#{original}*, which the team is already working on, so we've joined them. We'll tell you here when it's solved.",
+        number=ticket.number,
+        original=ticket.merged_into,
     )
     return {"text": text, "blocks": [section(text)]}
 
 
 def merged_in(ticket: Ticket) -> dict[str, Any]:
     """The original's requester: another report of the same problem joined their ticket."""
-    text = (
-        f"Someone else reported the same problem, so their request was joined to your ticket "
-        f"*#{ticket.number}*. Nothing changes for you: the team keeps working on it here."
+    text = t(
+        requester_language(ticket),
+        "Someone else reported the same problem, so their request was joined to your ticket *#{number}*. Nothing changes for you: the team keeps working on it here.",
+        number=ticket.number,
     )
     return {"text": text, "blocks": [section(text)]}
 
 
 def original_resolved(duplicate: Ticket) -> dict[str, Any]:
     """A merged duplicate's requester, when the ticket it joined is resolved."""
-    text = (
-        f":white_check_mark: Ticket *#{duplicate.merged_into}*, which your request *#{duplicate.number}* "
-        "joined, is resolved. If it's still not fixed for you, open a new request and mention "
-        f"#{duplicate.number}."
+    text = ":white_check_mark: " + t(
+        requester_language(duplicate),
+        "Ticket *#{original}*, which your request *#{number}* joined, is resolved. If it's still not fixed for you, open a new request and mention #{number}.",
+        original=duplicate.merged_into,
+        number=duplicate.number,
     )
     return {"text": text, "blocks": [section(text)]}
 

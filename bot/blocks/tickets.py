@@ -22,11 +22,18 @@ from bot.blocks.common import (
     sla_line,
 )
 from bot.blocks.similar import merged_context, similar_blocks
-from bot.i18n import t, weekday_time
+from bot.i18n import requester_language, t, weekday_time
 from bot.models import Status, Ticket
 from bot.sla import SlaReport
 from bot.slack_text import display, safe
 from bot.verbs import VERBS
+
+
+def words(text: str | None) -> str:
+    """People's words quoted back (a title, a description): a person they mention is named, never pinged
+    (`safe` is idempotent, so `quote` may pass it through the boundary again). A relay is not quoting:
+    it delivers a message to the people it was written for, mentions and all."""
+    return safe(text, mentions=False)
 
 
 def verb_button(name: str, value: str, style: str | None = None) -> dict[str, Any]:
@@ -90,11 +97,11 @@ def ticket_card(
         {"type": "section", "fields": [mrkdwn(clip(f, 1900)) for f in fields]},
     ]
     if ticket.description:
-        blocks.append(section(quote(ticket.description, 1500)))
+        blocks.append(section(quote(words(ticket.description), 1500)))
     facts = [sla_line(report) if status not in (Status.RESOLVED, Status.CLOSED) else ""]
     if ticket.priority_reason:
         reason = ticket.priority_reason  # already reads "priority high: matched 'outage'; category …"
-        facts.append(safe(reason if reason.startswith("priority") else f"priority: {reason}"))
+        facts.append(words(reason if reason.startswith("priority") else f"priority: {reason}"))
     if ticket.csat:
         facts.append(f"CSAT {'★' * ticket.csat}{'☆' * (5 - ticket.csat)} ({ticket.csat}/5)")
     if ticket.channel and ticket.thread_ts:
@@ -107,7 +114,7 @@ def ticket_card(
         blocks.append({"type": "actions", "block_id": f"ticket:{number}", "elements": actions})
     if status not in (Status.RESOLVED, Status.CLOSED):
         blocks += similar_blocks(number or 0, similar)
-    return {"text": clip(f"Ticket #{number}: {safe(ticket.title)} ({status.value})", 3000), "blocks": blocks}
+    return {"text": clip(f"Ticket #{number}: {words(ticket.title)} ({status.value})", 3000), "blocks": blocks}
 
 
 # what a title's own sentence marks become when the acknowledgement ends its sentence
@@ -125,7 +132,7 @@ def ticket_ack(
     """What the requester sees in their thread when a ticket is opened, in their language (`lang`). A
     promise matches the clock: outside the team's hours it says when the team starts (`opens_at`, in the
     team's time zone), and a 24x7 policy promises wall-clock time."""
-    title = safe(ticket.title).rstrip(_END_MARKS + " \u00a0").lstrip("¿¡") or t(lang, "your request")
+    title = words(ticket.title).rstrip(_END_MARKS + " \u00a0").lstrip("¿¡") or t(lang, "your request")
     priority = t(lang, ticket.priority.value)
     expect = ""
     if report is not None and report.first_response.due_at is not None:
@@ -156,9 +163,10 @@ def ticket_ack(
     return {"text": clip(text, 3000), "blocks": [section(text)]}
 
 
-def relay(author: str, text: str, *, from_agent: bool) -> dict[str, Any]:
-    """A message copied between the requester's thread and the card's thread."""
-    who = f"<@{author}>" + (" (support)" if from_agent else " (requester)")
+def relay(author: str, text: str, *, from_agent: bool, lang: str | None = None) -> dict[str, Any]:
+    """A message copied between the requester's thread and the card's thread; the team's label in the
+    requester's language (`lang`) when it goes to them (the card thread is the team's: English)."""
+    who = f"<@{author}> " + (t(lang, "(support)") if from_agent else "(requester)")
     body = f"{who}:\n{quote(text, 2800)}"
     return {"text": clip(f"<@{author}>: {safe(text)}", 3000), "blocks": [section(body)]}
 
@@ -191,8 +199,12 @@ def csat_prompt(ticket: Ticket, lang: str | None = None) -> dict[str, Any]:
 
 
 def waiting_on_you(ticket: Ticket) -> dict[str, Any]:
-    """The requester's nudge when the team waits on them."""
-    text = f"The team is waiting for your reply on ticket #{ticket.number}: answer in this thread and it goes straight back to them."
+    """The requester's nudge when the team waits on them, in the requester's language."""
+    text = t(
+        requester_language(ticket),
+        "The team is waiting for your reply on ticket #{number}: answer in this thread and it goes straight back to them.",
+        number=ticket.number,
+    )
     return {"text": text, "blocks": [section(text)]}
 
 
@@ -201,19 +213,24 @@ def csat_thanks(score: int, lang: str | None = None) -> dict[str, Any]:
     return {"text": text, "blocks": [section(text)]}
 
 
-def not_in_channel(channel: str, number: int | None) -> dict[str, Any]:
-    """The requester's DM when the channel they asked in refuses the bot."""
+def not_in_channel(channel: str, number: int | None, lang: str | None = None) -> dict[str, Any]:
+    """The requester's DM when the channel they asked in refuses the bot, in their language (`lang`)."""
     return {
-        "text": f"I'm not in <#{channel}>, so I'll keep you posted on ticket #{number} here. "
-        "Reply in this thread to reach the team."
+        "text": t(
+            lang,
+            "I'm not in {channel}, so I'll keep you posted on ticket #{number} here. Reply in this thread to reach the team.",
+            channel=f"<#{channel}>",
+            number=number,
+        )
     }
 
 
-def followup_thanks(resolved: bool) -> dict[str, Any]:
+def followup_thanks(resolved: bool, lang: str | None = None) -> dict[str, Any]:
+    """The requester's answer to a follow-up, acknowledged in their language (`lang`)."""
     return short_message(
-        "Thanks — we've marked it resolved."
+        t(lang, "Thanks — we've marked it resolved.")
         if resolved
-        else "Thanks — the team has been told you still need help."
+        else t(lang, "Thanks — the team has been told you still need help.")
     )
 
 
@@ -222,11 +239,14 @@ def followup_said(resolved: bool) -> str:
     return "It's resolved, thanks." if resolved else "I still need help."
 
 
-def not_your_thread() -> dict[str, Any]:
-    """Someone who is not the requester (nor added by them) wrote in a ticket's requester thread."""
+def not_your_thread(lang: str | None = None) -> dict[str, Any]:
+    """Someone who is not the requester (nor added by them) wrote in a ticket's requester thread; told in
+    the language they wrote in (`lang`)."""
     return {
-        "text": "This thread belongs to someone else's request, so your message was not passed to the "
-        "support team. To ask for help yourself, use `/ticket new` or ask me in a DM."
+        "text": t(
+            lang,
+            "This thread belongs to someone else's request, so your message was not passed to the support team. To ask for help yourself, use `/ticket new` or ask me in a DM.",
+        )
     }
 
 
@@ -247,6 +267,6 @@ def thread_command_refused(word: str, rest: str) -> dict[str, Any]:
         if word in THREAD_VERBS
         else "`!note` needs the note after it"
         if word == "note"
-        else f"I don't know `!{safe(word[:30])}`"
+        else f"I don't know `!{words(word[:30])}`"
     )
     return {"text": f":warning: {problem}, so nothing was sent to the requester.\n{thread_help()}"}

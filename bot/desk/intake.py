@@ -113,7 +113,9 @@ class Intake:
             dm = self.slack.dm(ticket.requester)
             posted = self.ctx.client.chat_postMessage(channel=dm, **ack)
             self.ctx.client.chat_postMessage(
-                channel=dm, thread_ts=posted["ts"], **blocks.not_in_channel(channel, ticket.number)
+                channel=dm,
+                thread_ts=posted["ts"],
+                **blocks.not_in_channel(channel, ticket.number, lang=requester_language(ticket)),
             )
             return dm, posted["ts"]
         except SlackApiError as again:

@@ -10,7 +10,9 @@ from bot import access, blocks, tickets, verbs
 from bot.desk.context import DeskContext
 from bot.desk.slack_io import SlackIO
 from bot.desk.work import TicketWork
+from bot.i18n import requester_language
 from bot.models import Status, Ticket
+from knowledge import language
 
 THREAD_WORD = re.compile(r"^\s*!(\S*)(.*)$", re.S)  # a message starting with `!` is a command, never a reply
 
@@ -58,7 +60,7 @@ class Relay:
             self.ctx.client.chat_postMessage(
                 channel=ticket.channel,
                 thread_ts=ticket.thread_ts,
-                **blocks.relay(user, body, from_agent=True),
+                **blocks.relay(user, body, from_agent=True, lang=requester_language(ticket)),
             )
         self.ctx.deliver(number)
 
@@ -87,7 +89,12 @@ class Relay:
         with self.ctx.db.session() as s:
             added = access.participants(tickets.events_of(s, number))
         if not access.speaks_for_requester(ticket, user, added):
-            self.slack.tell(user=user, channel=where[0], thread_ts=where[1], **blocks.not_your_thread())
+            self.slack.tell(
+                user=user,
+                channel=where[0],
+                thread_ts=where[1],
+                **blocks.not_your_thread(lang=language.detect(text)),
+            )
             return
         now, config = self.ctx.clock(), self.ctx.config
         with self.ctx.db.transaction() as s:

@@ -64,9 +64,15 @@ class TicketWork:
             if resolved:
                 reason = "requester confirmed it is resolved"
                 tickets.resolve(s, number=number, actor=user, config=config, now=now, reason=reason)
-        self.ctx.client.chat_update(channel=channel, ts=ts, **blocks.followup_thanks(resolved))
+            lang = requester_language(ticket)
+        self.ctx.client.chat_update(channel=channel, ts=ts, **blocks.followup_thanks(resolved, lang=lang))
         self.post_in_card_thread(number, blocks.relay(user, blocks.followup_said(resolved), from_agent=False))
         self.ctx.deliver(number)
+
+    def requester_language(self, number: int) -> str | None:
+        """The language ticket `number`'s requester wrote it in (what the bot's words to them speak)."""
+        with self.ctx.db.session() as s:
+            return requester_language(tickets.get(s, number=number))
 
     def csat_comment(self, *, number: int, user: str, comment: str) -> None:
         with self.ctx.db.transaction() as s:

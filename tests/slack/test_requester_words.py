@@ -1,0 +1,124 @@
+"""What the requester hears after the acknowledgement, through the bolt app and the strict fake Slack:
+the nudge when the team waits on them."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from bot import notices
+from bot.fakes.simulator import wait_for
+from bot.models import Ticket
+from tests.slack.conftest import CUSTOMER, CUSTOMER2, MANAGER, SUPPORT, Running, carded
+
+
+def _card(running: Running, ticket: Ticket) -> dict:
+    assert ticket.triage_channel
+    return next(m for m in running.fake.messages[ticket.triage_channel] if m["ts"] == ticket.triage_ts)
+
+
+def test_waiting_on_the_customer_tells_the_requester(running: Running) -> None:
+    message = running.fake.add_message(SUPPORT, CUSTOMER, "My export has been stuck since yesterday")
+    running.slack.react(message, "ticket", user=MANAGER)
+    [ticket] = carded(running)
+    running.slack.click(_card(running, ticket), "ticket_wait", user=MANAGER)
+    wait_for(lambda: "waiting" in str(_card(running, ticket)["blocks"]), what="the card to show waiting")
+    nudge = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "waiting for your reply" in m["text"]] or None,
+        what="the requester's nudge",
+    )
+    assert nudge[0]["thread_ts"] == ticket.thread_ts
+
+
+def test_a_mention_typed_in_the_new_ticket_modal_pings_nobody(running: Running) -> None:
+    """A review: the title "<@U0MANAGER1> Meine Rechnung …" typed in the modal came back in the
+    acknowledgement as a live mention of the manager."""
+    title = f"<@{MANAGER}> Meine Rechnung für März fehlt leider immer noch"
+    running.slack.slash("/ticket", "new", user=CUSTOMER, channel=SUPPORT)
+    view = wait_for(lambda: running.slack.views_of(CUSTOMER), what="the New ticket modal")[-1]
+    running.slack.submit(view, {"title": title}, user=CUSTOMER)
+    [ticket] = carded(running)
+    ack = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "ist eröffnet" in m["text"]] or None,
+        what="the acknowledgement",
+    )[0]
+    assert f"@\u2060{MANAGER} Meine Rechnung" in ack["text"], ack["text"]
+    for message in [*running.bot_messages(SUPPORT), *running.bot_messages(ticket.triage_channel or "")]:
+        assert f"<@{MANAGER}>" not in str(message), message
+
+
+def test_a_german_requester_is_told_of_the_wait_in_german(running: Running) -> None:
+    message = running.fake.add_message(SUPPORT, CUSTOMER, "Der Export bleibt seit gestern hängen")
+    running.slack.react(message, "ticket", user=MANAGER)
+    [ticket] = carded(running)
+    running.slack.click(_card(running, ticket), "ticket_wait", user=MANAGER)
+    nudge = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "wartet auf Ihre Antwort" in m["text"]] or None,
+        what="the requester's nudge in German",
+    )
+    assert nudge[0]["thread_ts"] == ticket.thread_ts
+    assert not [m for m in running.bot_messages(SUPPORT) if "waiting for your reply" in m["text"]]
+
+
+def test_a_german_requester_gets_the_teams_replies_thanks_and_csat_comment_in_german(
+    running: Running,
+) -> None:
+
+    message = running.fake.add_message(SUPPORT, CUSTOMER, "Der Export bleibt seit gestern hängen")
+    running.slack.react(message, "ticket", user=MANAGER)
+    [ticket] = carded(running)
+    assert ticket.triage_channel and ticket.channel
+    # the team's reply, relayed to the requester with the team's label in German
+    running.slack.say(
+        ticket.triage_channel, MANAGER, "Bitte noch einmal versuchen", thread_ts=ticket.triage_ts
+    )
+    relayed = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "noch einmal" in str(m.get("blocks"))] or None,
+        what="the relay",
+    )
+    assert f"<@{MANAGER}> (Support):" in str(relayed[0]["blocks"])
+    # the requester answers a follow-up: thanked in German
+    client = WebClient(token="xoxb-test", base_url=running.fake.url)
+    client.chat_postMessage(
+        channel=ticket.channel, thread_ts=ticket.thread_ts, **notices.followup(ticket, last=False)
+    )
+    followup = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "followup_help" in str(m.get("blocks"))] or None,
+        what="the follow-up",
+    )[-1]
+    assert "Ich brauche noch Hilfe" in str(followup["blocks"])
+    running.slack.click(followup, "followup_help", user=CUSTOMER)
+    thanks = wait_for(
+        lambda: (
+            [c for c in running.fake.calls_to("chat.update") if c.args.get("ts") == followup["ts"]] or None
+        ),
+        what="the thanks",
+    )[-1]
+    assert "Danke – das Team weiß jetzt" in thanks.args["text"], thanks.args["text"]
+    # resolved: the CSAT comment modal in German
+    running.slack.click(_card(running, ticket), "ticket_resolve", user=MANAGER)
+    prompt = wait_for(
+        lambda: [m for m in running.bot_messages(SUPPORT) if "csat_comment" in str(m.get("blocks"))] or None,
+        what="the CSAT prompt",
+    )[-1]
+    running.slack.click(prompt, "csat_comment", user=CUSTOMER)
+    view = wait_for(lambda: running.slack.views_of(CUSTOMER), what="the comment modal")[-1]
+    assert (view["title"]["text"], view["submit"]["text"], view["close"]["text"]) == (
+        "Ihr Feedback",
+        "Senden",
+        "Abbrechen",
+    )
+    assert "Möchten Sie zu Ticket" in view["blocks"][0]["label"]["text"]
+
+
+def test_someone_else_in_a_requesters_thread_is_told_in_their_language(running: Running) -> None:
+    message = running.fake.add_message(SUPPORT, CUSTOMER, "My export has been stuck since yesterday")
+    running.slack.react(message, "ticket", user=MANAGER)
+    [ticket] = carded(running)
+    running.slack.say(
+        SUPPORT, CUSTOMER2, "Bei mir hängt der Export auch, könnt ihr helfen?", thread_ts=ticket.thread_ts
+    )
+    told = wait_for(
+        lambda: [c for c in running.fake.calls if "Anfrage einer anderen Person" in str(c.args)] or None,
+        what="the refusal in German",
+    )
+    assert told
