@@ -114,10 +114,13 @@ def t(lang: str | None, message: str, **values: object) -> str:
 
 def requester_language(ticket: Ticket) -> str | None:
     """The language the requester wrote the ticket in (None when unclear: the bot's words stay English):
-    the title's, their own words, first. A ticket opened from an unanswered question has the bot's
-    English note in its description, which made every such requester English."""
+    the one detected from their words when it opened (`routing.triage.ticket_for`). A ticket opened
+    before that was recorded: the title's, their own words, first (a ticket opened from an unanswered
+    question has the bot's English note in its description, which made every such requester English)."""
     from knowledge import language
 
+    if ticket.language:
+        return ticket.language
     return language.detect(ticket.title) or language.detect(ticket.description)
 
 

@@ -92,6 +92,9 @@ class TicketBase(SQLModel):
     thread_ts: str | None = Field(default=None, max_length=32)
     priority: Priority = Field(default=Priority.NORMAL, sa_type=EnumText(Priority))
     category: str | None = Field(default=None, max_length=64)
+    # the requester's language, detected once from their own words when the ticket opens (every later
+    # message in it speaks this one: detected again from the clipped title, a thread switched language)
+    language: str | None = Field(default=None, max_length=16)
 
 
 class Ticket(TicketBase, table=True):

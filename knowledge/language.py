@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Collection, Sequence
 from functools import cache, lru_cache
@@ -104,7 +105,10 @@ _NOT_PROSE = (
 
 
 def prose(text: str) -> str:
-    """`text` without what is not prose (`_NOT_PROSE`): what its language is read from."""
+    """`text` without what is not prose (`_NOT_PROSE`) and without invisible format characters (a soft
+    hyphen or zero-width space inside a word): what its language is read from, the same whether the
+    text was cleaned before (a question) or not (a ticket's title)."""
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     for pattern, by in _NOT_PROSE:
         text = pattern.sub(by, text)
     return " ".join(text.split())

@@ -11,6 +11,7 @@ from bot.models import TicketCreate
 from bot.routing.priority import ExampleCues, priority_for
 from bot.routing.router import CategoryRouter, Route, RouterParams
 from bot.support import Priority, SupportConfig
+from knowledge import language
 from knowledge.clipping import clip
 from knowledge.embedding import Engine, get_engine
 
@@ -89,6 +90,7 @@ def ticket_for(
         thread_ts=thread_ts,
         priority=asked or Priority.NORMAL,
         category=category,
+        language=language.detect(said or f"{title}\n{description}"),
         team=team,
         priority_reason=_within(reason, REASON_CHARS, "") if reason else None,
     )

@@ -3,6 +3,7 @@ the nudge when the team waits on them."""
 
 from __future__ import annotations
 
+import pytest
 from slack_sdk import WebClient
 
 from bot import notices
@@ -122,3 +123,44 @@ def test_someone_else_in_a_requesters_thread_is_told_in_their_language(running: 
         what="the refusal in German",
     )
     assert told
+
+
+ENGLISH_THEN_GERMAN = (
+    "Our nightly export job fails with a timeout after about forty minutes and nothing arrives in the "
+    "bucket, which breaks our reporting for the whole morning. "
+    + "Unser nächtlicher Export schlägt jede Nacht fehl, und wir wissen nicht, woran es liegt. " * 4
+    + "Können Sie uns bitte helfen? Wir brauchen die Daten dringend für unsere Berichte."
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Zah\u00adlung ab\u00adge\u00adlehnt, bitte hel\u00adfen Sie mir", ENGLISH_THEN_GERMAN],
+    ids=["soft-hyphens", "english-then-german"],
+)
+def test_one_thread_speaks_one_language_from_the_answer_to_the_ticket(
+    running: Running, question: str
+) -> None:
+    """A review: the answer was German, then the ticket's acknowledgement English: each message detected
+    the language again, from other text (the question cleaned of soft hyphens; the raw title, clipped to
+    200 characters, whose first sentences were English). The ticket records the language once."""
+    asked, _ = running.slack.say(SUPPORT, CUSTOMER, question)
+    [reply] = running.wait_bot(SUPPORT, thread_ts=asked["ts"])
+    assert "Ticket" in str(reply["blocks"]) and (
+        "eröffnen" in str(reply["blocks"]) or "Mensch" in str(reply["blocks"])
+    )
+    running.slack.click(reply, "kb_escalate", user=CUSTOMER)
+    [ticket] = carded(running)
+    assert ticket.language == "de"
+    ack = wait_for(
+        lambda: (
+            [
+                m
+                for m in running.bot_messages(SUPPORT)
+                if m.get("thread_ts") == asked["ts"] and "#" in m["text"] and m["ts"] != reply["ts"]
+            ]
+            or None
+        ),
+        what="the acknowledgement",
+    )[-1]
+    assert "ist eröffnet" in ack["text"], ack["text"]
