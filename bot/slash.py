@@ -119,8 +119,8 @@ def change_args(command: Command) -> dict[str, object]:
 def summary(ticket: Ticket) -> str:
     """One line about a ticket after a change."""
     if ticket.merged_into is not None:
-        return f"#{ticket.number} *{safe(ticket.title)}* is merged into #{ticket.merged_into} (closed)."
-    return f"#{ticket.number} *{safe(ticket.title)}* — {ticket.status.value.replace('_', ' ')}, {ticket.priority.value}, team {ticket.team} {ticket.level.value}, assignee {_mention(ticket.assignee)}"
+        return f"#{ticket.number} *{safe(ticket.title, mentions=False)}* is merged into #{ticket.merged_into} (closed)."
+    return f"#{ticket.number} *{safe(ticket.title, mentions=False)}* — {ticket.status.value.replace('_', ' ')}, {ticket.priority.value}, team {ticket.team} {ticket.level.value}, assignee {_mention(ticket.assignee)}"
 
 
 def _list(view: str, *, who: access.Viewer, db: Database, config: SupportConfig, now: datetime) -> str:

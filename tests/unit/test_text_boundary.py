@@ -185,3 +185,9 @@ def test_text_quoted_again_and_again_names_people_but_never_pings_them(surface: 
         ),
     }[surface]()
     assert "<@U0AGENT002>" not in text and "@\u2060U0AGENT002" in text and not leaks(text)
+
+
+def test_a_slash_commands_summary_names_people_in_a_title_without_pinging_them() -> None:
+    """`/ticket` summaries quoted a title's mention live (the helper's review of the quoting builders)."""
+    ticket = _ticket("<@U0AGENT002> please look at the export")
+    assert "<@U0AGENT002>" not in slash.summary(ticket) and "@\u2060U0AGENT002" in slash.summary(ticket)
