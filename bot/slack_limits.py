@@ -39,9 +39,7 @@ def problems_in_message(payload: dict[str, Any]) -> list[str]:
     blocks = payload.get("blocks") or []
     if len(blocks) > LIMITS["message_blocks"]:
         out.append(f"{len(blocks)} blocks (max {LIMITS['message_blocks']})")
-    for i, block in enumerate(blocks):
-        out += [f"blocks[{i}]: {p}" for p in _block(block)]
-    return out
+    return out + _blocks(blocks)
 
 
 def problems_in_view(view: dict[str, Any]) -> list[str]:
@@ -58,9 +56,33 @@ def problems_in_view(view: dict[str, Any]) -> list[str]:
             out.append("a modal needs a title")
     if len(view.get("private_metadata") or "") > LIMITS["private_metadata"]:
         out.append("private_metadata over 3000 chars")
+    return out + _blocks(blocks)
+
+
+def _blocks(blocks: list[dict[str, Any]]) -> list[str]:
+    """Each block's limits, and the ids Slack requires to be unique: a `block_id` in its message or
+    view, an `action_id` in its block (two "Merge into" buttons sharing one were refused:
+    `invalid_blocks`, "action_id … already exists")."""
+    out: list[str] = []
+    seen: set[str] = set()
     for i, block in enumerate(blocks):
         out += [f"blocks[{i}]: {p}" for p in _block(block)]
+        if "block_id" in block:
+            if block["block_id"] in seen:
+                out.append(f"blocks[{i}]: block_id {block['block_id']!r} already exists")
+            seen.add(block["block_id"])
+        ids = [el.get("action_id") for el in _elements(block) if el.get("action_id")]
+        out += [
+            f"blocks[{i}]: action_id {a!r} already exists"
+            for a in sorted({a for a in ids if ids.count(a) > 1})
+        ]
     return out
+
+
+def _elements(block: dict[str, Any]) -> list[dict[str, Any]]:
+    if block.get("type") == "actions":
+        return list(block.get("elements") or [])
+    return [e for e in (block.get("accessory"), block.get("element")) if e]
 
 
 def _text(obj: dict[str, Any] | None, limit: str, what: str) -> list[str]:
@@ -89,6 +111,8 @@ def _element(el: dict[str, Any]) -> list[str]:
         out += _text(option.get("text"), "option_text", "option text")
     if len(el.get("initial_value", "")) > LIMITS["initial_value"]:
         out.append("initial_value over 3000 chars")
+    if el.get("type") == "plain_text_input" and el.get("max_length", 0) > LIMITS["initial_value"]:
+        out.append("plain_text_input max_length over 3000")
     return out
 
 

@@ -126,7 +126,7 @@ def _register_card(app: App, desk: Desk) -> None:
             if a.in_home:
                 desk.home.publish(user=a.user)
 
-    @app.action(VERBS["merge"].action_id)
+    @app.action(re.compile(rf"^{VERBS['merge'].action_id}(:\d+)?$"))  # one button per look-alike: unique ids
     def on_merge(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         a = Action.parse(body, action)

@@ -33,7 +33,7 @@ def similar_blocks(number: int, similar: Any) -> list[Block]:
                 "type": "actions",
                 "block_id": f"merge:{number}",
                 "elements": [
-                    button(f"Merge into #{m.number}", merge.action_id, f"{number}:{m.number}")
+                    button(f"Merge into #{m.number}", f"{merge.action_id}:{m.number}", f"{number}:{m.number}")
                     for m in similar.duplicates[:5]
                 ],
             }

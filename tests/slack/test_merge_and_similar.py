@@ -9,7 +9,7 @@ from datetime import timedelta
 from bot import tickets
 from bot.fakes.simulator import wait_for
 from bot.models import Status, Ticket, TicketCreate
-from tests.slack.conftest import AGENT, CUSTOMER, CUSTOMER2, SUPPORT, Running, carded
+from tests.slack.conftest import AGENT, CUSTOMER, CUSTOMER2, MANAGER, SUPPORT, Running, carded
 
 EARLIER = "U0CUSTOM03"  # an earlier customer whose resolved ticket is like the new ones
 SOLUTION = "Re-import the IdP metadata from Okta, then sign in again"
@@ -84,7 +84,7 @@ def test_similar_tickets_on_the_card_and_merge_from_its_button(running_on: Runni
     assert PRIVATE not in heard and "Re-import" not in heard and f"#{earlier}" not in heard
 
     # A requester cannot merge (the button refuses them, nothing changes).
-    running.slack.click(_card(running, second.number), "ticket_merge", user=CUSTOMER2)
+    running.slack.click(_card(running, second.number), f"ticket_merge:{first.number}", user=CUSTOMER2)
     told = wait_for(lambda: running.fake.calls_to("chat.postEphemeral"), what="the refusal")
     assert "Only support agents" in told[-1].args["text"]
     refused = running.slack.slash(
@@ -95,7 +95,7 @@ def test_similar_tickets_on_the_card_and_merge_from_its_button(running_on: Runni
         assert tickets.get(s, number=second.number).merged_into is None
 
     # An agent merges it from the card.
-    running.slack.click(_card(running, second.number), "ticket_merge", user=AGENT)
+    running.slack.click(_card(running, second.number), f"ticket_merge:{first.number}", user=AGENT)
     wait_for(lambda: "Merged into" in str(_card(running, second.number)["blocks"]), what="the merged card")
     wait_for(
         lambda: f"Duplicates merged in: #{second.number}" in str(_card(running, first.number)["blocks"]),
@@ -148,3 +148,26 @@ def _told(running: Running, ticket: Ticket, words: str) -> bool:
         words in str(m.get("blocks")) and m.get("thread_ts") == t.thread_ts
         for m in running.bot_messages(t.channel)
     )
+
+
+def test_a_third_report_of_the_same_problem_gets_its_card_with_a_merge_button_per_ticket(
+    running_on: Running,
+) -> None:
+    """A review: with two open look-alikes, the third card's Merge buttons shared one action_id, which
+    Slack refuses (`invalid_blocks`): from the third report of an outage on, tickets had no card."""
+    running = running_on
+    first = _open(
+        running, CUSTOMER, "CSV export fails with error 500 on the reports page", "The export fails with 500"
+    )
+    running.clock.advance(minutes=2)
+    second = _open(running, CUSTOMER2, "CSV export of the reports page fails: error 500", "Export: error 500")
+    running.clock.advance(minutes=2)
+    third = _open(running, CUSTOMER, "Error 500 when the reports page CSV export runs", "Error 500 on export")
+    card = _card(running, third.number)
+    [merge] = [b for b in card["blocks"] if b.get("block_id") == f"merge:{third.number}"]
+    ids = [e["action_id"] for e in merge["elements"]]
+    assert sorted(ids) == sorted([f"ticket_merge:{first.number}", f"ticket_merge:{second.number}"])
+    running.slack.click(card, f"ticket_merge:{second.number}", user=MANAGER)  # the team's lead (technical)
+    wait_for(lambda: "Merged into" in str(_card(running, third.number)["blocks"]), what="the merged card")
+    with running.db.session() as s:
+        assert tickets.get(s, number=third.number).merged_into == second.number

@@ -191,3 +191,22 @@ def test_a_slash_commands_summary_names_people_in_a_title_without_pinging_them()
     """`/ticket` summaries quoted a title's mention live (the helper's review of the quoting builders)."""
     ticket = _ticket("<@U0AGENT002> please look at the export")
     assert "<@U0AGENT002>" not in slash.summary(ticket) and "@\u2060U0AGENT002" in slash.summary(ticket)
+
+
+def test_ids_slack_requires_unique_are_checked() -> None:
+    """Slack refuses a block whose elements share an action_id, and a message whose blocks share a
+    block_id (`invalid_blocks`); the fake Slack checks both, so no builder can ship either."""
+    from bot.slack_limits import problems_in_message, problems_in_view
+
+    twins = {
+        "type": "actions",
+        "block_id": "m",
+        "elements": [blocks.button("A", "x", "1"), blocks.button("B", "x", "2")],
+    }
+    assert any(
+        "action_id 'x' already exists" in p for p in problems_in_message({"text": "t", "blocks": [twins]})
+    )
+    same = [{"type": "divider", "block_id": "d"}, {"type": "divider", "block_id": "d"}]
+    assert any("block_id 'd' already exists" in p for p in problems_in_view({"type": "home", "blocks": same}))
+    apart = {"type": "actions", "elements": [blocks.button("A", "x:1", "1"), blocks.button("B", "x:2", "2")]}
+    assert problems_in_message({"text": "t", "blocks": [apart]}) == []
