@@ -7,7 +7,6 @@ expansion) or an unclosed block refuses the file; nothing is silently read as bo
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import re
 import unicodedata
@@ -212,14 +211,50 @@ def parse(block: str) -> FrontMatter:
     for key in data:
         if key not in KNOWN_KEYS and not (isinstance(key, str) and key in OTHER_TOOLS_KEYS):
             raise FrontMatterError(_unknown_key(key))
+        if key in OTHER_TOOLS_KEYS:
+            _ignorable(key, data[key])
+    title = data.get("title")
+    if title is not None and not isinstance(title, str | bool | list | dict):
+        data["title"] = _as_written(block, "title")  # `title: 1.10` is "1.10", not 1.1
     return FrontMatter(
-        title=_text(data, "title", 'quote it: title: "..."', as_written=True),
+        title=_text(data, "title", 'quote it: title: "..."'),
         url=_url(data),
         visibility=_visibility(data),
         tags=_tags(data),
         owner=_text(data, "owner", "write the owning team or person as text"),
         source=_text(data, "source", 'write where it came from as text, e.g. source: "ticket #42"'),
     )
+
+
+_SAYS_WHO_READS = re.compile(r"(?i)\bvisibility\s*:")
+
+
+def _ignorable(key: str, value: object) -> None:
+    """An ignored key's value may be text, a number, a date, yes/no or a list of those; nothing in it
+    may look like a key of ours. Indented under an ignored key (`author:` then `  visibility: internal`)
+    or inside its text (`description: |`), a file's own `visibility: internal` was swallowed and a
+    public folder rule published the article (a review)."""
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, dict | list):
+            raise FrontMatterError(
+                f"front matter key '{key}' holds {_kind(item)}; Deskbot ignores '{key}' but reads it only as "
+                "text or a list of words: write it on one line, or remove it"
+            )
+        if isinstance(item, str) and _SAYS_WHO_READS.search(item):
+            raise FrontMatterError(
+                f"front matter key '{key}' holds '{_SAYS_WHO_READS.search(item).group(0)}' in its text; "  # type: ignore[union-attr]
+                "write visibility: on its own line at the start of the front matter"
+            )
+
+
+def _as_written(block: str, key: str) -> str:
+    """A top-level scalar's text as written in the YAML (`1.10`, `010`, `12:30`), not as YAML read it."""
+    node = yaml.compose(block, Loader=yaml.SafeLoader)
+    for k, v in getattr(node, "value", []):
+        if getattr(k, "value", None) == key and isinstance(v, yaml.ScalarNode):
+            return str(v.value)
+    return ""
 
 
 def _unknown_key(key: object) -> str:
@@ -230,12 +265,10 @@ def _unknown_key(key: object) -> str:
     return f"front matter key '{key}' is not known; {hint}Known keys: {known}"
 
 
-def _text(data: dict, key: str, fix: str, *, as_written: bool = False) -> str | None:
+def _text(data: dict, key: str, fix: str) -> str | None:
     value = data.get(key)
     if value is None:
         return None
-    if as_written and isinstance(value, int | float | datetime.date) and not isinstance(value, bool):
-        return str(value)  # `title: 2024`, `title: 2024-01-31`: the title as written (YAML read a number)
     if not isinstance(value, str):
         raise FrontMatterError(f"front matter key '{key}' must be text, not {_kind(value)}; {fix}")
     return value.strip() or None

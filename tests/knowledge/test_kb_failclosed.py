@@ -284,8 +284,21 @@ def test_what_other_tools_write_is_read_and_ignored_but_a_say_on_readers_is_refu
     assert (doc.title, doc.visibility, doc.text.strip()) == ("2024", "public", "Body.")
     dated = documents.load(put(tmp_path / "kb", "d.md", "---\ntitle: 2024-01-31\n---\nx\n"))
     assert dated.title == "2024-01-31"
-    for key in ("private: true", "draft: true", "audience: staff", "hidden: yes", "Description: x"):
-        with pytest.raises(documents.SourceError, match="is not known"):
+    numbered = documents.load(put(tmp_path / "kb", "n.md", "---\ntitle: 1.10\n---\nx\n"))
+    assert numbered.title == "1.10"  # as written, not the number YAML reads (1.1)
+    for key in (
+        "private: true",
+        "draft: true",
+        "audience: staff",
+        "hidden: yes",
+        "Description: x",
+        # a visibility swallowed by an ignored key (a review: each of these was published)
+        "author:\n  name: Ana\n  visibility: internal",
+        "description: |\n  Staff only.\n  visibility: internal",
+        "keywords: [vault, visibility: internal]",
+        "description: 'visibility: internal'",
+    ):
+        with pytest.raises(documents.SourceError, match="is not known|holds"):
             documents.load(put(tmp_path / "kb", "p.md", f"---\n{key}\n---\n# P\n"))
 
 
