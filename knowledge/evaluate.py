@@ -41,7 +41,8 @@ def read_jsonl(
             )
         for key in strings:
             value = row[key]
-            if isinstance(value, bool) or not isinstance(value, str | int | float):
+            finite = not isinstance(value, float) or math.isfinite(value)  # JSON's NaN and Infinity
+            if isinstance(value, bool) or not isinstance(value, str | int | float) or not finite:
                 raise ValueError(f"{path}:{n}: {key!r} must be text, not {json.dumps(value)}")
             row[key] = str(value)
         rows.append((n, row))
@@ -55,7 +56,8 @@ def read_queries(path: Path) -> list[dict[str, Any]]:
     rows = []
     for n, row in read_jsonl(path, ("text",), strings=("text",)):
         expected = row.get("expected")
-        if isinstance(expected, bool) or not isinstance(expected, str | int | float | type(None)):
+        odd = isinstance(expected, float) and not math.isfinite(expected)
+        if odd or isinstance(expected, bool) or not isinstance(expected, str | int | float | type(None)):
             raise ValueError(
                 f"{path}:{n}: 'expected' must be a document id or null, not {json.dumps(expected)}"
             )
@@ -155,7 +157,7 @@ def calibrate(answered: list[tuple[dict[str, Any], Answer]]) -> dict[str, Any]:
             {
                 "threshold": t,
                 "answered_precision": round(right / chosen.sum(), 4) if chosen.any() else None,
-                "answerable_coverage": round(right / max(answerable, 1), 4),
+                "answerable_coverage": round(right / answerable, 4) if answerable else None,
             }
         )
     return {"slope": round(float(w[0]), 3), "intercept": round(float(w[1]), 3), "curve": curve}

@@ -148,7 +148,7 @@ def _walk(folder: Path, shown: Path, base: Path, result: Scan) -> list[SourceFil
 
 
 def _file(path: Path, relative: Path, base: Path, result: Scan) -> SourceFile | None:
-    if path.is_symlink() and result.links and path.resolve().is_file():
+    if path.is_symlink() and result.links and _resolves_to_file(path):
         return SourceFile(path, doc_id_of(relative), relative.as_posix())
     if path.is_symlink():
         _link(path, relative, base, result, folder_link=False)
@@ -157,6 +157,14 @@ def _file(path: Path, relative: Path, base: Path, result: Scan) -> SourceFile | 
         result.refused.append(Refusal(doc_id_of(relative), f"{path}: not a regular file"))
         return None
     return SourceFile(path, doc_id_of(relative), relative.as_posix())
+
+
+def _resolves_to_file(path: Path) -> bool:
+    """Whether a link ends at a regular file (False for a loop, which `_link` then refuses)."""
+    try:
+        return path.resolve(strict=True).is_file()
+    except (RuntimeError, OSError):
+        return False
 
 
 def _link(path: Path, relative: Path, base: Path, result: Scan, *, folder_link: bool) -> None:

@@ -324,7 +324,8 @@ def eval_kb(
     """Index DOCS with the product's defaults, answer every query through the bot's path, score it."""
     import tempfile
 
-    from bot.answers import UNAVAILABLE, AnswerService, build_knowledge_base
+    from bot.answers import UNAVAILABLE, AnswerService
+    from knowledge import indexes
     from knowledge.base import EngineMismatch
     from knowledge.evaluate import calibrate, evaluate, read_queries
     from knowledge.lexical import LexicalIndexError
@@ -335,6 +336,8 @@ def eval_kb(
         fail(f"--kb {kb}: not a folder of documents")
     if unlabelled not in ("public", "internal"):
         fail(f"--unlabelled must be public or internal, not {unlabelled!r}")
+    if audience not in ("customer", "staff"):
+        fail(f"--audience must be customer or staff, not {audience!r}")
     try:
         rows = read_queries(queries)
     except (OSError, ValueError) as exc:
@@ -348,7 +351,7 @@ def eval_kb(
             "documents. Give another folder"
         )
     with tempfile.TemporaryDirectory(prefix="deskbot-eval-") as tmp:  # unused when --index keeps one
-        knowledge = build_knowledge_base(rt.settings, chroma_path=(index or Path(tmp)) / "chroma")
+        knowledge = _eval_index(rt, index, Path(tmp))
         with _progress("Indexing") as progress:
             # Stated explicitly, not left to a default: the product's default (internal) would hide an
             # unlabelled evaluation set from the customer audience; a document saying internal stays so.
@@ -363,10 +366,20 @@ def eval_kb(
                     rules=VisibilityRules(default=unlabelled),
                     links=True,  # a private index: a data set's files may be links into a store
                 )
-            except (EngineMismatch, LexicalIndexError) as exc:
-                fail(f"--index {index}: {exc} (or give an empty folder)")
+            except EngineMismatch as exc:
+                fail(
+                    f"--index {index} was built with another embedding engine ({exc}); give an empty "
+                    "folder, or delete this one"
+                )
                 return
+            except LexicalIndexError as exc:
+                fail(f"--index {index}: its lexical index cannot be used ({exc}); give an empty folder")
+                return
+        for doc_id in report.withdrawn:  # a private index: a refused document leaves it entirely
+            indexes.delete_doc(knowledge.store, knowledge.lexical, doc_id)
         _report_refusals(report.failed)
+        for note in report.notes:
+            err_console.print(f"[dim]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
         present = knowledge.store.doc_ids()
         if not present:
             fail(f"--kb {kb}: no document could be indexed; nothing to evaluate")
@@ -404,6 +417,31 @@ def eval_kb(
         return
     for key, value in figures.items():
         console.print(f"{key:>22}  {value}", highlight=False)
+
+
+EVAL_MARK = "deskbot eval"  # recorded in an index `deskbot eval kb` made: only such an index is reused
+
+
+def _eval_index(rt: Runtime, index: Path | None, tmp: Path) -> Any:
+    """The evaluation's knowledge base: in `tmp`, or in --index when that is new, empty or made by an
+    evaluation before. Any other index is refused: an evaluation replaces its documents (the bot's
+    own, found from another folder or with CHROMA_PATH set elsewhere, was emptied: a review)."""
+    from bot.answers import build_knowledge_base
+
+    try:
+        knowledge = build_knowledge_base(rt.settings, chroma_path=(index or tmp) / "chroma")
+        meta = knowledge.store.read_meta()
+        made_elsewhere = knowledge.store.count() > 0 and meta.get("made_by") != EVAL_MARK
+    except Exception as exc:  # noqa: BLE001 - whatever is in the folder, one line and the fix
+        fail(f"--index {index}: cannot open an index there ({exc}); give an empty or new folder")
+        raise
+    if made_elsewhere:
+        fail(
+            f"--index {index}: it holds an index that deskbot eval did not make (the bot's own?); an "
+            "evaluation would replace its documents. Give an empty or new folder"
+        )
+    knowledge.store.write_meta({**meta, "made_by": EVAL_MARK})
+    return knowledge
 
 
 def _holds_configured_index(index: Path, settings: Any) -> bool:

@@ -14,8 +14,10 @@ from knowledge.evaluate import read_jsonl
 def read_labelled(path: Path) -> list[tuple[str, str]]:
     """(text, label) rows; a label is trimmed, and `OOS` in any case is out of scope."""
     rows = []
-    for _, row in read_jsonl(path, ("text", "label"), strings=("text", "label")):
+    for n, row in read_jsonl(path, ("text", "label"), strings=("text", "label")):
         label = row["label"].strip()
+        if not label:
+            raise ValueError(f"{path}:{n}: 'label' is empty; write the category, or 'oos' for out of scope")
         rows.append((row["text"], OOS if label.lower() == OOS else label))
     return rows
 

@@ -21,7 +21,7 @@ from bot.models import KbQuery
 from bot.support.models import CannedAnswer
 from knowledge.base import KnowledgeBase
 from knowledge.compose import LlmComposer
-from knowledge.embedding import LocalEmbedder
+from knowledge.embedding import HashEmbedder, LocalEmbedder
 from knowledge.store import VectorStore
 
 runner = CliRunner()
@@ -209,6 +209,21 @@ def test_eval_kb_measures_exactly_the_folder_given(tmp_path: Path) -> None:
     assert "delete-account, refund-polcy" in again.stderr
     own = invoke("eval", "kb", "--kb", str(small), "--queries", str(queries), "--index", str(tmp_path))
     assert own.exit_code == 1 and "the bot's own index (CHROMA_PATH)" in own.output
+    # an index the guard cannot tell is the bot's (run from another folder, CHROMA_PATH set elsewhere):
+    # only an index an evaluation made is reused (the bot's was emptied, a review)
+    other = tmp_path / "elsewhere"
+    bot_kb = KnowledgeBase(store=VectorStore(path=other / "chroma"), embedder=HashEmbedder())
+    bot_kb.ingest([big])
+    refused = invoke("eval", "kb", "--kb", str(small), "--queries", str(queries), "--index", str(other))
+    assert refused.exit_code == 1 and "deskbot eval did not make" in refused.output
+    assert VectorStore(path=other / "chroma").doc_ids() == {p.stem for p in big.glob("*.md")}
+    staff = invoke("eval", "kb", "--kb", str(small), "--queries", str(queries), "--audience", "Staff")
+    assert staff.exit_code == 1 and "--audience must be customer or staff" in staff.output
+    # a link that loops is refused like any other, not a crash
+    (small / "loop-a.md").symlink_to(small / "loop-b.md")
+    (small / "loop-b.md").symlink_to(small / "loop-a.md")
+    looped = invoke("eval", "kb", "--kb", str(small), "--queries", str(queries), "--json")
+    assert looped.exit_code == 0 and "loops" in looped.stderr
     # a data set kept by git-annex or DVC: its files are links into a store (all were refused: zeros)
     linked = tmp_path / "linked"
     linked.mkdir()

@@ -48,6 +48,9 @@ def test_out_of_scope_is_one_label_whatever_its_case(tmp_path: Path) -> None:
         ('{"id": "1", "text": "x", "expected": ["a"]}', read_queries, "'expected' must be a document id"),
         ('{"text": "x", "label": null}', read_labelled, "'label' must be text, not null"),
         ('{"text": true, "label": "a"}', read_labelled, "'text' must be text, not true"),
+        ('{"id": "1", "text": NaN, "expected": null}', read_queries, "'text' must be text, not NaN"),
+        ('{"id": "1", "text": "x", "expected": Infinity}', read_queries, "'expected' must be a document id"),
+        ('{"text": "x", "label": "  "}', read_labelled, "'label' is empty"),
     ],
 )
 def test_a_value_that_is_not_text_is_refused_with_its_line(
