@@ -28,7 +28,7 @@ from knowledge.base import VERDICTS_KEPT, Audience, KnowledgeBase, stored
 from knowledge.calibration import Said
 from knowledge.clipping import clip
 from knowledge.decide import DecisionParams
-from knowledge.embedding import Engine
+from knowledge.embedding import Engine, encodable
 from knowledge.gaps import Gap, gaps, group_key
 from knowledge.lexical import LexicalIndexError
 from knowledge.results import Answer, EngineMismatch, Source
@@ -145,7 +145,7 @@ class AnswerService:
             return None
         with self.db.transaction() as session:
             row = KbQuery(
-                question=clip(question, 4000),  # a longer question says it was cut ("…")
+                question=clip(encodable([question])[0], 4000),  # cut with "…"; storable (no half characters)
                 searched_for=clip(answer.searched_for, 4000) if answer.searched_for else None,
                 user=user,
                 channel=channel,

@@ -60,6 +60,20 @@ class Engine(Protocol):
 Embedder = Engine  # the old name: everything that took an `Embedder` takes an `Engine`
 
 
+def encodable(texts: Sequence[str]) -> list[str]:
+    """`texts` as UTF-8 can carry them: half a character (a lone surrogate, which JSON can escape: a
+    Slack message, a query file) becomes "?" instead of failing the encoder (a review: a request with
+    one was never routed, and `eval route` crashed)."""
+    out = []
+    for text in texts:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "replace").decode("utf-8")
+        out.append(text)
+    return out
+
+
 def _offline() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -110,7 +124,7 @@ class SentenceTransformerEngine:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         model = self._load()
         return np.asarray(
-            model.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False),
+            model.encode(encodable(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False),
             dtype=np.float32,
         )
 
@@ -187,6 +201,7 @@ class E5Engine:
             model = self._load()
             if not texts:
                 return np.zeros((0, self.dim), dtype=np.float32)
+            texts = encodable(texts)
             if is_query:
                 texts = [self.bounded(t) for t in texts]
             if len(texts) == 1 and (texts[0], is_query) in self._recent:

@@ -108,7 +108,7 @@ def prose(text: str) -> str:
     """`text` without what is not prose (`_NOT_PROSE`) and without invisible format characters (a soft
     hyphen or zero-width space inside a word): what its language is read from, the same whether the
     text was cleaned before (a question) or not (a ticket's title)."""
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cs"))  # Cs: half characters
     for pattern, by in _NOT_PROSE:
         text = pattern.sub(by, text)
     return " ".join(text.split())

@@ -148,6 +148,12 @@ def _walk(folder: Path, shown: Path, base: Path, result: Scan) -> list[SourceFil
 
 
 def _file(path: Path, relative: Path, base: Path, result: Scan) -> SourceFile | None:
+    try:
+        relative.as_posix().encode("utf-8")
+    except UnicodeEncodeError:  # a name in another encoding: its id could not be stored (ingest aborted)
+        shown = relative.as_posix().encode("utf-8", "replace").decode("utf-8")
+        result.refused.append(Refusal(None, f"{base / shown}: the file name is not UTF-8; rename the file"))
+        return None
     if path.is_symlink() and result.links and _resolves_to_file(path):
         return SourceFile(path, doc_id_of(relative), relative.as_posix())
     if path.is_symlink():

@@ -13,7 +13,7 @@ from bot.routing.router import CategoryRouter, Route, RouterParams
 from bot.support import Priority, SupportConfig
 from knowledge import language
 from knowledge.clipping import clip
-from knowledge.embedding import Engine, get_engine
+from knowledge.embedding import Engine, encodable, get_engine
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ def ticket_for(
 
     `said`: the requester's own words, when the description adds the bot's (Talk to a human appends what
     the bot found, in English: routed on, it changed the category and the request's language)."""
+    title, description = encodable([title, description])  # stored: no half characters (lone surrogates)
+    said = encodable([said])[0] if said else said
     team = None
     if triager is not None:
         triage = triager.triage(

@@ -451,6 +451,16 @@ def test_hidden_files_and_folders_are_not_articles(tmp_path: Path) -> None:
     assert any("hidden file(s) or folder(s)" in note for note in report.notes)
 
 
+def test_a_file_name_in_another_encoding_is_refused_and_the_others_still_ingest(tmp_path: Path) -> None:
+    """A review: `caf\xe9.md` (Latin-1 bytes in the name) gave a document id Chroma could not store, and the
+    whole ingestion aborted: no article was indexed."""
+    docs = tmp_path / "docs"
+    put(docs, "fine.md", "# Fine\nA fine article about exports.\n")
+    (docs / os.fsdecode(b"caf\xe9.md")).write_text("# Cafe\nCoffee.\n")
+    report = make_kb(tmp_path).ingest([docs], root=docs, rules=VisibilityRules(public=("*.md",)))
+    assert report.added == 1 and len(report.failed) == 1 and "the file name is not UTF-8" in report.failed[0]
+
+
 def test_links_inside_the_folder_are_not_followed(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     put(docs, "ops/vault.html", "<p>The vault override code is 4711. CANARY-inside</p>")

@@ -164,3 +164,14 @@ def test_one_thread_speaks_one_language_from_the_answer_to_the_ticket(
         what="the acknowledgement",
     )[-1]
     assert "ist eröffnet" in ack["text"], ack["text"]
+
+
+def test_half_a_character_in_a_message_loses_nothing(running: Running) -> None:
+    """A review: a lone surrogate (JSON may escape half a character) made the question's log write fail,
+    so the customer got no reply, and a :ticket: reaction on such a message opened no ticket."""
+    asked, _ = running.slack.say(SUPPORT, CUSTOMER, "How do I reset my password? \ud83d")
+    assert running.wait_bot(SUPPORT, thread_ts=asked["ts"])
+    message = running.fake.add_message(SUPPORT, CUSTOMER2, "The export is stuck \ud83d since yesterday")
+    running.slack.react(message, "ticket", user=MANAGER)
+    [ticket] = carded(running)
+    assert ticket.title.startswith("The export is stuck ? since")
