@@ -25,7 +25,8 @@ class IngestRun:
     ) -> None:
         self.kb, self.report, self.indexed, self.present = kb, report, indexed, present
         self.batch: list[tuple[documents.SourceDoc, list[chunking.Chunk]]] = []
-        self.hidden: set[str] = set()  # passages written in this run for staff only (`moved_out_of_sight`)
+        # first passages written in this run for staff only, with their titles (`moved_out_of_sight`)
+        self.hidden: dict[str, set[str]] = {}
 
     def refuse(self, doc_id: str | None, message: str, *, everywhere: bool = False) -> None:
         self.report.failed.append(message)
@@ -43,26 +44,39 @@ class IngestRun:
         internal, the old one stayed public). Nothing else is withdrawn: documents ingested from a folder
         outside KB_SOURCES are not in it, and a plain ingest withdrew them (a third review)."""
         names = {d.rsplit("/", 1)[-1] for d in seen}
+        moved = self.moved_out_of_sight(doc_ids) if not prune else set()
         for doc_id in doc_ids:
             if prune:
                 indexes.delete_doc(self.kb.store, self.kb.lexical, doc_id)
                 self.report.removed += 1
-            elif doc_id.rsplit("/", 1)[-1] in names or self.moved_out_of_sight(doc_id):
+            elif doc_id.rsplit("/", 1)[-1] in names or doc_id in moved:
                 indexes.delete_doc(self.kb.store, self.kb.lexical, doc_id, visibilities=("public",))
                 self.report.gone.append(doc_id)
+            elif any(part.startswith(".") for part in doc_id.split("/")):
+                # indexed before hidden files were skipped (a notebook checkpoint outranked its article)
+                indexes.delete_doc(self.kb.store, self.kb.lexical, doc_id, visibilities=("public",))
+                self.report.withdrawn.append(doc_id)
+                self.report.notes.append(f"{doc_id}: a hidden file, no longer read; withdrawn from customers")
             else:
                 self.report.missing.append(doc_id)
 
-    def moved_out_of_sight(self, doc_id: str) -> bool:
-        """Whether a gone document's public text was written in this run into a document customers do
-        not see: moved and renamed into an internal folder. Its first passage is compared, word for word
-        (an edit on the way leaves it listed as missing, for --prune)."""
-        first = self.kb.store.first_chunk(doc_id, visibility="public") if self.hidden else None
-        return first is not None and _words(first.text) in self.hidden
+    def moved_out_of_sight(self, doc_ids: list[str]) -> set[str]:
+        """The gone documents whose public first passage this run wrote, word for word, as the first
+        passage of a document customers do not see, under the same title (or a passage too long to be
+        boilerplate): moved and renamed into an internal folder. An edit on the way, or a move made over
+        two ingestions, leaves it listed as missing (for --prune). Their passages are read in one call."""
+        if not self.hidden or not doc_ids:
+            return set()
+        firsts = self.kb.store.first_chunks(doc_ids, visibility="public")
+        return {
+            d
+            for d, c in firsts.items()
+            if (titles := self.hidden.get(_words(c.text))) and (c.title in titles or len(c.text) >= 300)
+        }
 
     def add(self, doc: documents.SourceDoc, chunks: list[chunking.Chunk]) -> None:
-        if doc.visibility != "public":
-            self.hidden.update(_words(c.text) for c in chunks)
+        if doc.visibility != "public" and chunks:
+            self.hidden.setdefault(_words(chunks[0].text), set()).add(chunks[0].title)
         if doc.visibility != "public" and doc.doc_id in self.present:
             # made internal: its public copy goes now, not when the batch is embedded (a review saw the old
             # public copy answered for 52 s while an ingest of 127 changed files ran)

@@ -170,6 +170,11 @@ class VectorStore:
         [first] = self.fetch([_reference(f"{doc_id}#0", visibility)])
         return first if first.text else None
 
+    def first_chunks(self, doc_ids: Sequence[str], *, visibility: str) -> dict[str, Chunk]:
+        """Documents' first passages in `visibility`'s collection, read by id in one call."""
+        got = self.fetch([_reference(f"{d}#0", visibility) for d in doc_ids]) if doc_ids else []
+        return {c.doc_id: c for c in got if c.text}
+
     def count(self) -> int:
         return sum(c.count() for c in self.collections.values())
 

@@ -410,6 +410,47 @@ def test_an_article_moved_and_renamed_into_an_internal_folder_leaves_customers(t
     assert "old-news" in kb.answer("moved offices", audience="customer").ranking
 
 
+def test_a_gone_article_sharing_boilerplate_with_a_new_runbook_is_not_taken_for_moved(tmp_path: Path) -> None:
+    """A review of the rule above: an unmounted guides/ folder and a new internal runbook whose first
+    section is the same boilerplate withdrew the public export guide as "moved"."""
+    docs = tmp_path / "docs"
+    boiler = "## Before you begin\nYou need an administrator account.\n"
+    put(docs, "guides/export.md", f"# Export your data\n{boiler}\n## Steps\nOpen Settings, then Export.\n")
+    kb = make_kb(tmp_path)
+    rules = VisibilityRules(public=("guides/**",), internal=("runbooks/**",))
+    kb.ingest([docs], root=docs, rules=rules)
+    (docs / "guides" / "export.md").unlink()  # unmounted, say
+    put(docs, "runbooks/rotate-keys.md", f"# Rotate the signing keys\n{boiler}\n## Steps\nRun the job.\n")
+    report = kb.ingest([docs], root=docs, rules=rules)
+    assert report.gone == [] and report.missing == ["guides/export"]
+
+
+def test_a_hidden_file_indexed_before_leaves_customers(tmp_path: Path) -> None:
+    """A review: a notebook checkpoint indexed by an earlier version stayed public (and outranked its
+    article) after hidden files were no longer read."""
+    docs = tmp_path / "docs"
+    put(docs, "reset.md", "# Reset your password\nUse the sign-in page.\n")
+    kb = make_kb(tmp_path)
+    rules = VisibilityRules(public=("**/*.md", "*.md"))
+    old = put(tmp_path / "old", ".ipynb_checkpoints/reset-checkpoint.md", "# Reset your password\nOld.\n")
+    doc = documents.load(old, doc_id=".ipynb_checkpoints/reset-checkpoint", rules=rules)
+    kb.ingest([docs], root=docs, rules=rules)
+    kb.store.upsert_many(
+        [
+            (
+                chunking.split(doc),
+                kb.embedder.passages([c.embed_text for c in chunking.split(doc)]),
+                doc.content_hash,
+                kb.embedder.passages([doc.title])[0],
+            )
+        ],
+        before_titles=lambda: kb.lexical.write([(chunking.split(doc), doc.content_hash)]),
+    )
+    report = kb.ingest([docs], root=docs, rules=rules)
+    assert ".ipynb_checkpoints/reset-checkpoint" in report.withdrawn
+    assert kb.store.doc_ids(("public",)) == {"reset"}
+
+
 def test_links_out_of_the_sources_folder_are_refused_and_an_old_copy_removed(tmp_path: Path) -> None:
     docs, outside = tmp_path / "docs", tmp_path / "deploy"
     put(outside, ".env", "SLACK_BOT_TOKEN=xoxb-CANARY-token-0000\n")
