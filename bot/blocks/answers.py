@@ -9,6 +9,7 @@ from bot import i18n
 from bot.blocks.common import (
     Block,
     button,
+    clip,
     context,
     section,
 )
@@ -45,7 +46,10 @@ def answer_message(answer: Answer, *, query_id: int | None, lang: str | None = N
         )
     # The text is literal, never markup: a passage's "Bearer <API_KEY>" vanished as a Slack token, and an
     # LLM's answer (the question is in its prompt) could carry a disguised link or ping anyone it named.
-    shown = safe(answer.text, 2900, mentions=False)
+    # A canned reply is the desk's own words, written in Slack markup in its configuration: kept as
+    # written (its links and mentions are meant); broadcasts are still removed by the client.
+    canned = bool(answer.sources) and answer.sources[0].doc_id == "canned"
+    shown = clip(answer.text, 2900) if canned else safe(answer.text, 2900, mentions=False)
     blocks.append(section(shown))
     if sources:
         see_also = (

@@ -150,6 +150,15 @@ def test_an_answers_text_is_shown_as_written_and_pings_nobody() -> None:
     assert "Bearer &lt;API_KEY&gt;" in shown and "usage &gt; 1000 &amp; &lt;= limit" in shown
     assert "<@U0MANAGER1>" not in shown and "Reset (<https://evil.example>)" in shown
     assert "\u202e" not in shown and message["text"] == shown
+    # the desk's own canned reply, written in Slack markup in its configuration, is kept as written
+    canned = Answer(
+        text="Ask <@U0MANAGER1> or see <https://status.acme.example|the status page>.",
+        grounded=True,
+        sources=[Source("canned", "Status", None, 1.0)],
+        confidence=1.0,
+    )
+    kept = blocks.answer_message(canned, query_id=1)["blocks"][0]["text"]["text"]
+    assert kept == canned.text
 
 
 def test_bidirectional_overrides_are_removed_from_peoples_text() -> None:
