@@ -19,7 +19,9 @@ def register(app: App, desk: Desk) -> None:
         msg = Message.parse(event, bot_user_id=context.bot_user_id)
         if not msg.from_person:
             return
-        with guarded(desk, user=msg.user, channel=msg.channel, thread_ts=msg.thread):
+        # a warning goes into an existing thread only: Slack never shows an ephemeral in a thread with no
+        # replies yet (chat.postEphemeral), so one under a new question was accepted and seen by nobody
+        with guarded(desk, user=msg.user, channel=msg.channel, thread_ts=msg.thread_ts):
             desk.customers.seen(
                 channel=msg.channel, user=msg.user, user_team=msg.user_team, home_team=context.team_id
             )
@@ -38,7 +40,7 @@ def register(app: App, desk: Desk) -> None:
             return
         if context.bot_user_id and f"<@{context.bot_user_id}>" in msg.text and msg.channel_type != "im":
             return  # the app_mention event handles it
-        with guarded(desk, user=msg.user, channel=msg.channel, thread_ts=msg.thread):
+        with guarded(desk, user=msg.user, channel=msg.channel, thread_ts=msg.thread_ts):
             desk.customers.seen(
                 channel=msg.channel, user=msg.user, user_team=msg.user_team, home_team=context.team_id
             )

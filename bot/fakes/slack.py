@@ -70,6 +70,7 @@ class FakeSlack(WebMethods):
         self.home: dict[str, dict[str, Any]] = {}
         self.files: list[dict[str, Any]] = []
         self.ephemerals: dict[str, list[dict[str, Any]]] = {}  # channel -> messages only one user sees
+        self.unseen_ephemerals: dict[str, list[dict[str, Any]]] = {}  # sent into threads with no replies
         self.view_triggers: dict[str, str] = {}  # view id -> the trigger id it was opened with
         self.users = users or {}
         self.presence: dict[str, str] = {}
@@ -187,14 +188,21 @@ class FakeSlack(WebMethods):
     def add_ephemeral(
         self, channel: str, user: str, text: str, *, thread_ts: str | None = None, blocks: list | None = None
     ) -> dict[str, Any]:
-        """A bot message only `user` sees in `channel` (chat.postEphemeral, or a slash command's reply)."""
+        """A bot message only `user` sees in `channel` (chat.postEphemeral, or a slash command's reply).
+        Slack's chat.postEphemeral: "Ephemeral messages in threads are only shown if there is already an
+        active thread": one sent into a message that has no replies yet is accepted and never shown
+        (kept in `unseen_ephemerals`)."""
         ts = self.next_ts()
         message = {
             **self._message(channel, {"text": text, "blocks": blocks, "thread_ts": thread_ts}, ts),
             "ephemeral_to": user,
         }
         with self._lock:
-            self.ephemerals.setdefault(channel, []).append(message)
+            active = not thread_ts or any(
+                m.get("thread_ts") == thread_ts and m["ts"] != thread_ts
+                for m in self.messages.get(channel, [])
+            )
+            (self.ephemerals if active else self.unseen_ephemerals).setdefault(channel, []).append(message)
         return message
 
     def delivered_keys(self) -> Counter[str]:

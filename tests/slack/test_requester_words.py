@@ -175,3 +175,15 @@ def test_half_a_character_in_a_message_loses_nothing(running: Running) -> None:
     running.slack.react(message, "ticket", user=MANAGER)
     [ticket] = carded(running)
     assert ticket.title.startswith("The export is stuck ? since")
+
+
+def test_a_warning_about_a_new_question_is_shown_where_the_asker_sees_it(running: Running) -> None:
+    """A review: when answering a new question failed, the warning went as an ephemeral into the question's
+    own thread, which has no replies yet: Slack accepts it and never shows it (chat.postEphemeral)."""
+    running.fake.fail_next("chat.postMessage", times=5, status=200, error="fatal_error")
+    asked, _ = running.slack.say(SUPPORT, CUSTOMER, "<@U0DESKBOT> how do I reset my password?")
+    shown = wait_for(
+        lambda: [m for m in running.fake.ephemerals.get(SUPPORT, []) if ":warning:" in m["text"]] or None,
+        what="the warning, shown",
+    )
+    assert shown[0]["ephemeral_to"] == CUSTOMER and not running.fake.unseen_ephemerals.get(SUPPORT)
