@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -58,6 +59,9 @@ def _channel_of(client: WebClient, note: Notification) -> str:
     return note.channel
 
 
+MAX_THREAD_PAGES = 50  # a thread of 10,000 replies: past that, sending again beats reading on
+
+
 def slack_already_sent(client: WebClient) -> Callable[[Notification], bool]:
     """Whether the channel (or thread) already holds a message with this row's dedupe key. Files
     carry no metadata: for them this answers False (a crash mid-upload may repeat the chart)."""
@@ -66,19 +70,32 @@ def slack_already_sent(client: WebClient) -> Callable[[Notification], bool]:
         if note.payload.get("kind", "message") in ("file", "card"):
             return False  # a card is updated in place (sending again is harmless)
         channel = _channel_of(client, note)
+
+        def ours(messages: list[dict[str, Any]]) -> bool:
+            return any(
+                (m.get("metadata") or {}).get("event_payload", {}).get("key") == note.dedupe_key
+                for m in messages
+            )
+
         try:
-            if note.thread_ts:
-                found = client.conversations_replies(
-                    channel=channel, ts=note.thread_ts, include_all_metadata=True, limit=200
-                )
-            else:
+            if not note.thread_ts:
                 # the row is in doubt for one lease at most: its message, if any, is among the newest
                 found = client.conversations_history(channel=channel, include_all_metadata=True, limit=200)
+                return ours(found.get("messages") or [])
+            # a thread is read oldest first: the message just sent is on its last page, so every page is
+            # read (one page of a thread longer than it never held it, and the message was sent twice)
+            cursor = None
+            for _ in range(MAX_THREAD_PAGES):
+                found = client.conversations_replies(
+                    channel=channel, ts=note.thread_ts, include_all_metadata=True, limit=200, cursor=cursor
+                )
+                if ours(found.get("messages") or []):
+                    return True
+                cursor = (found.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    return False
         except SlackApiError:
             return False  # cannot tell: sending again is better than losing it
-        return any(
-            (m.get("metadata") or {}).get("event_payload", {}).get("key") == note.dedupe_key
-            for m in found.get("messages") or []
-        )
+        return False
 
     return check

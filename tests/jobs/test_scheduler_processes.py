@@ -222,3 +222,27 @@ def test_an_outbox_storm_of_429s_and_500s_loses_and_repeats_nothing(db) -> None:
     fake.close()
     assert refused > 30, "the storm did not happen"
     assert set(delivered) == {f"storm:{i}" for i in range(120)} and max(delivered.values()) == 1
+
+
+def test_a_message_sent_into_a_long_thread_is_found_there() -> None:
+    """A review: the check read one page of a thread, oldest first, so in a thread longer than a page
+    (15 replies for apps outside the Marketplace) the message just sent was never found, and a send
+    interrupted by a crash was repeated."""
+    from bot.models import Notification
+
+    fake = FakeSlack(channels=["C0SUPPORT1"], page_max=15)
+    client = _client(fake)
+    parent = fake.add_message("C0SUPPORT1", "U0CUSTOM01", "The export is stuck")
+    for i in range(20):
+        fake.add_message("C0SUPPORT1", "U0AGENT001", f"reply {i}", thread_ts=parent["ts"])
+    note = Notification(
+        dedupe_key="t:1:thread",
+        channel="C0SUPPORT1",
+        thread_ts=parent["ts"],
+        payload={"text": "Hi"},
+        created_at=T0,
+    )
+    assert not slack_already_sent(client)(note)
+    slack_sender(client)(note)
+    assert slack_already_sent(client)(note)
+    fake.close()
