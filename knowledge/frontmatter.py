@@ -7,6 +7,7 @@ expansion) or an unclosed block refuses the file; nothing is silently read as bo
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 import unicodedata
@@ -211,8 +212,8 @@ def parse(block: str) -> FrontMatter:
     for key in data:
         if key not in KNOWN_KEYS and not (isinstance(key, str) and key in OTHER_TOOLS_KEYS):
             raise FrontMatterError(_unknown_key(key))
-        if key in OTHER_TOOLS_KEYS:
-            _ignorable(key, data[key])
+        if key != "visibility":  # every other value, ours or another tool's: no visibility inside it
+            _swallowed(str(key), data[key])
     title = data.get("title")
     if title is not None and not isinstance(title, str | bool | list | dict):
         data["title"] = _as_written(block, "title")  # `title: 1.10` is "1.10", not 1.1
@@ -226,26 +227,43 @@ def parse(block: str) -> FrontMatter:
     )
 
 
-_SAYS_WHO_READS = re.compile(r"(?i)\bvisibility\s*:")
+# "visibility" then a colon (or a look-alike: fullwidth, modifier, ratio) then public or internal, read
+# after invisible characters are removed ("visi\u00adbility")
+_SAYS_WHO_READS = re.compile(r"(?i)\bvisibility\s*[:\uff1a\ua789\u2236\ufe55]\s*['\"]?(?:public|internal)\b")
+_PLAIN = str | int | float | bool | datetime.date | type(None)
 
 
-def _ignorable(key: str, value: object) -> None:
-    """An ignored key's value may be text, a number, a date, yes/no or a list of those; nothing in it
-    may look like a key of ours. Indented under an ignored key (`author:` then `  visibility: internal`)
-    or inside its text (`description: |`), a file's own `visibility: internal` was swallowed and a
-    public folder rule published the article (a review)."""
-    items = value if isinstance(value, list) else [value]
-    for item in items:
-        if isinstance(item, dict | list):
-            raise FrontMatterError(
-                f"front matter key '{key}' holds {_kind(item)}; Deskbot ignores '{key}' but reads it only as "
-                "text or a list of words: write it on one line, or remove it"
-            )
-        if isinstance(item, str) and _SAYS_WHO_READS.search(item):
-            raise FrontMatterError(
-                f"front matter key '{key}' holds '{_SAYS_WHO_READS.search(item).group(0)}' in its text; "  # type: ignore[union-attr]
-                "write visibility: on its own line at the start of the front matter"
-            )
+def _swallowed(key: str, value: object) -> None:
+    """Refuse a value that holds a visibility of its own. Indented under another key (`author:` then
+    `  visibility: internal`), inside a block of text (`description: |`, `title: |`) or a list, a file's
+    own `visibility: internal` was swallowed and a public folder rule published the article (two
+    reviews). Values may be text, numbers, dates, yes/no, and lists or mappings of those (Docusaurus
+    `authors`, Hugo `image`); YAML's other types (`!!set`, `!!binary`, `!!pairs`) are refused."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str) and _folded(k).strip().lower() == "visibility":
+                raise FrontMatterError(
+                    f"front matter key '{key}' holds a 'visibility' of its own; write visibility: on its "
+                    "own line at the start of the front matter"
+                )
+            _swallowed(key, v)
+        return
+    if isinstance(value, list):
+        for item in value:
+            _swallowed(key, item)
+        return
+    if not isinstance(value, _PLAIN):
+        raise FrontMatterError(f"front matter key '{key}' holds {_kind(value)}; write it as text")
+    if isinstance(value, str) and (found := _SAYS_WHO_READS.search(_folded(value))):
+        raise FrontMatterError(
+            f"front matter key '{key}' holds '{found.group(0)}' in its text; write visibility: on its own "
+            "line at the start of the front matter"
+        )
+
+
+def _folded(text: str) -> str:
+    """Without invisible format characters (soft hyphens, zero-width spaces)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
 def _as_written(block: str, key: str) -> str:

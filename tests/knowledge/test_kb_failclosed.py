@@ -284,6 +284,12 @@ def test_what_other_tools_write_is_read_and_ignored_but_a_say_on_readers_is_refu
     assert (doc.title, doc.visibility, doc.text.strip()) == ("2024", "public", "Body.")
     dated = documents.load(put(tmp_path / "kb", "d.md", "---\ntitle: 2024-01-31\n---\nx\n"))
     assert dated.title == "2024-01-31"
+    # what exports really write: a description about visibility settings, Docusaurus authors, Hugo images
+    real = (
+        '---\ndescription: "Project visibility: the setting that decides who sees a project"\n'
+        "authors:\n  - name: Ana\n    url: https://ana.example\nimage:\n  src: a.png\n  alt: A\n---\nx\n"
+    )
+    assert documents.load(put(tmp_path / "kb", "real.md", real)).text.strip() == "x"
     numbered = documents.load(put(tmp_path / "kb", "n.md", "---\ntitle: 1.10\n---\nx\n"))
     assert numbered.title == "1.10"  # as written, not the number YAML reads (1.1)
     for key in (
@@ -297,8 +303,17 @@ def test_what_other_tools_write_is_read_and_ignored_but_a_say_on_readers_is_refu
         "description: |\n  Staff only.\n  visibility: internal",
         "keywords: [vault, visibility: internal]",
         "description: 'visibility: internal'",
+        # in our own keys' text too, and written around the check (a second review)
+        "owner: |\n  alice\n  visibility: internal",
+        "title: |\n  Reset password\n  visibility: internal",
+        'title: "Reset password\\n  visibility: internal"',
+        "url: |\n  https://x.example\n  visibility: internal",
+        "tags: [a, 'visibility: internal']",
+        "description: |\n  visi\u00adbility: internal",
+        "description: |\n  visibility\uff1a internal",
+        "author: !!set {visibility: internal}",
     ):
-        with pytest.raises(documents.SourceError, match="is not known|holds"):
+        with pytest.raises(documents.SourceError, match="is not known|holds|must be"):
             documents.load(put(tmp_path / "kb", "p.md", f"---\n{key}\n---\n# P\n"))
 
 
