@@ -377,6 +377,10 @@ def eval_kb(
                 return
         for doc_id in report.withdrawn:  # a private index: a refused document leaves it entirely
             indexes.delete_doc(knowledge.store, knowledge.lexical, doc_id)
+        if report.withdrawn:
+            indexes.mark(knowledge.store, knowledge.lexical)
+        meta = knowledge.store.read_meta()
+        knowledge.store.write_meta({**meta, EVAL_MARK: meta.get("documents")})
         _report_refusals(report.failed)
         for note in report.notes:
             err_console.print(f"[dim]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
@@ -419,7 +423,9 @@ def eval_kb(
         console.print(f"{key:>22}  {value}", highlight=False)
 
 
-EVAL_MARK = "deskbot eval"  # recorded in an index `deskbot eval kb` made: only such an index is reused
+# Recorded in an index `deskbot eval kb` made, with the documents' fingerprint it left: an index is
+# reused only while both say so (a bot that ingested into it since changed the fingerprint).
+EVAL_MARK = "made_by_eval"
 
 
 def _eval_index(rt: Runtime, index: Path | None, tmp: Path) -> Any:
@@ -431,16 +437,17 @@ def _eval_index(rt: Runtime, index: Path | None, tmp: Path) -> Any:
     try:
         knowledge = build_knowledge_base(rt.settings, chroma_path=(index or tmp) / "chroma")
         meta = knowledge.store.read_meta()
-        made_elsewhere = knowledge.store.count() > 0 and meta.get("made_by") != EVAL_MARK
+        ours = meta.get(EVAL_MARK) is not None and meta.get(EVAL_MARK) == meta.get("documents")
+        made_elsewhere = knowledge.store.count() > 0 and not ours
     except Exception as exc:  # noqa: BLE001 - whatever is in the folder, one line and the fix
         fail(f"--index {index}: cannot open an index there ({exc}); give an empty or new folder")
         raise
     if made_elsewhere:
         fail(
-            f"--index {index}: it holds an index that deskbot eval did not make (the bot's own?); an "
-            "evaluation would replace its documents. Give an empty or new folder"
+            f"--index {index}: it holds an index that an evaluation did not leave as it is (the bot's "
+            "own, or one the bot has ingested into); an evaluation would replace its documents. Give an "
+            "empty or new folder"
         )
-    knowledge.store.write_meta({**meta, "made_by": EVAL_MARK})
     return knowledge
 
 

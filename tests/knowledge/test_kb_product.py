@@ -215,8 +215,13 @@ def test_eval_kb_measures_exactly_the_folder_given(tmp_path: Path) -> None:
     bot_kb = KnowledgeBase(store=VectorStore(path=other / "chroma"), embedder=HashEmbedder())
     bot_kb.ingest([big])
     refused = invoke("eval", "kb", "--kb", str(small), "--queries", str(queries), "--index", str(other))
-    assert refused.exit_code == 1 and "deskbot eval did not make" in refused.output
+    assert refused.exit_code == 1 and "an evaluation did not leave as it is" in refused.output
     assert VectorStore(path=other / "chroma").doc_ids() == {p.stem for p in big.glob("*.md")}
+    # an evaluation's index the bot then ingested into is the bot's now (a second review: emptied)
+    adopted = build_knowledge_base(Settings(chroma_path=index / "chroma"))
+    adopted.ingest([big], root=big)
+    again = invoke("eval", "kb", "--kb", str(small), "--queries", str(queries), "--index", str(index))
+    assert again.exit_code == 1 and "an evaluation did not leave as it is" in again.output
     staff = invoke("eval", "kb", "--kb", str(small), "--queries", str(queries), "--audience", "Staff")
     assert staff.exit_code == 1 and "--audience must be customer or staff" in staff.output
     # a link that loops is refused like any other, not a crash
