@@ -114,6 +114,7 @@ class AnswerService:
                 True,
                 language=language.detect(question),
                 passage_language=language.detect(canned.reply),
+                canned=True,
             )
         else:
             try:

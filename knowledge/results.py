@@ -32,6 +32,7 @@ class Answer:
     # the question as the model read it when misspelt words were corrected (`knowledge.spelling`): for
     # staff (`kb ask`); a customer's is corrected only towards words of articles they may read
     searched_for: str | None = None
+    canned: bool = False  # the desk's own configured reply (`bot.answers`), not an article's passage
 
 
 class EngineMismatch(RuntimeError):

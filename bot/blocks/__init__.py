@@ -5,6 +5,7 @@ the text boundary (bot/slack_text.py). Nothing here talks to Slack or the databa
 from __future__ import annotations
 
 from bot.blocks.answers import (
+    FEEDBACK_BLOCKS,
     abstain_message,
     answer_message,
     article_link,
@@ -71,6 +72,7 @@ __all__ = [
     "answer_message",
     "abstain_message",
     "feedback_thanks",
+    "FEEDBACK_BLOCKS",
     "ask_me",
     "what_the_bot_found",
     "ticket_card",

@@ -48,7 +48,7 @@ def answer_message(answer: Answer, *, query_id: int | None, lang: str | None = N
     # LLM's answer (the question is in its prompt) could carry a disguised link or ping anyone it named.
     # A canned reply is the desk's own words, written in Slack markup in its configuration: kept as
     # written (its links and mentions are meant); broadcasts are still removed by the client.
-    canned = bool(answer.sources) and answer.sources[0].doc_id == "canned"
+    canned = answer.canned  # set by the answer service, never read off a document id ("canned.md")
     shown = clip(answer.text, 2900) if canned else safe(answer.text, 2900, mentions=False)
     blocks.append(section(shown))
     if sources:
@@ -131,15 +131,21 @@ def abstain_message(
     }
 
 
+FEEDBACK_BLOCKS = frozenset({"kb_feedback", "kb_thanks", "kb_after_feedback"})  # replaced on a click
+
+
 def feedback_thanks(helpful: bool, *, query_id: int | None = None, lang: str | None = None) -> list[Block]:
     """What replaces the feedback buttons: thanks, and after "Not helpful" still the way to a person."""
     if helpful:
-        return [context(":pray: " + t(lang, "Thanks for the feedback!"))]
+        return [{**context(":pray: " + t(lang, "Thanks for the feedback!")), "block_id": "kb_thanks"}]
     return [
-        context(
-            ":pray: "
-            + t(lang, "Thanks — we'll use this to improve the answer. Still stuck? A person can help.")
-        ),
+        {
+            **context(
+                ":pray: "
+                + t(lang, "Thanks — we'll use this to improve the answer. Still stuck? A person can help.")
+            ),
+            "block_id": "kb_thanks",
+        },
         {
             "type": "actions",
             "block_id": "kb_after_feedback",

@@ -109,7 +109,9 @@ class Answering:
                 ).all():
                     s.delete(earlier)
             s.add(Feedback(query_id=query_id, user=user, helpful=helpful, created_at=self.ctx.clock()))
-        kept = [b for b in message.get("blocks", []) if b.get("block_id") != "kb_feedback"]
+        # the buttons, and any thanks an earlier click left (stale buttons clicked again): two
+        # "kb_after_feedback" blocks in one message are refused by Slack (invalid_blocks)
+        kept = [b for b in message.get("blocks", []) if b.get("block_id") not in blocks.FEEDBACK_BLOCKS]
         self.ctx.client.chat_update(
             channel=channel,
             ts=ts,

@@ -156,9 +156,15 @@ def test_an_answers_text_is_shown_as_written_and_pings_nobody() -> None:
         grounded=True,
         sources=[Source("canned", "Status", None, 1.0)],
         confidence=1.0,
+        canned=True,
     )
     kept = blocks.answer_message(canned, query_id=1)["blocks"][0]["text"]["text"]
     assert kept == canned.text
+    # an article that happens to be called canned.md is an article (a review: shown as raw markup)
+    article = Answer(
+        text=text, grounded=True, sources=[Source("canned", "Canned", None, 0.9)], confidence=0.9
+    )
+    assert "<@U0MANAGER1>" not in blocks.answer_message(article, query_id=1)["blocks"][0]["text"]["text"]
 
 
 def test_bidirectional_overrides_are_removed_from_peoples_text() -> None:
