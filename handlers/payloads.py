@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from knowledge.embedding import encodable
+
 # A person's message: no subtype, a thread reply also sent to the channel, or a file shared with words.
 # Everything else (bot_message, message_changed, channel_join, channel_topic, …) is not a question.
 PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
@@ -50,7 +52,8 @@ class Message:
     @classmethod
     def parse(cls, event: dict[str, Any], *, bot_user_id: str | None) -> Message:
         user = str(event.get("user") or "")
-        text = str(event.get("text") or "")
+        # storable whatever the JSON held: half a character (a lone surrogate) failed the note's write
+        [text] = encodable([str(event.get("text") or "")])
         person = (
             event.get("subtype") in PERSON_SUBTYPES
             and not event.get("bot_id")

@@ -10,13 +10,15 @@ from slack_bolt import Ack, App
 from bot.desk import Desk, Request
 from bot.support import Priority
 from handlers.guard import guarded
+from knowledge.embedding import encodable
 
 
 def _value(state: dict[str, Any], block: str) -> str | None:
     field = state.get(block, {}).get("value", {})
     if "selected_option" in field:
         return (field["selected_option"] or {}).get("value")
-    return field.get("value")
+    value = field.get("value")
+    return encodable([value])[0] if isinstance(value, str) else value  # no half characters (lone surrogates)
 
 
 def register(app: App, desk: Desk) -> None:

@@ -44,4 +44,12 @@ app.add_typer(customers_cmd.app, name="customers", help="Customer accounts and t
 
 
 def main() -> None:
+    import sys
+
+    from knowledge.embedding import encodable
+
+    # Bytes that are not UTF-8 in an argument ("caf\xe9" from a Latin-1 terminal) reach Python as half
+    # characters, which no database or encoder takes: a note or a search crashed with a traceback. They
+    # become "?", as in questions and tickets from Slack.
+    sys.argv = encodable(sys.argv)
     app()

@@ -3,6 +3,9 @@ the nudge when the team waits on them."""
 
 from __future__ import annotations
 
+import copy
+import time
+
 import pytest
 from slack_sdk import WebClient
 
@@ -175,6 +178,35 @@ def test_half_a_character_in_a_message_loses_nothing(running: Running) -> None:
     running.slack.react(message, "ticket", user=MANAGER)
     [ticket] = carded(running)
     assert ticket.title.startswith("The export is stuck ? since")
+    # and a reply in the ticket's thread is kept (a second review: "Something went wrong", reply lost)
+    running.slack.say(SUPPORT, CUSTOMER2, "Still broken \ud83d today", thread_ts=ticket.thread_ts)
+    wait_for(
+        lambda: (
+            running.fake.calls_to("chat.postMessage")
+            and any("Still broken ? today" in str(c.args) for c in running.fake.calls_to("chat.postMessage"))
+        ),
+        what="the reply relayed to the team",
+    )
+    assert not [m for m in running.fake.ephemerals.get(SUPPORT, []) if ":warning:" in m["text"]]
+
+
+def test_stale_feedback_buttons_clicked_again_keep_the_message_valid(running: Running) -> None:
+    """A review: the thanks an earlier click left was kept and another added, so the update carried two
+    'kb_after_feedback' blocks, which Slack refuses (invalid_blocks)."""
+    asked, _ = running.slack.say(SUPPORT, CUSTOMER, "How do I download my invoice as a PDF?")
+    [reply] = running.wait_bot(SUPPORT, thread_ts=asked["ts"])
+    first = copy.deepcopy(reply)
+    running.slack.click(reply, "kb_not_helpful", user=CUSTOMER)
+    wait_for(lambda: "kb_after_feedback" in str(running.fake.calls_to("chat.update")), what="the thanks")
+    thanks = running.fake.calls_to("chat.update")[-1].args["blocks"][-2:]
+    stale = dict(first, blocks=[*first["blocks"], *thanks])  # a client that still shows the buttons
+    running.slack.click(stale, "kb_not_helpful", user=CUSTOMER)
+    wait_for(lambda: len(running.fake.calls_to("chat.update")) >= 2, what="the second update")
+    time.sleep(0.5)  # a refused update ends in a warning to the clicker
+    warnings = [m for m in running.fake.ephemerals.get(SUPPORT, []) if ":warning:" in m["text"]]
+    assert not warnings and not running.fake.unseen_ephemerals.get(SUPPORT), warnings
+    [shown] = [m for m in running.fake.messages[SUPPORT] if m["ts"] == reply["ts"]]
+    assert [b.get("block_id") for b in shown["blocks"]].count("kb_after_feedback") == 1
 
 
 def test_a_warning_about_a_new_question_is_shown_where_the_asker_sees_it(running: Running) -> None:

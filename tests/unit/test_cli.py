@@ -245,3 +245,20 @@ def test_eval_route_says_which_threshold_other_languages_met(tmp_path: Path, mon
     figures = json.loads(result.output.strip().splitlines()[-1])
     assert figures["examples_language"] == "en" and figures["other_language_requests"] == 1, figures
     assert figures["cross_language_threshold"] <= figures["oos_threshold"], figures
+
+
+def test_an_argument_that_is_not_utf8_is_read_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A review: `deskbot ticket search "$(printf 'caf\\xe9')"` (a Latin-1 terminal) reached Python as half
+    a character and the database write or query crashed with a traceback."""
+    import sys
+
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'd.db'}")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["deskbot", "ticket", "search", "caf\udce9"])
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code in (0, None) and "Traceback" not in capsys.readouterr().err
