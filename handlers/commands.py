@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk.errors import SlackApiError
 
 from bot import slash
 from bot.desk import Desk
@@ -34,8 +35,16 @@ def register(app: App, desk: Desk) -> None:
                 view = desk.commands.new_ticket_form(
                     title=parsed.rest, metadata={"channel": channel, "requester": user}
                 )
-                client.views_open(trigger_id=command["trigger_id"], view=view)
-                ack()
+                ack()  # first: Slack waits 3 s for it, and a slow or refused views.open must not hold it
+                try:
+                    client.views_open(trigger_id=command["trigger_id"], view=view)
+                except SlackApiError as exc:  # expired_trigger_id (3 s), a rate limit's retries…
+                    desk.slack.tell(
+                        user=user,
+                        channel=channel,
+                        text=f":warning: The New ticket form could not open ({exc.response.get('error')}); "
+                        "run `/ticket new` again.",
+                    )
                 return
             reply, after = desk.commands.ticket(parsed, user=user)
         except BotError as exc:

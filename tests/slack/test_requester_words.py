@@ -219,3 +219,19 @@ def test_a_warning_about_a_new_question_is_shown_where_the_asker_sees_it(running
         what="the warning, shown",
     )
     assert shown[0]["ephemeral_to"] == CUSTOMER and not running.fake.unseen_ephemerals.get(SUPPORT)
+
+
+def test_a_new_ticket_form_that_cannot_open_says_so(running: Running) -> None:
+    """A review: /ticket new called views.open before acknowledging the command, so a slow or refused
+    views.open (a trigger past its 3 s, `expired_trigger_id`) left the command unanswered and the person
+    with a generic error. The command is acknowledged first; a form that cannot open is told."""
+    running.fake.fail_next("views.open", status=200, error="expired_trigger_id", retry_after=None)
+    delivery = running.slack.slash("/ticket", "new", user=CUSTOMER, channel=SUPPORT)
+    assert delivery.status == 200
+    told = wait_for(
+        lambda: (
+            [m for m in running.fake.ephemerals.get(SUPPORT, []) if "could not open" in m["text"]] or None
+        ),
+        what="the person told",
+    )
+    assert "expired_trigger_id" in told[0]["text"] and "/ticket new" in told[0]["text"]
