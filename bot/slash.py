@@ -150,7 +150,7 @@ def _list(view: str, *, who: access.Viewer, db: Database, config: SupportConfig,
             "breaching": "Nothing is near its SLA.",
         }[view]
     return "\n".join(
-        f"• #{t.number} {safe(t.title)} — {t.status.value.replace('_', ' ')}, {t.priority.value}, {t.team}"
+        f"• #{t.number} {safe(t.title, mentions=False)} — {t.status.value.replace('_', ' ')}, {t.priority.value}, {t.team}"
         for t in rows
     )
 
@@ -161,7 +161,8 @@ def _search(text: str, *, user: str, db: Database, config: SupportConfig) -> str
     if not rows:
         return f"No tickets match “{safe(text[:100])}”."
     return "\n".join(
-        f"• #{t.number} {safe(t.title)} — {t.status.value.replace('_', ' ')}, {t.team}" for t in rows
+        f"• #{t.number} {safe(t.title, mentions=False)} — {t.status.value.replace('_', ' ')}, {t.team}"
+        for t in rows
     )
 
 
@@ -185,7 +186,7 @@ def _show(number: int, *, user: str, db: Database, config: SupportConfig) -> str
     with db.session() as s:
         t = _visible(s, number, user=user, config=config)
     return (
-        f"#{t.number} *{safe(t.title)}*\nstatus {t.status.value.replace('_', ' ')} · priority {t.priority.value} · "
+        f"#{t.number} *{safe(t.title, mentions=False)}*\nstatus {t.status.value.replace('_', ' ')} · priority {t.priority.value} · "
         f"team {t.team} {t.level.value} · assignee {_mention(t.assignee)} · requester <@{t.requester}>"
     )
 

@@ -48,6 +48,10 @@ def test_a_mention_typed_in_the_new_ticket_modal_pings_nobody(running: Running) 
     assert f"@\u2060{MANAGER} Meine Rechnung" in ack["text"], ack["text"]
     for message in [*running.bot_messages(SUPPORT), *running.bot_messages(ticket.triage_channel or "")]:
         assert f"<@{MANAGER}>" not in str(message), message
+    # nor in the slash commands' lists and views of it
+    for text in ("mine", f"show {ticket.number}", "search Rechnung"):
+        reply = running.slack.slash("/ticket", text, user=CUSTOMER, channel=SUPPORT).json()["text"]
+        assert f"<@{MANAGER}>" not in reply and "Meine Rechnung" in reply, (text, reply)
 
 
 def test_a_german_requester_is_told_of_the_wait_in_german(running: Running) -> None:
