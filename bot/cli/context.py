@@ -83,6 +83,10 @@ class Runtime:
         return f"cli:{getpass.getuser()}"
 
 
+# the audience an answer is for, on every command that answers (`kb ask`, `eval kb`)
+AUDIENCE = typer.Option("customer", "--audience", "-a", help="customer (public docs only) or staff (all).")
+
+
 def shown_url(url: str) -> str:
     """A database URL fit to print: the password hidden (`postgresql://deskbot:***@db/deskbot`)."""
     from sqlalchemy.engine import make_url

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from bot.cli.context import Runtime, console, err_console, fail, require_indexed, runtime
+from bot.cli.context import AUDIENCE, Runtime, console, err_console, fail, require_indexed, runtime
 from bot.cli.kb_eval import eval_kb
 from bot.cli.kb_relearn import relearn
 from bot.cli.progress import progress as _progress
@@ -18,8 +18,6 @@ app = typer.Typer(
     help="Build and query the knowledge base (Chroma + local embeddings).", no_args_is_help=True
 )
 eval_app = typer.Typer(help="Measure answer quality and routing on labelled data.", no_args_is_help=True)
-
-AUDIENCE = typer.Option("customer", "--audience", "-a", help="customer (public docs only) or staff (all).")
 
 
 def _kb(rt: Runtime):  # type: ignore[no-untyped-def]

@@ -11,11 +11,8 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from bot.cli.context import Runtime, console, err_console, fail, runtime
+from bot.cli.context import AUDIENCE, Runtime, console, err_console, fail, runtime
 from bot.cli.progress import progress as _progress
-
-AUDIENCE = typer.Option("customer", "--audience", "-a", help="customer (public docs only) or staff (all).")
-
 
 INDEX_HELP = (
     "Keep the index in this folder and reuse it next time (unchanged files are not embedded again; the KB "
