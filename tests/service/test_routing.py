@@ -436,6 +436,107 @@ def test_a_live_incident_is_not_read_as_a_past_one(config: SupportConfig, text: 
     assert priority == expected, why
 
 
+_EVERY_LANGUAGE_CUE = [
+    "outage",
+    "production down",
+    "data loss",
+    "security breach",
+    "everything is down",
+    "ausfall",
+    "ausgefallen",
+    "panne",
+    "caída",
+    "queda",
+    "fora do ar",
+    "宕机",
+    "障害",
+    "сбой",
+    "недоступен",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # asked about as a possibility or a safeguard: a question, not an incident
+        ("What happens if there is an outage?", Priority.NORMAL),
+        ("If there is an outage, how will we be notified?", Priority.NORMAL),
+        ("In case of data loss, do you have backups?", Priority.NORMAL),
+        ("How do you protect against data loss?", Priority.NORMAL),
+        ("How do I prevent data loss when deleting a workspace?", Priority.NORMAL),
+        ("What is your policy on a security breach?", Priority.NORMAL),
+        ("What's your uptime guarantee during an outage?", Priority.NORMAL),
+        ("Is there a way to get alerts when there is an outage?", Priority.NORMAL),
+        ("If everything is down, who do we call?", Priority.NORMAL),
+        ("Wenn es einen Ausfall gibt, wie werden wir informiert?", Priority.NORMAL),
+        ("Wie verhindern wir einen Ausfall?", Priority.NORMAL),
+        ("Si hay una caída, ¿cómo nos avisan?", Priority.NORMAL),
+        ("S'il y a une panne, qui contacter ?", Priority.NORMAL),
+        ("Se houver uma queda, como somos avisados?", Priority.NORMAL),
+        ("如果宕机了，我们怎么办？", Priority.NORMAL),
+        ("障害が発生した場合、どうなりますか？", Priority.NORMAL),
+        ("Что будет, если случится сбой?", Priority.NORMAL),
+        # an analysis or a credit asked for, in the plural too
+        ("We need the RCA for the outage", Priority.NORMAL),
+        ("Do you offer SLA credits for an outage?", Priority.NORMAL),
+        # live: the condition is politeness, a "whether", in another clause, or the problem is there now
+        ("If there is an outage right now, who do I call?", Priority.URGENT),
+        ("If you can, please look: production down", Priority.URGENT),
+        ("If you could look into it, production down for all users", Priority.URGENT),
+        ("Can you check if there is an outage?", Priority.URGENT),
+        ("Production down, what if we lose data?", Priority.URGENT),
+        ("What happens is that everything is down", Priority.URGENT),
+        ("Please handle this outage ASAP", Priority.URGENT),
+        ("Security breach: someone logged in yesterday from Russia, we need the RCA asap", Priority.URGENT),
+        ("Wenn ich mich anmelde, ist alles ausgefallen", Priority.URGENT),
+        ("¿Pueden comprobar si hay una caída?", Priority.URGENT),
+        ("Si possible, regardez : panne générale", Priority.URGENT),
+        ("O sistema se encontra fora do ar", Priority.URGENT),
+        ("生产环境宕机了，怎么办？", Priority.URGENT),
+        ("Если сервис недоступен прямо сейчас, кому звонить?", Priority.URGENT),
+        ("Сервис недоступен", Priority.URGENT),
+    ],
+)
+def test_a_cue_asked_about_as_a_possibility_is_not_an_incident(
+    config: SupportConfig, text: str, expected: Priority
+) -> None:
+    """Tried as a new user would: "What happens if there is an outage?" and "How do you protect against
+    data loss?" became urgent. A condition or a safeguard governing the cue in its clause makes it a
+    question; politeness ("if you could"), a "whether" ("check if") or another clause does not."""
+    changed = _urgent_only(config, _EVERY_LANGUAGE_CUE)
+    priority, why = priority_for(text, config=changed, category=None, tier=None)
+    assert priority == expected, why
+    if expected == Priority.NORMAL and "past incident" not in why:
+        assert "asked about as a possibility" in why  # the reason says why the cue did not apply
+
+
+def test_a_cue_matched_by_meaning_asked_as_a_possibility_is_not_an_incident(config: SupportConfig) -> None:
+    from bot.routing.priority import ExampleCues
+    from bot.support.models import PriorityCue
+
+    cue = PriorityCue(priority=Priority.URGENT, examples=["nobody can save any work at all"])
+    changed = config.model_copy(
+        update={"routing": config.routing.model_copy(update={"priority_cues": [cue]})}
+    )
+    cues = ExampleCues.from_config(changed, get_engine("hash").embed)
+    asked, why = priority_for(
+        "What happens if nobody can save any work at all?",
+        config=changed,
+        category=None,
+        tier=None,
+        examples=cues,
+    )
+    assert asked == Priority.NORMAL and "asked as a possibility ('what happens')" in why, why
+    told, why = priority_for(
+        "Nobody can save any work at all. What happens if it goes on?",
+        config=changed,
+        category=None,
+        tier=None,
+        examples=cues,
+    )
+    assert told == Priority.URGENT, "one sentence reports it: a live incident"
+
+
 def test_priority_examples_per_category(config: SupportConfig) -> None:
     from bot.routing.priority import ExampleCues
     from bot.support.models import PriorityCue
