@@ -2,7 +2,8 @@
 
 py3langid (a maintained fork of langid.py; naive Bayes over byte n-grams, 97 languages, the model
 ships in the 4.5 MB wheel) was chosen by measurement on the development questions (StackFAQ English,
-XQuAD German and Spanish; `tests/bench/kb_language.py`, one run on the shared 2-core machine):
+XQuAD German and Spanish; a lab script at the time, one run on the shared 2-core machine; today's
+figures: `python -m tests.bench.language`, BENCHMARKS.md):
 
 | library | accuracy en / de / es | per question | installed |
 |---|---|---|---|
@@ -10,8 +11,10 @@ XQuAD German and Spanish; `tests/bench/kb_language.py`, one run on the shared 2-
 | langdetect 1.0.9 | 0.981 / 0.968 / 0.975 | 28 ms (and random unless seeded) | 2.5 MB |
 | lingua 2.1 (all languages, low-accuracy mode) | 0.923 / 0.965 / 0.903 | 8 ms | 96 MB |
 
-Short texts carry little signal: below `MIN_CHARS` letters, or when the detector is unsure, the
-answer is None and callers keep their default (English for the bot's own words).
+Short texts carry little signal: below `MIN_CHARS` letters the answer is None and callers keep their
+default (English for the bot's own words). When the detector is unsure, the text's words decide
+(`by_words`: "Olvidé mi contraseña" is Spanish by its words, not Extremaduran by its letters), and
+None when they do not either.
 
 *Which* language a short request is in and *whether* it is in another language than the articles or
 the routing examples are two questions. "Pioverà oggi?" is Italian, Ligurian or Venetian to the
@@ -34,6 +37,13 @@ from functools import cache, lru_cache
 
 MIN_CHARS = 12  # fewer letters than this ("ok", "thanks!") say nothing reliable about the language
 MIN_PROBABILITY = 0.5
+# `by_words`: the detector's likeliest languages a short, unclear text is checked against word by word,
+# and the share of its words a language must know to be the answer
+CANDIDATES = 8
+KNOWN_SHARE = 0.6
+# ... and how many more of them it must know than any other candidate: a misspelt English question is
+# made of words of other languages too ("pasword reset not werking": Dutch knows three, English two)
+MARGIN = 2
 # `differs`: another language must be this many times likelier than the expected one(s). Ten to one is
 # the usual bar for strong evidence; a short English phrase ("Delete alarms") spreads its belief over
 # many languages and never gets there.
@@ -142,12 +152,79 @@ def detect(text: str) -> str | None:
     for lang, p in ranked:
         belief[READ_AS.get(lang, lang)] += p
     lang, prob = belief.most_common(1)[0]
-    if prob >= MIN_PROBABILITY:
+    if prob >= MIN_PROBABILITY and lang in _listed():
         return lang
+    if prob >= MIN_PROBABILITY:
+        # a language without a word list ("Me cobraron dos veces": Galician 0.57, Spanish 0.25) yields
+        # to a listed one that knows every word (not "Non podo acceder á miña conta": Galician)
+        candidates = [READ_AS.get(code, code) for code, _ in ranked[:CANDIDATES]]
+        return by_words(text, candidates, share=1.0) or lang
     (top, p), runner = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
     family = next((f for f in FAMILIES if top in f), frozenset())
     clear = top in FAMILY_HEADS and p >= FAMILY_LEAD and p >= 2 * runner
-    return top if clear and sum(q for code, q in ranked if code in family) >= MIN_PROBABILITY else None
+    if clear and sum(q for code, q in ranked if code in family) >= MIN_PROBABILITY:
+        return top
+    return by_words(text, [READ_AS.get(code, code) for code, _ in ranked[:CANDIDATES]])
+
+
+def by_words(text: str, candidates: Sequence[str], *, share: float = KNOWN_SHARE) -> str | None:
+    """The one of `candidates` (and English) whose common words `text` is written in, when the detector
+    cannot say: a short question's letters spread its belief over neighbours ("Olvidé mi contraseña":
+    Extremaduran 0.25, Ligurian 0.14, Spanish 0.14), but its words are Spanish ones. A language wins when
+    it knows at least `share` of the words and `MARGIN` more than any other candidate: "Java console
+    error" is as Italian as English, so it stays None. Common words are wordfreq's small
+    lists (words used at least once per million; about 40 written languages, not Chinese, Japanese or
+    Korean, whose words it needs a segmenter to split; about 3 MB each, loaded on first use); a candidate
+    without a list is never the answer."""
+    words = _plain_words(text)
+    if len(words) < 2:
+        return None
+    known = {
+        lang: sum(_common(word, lang) for word in words)
+        for lang in dict.fromkeys([*candidates, "en"])
+        if lang in _listed()
+    }
+    ranked = sorted(known.items(), key=lambda kv: -kv[1])
+    if not ranked:
+        return None
+    best, count = ranked[0]
+    rival = ranked[1][1] if len(ranked) > 1 else 0
+    return best if count >= share * len(words) and count >= rival + MARGIN else None
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+_SENTENCE_START = re.compile(r"(?:^|[.!?¿¡:;\n])[\s\"'«“„(]*$")
+
+
+def _plain_words(text: str) -> list[str]:
+    """`text`'s words in lower case, without the names in it: a capitalised word inside a sentence ("¿Qué
+    significa 'Da Yuan Tong Zhi'?", "Finde Animationsfilme bei Caribbean Cinemas") is known to many word
+    lists and says nothing of the writer's language. All its words when fewer than two are left (a
+    title in Title Case)."""
+    every, plain = [], []
+    for found in _WORD.finditer(text):
+        word = found.group(0)
+        if len(word) < 2:
+            continue
+        every.append(word.lower())
+        if not (word[0].isupper() and not _SENTENCE_START.search(text[: found.start()])):
+            plain.append(word.lower())
+    return plain if len(plain) >= 2 else every
+
+
+@cache
+def _listed() -> frozenset[str]:
+    from wordfreq import available_languages
+
+    # not the languages whose words wordfreq splits with a segmenter we do not install (jieba, MeCab)
+    return frozenset(available_languages(wordlist="small")) - {"zh", "ja", "ko"}
+
+
+def _common(word: str, lang: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    with _lock:  # wordfreq loads and caches a list on first use; one thread at a time does
+        return zipf_frequency(word, lang, wordlist="small") > 0
 
 
 def differs(text: str, languages: Collection[str]) -> bool:

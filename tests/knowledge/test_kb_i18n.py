@@ -94,6 +94,25 @@ def test_a_german_question_gets_german_words_and_a_labelled_english_passage(slac
     assert "Danke" in str(update["blocks"])
 
 
+def test_a_short_spanish_question_is_answered_with_spanish_words(slack) -> None:  # type: ignore[no-untyped-def]
+    """A review: "Olvidé mi contraseña" was Extremaduran, Ligurian or Spanish to the detector (0.25 /
+    0.14 / 0.14), so its reply came in English; its words are Spanish ones."""
+    sim, fake = slack
+    question, delivery = sim.say(SUPPORT, CUSTOMER, "Olvidé mi contraseña")
+    assert delivery.status == 200
+
+    def reply():  # type: ignore[no-untyped-def]
+        got = [
+            m
+            for m in fake.messages.get(SUPPORT, [])
+            if m.get("bot_id") and m.get("thread_ts") == question["ts"]
+        ]
+        return got or None
+
+    [answer] = wait_for(reply, what="the reply")
+    assert "Útil" in str(answer["blocks"]) or "centro de ayuda" in str(answer), answer
+
+
 def test_abstentions_and_csat_in_the_askers_language_with_english_fallback() -> None:
     unknown = Answer("", [], 0.0, False, "no match", language="es")
     assert "centro de ayuda" in blocks.abstain_message(query_id=1, lang=unknown.language)["text"]
@@ -151,6 +170,13 @@ def test_the_question_language_is_detected_offline() -> None:
         ("¿Puedo pagar con bitcoin?", "es"),
         ("Como mudo meu plano?", "pt"),
         ("Où est ma facture ?", "fr"),
+        # short questions the detector is unsure of, told by their words (`by_words`)
+        ("Olvidé mi contraseña", "es"),  # Extremaduran 0.25, Ligurian 0.14, Spanish 0.14
+        ("Me cobraron dos veces", "es"),  # Galician 0.57: a language without a word list yields
+        ("Passwort vergessen?", "de"),  # Luxembourgish 0.28, German 0.20
+        ("Konto gesperrt", "de"),  # Italian 0.07, Afrikaans 0.07, German 0.06
+        ("Non podo acceder á miña conta", "gl"),  # Galician: Spanish does not know every word
+        ("¿Qué significa 'Da Yuan Tong Zhi'?", None),  # names are known to many lists: Portuguese knew more
         # ... but a misspelt English question spread over Germanic languages is not Afrikaans, and short
         # English phrases of Latin words are not Italian, Latin or French
         ("pasword reset not werking", None),
