@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,12 +71,10 @@ def slack(tmp_path: Path, sqlite_db, config, clock) -> Iterator[tuple[SlackSimul
     fake.close()
 
 
-def test_a_german_question_gets_german_words_and_a_labelled_english_passage(slack) -> None:  # type: ignore[no-untyped-def]
-    sim, fake = slack
-    question, delivery = sim.say(SUPPORT, CUSTOMER, "Wie kann ich mein Passwort zurücksetzen?")
-    assert delivery.status == 200
+def _replies_to(fake: FakeSlack, question: dict[str, Any], *, what: str) -> list[dict[str, Any]]:
+    """The bot's messages in the thread of `question`, once there are some."""
 
-    def reply():  # type: ignore[no-untyped-def]
+    def replies() -> list[dict[str, Any]] | None:
         got = [
             m
             for m in fake.messages.get(SUPPORT, [])
@@ -83,7 +82,15 @@ def test_a_german_question_gets_german_words_and_a_labelled_english_passage(slac
         ]
         return got or None
 
-    [answer] = wait_for(reply, what="the answer")
+    return wait_for(replies, what=what)  # type: ignore[no-any-return]
+
+
+def test_a_german_question_gets_german_words_and_a_labelled_english_passage(slack) -> None:  # type: ignore[no-untyped-def]
+    sim, fake = slack
+    question, delivery = sim.say(SUPPORT, CUSTOMER, "Wie kann ich mein Passwort zurücksetzen?")
+    assert delivery.status == 200
+
+    [answer] = _replies_to(fake, question, what="the answer")
     text = str(answer["blocks"])
     assert "Forgot password" in text  # the passage is quoted as written, in English ...
     assert "auf Englisch" in text  # ... and labelled as such, in German
@@ -101,15 +108,7 @@ def test_a_short_spanish_question_is_answered_with_spanish_words(slack) -> None:
     question, delivery = sim.say(SUPPORT, CUSTOMER, "Olvidé mi contraseña")
     assert delivery.status == 200
 
-    def reply():  # type: ignore[no-untyped-def]
-        got = [
-            m
-            for m in fake.messages.get(SUPPORT, [])
-            if m.get("bot_id") and m.get("thread_ts") == question["ts"]
-        ]
-        return got or None
-
-    [answer] = wait_for(reply, what="the reply")
+    [answer] = _replies_to(fake, question, what="the reply")
     assert "Útil" in str(answer["blocks"]) or "centro de ayuda" in str(answer), answer
 
 
