@@ -33,7 +33,7 @@ PAST: dict[str, list[str]] = {
         r"service credits?",
         r"credits? for",
         r"refunds? for",
-        r"compensat(?:ion|ed) for",
+        "compensation for",
         # an analysis of the incident, asked for: not a cause asked about a live one ("… we need the RCA asap")
         r"(?:rcas?|root cause analys[ie]s) (?:for|of|on|about)",
         r"report (?:on|about)",
@@ -53,7 +53,7 @@ PAST: dict[str, list[str]] = {
     ],
     "es": [
         r"compensaci[oó]n",
-        r"cr[eé]ditos? (?:por|de sla|sla)",  # not "tarjeta de crédito"
+        r"cr[eé]dito (?:por|de sla|sla)",  # not "tarjeta de crédito"
         "reembolso por",
         "informe del incidente",
         r"se resolvi[oó]",
@@ -70,7 +70,7 @@ PAST: dict[str, list[str]] = {
     ],
     "pt": [
         r"compensaç[aã]o",
-        r"créditos? (?:por|de sla|sla)",
+        r"crédito (?:por|de sla|sla)",
         "reembolso por",
         "relatório do incidente",
         r"foi resolvid[oa]",

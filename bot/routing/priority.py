@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.routing.conditional_words import CLAUSE_END, condition, conditional, question
+from bot.routing.conditional_words import CLAUSE_END, condition
 from bot.routing.incident_words import dated, languages_of, negated, not_urgent, now, ongoing, past, whole
 from bot.support import Priority, SupportConfig
 from bot.support.models import PriorityCue
@@ -31,8 +31,7 @@ from bot.support.models import PriorityCue
 RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
 
 # A sentence: up to its end mark, or to a line break (a ticket's title and its description are two).
-# A full stop inside a word is none: "99.9% uptime", "app.acme.io", "v2.1".
-_SENTENCE = re.compile(r"(?:[^.!?。！？؟\n]|[.!?](?=[^\s.!?]))+[.!?。！？؟]*")
+_SENTENCE = re.compile(r"[^.!?。！？؟\n]+[.!?。！？؟]?")
 
 
 def past_reference(
@@ -63,12 +62,11 @@ def past_reference(
 
 
 def hypothetical(text: str, start: int, end: int, languages: list[str]) -> str | None:
-    """The words that make the cue at `text[start:end]` a possibility asked about ("if", "in case of",
-    "protect against", "during an"), read in its clause (`conditional_words`), or None: also when its
-    sentence is no question ("Not sure if this is the right channel but production down"), says it goes
-    on ("still", "again") or, in the clause, that it is there now ("If there is an outage right now…")."""
+    """The words that make the cue at `text[start:end]` a question about what could happen ("if", "in
+    case of", "protect against"), read in its clause (`conditional_words`), or None: also when the
+    clause says the problem is there now ("If there is an outage right now, who do I call?")."""
     sentence = _sentence_at(text, start)
-    if sentence is None or not question(sentence.group(0)) or ongoing(sentence.group(0), languages):
+    if sentence is None:
         return None
     head = text[sentence.start() : start]
     cuts = list(CLAUSE_END.finditer(head))
@@ -78,41 +76,21 @@ def hypothetical(text: str, start: int, end: int, languages: list[str]) -> str |
     after = tail[: cut.start()] if cut else tail
     if now(f"{before} {after}", languages):
         return None
-    found = condition(before, after, languages)
-    if found is None and (earlier := conditional(head, languages)) is not None:
-        found = earlier.group(0)  # in an earlier clause: "If we upgrade, will all users be affected?"
-    return found if found is not None else _supposed_before(text, sentence.start(), languages)
-
-
-def _supposed_before(text: str, at: int, languages: list[str]) -> str | None:
-    """The condition a question carries from the sentences before it ("What if we have an outage on
-    Black Friday? Would all users be affected?", "Suppose your datacenter burns down. Is there data
-    loss?"): the nearest earlier question with a condition, or statement opening with one, read back
-    through questions only."""
-    for sentence in reversed([s for s in _SENTENCE.finditer(text[:at]) if s.group(0).strip()]):
-        words = sentence.group(0)
-        found = conditional(words, languages)
-        if found is not None and (question(words) or not words[: found.start()].strip(" \t\n-–—*>•")):
-            return found.group(0)
-        if not question(words):
-            return None
-    return None
+    return condition(before, after, languages)
 
 
 def what_if(text: str, languages: list[str]) -> str | None:
-    """The condition that makes every sentence of `text` a question about what could happen ("What
-    happens if nobody can log in?"), or None: how a cue matched by meaning, with no position, is read."""
+    """The words that make every sentence of `text` a question about what could happen ("What happens if
+    nobody can log in?"), or None: how a cue matched by meaning, with no position, is read."""
     found = None
     for sentence in _SENTENCE.finditer(text):
         words = sentence.group(0)
         if not words.strip():
             continue
-        if not question(words) or now(words, languages) or ongoing(words, languages):
-            return None
-        found = conditional(words, languages)
+        found = condition(words, words, languages) if not now(words, languages) else None
         if found is None:
             return None
-    return found.group(0) if found is not None else None
+    return found
 
 
 def _sentence_at(text: str, at: int) -> re.Match[str] | None:
@@ -223,9 +201,7 @@ def priority_for(
         level = config.routing.tier_priority[tier]
         candidates.append((level, f"{tier} customers get at least {level.value}"))
     # spaces made single, line breaks kept: a title's last words and its description's first are two sentences
-    # typographic apostrophes read as the lists write them ("what’s", "l’incident")
-    plain = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    lowered = "\n".join(" ".join(line.split()) for line in plain.splitlines())
+    lowered = "\n".join(" ".join(line.split()) for line in text.lower().splitlines())
     languages = languages_of(text)
     for cue in cues_for(config, category):
         for phrase in cue.phrases:
