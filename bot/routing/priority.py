@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.routing.conditional_words import CLAUSE_END, condition
 from bot.routing.incident_words import dated, languages_of, negated, not_urgent, now, ongoing, past, whole
 from bot.support import Priority, SupportConfig
 from bot.support.models import PriorityCue
@@ -59,38 +58,6 @@ def past_reference(
         return None
     when = dated(text[sentence.start() : start], text[end : sentence.end()], languages)
     return when.group(0).strip() if when else None
-
-
-def hypothetical(text: str, start: int, end: int, languages: list[str]) -> str | None:
-    """The words that make the cue at `text[start:end]` a question about what could happen ("if", "in
-    case of", "protect against"), read in its clause (`conditional_words`), or None: also when the
-    clause says the problem is there now ("If there is an outage right now, who do I call?")."""
-    sentence = _sentence_at(text, start)
-    if sentence is None:
-        return None
-    head = text[sentence.start() : start]
-    cuts = list(CLAUSE_END.finditer(head))
-    before = head[cuts[-1].end() :] if cuts else head
-    tail = text[end : sentence.end()]
-    cut = CLAUSE_END.search(tail)
-    after = tail[: cut.start()] if cut else tail
-    if now(f"{before} {after}", languages):
-        return None
-    return condition(before, after, languages)
-
-
-def what_if(text: str, languages: list[str]) -> str | None:
-    """The words that make every sentence of `text` a question about what could happen ("What happens if
-    nobody can log in?"), or None: how a cue matched by meaning, with no position, is read."""
-    found = None
-    for sentence in _SENTENCE.finditer(text):
-        words = sentence.group(0)
-        if not words.strip():
-            continue
-        found = condition(words, words, languages) if not now(words, languages) else None
-        if found is None:
-            return None
-    return found
 
 
 def _sentence_at(text: str, at: int) -> re.Match[str] | None:
@@ -221,13 +188,7 @@ def priority_for(
         if hit is not None:
             # the whole request: an aftermath, not a date somewhere in it ("Nobody can log in. Yesterday it worked.")
             earlier = past(lowered, languages) if not now(lowered, languages) else None
-            hedge = what_if(lowered, languages)
-            if hedge is not None:
-                notes.append(
-                    f"like {_article(hit.priority.value)} {hit.priority.value} example but asked as a "
-                    f"possibility ('{hedge}')"
-                )
-            elif earlier is not None:
+            if earlier is not None:
                 notes.append(
                     f"like {_article(hit.priority.value)} {hit.priority.value} example but about a past "
                     f"incident ({earlier.group(0)})"
@@ -260,10 +221,6 @@ def _cue_reading(lowered: str, phrase: str, languages: list[str], *, dates: bool
             calm = None  # taken back, or the problem is there now ("…but production down right now")
         if calm is not None:
             why = why or f"stands where the requester says '{calm.group(0)}'"
-            continue
-        hedge = hypothetical(lowered, found.start(), found.end(), languages)
-        if hedge is not None:
-            why = why or f"is asked about as a possibility ('{hedge}')"
             continue
         when = past_reference(lowered, found.start(), found.end(), languages, dates=dates)
         if when is None:
