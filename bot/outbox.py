@@ -112,12 +112,18 @@ def deliver(
     key_prefix: str | None = None,
 ) -> DeliveryReport:
     """Send what is due (`send` raises SlackApiError or OSError on failure); rows whose earlier
-    deliverer died mid-send are checked with `already_sent` first."""
+    deliverer died mid-send are checked with `already_sent` first. After a 429 the channel's other rows
+    wait for the same Retry-After, unsent (asking again at once would only be refused again)."""
     sent = retried = failed = 0
+    held: dict[str, datetime] = {}  # channel -> when Slack's Retry-After lets it be sent to again
     for note_id, in_doubt in _lease(db, now=now, limit=limit, key_prefix=key_prefix):
         with db.session() as s:
             note = s.get(Notification, note_id)
         assert note is not None
+        if note.channel in held:
+            _finish(db, note_id, status="pending", error="ratelimited", now=now, retry_at=held[note.channel])
+            retried += 1
+            continue
         try:
             if in_doubt and already_sent is not None and already_sent(note):
                 log.info(
@@ -144,6 +150,8 @@ def deliver(
             else:
                 _finish(db, note_id, status="pending", error=error, now=now, retry_at=now + wait)
                 retried += 1
+                if error in ("ratelimited", "rate_limited"):
+                    held[note.channel] = now + wait
                 if error in TOKEN_REFUSED:
                     log.error(
                         "notification %s waits: Slack refused the bot token (%s)", note.dedupe_key, error

@@ -110,3 +110,18 @@ def test_a_refused_token_keeps_the_rows_until_a_valid_one_sends_them(db, fake: F
     )
     assert _deliver(db, fake, at=T0 + timedelta(hours=1)).sent == 1, "the new token sends what waited"
     assert [m["text"] for m in fake.messages[INSIDE]] == ["SLA breached on #42"]
+
+
+def test_after_a_429_the_channels_other_rows_wait_for_retry_after(db, fake: FakeSlack) -> None:
+    fake.add_channel("C0MANAGERS")
+    with db.transaction() as s:
+        for i in range(3):
+            outbox.enqueue(s, key=f"triage-{i}", channel=INSIDE, payload={"text": f"card {i}"}, now=T0)
+        outbox.enqueue(s, key="managers", channel="C0MANAGERS", payload={"text": "digest"}, now=T0)
+    fake.fail_next("chat.postMessage", status=429, error="ratelimited", retry_after=30)
+    assert _deliver(db, fake) == outbox.DeliveryReport(sent=1, retried=3)
+    asked = [c.args["channel"] for c in fake.calls_to("chat.postMessage")]
+    assert asked == [INSIDE, "C0MANAGERS"], "one 429 for the channel, not one per row"
+    assert _deliver(db, fake, at=T0 + timedelta(seconds=20)).sent == 0, "all wait Retry-After"
+    assert _deliver(db, fake, at=T0 + timedelta(seconds=30)).sent == 3
+    assert [m["text"] for m in fake.messages[INSIDE]] == ["card 0", "card 1", "card 2"], "in order"

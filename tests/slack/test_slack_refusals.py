@@ -32,3 +32,17 @@ def test_a_form_slack_no_longer_opens_asks_to_try_again(running: Running) -> Non
     wait_for(lambda: running.fake.views, what="the form, the second time")
     time.sleep(0.2)
     assert _said_to(running, AGENT, SUPPORT) == [FORM_TOO_LATE]
+
+
+def test_under_slacks_rate_limits_every_answer_arrives(running: Running) -> None:
+    running.fake.limits.on()  # chat.postMessage: about 1 a second per channel, a burst of 3
+    questions = [
+        running.slack.say(SUPPORT, CUSTOMER, f"How do I download my invoices as PDF? ({i})")[0]
+        for i in range(6)
+    ]
+    for q in questions:
+        running.wait_bot(SUPPORT, thread_ts=q["ts"])
+    posts = [c for c in running.fake.calls_to("chat.postMessage") if c.args["channel"] == SUPPORT]
+    assert len(running.bot_messages(SUPPORT)) == 6 and not _went_wrong(running)
+    assert len(posts) > 6, "Slack answered 429 at least once, and the client waited and sent again"
+    assert len(posts) <= 12, "each 429 was retried after its Retry-After, not at once and again"
