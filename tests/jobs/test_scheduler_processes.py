@@ -217,7 +217,7 @@ def test_a_send_interrupted_by_a_crash_is_not_repeated(sqlite_db) -> None:
 def test_an_outbox_storm_of_429s_and_500s_loses_and_repeats_nothing(db) -> None:
     fake = FakeSlack()
     fake.fail_randomly(0.3, server_errors=0.2, seed=7)
-    delivered, _ = storm(db, fake, count=120, now=T0, limit=200, max_rounds=100)
+    delivered, _ = storm(db, fake, count=120, now=T0, limit=200, max_rounds=400)
     refused = len(fake.calls_to("chat.postMessage")) - sum(delivered.values())
     fake.close()
     assert refused > 30, "the storm did not happen"
