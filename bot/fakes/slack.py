@@ -90,7 +90,9 @@ class FakeSlack(WebMethods):
         self._failures: dict[str, list[tuple[int, str, float | None]]] = {}
         self._chaos: tuple[float, float, frozenset[str], float, random.Random] | None = None
         self._latency: dict[str, float] = {}
-        self._ts = 1_700_000_000_000000  # microseconds; with a clock, message ts follow it (the demo)
+        # microseconds: from now, a second apart (Slack's ts are the time of posting); with a clock,
+        # message ts follow it (the demo, tests on a fixed date)
+        self._ts = int(time.time()) * 1_000_000
         self._clock = clock
         self._ids = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
