@@ -4,9 +4,10 @@ A job that produces a notification calls `enqueue` inside its own transaction: i
 notification was already produced (by an earlier run, a restarted process or a second scheduler)
 and nothing happens. `deliver` sends due rows: a row is leased before the Slack call (so two
 deliverers never send it twice), marked sent after it, and on Slack errors rescheduled (429 after
-Retry-After, 5xx, Slack's transient errors and timeouts with exponential backoff, for up to 24 hours)
-or marked failed at once when retrying cannot help (any other Slack error: missing_scope,
-not_in_channel, channel_not_found, invalid_auth …), with an error log line and the row's last_error.
+Retry-After, 5xx, Slack's transient errors and timeouts with exponential backoff, for up to 24 hours;
+a token Slack refuses too, since the operator's new token sends what waited) or marked failed at once
+when retrying cannot help (any other Slack error: missing_scope, not_in_channel, channel_not_found,
+is_archived …), with an error log line and the row's last_error.
 
 A deliverer can die between Slack accepting a message and the row being marked sent. Such a row is
 "in doubt" when its lease runs out; before sending it again the deliverer asks `already_sent` (for
@@ -35,8 +36,8 @@ log = logging.getLogger("deskbot.outbox")
 LEASE = timedelta(minutes=2)
 GIVE_UP_AFTER = timedelta(hours=24)  # transient errors (429, 5xx, timeouts) are retried this long
 # Slack errors that say "not now" rather than "never": everything else Slack answers fails at once
-# (missing_scope, not_in_channel, channel_not_found, invalid_auth, account_inactive, invalid_blocks …),
-# since sending the same call again for a day cannot make it succeed.
+# (missing_scope, not_in_channel, channel_not_found, is_archived, invalid_blocks …), since sending the
+# same call again for a day cannot make it succeed.
 TRANSIENT = {
     "ratelimited",
     "rate_limited",
@@ -46,6 +47,9 @@ TRANSIENT = {
     "service_unavailable",
     "team_is_restricted_temporarily",
 }
+# The bot token refused: every row would fail the same way until the operator puts a valid token in
+# place and restarts, so rows wait (backing off, logged) rather than being lost.
+TOKEN_REFUSED = {"not_authed", "invalid_auth", "token_revoked", "account_inactive"}
 
 
 @dataclass(frozen=True)
@@ -108,12 +112,18 @@ def deliver(
     key_prefix: str | None = None,
 ) -> DeliveryReport:
     """Send what is due (`send` raises SlackApiError or OSError on failure); rows whose earlier
-    deliverer died mid-send are checked with `already_sent` first."""
+    deliverer died mid-send are checked with `already_sent` first. After a 429 the channel's other rows
+    wait for the same Retry-After, unsent (asking again at once would only be refused again)."""
     sent = retried = failed = 0
+    held: dict[str, datetime] = {}  # channel -> when Slack's Retry-After lets it be sent to again
     for note_id, in_doubt in _lease(db, now=now, limit=limit, key_prefix=key_prefix):
         with db.session() as s:
             note = s.get(Notification, note_id)
         assert note is not None
+        if note.channel in held:
+            _finish(db, note_id, status="pending", error="ratelimited", now=now, retry_at=held[note.channel])
+            retried += 1
+            continue
         try:
             if in_doubt and already_sent is not None and already_sent(note):
                 log.info(
@@ -127,7 +137,9 @@ def deliver(
             if not transient or expired:
                 _finish(db, note_id, status="failed", error=error, now=now)
                 failed += 1
-                why = "still failing after 24 hours" if transient else "Slack refused it; retrying cannot help"
+                why = (
+                    "still failing after 24 hours" if transient else "Slack refused it; retrying cannot help"
+                )
                 log.error(
                     "notification %s to %s failed for good (%s): %s",
                     note.dedupe_key,
@@ -138,6 +150,12 @@ def deliver(
             else:
                 _finish(db, note_id, status="pending", error=error, now=now, retry_at=now + wait)
                 retried += 1
+                if error in ("ratelimited", "rate_limited"):
+                    held[note.channel] = now + wait
+                if error in TOKEN_REFUSED:
+                    log.error(
+                        "notification %s waits: Slack refused the bot token (%s)", note.dedupe_key, error
+                    )
             continue
         _finish(db, note_id, status="sent", error=None, now=now)
         sent += 1
@@ -153,13 +171,15 @@ def _failure(exc: Exception, *, attempts: int) -> tuple[str, bool, timedelta]:
     retry_after = _retry_after(exc)
     wait = retry_after if status == 429 and retry_after is not None else _backoff(attempts)
     error = str(exc.response.get("error", "error"))
-    transient = status == 429 or status >= 500 or error in TRANSIENT
+    transient = status == 429 or status >= 500 or error in TRANSIENT or error in TOKEN_REFUSED
     if error == "missing_scope":  # say which: the fix is adding it to the manifest and reinstalling
         error += f" (needed {exc.response.get('needed')}; add it to the app manifest and reinstall)"
     return error, transient, wait
 
 
-def _lease(db: Database, *, now: datetime, limit: int, key_prefix: str | None = None) -> list[tuple[int, bool]]:
+def _lease(
+    db: Database, *, now: datetime, limit: int, key_prefix: str | None = None
+) -> list[tuple[int, bool]]:
     """Take up to `limit` due rows for this deliverer, each with whether it is in doubt (an expired
     lease: its deliverer died during the send, which Slack may or may not have received)."""
     with db.transaction() as s:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.models import Notification
+from bot.timeutil import as_utc
 
 
 def slack_sender(
@@ -59,37 +62,31 @@ def _channel_of(client: WebClient, note: Notification) -> str:
     return note.channel
 
 
-MAX_THREAD_PAGES = 50  # a thread of 10,000 replies: past that, sending again beats reading on
+MAX_PAGES = 50  # 10,000 messages since the row was created: past that, sending again beats reading on
+CLOCK_SKEW = timedelta(minutes=5)  # between our clock and Slack's message timestamps
 
 
 def slack_already_sent(client: WebClient) -> Callable[[Notification], bool]:
-    """Whether the channel (or thread) already holds a message with this row's dedupe key. Files
-    carry no metadata: for them this answers False (a crash mid-upload may repeat the chart)."""
+    """Whether the channel (or thread) already holds a message with this row's dedupe key. Every page
+    is read, down to when the row was created (`oldest`: its message cannot be older). Files carry no
+    metadata: for them this answers False (a crash mid-upload may repeat the chart)."""
 
     def check(note: Notification) -> bool:
         if note.payload.get("kind", "message") in ("file", "card"):
             return False  # a card is updated in place (sending again is harmless)
         channel = _channel_of(client, note)
-
-        def ours(messages: list[dict[str, Any]]) -> bool:
-            return any(
-                (m.get("metadata") or {}).get("event_payload", {}).get("key") == note.dedupe_key
-                for m in messages
-            )
-
+        window: dict[str, Any] = {"channel": channel, "include_all_metadata": True, "limit": 200}
+        if note.created_at is not None:
+            window["oldest"] = f"{(as_utc(note.created_at) - CLOCK_SKEW).timestamp():.6f}"
+        if note.thread_ts:  # a thread is read oldest first: the message just sent is on its last page
+            read: Callable[..., Any] = partial(client.conversations_replies, ts=note.thread_ts)
+        else:  # a channel newest first: a busy one may hold more since the send than a page
+            read = client.conversations_history
+        cursor = None
         try:
-            if not note.thread_ts:
-                # the row is in doubt for one lease at most: its message, if any, is among the newest
-                found = client.conversations_history(channel=channel, include_all_metadata=True, limit=200)
-                return ours(found.get("messages") or [])
-            # a thread is read oldest first: the message just sent is on its last page, so every page is
-            # read (one page of a thread longer than it never held it, and the message was sent twice)
-            cursor = None
-            for _ in range(MAX_THREAD_PAGES):
-                found = client.conversations_replies(
-                    channel=channel, ts=note.thread_ts, include_all_metadata=True, limit=200, cursor=cursor
-                )
-                if ours(found.get("messages") or []):
+            for _ in range(MAX_PAGES):
+                found = read(**window, cursor=cursor)
+                if any(_key(m) == note.dedupe_key for m in found.get("messages") or []):
                     return True
                 cursor = (found.get("response_metadata") or {}).get("next_cursor")
                 if not cursor:
@@ -99,3 +96,7 @@ def slack_already_sent(client: WebClient) -> Callable[[Notification], bool]:
         return False
 
     return check
+
+
+def _key(message: dict[str, Any]) -> Any:
+    return (message.get("metadata") or {}).get("event_payload", {}).get("key")

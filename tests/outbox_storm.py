@@ -24,7 +24,7 @@ def storm(
             outbox.enqueue(s, key=f"storm:{i}", channel="C0TRIAGE01", payload={"text": f"n{i}"}, now=now)
     rounds = 0
     while outbox.pending_count(db) and rounds < max_rounds:
-        now += timedelta(minutes=5)  # past every Retry-After and backoff
+        now += timedelta(minutes=5)  # past every Retry-After and backoff (a 429 holds its channel)
         outbox.deliver(
             db, send=slack_sender(client), now=now, limit=limit, already_sent=slack_already_sent(client)
         )

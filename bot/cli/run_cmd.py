@@ -39,6 +39,7 @@ def run(
     _ = rt.config, rt.db  # validate the configuration and migrate before anything else
     settings = rt.settings
     _require_tokens(settings)
+    _require_accepted_token(settings)
     from bot.app import Deps, build_app, health_checks
     from bot.observability import setup_logging
 
@@ -72,6 +73,34 @@ def _require_tokens(settings: Settings) -> None:
         fail(
             f"{' and '.join(missing)} not set. Create the Slack app from bot/slack_manifest.yaml (README: "
             "'Connect a Slack workspace'), put its tokens in .env, or try Deskbot without Slack: `make demo`.",
+            code=2,
+        )
+
+
+# What Slack's auth.test says about a token it will not take, and what to do about it.
+TOKEN_REFUSED = {
+    "not_authed": "reached Slack without a token",
+    "invalid_auth": "is not a token Slack knows",
+    "token_revoked": "was revoked (the app was reinstalled or removed)",
+    "account_inactive": "belongs to a deactivated bot or workspace",
+}
+
+
+def _require_accepted_token(settings: Settings) -> None:
+    """Refuse to start when Slack refuses the bot token (bolt's own check would end in a traceback)."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.app import build_client
+
+    try:
+        build_client(settings).auth_test()
+    except SlackApiError as exc:
+        error = str(exc.response.get("error"))
+        if error not in TOKEN_REFUSED:
+            raise
+        fail(
+            f"Slack refused SLACK_BOT_TOKEN ({error}): it {TOKEN_REFUSED[error]}. Copy the Bot User OAuth "
+            "Token (xoxb-…) from your app's OAuth & Permissions page into .env and start again.",
             code=2,
         )
 

@@ -137,7 +137,7 @@ class Workspace:
             shutil.rmtree(copy, ignore_errors=True)
             kb_sources = Path(shutil.copytree(kb_sources, copy))
         self.settings = Settings(
-            slack_bot_token="xoxb-demo",
+            slack_bot_token=self.fake.token,
             slack_signing_secret=self.secret,
             slack_api_url=self.fake.url,
             database_url=f"sqlite:///{db_file}",

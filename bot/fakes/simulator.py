@@ -68,7 +68,7 @@ class SlackSimulator:
         self.triggers: dict[str, str] = {}  # trigger id -> the user whose action made it
 
     def _trigger(self, user: str) -> str:
-        trigger = f"{next(_ids)}.{int(time.time())}.trigger"
+        trigger = self.fake.triggers.issue()  # views.open takes it back within 3 s, once
         self.triggers[trigger] = user
         return trigger
 
@@ -273,7 +273,9 @@ class SlackSimulator:
         )
 
     def open_home(self, user: str) -> Delivery:
-        return self.event({"type": "app_home_opened", "user": user, "channel": "D" + user[1:], "tab": "home"})
+        """The person opens the app (its Home tab): Slack opens their DM with the bot and says which."""
+        channel = self.fake.open_dm(user)
+        return self.event({"type": "app_home_opened", "user": user, "channel": channel, "tab": "home"})
 
 
 def wait_for(check: Callable[[], Any], *, timeout: float = 10.0, what: str = "the bot") -> Any:

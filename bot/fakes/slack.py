@@ -19,8 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from bot.fakes.ratelimit import RateLimits
 from bot.fakes.spec import METHODS
 from bot.fakes.strict import argument_problems, manifest_scopes, missing_scope, unknown_arguments
+from bot.fakes.triggers import Triggers
 from bot.fakes.web_methods import BOT_USER, TEAM, WebMethods
 
 __all__ = ["BOT_USER", "TEAM", "Call", "FakeSlack"]
@@ -37,11 +39,14 @@ class FakeSlack(WebMethods):
     """The fake server; `calls` holds every Web API call in order, `messages` every message per channel.
 
     It answers the methods Deskbot uses like Slack does (ids, timestamps, errors) and refuses what Slack
-    refuses: methods outside its specification table, scopes the manifest does not grant
-    (`missing_scope`), missing or mistyped arguments, conversations the bot cannot see or is not in
-    (`bot.fakes.strict`), payloads that break Block Kit limits (`invalid_blocks`). It can be told to
-    fail: `fail_next(method, status=429, retry_after=1)` makes the next call(s) to `method` answer
-    like a rate-limited Slack.
+    refuses: a call without the bot token (`not_authed`) or with another (`invalid_auth`), methods
+    outside its specification table, scopes the manifest does not grant (`missing_scope`), missing or
+    mistyped arguments, conversations the bot cannot see or is not in (`bot.fakes.strict`; a DM only
+    once opened), archived channels (`is_archived`), payloads that break Block Kit limits
+    (`invalid_blocks`), trigger ids it never issued, already used or older than 3 s
+    (`bot.fakes.triggers`). It can be told to fail: `fail_next(method, status=429, retry_after=1)`
+    makes the next call(s) to `method` answer like a rate-limited Slack, and `limits.on()` enforces
+    each method's rate-limit tier (`bot.fakes.ratelimit`).
     """
 
     def __init__(
@@ -52,13 +57,20 @@ class FakeSlack(WebMethods):
         channels: Iterable[str] | None = None,
         scopes: Iterable[str] | None = None,
         page_max: int | None = None,
+        token: str = "xoxb-test",
     ) -> None:
         """`channels`: the channels that exist, with the bot in each (add more with `add_channel`); None
         is an open world where every C…/G… channel exists with the bot in it. `scopes`: the bot token's
         scopes (default: what bot/slack_manifest.yaml asks for). `page_max`: a smaller page limit for
-        conversations.history/replies (15 for apps distributed outside the Marketplace since 2025)."""
+        conversations.history/replies (15 for apps distributed outside the Marketplace since 2025).
+        `token`: the bot token the workspace issued (the only one it accepts)."""
         self.calls: list[Call] = []
         self._lock = threading.Lock()
+        self.token = token
+        self.dms: dict[str, str] = {}  # the DMs opened with the bot: channel id (D…) -> the person
+        self.archived: set[str] = set()
+        self.limits = RateLimits()
+        self.triggers = Triggers()
         self.members: dict[str, set[str]] | None = None if channels is None else {}
         for channel in channels or ():
             self.add_channel(channel)
@@ -78,7 +90,9 @@ class FakeSlack(WebMethods):
         self._failures: dict[str, list[tuple[int, str, float | None]]] = {}
         self._chaos: tuple[float, float, frozenset[str], float, random.Random] | None = None
         self._latency: dict[str, float] = {}
-        self._ts = 1_700_000_000_000000  # microseconds; with a clock, message ts follow it (the demo)
+        # microseconds: from now, a second apart (Slack's ts are the time of posting); with a clock,
+        # message ts follow it (the demo, tests on a fixed date)
+        self._ts = int(time.time()) * 1_000_000
         self._clock = clock
         self._ids = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -145,6 +159,18 @@ class FakeSlack(WebMethods):
             if bot:
                 people.add(BOT_USER)
 
+    def open_dm(self, user: str) -> str:
+        """The DM between `user` and the bot, opened (conversations.open, or the person writing to it)."""
+        channel = "D" + user[1:]
+        with self._lock:
+            self.dms[channel] = user
+        return channel
+
+    def archive(self, channel: str) -> None:
+        """Someone archived `channel`: posting into it is refused (`is_archived`)."""
+        with self._lock:
+            self.archived.add(channel)
+
     def join(self, channel: str, user: str) -> None:
         """`user` is in `channel` (a declared one; in an open world and in DMs there is nothing to record)."""
         with self._lock:
@@ -153,7 +179,9 @@ class FakeSlack(WebMethods):
 
     def is_member(self, channel: str, user: str = BOT_USER) -> bool:
         with self._lock:
-            return self.members is None or channel.startswith("D") or user in self.members.get(channel, ())
+            if channel.startswith("D"):
+                return channel in self.dms
+            return self.members is None or user in self.members.get(channel, ())
 
     def next_ts(self) -> str:
         with self._lock:
@@ -178,7 +206,9 @@ class FakeSlack(WebMethods):
         if thread_ts:
             message["thread_ts"] = thread_ts
         with self._lock:
-            if self.members is not None and not channel.startswith("D"):
+            if channel.startswith("D"):
+                self.dms.setdefault(channel, user)  # a person writing to the bot opened the DM
+            elif self.members is not None:
                 if channel not in self.members:
                     raise LookupError(f"no channel {channel}: declare it with add_channel()")
                 self.members[channel].add(user)  # who posts in a channel is in it
@@ -292,6 +322,8 @@ class FakeSlack(WebMethods):
             delay = self._latency.get(method, 0.0)
         time.sleep(delay)
         failure = self._failure(method)
+        if failure is None and (wait := self.limits.retry_after(method, args)) is not None:
+            failure = 429, "ratelimited", wait
         if failure is not None:
             status, error, retry_after = failure
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
@@ -306,6 +338,10 @@ class FakeSlack(WebMethods):
         arguments, a conversation the bot cannot see or is not in."""
         if method not in METHODS:
             return {"ok": False, "error": "unknown_method"}
+        if not args.get("token"):
+            return {"ok": False, "error": "not_authed"}
+        if args["token"] != self.token:
+            return {"ok": False, "error": "invalid_auth"}
         given = {k: v for k, v in args.items() if k != "token"}
         with self._lock:
             self.unknown_args += [(method, name) for name in unknown_arguments(method, given)]
@@ -324,9 +360,13 @@ class FakeSlack(WebMethods):
         channel = str(args.get(key) or "")
         if not channel:
             return None if key == "channel_id" else {"ok": False, "error": "channel_not_found"}
-        if channel.startswith("D") or (channel[:1] in "UW" and method == "chat.postMessage"):
-            return None  # DMs always work; a user id as channel posts in the app's DM with them
+        if channel[:1] in "UW" and method == "chat.postMessage":
+            return None  # a user id as channel posts in the app's DM with them
         with self._lock:
+            if channel.startswith("D"):  # a DM exists for the bot once opened
+                return None if channel in self.dms else {"ok": False, "error": "channel_not_found"}
+            if channel in self.archived and "is_archived" in METHODS[method]["errors"]:
+                return {"ok": False, "error": "is_archived"}
             if self.members is None:
                 return None
             people = self.members.get(channel)

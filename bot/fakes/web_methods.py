@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.fakes import history as slack_history
+from bot.fakes.triggers import Triggers
 from bot.slack_limits import problems_in_message, problems_in_view
 
 BOT_USER = "U0DESKBOT"
@@ -29,11 +30,13 @@ class WebMethods:
     usergroups: dict[str, list[str]]
     page_max: int | None
     server: Any
+    triggers: Triggers
 
     if TYPE_CHECKING:  # FakeSlack, which mixes this in, holds the messages and defines these
 
         def add_ephemeral(self, channel: str, user: str, text: str, **kw: Any) -> dict[str, Any]: ...
         def next_ts(self) -> str: ...
+        def open_dm(self, user: str) -> str: ...
         def next_ts_unlocked(self) -> str: ...
         def react(self, channel: str, ts: str, name: str, user: str, *, add: bool = True) -> bool: ...
         def _store(self, channel: str, args: dict[str, Any], ts: str) -> dict[str, Any]: ...
@@ -58,7 +61,7 @@ class WebMethods:
             "reactions.remove": self._reaction,
             "conversations.open": lambda _, a: {
                 "ok": True,
-                "channel": {"id": "D" + str(a.get("users", "")).split(",")[0][1:]},
+                "channel": {"id": self.open_dm(str(a.get("users", "")).split(",")[0])},
             },
             "conversations.replies": self._read,
             "conversations.history": self._read,
@@ -109,6 +112,8 @@ class WebMethods:
                 found = next((m for m in self.messages.get(channel, []) if m["ts"] == args.get("ts")), None)
                 if found is None:
                     return {"ok": False, "error": "message_not_found"}
+                if found.get("user") != BOT_USER or found.get("ephemeral_to"):
+                    return {"ok": False, "error": "cant_update_message"}  # only its own messages
                 found.update(text=args.get("text", ""), blocks=args.get("blocks") or [])
                 return {"ok": True, "channel": channel, "ts": found["ts"], "text": found["text"]}
         message = self._store(channel, args, self.next_ts())
@@ -120,6 +125,10 @@ class WebMethods:
         problems = problems_in_view(view)
         if problems:
             return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": problems}}
+        if method in ("views.open", "views.push"):
+            refused = self.triggers.exchange(str(args.get("trigger_id") or ""))
+            if refused:
+                return {"ok": False, "error": refused}
         with self._lock:
             self._ids += 1
             view_id = args.get("view_id") or f"V{self._ids:08d}"
@@ -133,9 +142,25 @@ class WebMethods:
         return {"ok": True, "view": stored}
 
     def _reaction(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        where = (args.get("channel", ""), args.get("timestamp", ""), args.get("name", ""))
-        if not self.react(*where, BOT_USER, add=method == "reactions.add"):
+        """The bot's own reaction: `already_reacted` when it is there, `no_reaction` when it is not."""
+        channel, ts, name = (
+            str(args.get("channel", "")),
+            str(args.get("timestamp", "")),
+            str(args.get("name", "")),
+        )
+        add = method == "reactions.add"
+        with self._lock:
+            found = next((m for m in self.messages.get(channel, []) if m["ts"] == ts), None)
+            mine = found is not None and any(
+                r["name"] == name and BOT_USER in r["users"] for r in found.get("reactions", [])
+            )
+        if found is None:
             return {"ok": False, "error": "message_not_found"}
+        if add and mine:
+            return {"ok": False, "error": "already_reacted"}
+        if not add and not mine:
+            return {"ok": False, "error": "no_reaction"}
+        self.react(channel, ts, name, BOT_USER, add=add)
         return {"ok": True}
 
     def _read(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -145,6 +170,12 @@ class WebMethods:
             return read(self.messages.get(args["channel"], []), args, self.page_max)
 
     def _permalink(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            known = any(
+                m["ts"] == args.get("message_ts") for m in self.messages.get(str(args["channel"]), [])
+            )
+        if not known:
+            return {"ok": False, "error": "message_not_found"}
         ts = str(args.get("message_ts", "")).replace(".", "")
         return {
             "ok": True,

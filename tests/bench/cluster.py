@@ -104,7 +104,7 @@ class Cluster:
             "DATABASE_URL": self.database_url,
             "CHROMA_URL": self.chroma.url,
             "SLACK_API_URL": self.fake.url,
-            "SLACK_BOT_TOKEN": "xoxb-cluster",
+            "SLACK_BOT_TOKEN": self.fake.token,
             "SLACK_SIGNING_SECRET": SECRET,
             "RUN_SCHEDULER": "false",
             "RECOVER_EVENTS_AFTER": "5",  # an event a killed process left is redone after 5 s

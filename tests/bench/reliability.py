@@ -133,7 +133,7 @@ def outbox_storm(_: Cluster | None = None) -> dict[str, Any]:
         fake = FakeSlack()
         fake.fail_randomly(0.3, server_errors=0.2)
         now = datetime(2026, 12, 1, 9, tzinfo=UTC)
-        keys, rounds = storm(db, fake, count=300, now=now, limit=100, max_rounds=200)
+        keys, rounds = storm(db, fake, count=300, now=now, limit=100, max_rounds=1000)
         calls = len(fake.calls_to("chat.postMessage"))
         fake.close()
         db.dispose()

@@ -144,7 +144,7 @@ def in_process(rates: list[float], seconds: float) -> None:
         for rate in rates:
             fake = FakeSlack()
             settings = Settings(
-                slack_bot_token="xoxb-bench", slack_signing_secret=SECRET, slack_api_url=fake.url
+                slack_bot_token=fake.token, slack_signing_secret=SECRET, slack_api_url=fake.url
             )
             answers = AnswerService.from_config(kb=kb, config=config, db=db, clock=utcnow)
             app = build_app(Deps(settings=settings, config=config, db=db, answers=answers))

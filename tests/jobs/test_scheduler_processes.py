@@ -197,7 +197,7 @@ def _client(fake: FakeSlack):  # noqa: ANN202
 
 
 def test_a_send_interrupted_by_a_crash_is_not_repeated(sqlite_db) -> None:
-    fake = FakeSlack()
+    fake = FakeSlack(clock=lambda: T0)  # Slack's message timestamps are the time it was sent
     client = _client(fake)
     with sqlite_db.transaction() as s:
         outbox.enqueue(s, key="k:1", channel="C0TRIAGE01", payload={"text": "breach!"}, now=T0)
@@ -217,7 +217,7 @@ def test_a_send_interrupted_by_a_crash_is_not_repeated(sqlite_db) -> None:
 def test_an_outbox_storm_of_429s_and_500s_loses_and_repeats_nothing(db) -> None:
     fake = FakeSlack()
     fake.fail_randomly(0.3, server_errors=0.2, seed=7)
-    delivered, _ = storm(db, fake, count=120, now=T0, limit=200, max_rounds=100)
+    delivered, _ = storm(db, fake, count=120, now=T0, limit=200, max_rounds=400)
     refused = len(fake.calls_to("chat.postMessage")) - sum(delivered.values())
     fake.close()
     assert refused > 30, "the storm did not happen"
@@ -230,7 +230,7 @@ def test_a_message_sent_into_a_long_thread_is_found_there() -> None:
     interrupted by a crash was repeated."""
     from bot.models import Notification
 
-    fake = FakeSlack(channels=["C0SUPPORT1"], page_max=15)
+    fake = FakeSlack(channels=["C0SUPPORT1"], page_max=15, clock=lambda: T0)
     client = _client(fake)
     parent = fake.add_message("C0SUPPORT1", "U0CUSTOM01", "The export is stuck")
     for i in range(20):
@@ -245,4 +245,28 @@ def test_a_message_sent_into_a_long_thread_is_found_there() -> None:
     assert not slack_already_sent(client)(note)
     slack_sender(client)(note)
     assert slack_already_sent(client)(note)
+    fake.close()
+
+
+def test_a_message_sent_into_a_busy_channel_is_found_there() -> None:
+    """A review: the check read one page of the channel's history, newest first, so when more messages
+    than a page (15 for apps outside the Marketplace) came after the send, it was not found and was sent
+    again; now every page is read, but only back to when the row was created."""
+    now = [T0]
+    fake = FakeSlack(channels=["C0SUPPORT1"], page_max=15, clock=lambda: now[0])
+    client = _client(fake)
+    for i in range(40):  # the channel's past: never read
+        fake.add_message("C0SUPPORT1", "U0CUSTOM01", f"old {i}")
+    now[0] = T0 + timedelta(hours=1)
+    note = Notification(
+        dedupe_key="sla:1:breach", channel="C0SUPPORT1", payload={"text": "Breach"}, created_at=now[0]
+    )
+    assert not slack_already_sent(client)(note)
+    slack_sender(client)(note)
+    for i in range(20):  # a busy channel: more than a page since the send
+        fake.add_message("C0SUPPORT1", "U0CUSTOM01", f"new {i}")
+    reads = len(fake.calls_to("conversations.history"))
+    assert slack_already_sent(client)(note), "found on the second page"
+    pages = fake.calls_to("conversations.history")[reads:]
+    assert len(pages) == 2 and all(float(p.args["oldest"]) < now[0].timestamp() for p in pages)
     fake.close()

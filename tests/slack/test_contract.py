@@ -166,7 +166,7 @@ def test_acks_are_fast_even_when_answering_is_slow(
     from bot.answers import AnswerService
 
     fake = FakeSlack()
-    settings_ = Settings(slack_bot_token="xoxb", slack_signing_secret=SECRET, slack_api_url=fake.url)
+    settings_ = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=fake.url)
     slow = SlowKb(AnswerService(kb=sample_kb, db=sqlite_db, clock=clock))
     app = build_app(Deps(settings=settings_, config=config, db=sqlite_db, clock=clock, answers=slow))  # type: ignore[arg-type]
     server = make_http_server(app, sqlite_db, port=0)
@@ -207,7 +207,7 @@ class DownKb:
 
 def _serve(sqlite_db, config, clock, answers=None):  # noqa: ANN001, ANN202
     fake = FakeSlack()
-    settings_ = Settings(slack_bot_token="xoxb", slack_signing_secret=SECRET, slack_api_url=fake.url)
+    settings_ = Settings(slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=fake.url)
     app = build_app(Deps(settings=settings_, config=config, db=sqlite_db, clock=clock, answers=answers))
     server = make_http_server(app, sqlite_db, port=0)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -95,3 +95,33 @@ def test_connection_errors_are_retried(db) -> None:
     row = _rows(db)["k"]
     assert report.retried == 1 and row.status == "pending" and row.last_error
     assert _deliver(db, gone, at=T0 + timedelta(days=2)).failed == 1, "given up after 24 hours"
+
+
+def test_a_refused_token_keeps_the_rows_until_a_valid_one_sends_them(db, fake: FakeSlack, caplog) -> None:
+    with db.transaction() as s:
+        outbox.enqueue(s, key="breach", channel=INSIDE, payload={"text": "SLA breached on #42"}, now=T0)
+    old = slack_sender(WebClient(token="xoxb-revoked", base_url=fake.url))
+    with caplog.at_level(logging.ERROR, logger="deskbot.outbox"):
+        assert outbox.deliver(db, send=old, now=T0).retried == 1
+    row = _rows(db)["breach"]
+    assert (row.status, row.last_error) == ("pending", "invalid_auth") and "bot token" in caplog.text
+    assert outbox.deliver(db, send=old, now=T0 + timedelta(seconds=10)) == outbox.DeliveryReport(), (
+        "backs off"
+    )
+    assert _deliver(db, fake, at=T0 + timedelta(hours=1)).sent == 1, "the new token sends what waited"
+    assert [m["text"] for m in fake.messages[INSIDE]] == ["SLA breached on #42"]
+
+
+def test_after_a_429_the_channels_other_rows_wait_for_retry_after(db, fake: FakeSlack) -> None:
+    fake.add_channel("C0MANAGERS")
+    with db.transaction() as s:
+        for i in range(3):
+            outbox.enqueue(s, key=f"triage-{i}", channel=INSIDE, payload={"text": f"card {i}"}, now=T0)
+        outbox.enqueue(s, key="managers", channel="C0MANAGERS", payload={"text": "digest"}, now=T0)
+    fake.fail_next("chat.postMessage", status=429, error="ratelimited", retry_after=30)
+    assert _deliver(db, fake) == outbox.DeliveryReport(sent=1, retried=3)
+    asked = [c.args["channel"] for c in fake.calls_to("chat.postMessage")]
+    assert asked == [INSIDE, "C0MANAGERS"], "one 429 for the channel, not one per row"
+    assert _deliver(db, fake, at=T0 + timedelta(seconds=20)).sent == 0, "all wait Retry-After"
+    assert _deliver(db, fake, at=T0 + timedelta(seconds=30)).sent == 3
+    assert [m["text"] for m in fake.messages[INSIDE]] == ["card 0", "card 1", "card 2"], "in order"

@@ -352,3 +352,120 @@ def test_app_rate_limited_callback_is_acknowledged(running: Running) -> None:
         "api_app_id": "A0DESKBOT",
     }
     assert running.slack.send(json.dumps(body), content_type="application/json").status == 200
+
+
+# ---- tokens, DMs, triggers, errors and rate limits ---------------------------------------------------
+
+
+def _error(call, **kw) -> str | None:
+    try:
+        call(**kw)
+    except SlackApiError as exc:
+        return exc.response["error"]
+    return None
+
+
+def test_a_call_without_the_bot_token_is_refused() -> None:
+    fake = FakeSlack(channels=["C0HELP0001"])
+    try:
+        post = {"channel": "C0HELP0001", "text": "hi"}
+        assert _error(WebClient(base_url=fake.url).chat_postMessage, **post) == "not_authed"
+        assert (
+            _error(WebClient(token="xoxb-stolen", base_url=fake.url).chat_postMessage, **post)
+            == "invalid_auth"
+        )
+        assert _error(WebClient(token="xoxb-stolen", base_url=fake.url).auth_test) == "invalid_auth"
+        assert _error(WebClient(token=fake.token, base_url=fake.url).chat_postMessage, **post) is None
+        assert not fake.messages.get("C0HELP0001", [])[1:], "only the authenticated call posted"
+    finally:
+        fake.close()
+
+
+def test_a_dm_the_bot_never_opened_does_not_exist() -> None:
+    fake = FakeSlack()  # an open world: every channel exists, but a DM only once opened
+    client = WebClient(token="xoxb-test", base_url=fake.url)
+    try:
+        assert _error(client.chat_postMessage, channel="D0CUSTOM01", text="hi") == "channel_not_found"
+        assert _error(client.conversations_history, channel="D0CUSTOM01") == "channel_not_found"
+        dm = client.conversations_open(users=CUSTOMER)["channel"]["id"]
+        assert _error(client.chat_postMessage, channel=dm, text="hi") is None
+        fake.add_message("D0CUSTOM02", CUSTOMER2, "hello bot")  # a person writing to the bot opens it
+        assert _error(client.chat_postMessage, channel="D0CUSTOM02", text="hello") is None
+    finally:
+        fake.close()
+
+
+def test_a_trigger_opens_one_view_within_3_seconds() -> None:
+    fake = FakeSlack()
+    client = WebClient(token="xoxb-test", base_url=fake.url)
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "Form"}, "blocks": []}
+    try:
+        trigger = fake.triggers.issue()
+        assert _error(client.views_open, trigger_id=trigger, view=view) is None
+        assert _error(client.views_open, trigger_id=trigger, view=view) == "exchanged_trigger_id"
+        assert (
+            _error(client.views_open, trigger_id="12345.98765.abcd2358fdea", view=view)
+            == "invalid_trigger_id"
+        )
+        assert _error(client.views_open, trigger_id="anything", view=view) == "invalid_trigger_id"
+        fake.triggers.ttl = 0.05
+        late = fake.triggers.issue()
+        time.sleep(0.1)
+        assert _error(client.views_open, trigger_id=late, view=view) == "expired_trigger_id"
+        assert len(fake.views) == 1
+    finally:
+        fake.close()
+
+
+def test_slacks_error_codes_for_reactions_users_archives_and_updates() -> None:
+    fake = FakeSlack(channels=["C0HELP0001", "C0OLDHELP1"])
+    client = WebClient(token="xoxb-test", base_url=fake.url)
+    try:
+        theirs = fake.add_message("C0HELP0001", CUSTOMER, "a question")
+        ours = client.chat_postMessage(channel="C0HELP0001", text="an answer")["ts"]
+        react = {"channel": "C0HELP0001", "timestamp": theirs["ts"], "name": "eyes"}
+        assert _error(client.reactions_remove, **react) == "no_reaction"
+        assert _error(client.reactions_add, **react) is None
+        assert _error(client.reactions_add, **react) == "already_reacted"
+        assert _error(client.reactions_remove, **react) is None
+        assert _error(client.reactions_add, **{**react, "timestamp": "1.000001"}) == "message_not_found"
+        assert _error(client.users_info, user="U0NOBODY01") == "user_not_found"
+        update = {"channel": "C0HELP0001", "text": "edited"}
+        assert _error(client.chat_update, ts=theirs["ts"], **update) == "cant_update_message"
+        assert _error(client.chat_update, ts="1.000001", **update) == "message_not_found"
+        assert _error(client.chat_update, ts=ours, **update) is None
+        link = {"channel": "C0HELP0001", "message_ts": "1.000001"}
+        assert _error(client.chat_getPermalink, **link) == "message_not_found"
+        fake.archive("C0OLDHELP1")
+        assert _error(client.chat_postMessage, channel="C0OLDHELP1", text="hi") == "is_archived"
+        assert _error(client.conversations_history, channel="C0OLDHELP1") is None, "still readable"
+    finally:
+        fake.close()
+
+
+def test_rate_limits_follow_each_methods_tier() -> None:
+    fake = FakeSlack(channels=["C0HELP0001", "C0HELP0002"])
+    client = WebClient(token="xoxb-test", base_url=fake.url)  # no retry handler: sees the 429s
+    try:
+        assert METHODS["chat.postMessage"]["tier"] == "special" and METHODS["reactions.remove"]["tier"] == 2
+        for _ in range(5):
+            client.chat_postMessage(channel="C0HELP0001", text="before the limits")
+        fake.limits.on()
+        for _ in range(3):  # a short burst into one channel passes
+            client.chat_postMessage(channel="C0HELP0001", text="burst")
+        with pytest.raises(SlackApiError) as limited:
+            client.chat_postMessage(channel="C0HELP0001", text="one too many")
+        assert limited.value.response.status_code == 429
+        assert limited.value.response["error"] == "ratelimited"
+        assert limited.value.response.headers["Retry-After"] == "1"
+        assert _error(client.chat_postMessage, channel="C0HELP0002", text="another channel") is None
+        time.sleep(1.05)
+        assert _error(client.chat_postMessage, channel="C0HELP0001", text="after Retry-After") is None
+        fake.limits.on({2: 2})  # Tier 2 at 2 a minute: the third call waits 30 s
+        ts = client.chat_postMessage(channel="C0HELP0002", text="x")["ts"]
+        react = {"channel": "C0HELP0002", "timestamp": ts, "name": "eyes"}
+        assert [_error(client.reactions_remove, **react) for _ in range(3)] == ["no_reaction"] * 2 + [
+            "ratelimited"
+        ]
+    finally:
+        fake.close()

@@ -68,10 +68,18 @@ SUPPLEMENT: dict[str, dict[str, Any]] = {
         "source": DOCS + "conversations.replies",
     },
     "chat.postEphemeral": {"errors": ["not_in_channel"], "source": DOCS + "chat.postEphemeral"},
-    "reactions.add": {"errors": ["channel_not_found", "not_in_channel"], "source": DOCS + "reactions.add"},
+    "reactions.add": {
+        "errors": ["channel_not_found", "is_archived", "not_in_channel"],
+        "source": DOCS + "reactions.add",
+    },
     "reactions.remove": {"errors": ["channel_not_found"], "source": DOCS + "reactions.remove"},
     "users.getPresence": {"errors": ["user_not_found"], "source": DOCS + "users.getPresence"},
-    "views.open": {"errors": ["expired_trigger_id", "invalid_arguments"], "source": DOCS + "views.open"},
+    # "exchanged_trigger_id: the trigger_id was already exchanged in a previous call", "expired_trigger_id",
+    # "invalid_trigger_id: the expected format for the trigger_id argument is 132456.7890123.abcdef"
+    "views.open": {
+        "errors": ["exchanged_trigger_id", "expired_trigger_id", "invalid_arguments", "invalid_trigger_id"],
+        "source": DOCS + "views.open",
+    },
     "views.publish": {"errors": ["invalid_arguments"], "source": DOCS + "views.publish"},
     "files.getUploadURLExternal": {
         "scopes": ["files:write"],
@@ -108,19 +116,45 @@ SUPPLEMENT: dict[str, dict[str, Any]] = {
         "source": DOCS + "files.completeUploadExternal",
     },
 }
+# "Rate limits" on each method's documentation page (DOCS + method): Slack evaluates calls per method and
+# workspace in per-minute tiers (docs.slack.dev/apis/web-api/rate-limits: Tier 1 1+/min, Tier 2 20+/min,
+# Tier 3 50+/min, Tier 4 100+/min). "special": chat.postMessage allows about one message per second per
+# channel (short bursts tolerated); auth.test and chat.getPermalink have their own generous limits,
+# kept here as Tier 4.
+RATE_TIERS: dict[str, int | str] = {
+    "auth.test": 4,
+    "chat.getPermalink": 4,
+    "chat.postEphemeral": 4,
+    "chat.postMessage": "special",
+    "chat.update": 3,
+    "conversations.history": 3,
+    "conversations.open": 3,
+    "conversations.replies": 3,
+    "files.completeUploadExternal": 4,
+    "files.getUploadURLExternal": 4,
+    "reactions.add": 3,
+    "reactions.remove": 2,
+    "usergroups.users.list": 2,
+    "users.getPresence": 3,
+    "users.info": 4,
+    "views.open": 4,
+    "views.publish": 4,
+}
 # The 2021 spec lists no scope for app_mention; Slack's event page says app_mentions:read.
 EVENT_SCOPES_SUPPLEMENT = {"app_mention": ["app_mentions:read"]}
 
 
 def method_entry(op: dict[str, Any]) -> dict[str, Any]:
     scopes = [RENAMED.get(s, s) for s in (op.get("security") or [{}])[0].get("slackAuth", [])]
-    errors = (op["responses"].get("default", {}).get("schema", {}).get("properties", {}).get("error") or {}).get(
-        "enum"
-    ) or []
+    errors = (
+        op["responses"].get("default", {}).get("schema", {}).get("properties", {}).get("error") or {}
+    ).get("enum") or []
     return {
         "scopes": sorted(dict.fromkeys(s for s in scopes if s != "none")),
         "args": {p["name"]: p.get("type", "string") for p in op.get("parameters", [])},
-        "required": sorted(p["name"] for p in op.get("parameters", []) if p.get("required") and p["name"] != "token"),
+        "required": sorted(
+            p["name"] for p in op.get("parameters", []) if p.get("required") and p["name"] != "token"
+        ),
         "errors": sorted(errors),
         "source": op.get("externalDocs", {}).get("url", ""),
     }
@@ -140,7 +174,10 @@ def build(source: Path) -> dict[str, Any]:
         entry["errors"] = sorted({*entry.get("errors", []), *extra.get("errors", [])})
         if "page" in extra:
             entry["page"] = extra["page"]
-        entry["source"] = " + ".join(dict.fromkeys(s for s in (entry.get("source"), extra.get("source")) if s))
+        entry["tier"] = RATE_TIERS[name]
+        entry["source"] = " + ".join(
+            dict.fromkeys(s for s in (entry.get("source"), extra.get("source")) if s)
+        )
         methods[name] = entry
     event_scopes: dict[str, list[str]] = {}
     for topic, body in events.items():

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.config import Settings
+from bot.fakes.slack import FakeSlack
 
 runner = CliRunner()
 
@@ -55,3 +56,24 @@ def test_secrets_pasted_with_a_newline_are_trimmed() -> None:
     assert settings.slack_signing_secret is not None and settings.slack_bot_token is not None
     assert settings.slack_signing_secret.get_secret_value() == "abc123"
     assert settings.slack_bot_token.get_secret_value() == "xoxb-1"
+
+
+@pytest.mark.parametrize("token", ["xoxb-from-another-workspace", "xoxb-test"])
+def test_a_token_slack_refuses_stops_the_start_naming_the_setting_and_the_fix(
+    monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    fake = FakeSlack(token="xoxb-test")
+    if token == fake.token:  # the workspace's own token, since revoked
+        fake.fail_next("auth.test", status=200, error="token_revoked", retry_after=None)
+    monkeypatch.setenv("SLACK_API_URL", fake.url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", token)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s3cret")
+    try:
+        result = runner.invoke(app, ["run", "--http"])
+    finally:
+        fake.close()
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    error = "invalid_auth" if token != fake.token else "token_revoked"
+    assert f"Slack refused SLACK_BOT_TOKEN ({error})" in said and "OAuth & Permissions" in said
+    assert not fake.calls_to("chat.postMessage")
