@@ -174,7 +174,7 @@ def by_words(text: str, candidates: Sequence[str], *, share: float = KNOWN_SHARE
     it knows at least `share` of the words and `MARGIN` more than any other candidate: "Java console
     error" is as Italian as English, so it stays None. Common words are wordfreq's small
     lists (words used at least once per million; about 40 written languages, not Chinese, Japanese or
-    Korean, whose words it needs a segmenter to split; about 3 MB each, loaded on first use); a candidate
+    Korean, whose words it needs a segmenter to split; loaded on first use: up to about 180 MB with every list); a candidate
     without a list is never the answer."""
     words = _plain_words(text)
     if len(words) < 2:
