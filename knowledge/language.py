@@ -221,10 +221,9 @@ def _listed() -> frozenset[str]:
 
 
 def _common(word: str, lang: str) -> bool:
-    from wordfreq import zipf_frequency
+    from knowledge.spelling import frequency  # the one reader of wordfreq's lists, under its lock
 
-    with _lock:  # wordfreq loads and caches a list on first use; one thread at a time does
-        return zipf_frequency(word, lang, wordlist="small") > 0
+    return frequency(word, [lang], wordlist="small") > 0
 
 
 def differs(text: str, languages: Collection[str]) -> bool:

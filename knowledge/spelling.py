@@ -85,13 +85,14 @@ def correctable(languages: Collection[str]) -> frozenset[str] | None:
     return frozenset().union(*alphabets)  # type: ignore[arg-type]
 
 
-def frequency(word: str, languages: Sequence[str]) -> float:
+def frequency(word: str, languages: Sequence[str], *, wordlist: str = "large") -> float:
     """How common `word` is in the likeliest of `languages` (wordfreq's Zipf scale: log10 of uses per
-    billion words; 0 when no list has it). Each list loads on first use."""
+    billion words; 0 when no list has it). Each list loads on first use; `wordlist="small"` holds the
+    words used at least once per million (`knowledge.language.by_words`)."""
     from wordfreq import zipf_frequency
 
     with _lock:  # wordfreq loads and caches a list on first use; one thread at a time does
-        return max(zipf_frequency(word, lang, wordlist="large") for lang in languages)
+        return max(zipf_frequency(word, lang, wordlist=wordlist) for lang in languages)
 
 
 def edits(word: str, letters: Collection[str]) -> set[str]:
